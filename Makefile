@@ -1,0 +1,55 @@
+# A thin front over CMake. `make demo` and `make test` install what they
+# need (tools/deps), build, and run.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+DEMO_PCAP ?= pcaps/smtp-sink.pcap
+
+.PHONY: all build demo test sanitize fuzz style bench ci clean
+
+all: build
+
+build:
+	@tools/deps build
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo:
+	@tools/deps demo
+	@$(MAKE) --no-print-directory build >/dev/null
+	$(BUILD)/smtpsniff -r $(DEMO_PCAP) --flows
+
+test:
+	@tools/deps test
+	@$(MAKE) --no-print-directory build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
+sanitize:
+	@tools/deps test
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug "-DSS_SANITIZERS=address;undefined" >/dev/null
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+
+# Each libFuzzer target for FUZZ_SECONDS, starting from its seeds.
+fuzz:
+	@tools/deps fuzz
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSS_FUZZ=ON >/dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+style:
+	tests/check_style.sh
+
+bench:
+	@tools/deps bench
+	@$(MAKE) --no-print-directory build
+	bench/run
+
+ci: test sanitize fuzz
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

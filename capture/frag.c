@@ -1,0 +1,285 @@
+/* frag.c - IPv4 and IPv6 fragment reassembly.
+ *
+ * Policy on overlaps: IPv4 keeps the first copy of each byte and raises
+ * frag_overlap_conflict when a later copy differs (the same rule reassembly/
+ * uses for TCP); IPv6 drops the whole datagram on any overlap that is not an
+ * exact duplicate, as RFC 5722 and RFC 8200 4.5 require.
+ */
+#include "frag.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "sstime.h"
+
+#define NBUCKETS 1024          /* datagrams under reassembly are few; chains stay short */
+#define MAX_DGRAM 65535u       /* no IP datagram (jumbograms aside) is longer */
+
+struct piece {
+	struct piece *next;  /* sorted by off, never overlapping */
+	uint32_t off, len;
+	uint8_t data[];
+};
+
+struct dgram {
+	struct dgram *hnext;         /* hash chain */
+	struct dgram *older, *newer; /* age list, for timeouts and eviction */
+	struct frag_key key;
+	int64_t first_ts;
+	uint64_t first_frame;
+	struct piece *pieces;
+	uint32_t total;              /* payload length, known once the last fragment came */
+	uint32_t held;               /* bytes in pieces */
+	uint32_t nfrags;
+	uint8_t have_last, have_first, next;
+};
+
+struct frag_store {
+	const struct ss_caps *caps;
+	struct dgram *bucket[NBUCKETS];
+	struct dgram *oldest, *newest;
+	uint64_t count, held;
+	uint8_t *out;                /* the last completed datagram, handed out by frag_add() */
+	struct frag_stats st;
+};
+
+struct frag_store *frag_new(const struct ss_caps *caps)
+{
+	struct frag_store *s = calloc(1, sizeof *s);
+	if (s)
+		s->caps = caps;
+	return s;
+}
+
+static unsigned key_hash(const struct frag_key *k)
+{
+	/* FNV-1a: the key has no padding holes (see key_make in ip.c: memset). */
+	const uint8_t *p = (const uint8_t *)k;
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < sizeof *k; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h % NBUCKETS;
+}
+
+static void dgram_drop(struct frag_store *s, struct dgram *d)
+{
+	struct dgram **pp = &s->bucket[key_hash(&d->key)];
+	while (*pp != d)
+		pp = &(*pp)->hnext;
+	*pp = d->hnext;
+	if (d->older)
+		d->older->newer = d->newer;
+	else
+		s->oldest = d->newer;
+	if (d->newer)
+		d->newer->older = d->older;
+	else
+		s->newest = d->older;
+	for (struct piece *p = d->pieces, *n; p; p = n) {
+		n = p->next;
+		free(p);
+	}
+	s->held -= d->held;
+	s->count--;
+	free(d);
+}
+
+void frag_free(struct frag_store *s)
+{
+	if (!s)
+		return;
+	while (s->oldest)
+		dgram_drop(s, s->oldest);
+	free(s->out);
+	free(s);
+}
+
+static void say(const struct dgram *d, const char *what, const struct ss_frame *f, const char *why)
+{
+	char a[SS_ADDR_STRLEN], b[SS_ADDR_STRLEN];
+	ss_eventf("frag", what, f ? f->num : d->first_frame, f ? f->ts : d->first_ts, 0, -1,
+	          "IPv%d %s > %s id 0x%x (first fragment frame %llu): %s", d->key.src.family,
+	          ss_addr_fmt(&d->key.src, a), ss_addr_fmt(&d->key.dst, b), (unsigned)d->key.id,
+	          (unsigned long long)d->first_frame, why);
+}
+
+void frag_expire(struct frag_store *s, int64_t now)
+{
+	int64_t limit = (int64_t)s->caps->frag_timeout * SS_NS_PER_SEC;
+	while (s->oldest && now - s->oldest->first_ts > limit) {
+		say(s->oldest, "frag_timeout", NULL, "fragments missing when its time ran out; dropped");
+		s->st.timed_out++;
+		dgram_drop(s, s->oldest);
+	}
+}
+
+static struct dgram *dgram_find(struct frag_store *s, const struct frag_key *k, const struct ss_frame *f)
+{
+	unsigned h = key_hash(k);
+	for (struct dgram *d = s->bucket[h]; d; d = d->hnext)
+		if (!memcmp(&d->key, k, sizeof *k))
+			return d;
+	while (s->oldest && s->count >= s->caps->max_frag_dgrams) {
+		say(s->oldest, "frag_evicted", f, "too many datagrams under reassembly (--max-frag-dgrams); dropped");
+		s->st.evicted++;
+		dgram_drop(s, s->oldest);
+	}
+	struct dgram *d = calloc(1, sizeof *d);
+	if (!d)
+		return NULL;
+	d->key = *k;
+	d->first_ts = f->ts;
+	d->first_frame = f->num;
+	d->hnext = s->bucket[h];
+	s->bucket[h] = d;
+	d->older = s->newest;
+	if (s->newest)
+		s->newest->newer = d;
+	else
+		s->oldest = d;
+	s->newest = d;
+	s->count++;
+	return d;
+}
+
+static int piece_insert(struct frag_store *s, struct dgram *d, struct piece **at, uint32_t off,
+                        const uint8_t *p, uint32_t len)
+{
+	struct piece *n = malloc(sizeof *n + len);
+	if (!n)
+		return -1;
+	n->off = off;
+	n->len = len;
+	memcpy(n->data, p, len);
+	n->next = *at;
+	*at = n;
+	d->held += len;
+	s->held += len;
+	return 0;
+}
+
+/* Adds [off, off+len) keeping the first copy of every byte. Returns -1 when
+ * the datagram must be dropped (IPv6 overlap, out of memory). */
+static int pieces_merge(struct frag_store *s, struct dgram *d, uint32_t off, const uint8_t *p,
+                        uint32_t len, const struct ss_frame *f)
+{
+	uint32_t pos = off, end = off + len;
+	int v6 = d->key.src.family == SS_AF_INET6, conflict = 0;
+	struct piece **pp = &d->pieces;
+	for (; *pp && pos < end; pp = &(*pp)->next) {
+		struct piece *q = *pp;
+		uint32_t qend = q->off + q->len;
+		if (qend <= pos)
+			continue;
+		if (q->off >= end)
+			break;
+		if (v6) {
+			/* RFC 8200 4.5: an exact duplicate may be dropped on its own. */
+			if (q->off == off && q->len == len && !memcmp(q->data, p, len))
+				return 0;
+			s->st.overlaps++;
+			say(d, "frag_overlap", f, "IPv6 fragments overlap (RFC 5722): datagram dropped");
+			return -1;
+		}
+		if (q->off > pos) {
+			if (piece_insert(s, d, pp, pos, p + (pos - off), q->off - pos))
+				return -1;
+			pp = &(*pp)->next;  /* now at q again */
+			pos = q->off;
+		}
+		uint32_t ov_end = qend < end ? qend : end;
+		if (memcmp(q->data + (pos - q->off), p + (pos - off), ov_end - pos))
+			conflict = 1;
+		pos = ov_end;
+	}
+	if (pos < end && piece_insert(s, d, pp, pos, p + (pos - off), end - pos))
+		return -1;
+	if (conflict) {
+		s->st.overlaps++;
+		say(d, "frag_overlap_conflict", f, "overlapping IPv4 fragments differ; the first copy is kept");
+	}
+	return 0;
+}
+
+int frag_add(struct frag_store *s, const struct frag_key *k, uint32_t off, const uint8_t *p,
+             uint32_t len, int more, uint8_t next, const struct ss_frame *f, struct frag_done *out)
+{
+	s->st.fragments++;
+	frag_expire(s, f->ts);
+	struct dgram *d = dgram_find(s, k, f);
+	if (!d)
+		return -1;
+	d->nfrags++;
+	const char *bad = NULL;
+	if (off + (uint64_t)len > MAX_DGRAM)
+		bad = "fragment reaches past 65535 bytes";
+	else if (more && len % 8)
+		bad = "a fragment other than the last is not a multiple of 8 bytes";
+	else if (!more && d->have_last && off + len != d->total)
+		bad = "two last fragments disagree on the length";
+	else if (d->have_last && off + len > d->total)
+		bad = "fragment reaches past the last fragment";
+	else if (!more && d->pieces) {
+		struct piece *q = d->pieces;
+		while (q->next)
+			q = q->next;
+		if (q->off + q->len > off + len)
+			bad = "data lies past the last fragment";
+	}
+	if (bad) {
+		s->st.malformed++;
+		say(d, "frag_malformed", f, bad);
+		dgram_drop(s, d);
+		return -1;
+	}
+	if (!more) {
+		d->have_last = 1;
+		d->total = off + len;
+	}
+	if (off == 0) {
+		d->have_first = 1;
+		d->next = next;
+	}
+	if (pieces_merge(s, d, off, p, len, f)) {
+		dgram_drop(s, d);
+		return -1;
+	}
+	while (s->held > s->caps->max_frag_mem && s->oldest) {
+		struct dgram *o = s->oldest;
+		say(o, "frag_evicted", f, "fragment memory is full (--max-frag-mem); dropped");
+		s->st.evicted++;
+		dgram_drop(s, o);
+		if (o == d)
+			return -1;
+	}
+	if (!d->have_last || !d->have_first)
+		return 0;
+	uint32_t pos = 0;
+	for (struct piece *q = d->pieces; q && q->off == pos; q = q->next)
+		pos += q->len;
+	if (pos != d->total)
+		return 0;
+
+	free(s->out);
+	s->out = malloc(d->total ? d->total : 1);
+	if (!s->out) {
+		dgram_drop(s, d);
+		return -1;
+	}
+	for (struct piece *q = d->pieces; q; q = q->next)
+		memcpy(s->out + q->off, q->data, q->len);
+	out->p = s->out;
+	out->len = d->total;
+	out->next = d->next;
+	out->first_frame = d->first_frame;
+	out->nfrags = d->nfrags;
+	s->st.reassembled++;
+	dgram_drop(s, d);
+	return 1;
+}
+
+const struct frag_stats *frag_stats(const struct frag_store *s)
+{
+	return &s->st;
+}

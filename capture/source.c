@@ -1,0 +1,301 @@
+/* source.c - libpcap behind one small interface: files and live capture.
+ *
+ * Order matters, as in tcpdump: open the input (needs root for live), drop
+ * privileges (-Z), and only then open the output file, so that -w never
+ * writes as root when the user asked not to.
+ */
+#define _DEFAULT_SOURCE
+#include "source.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pcap/pcap.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define DEFAULT_SNAPLEN 262144  /* tcpdump's default: whole frames, TSO included */
+#define LIVE_TIMEOUT_MS 100     /* how often an idle live capture wakes up */
+
+struct ss_source {
+	pcap_t *p;
+	pcap_dumper_t *dump;
+	int live, nano;
+	uint64_t count, frames;
+	char err[PCAP_ERRBUF_SIZE + 128];
+};
+
+static volatile sig_atomic_t stop_asked, stats_asked;
+static pcap_t *volatile running;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_asked = 1;
+	if (running)
+		pcap_breakloop(running);
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	stats_asked = 1;
+}
+
+void source_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop;  /* no SA_RESTART: a blocked read returns */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_usr1;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+static struct ss_source *fail(struct ss_source *s, char *err, size_t errlen, int *code, int c,
+                              const char *what, const char *why)
+{
+	snprintf(err, errlen, "%s: %s", what, why);
+	*code = c;
+	if (s) {
+		if (s->dump)
+			pcap_dump_close(s->dump);
+		if (s->p)
+			pcap_close(s->p);
+		free(s);
+	}
+	return NULL;
+}
+
+static int drop_privileges(const char *user, char *why, size_t len)
+{
+	if (geteuid() != 0 && getuid() != 0)
+		return 0;  /* nothing to drop: tcpdump carries on too */
+	struct passwd *pw = getpwnam(user);
+	if (!pw) {
+		snprintf(why, len, "no user %s", user);
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) || setuid(pw->pw_uid)) {
+		snprintf(why, len, "cannot become %s: %s", user, strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0) {  /* must not be able to come back */
+		snprintf(why, len, "still able to regain root after becoming %s", user);
+		return -1;
+	}
+	return 0;
+}
+
+static pcap_t *open_live(const struct ss_source_opts *o, char *perr, int *nano, char *warn, size_t wl)
+{
+	pcap_t *p = pcap_create(o->iface, perr);
+	if (!p)
+		return NULL;
+	pcap_set_snaplen(p, o->snaplen ? o->snaplen : DEFAULT_SNAPLEN);
+	pcap_set_promisc(p, 1);
+	pcap_set_timeout(p, LIVE_TIMEOUT_MS);
+	/* Each event shows when it happens, not when a kernel block fills. */
+	pcap_set_immediate_mode(p, 1);
+	if (o->buffer_kib > 0)
+		pcap_set_buffer_size(p, o->buffer_kib * 1024);
+	*nano = pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO) == 0;
+	int rc = pcap_activate(p);
+	if (rc < 0) {
+		const char *e = pcap_geterr(p);
+		if (rc == PCAP_ERROR_NO_SUCH_DEVICE || rc == PCAP_ERROR_PERM_DENIED || !*e)
+			snprintf(perr, PCAP_ERRBUF_SIZE, "%s%s%s", pcap_statustostr(rc), *e ? ": " : "", e);
+		else
+			snprintf(perr, PCAP_ERRBUF_SIZE, "%s", e);
+		pcap_close(p);
+		return NULL;
+	}
+	if (rc > 0)
+		snprintf(warn, wl, "%s: %s", pcap_statustostr(rc), pcap_geterr(p));
+	return p;
+}
+
+struct ss_source *source_open(const struct ss_source_opts *o, char *err, size_t errlen, int *code)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	struct ss_source *s = calloc(1, sizeof *s);
+	if (!s)
+		return fail(NULL, err, errlen, code, SS_EXIT_ENV, "smtpsniff", "out of memory");
+	s->count = o->count;
+	const char *what = o->file ? o->file : o->iface;
+	if (o->file) {
+		s->p = pcap_open_offline_with_tstamp_precision(o->file, PCAP_TSTAMP_PRECISION_NANO, perr);
+		if (!s->p)
+			return fail(s, err, errlen, code, SS_EXIT_USAGE, what, perr);
+		s->nano = 1;
+	} else {
+		char warn[PCAP_ERRBUF_SIZE + 64] = "";
+		s->p = open_live(o, perr, &s->nano, warn, sizeof warn);
+		if (!s->p)
+			return fail(s, err, errlen, code, SS_EXIT_ENV, what, perr);
+		if (*warn)
+			ss_warn("%s: %s", what, warn);
+		s->live = 1;
+	}
+	if (o->filter && *o->filter) {
+		struct bpf_program prog;
+		if (pcap_compile(s->p, &prog, o->filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
+			return fail(s, err, errlen, code, SS_EXIT_USAGE, "filter", pcap_geterr(s->p));
+		int rc = pcap_setfilter(s->p, &prog);
+		pcap_freecode(&prog);
+		if (rc < 0)
+			return fail(s, err, errlen, code, SS_EXIT_ENV, "filter", pcap_geterr(s->p));
+	}
+	if (o->user && drop_privileges(o->user, perr, sizeof perr))
+		return fail(s, err, errlen, code, SS_EXIT_ENV, "-Z", perr);
+	if (o->write) {
+		s->dump = pcap_dump_open(s->p, o->write);
+		if (!s->dump)
+			return fail(s, err, errlen, code, SS_EXIT_OUTPUT, o->write, pcap_geterr(s->p));
+	}
+	return s;
+}
+
+int source_dlt(const struct ss_source *s)
+{
+	return pcap_datalink(s->p);
+}
+
+const char *source_dlt_name(const struct ss_source *s)
+{
+	const char *n = pcap_datalink_val_to_name(pcap_datalink(s->p));
+	return n ? n : "?";
+}
+
+int source_is_live(const struct ss_source *s)
+{
+	return s->live;
+}
+
+static int64_t wall_now(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000000000 + (int64_t)tv.tv_usec * 1000;
+}
+
+enum source_end source_run(struct ss_source *s, ss_frame_fn *fn, ss_tick_fn *tick,
+                           void (*usr1)(void *ctx), void *ctx)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	running = s->p;
+	enum source_end end = SOURCE_EOF;
+	for (;;) {
+		if (stats_asked) {
+			stats_asked = 0;
+			if (usr1)
+				usr1(ctx);
+		}
+		if (stop_asked) {
+			end = SOURCE_SIGNAL;
+			break;
+		}
+		if (s->count && s->frames >= s->count) {
+			end = SOURCE_COUNT;
+			break;
+		}
+		int rc = pcap_next_ex(s->p, &h, &data);
+		if (rc == 1) {
+			struct ss_frame f;
+			f.num = ++s->frames;
+			f.ts = (int64_t)h->ts.tv_sec * 1000000000 +
+			       (int64_t)h->ts.tv_usec * (s->nano ? 1 : 1000);
+			f.caplen = h->caplen;
+			f.wirelen = h->len;
+			f.data = data;
+			if (s->dump)
+				pcap_dump((u_char *)s->dump, h, data);
+			fn(&f, ctx);
+		} else if (rc == 0) {
+			/* A live timeout: let idle flows end, and keep -w current. */
+			if (s->dump)
+				pcap_dump_flush(s->dump);
+			if (tick)
+				tick(wall_now(), ctx);
+		} else if (rc == PCAP_ERROR_BREAK) {
+			end = stop_asked ? SOURCE_SIGNAL : SOURCE_EOF;
+			if (!stop_asked && s->live)
+				continue;
+			break;
+		} else {
+			snprintf(s->err, sizeof s->err, "after frame %llu: %s",
+			         (unsigned long long)s->frames, pcap_geterr(s->p));
+			end = s->live ? SOURCE_FAILED : SOURCE_BROKEN;
+			break;
+		}
+	}
+	running = NULL;
+	return end;
+}
+
+const char *source_error(const struct ss_source *s)
+{
+	return s->err;
+}
+
+uint64_t source_frames(const struct ss_source *s)
+{
+	return s->frames;
+}
+
+void source_stats(struct ss_source *s, struct source_stats *st)
+{
+	struct pcap_stat ps;
+	memset(st, 0, sizeof *st);
+	if (!s->live || pcap_stats(s->p, &ps) < 0)
+		return;
+	st->valid = 1;
+	st->received = ps.ps_recv;
+	st->dropped = ps.ps_drop;
+	st->ifdropped = ps.ps_ifdrop;
+}
+
+int source_close(struct ss_source *s)
+{
+	int rc = 0;
+	if (!s)
+		return 0;
+	if (s->dump) {
+		if (pcap_dump_flush(s->dump) < 0 || ferror(pcap_dump_file(s->dump)))
+			rc = -1;
+		pcap_dump_close(s->dump);
+	}
+	pcap_close(s->p);
+	free(s);
+	return rc;
+}
+
+int source_list_devices(FILE *out, char *err, size_t errlen)
+{
+	pcap_if_t *all;
+	char perr[PCAP_ERRBUF_SIZE];
+	if (pcap_findalldevs(&all, perr) < 0) {
+		snprintf(err, errlen, "%s", perr);
+		return -1;
+	}
+	int i = 0;
+	for (pcap_if_t *d = all; d; d = d->next) {
+		fprintf(out, "%d.%s", ++i, d->name);
+		if (d->description)
+			fprintf(out, " (%s)", d->description);
+		fprintf(out, " [%s%s%s]\n", d->flags & PCAP_IF_UP ? "Up" : "Down",
+		        d->flags & PCAP_IF_RUNNING ? ", Running" : "",
+		        d->flags & PCAP_IF_LOOPBACK ? ", Loopback" : "");
+	}
+	pcap_freealldevs(all);
+	return 0;
+}

@@ -1,0 +1,166 @@
+/* options.c - parsing the command line (tcpdump's letters where tcpdump has
+ * one, long options for the rest, every cap from util/caps.c).
+ */
+#define _GNU_SOURCE
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#ifndef SS_VERSION
+#define SS_VERSION "0"
+#endif
+
+enum { OPT_JSON = 1000, OPT_FLOWS, OPT_STREAMS, OPT_OVERWRITE, OPT_VERSION, OPT_HELP, OPT_CAP };
+
+static void usage(FILE *fp)
+{
+	fputs("Usage: smtpsniff [-nv] [-r FILE | -i IFACE] [-w FILE] [-c COUNT] [-s SNAPLEN]\n"
+	      "                 [-B KiB] [-Z USER] [--json] [--flows] [--streams DIR]\n"
+	      "                 [--CAP=N ...] [FILTER EXPRESSION]\n"
+	      "       smtpsniff -D\n"
+	      "\n"
+	      "Reads a capture (-r, pcap or pcapng, - for stdin) or an interface (-i, made\n"
+	      "promiscuous), puts TCP streams back together and shows every flow.\n"
+	      "\n"
+	      "  -r FILE        read frames from FILE\n"
+	      "  -i IFACE       capture live on IFACE\n"
+	      "  -w FILE        also write every frame read to FILE (pcap; - for stdout)\n"
+	      "  -c COUNT       stop after COUNT frames\n"
+	      "  -s SNAPLEN     capture at most SNAPLEN bytes of each frame (default 262144)\n"
+	      "  -B KiB         kernel capture buffer size in KiB\n"
+	      "  -Z USER        drop root privileges to USER once the input is open\n"
+	      "  -D             list the interfaces that can be captured on\n"
+	      "  -n             do not name addresses from DNS answers in the capture\n"
+	      "  -v             more detail: anomalies with --flows, statistics at the end\n"
+	      "  --json         JSON lines (schema: docs/json.md)\n"
+	      "  --flows        one line per flow, when it ends\n"
+	      "  --streams DIR  write each TCP direction's bytes to a file in DIR\n"
+	      "  --overwrite    let --streams replace files from an earlier run\n"
+	      "  --help, --version\n"
+	      "\n"
+	      "Limits (a value in bytes takes K, M or G):\n", fp);
+	ss_caps_help(fp);
+	fputs("\nExit status: 0 all well; 1 a verification disagreed; 2 usage error, or an\n"
+	      "input that is not a capture or is damaged (what came before the damage is\n"
+	      "still reported); 3 the system refused (device, permissions, -Z); 4 an output\n"
+	      "could not be written.\n", fp);
+}
+
+static void bad_usage(const char *what, const char *why)
+{
+	fprintf(stderr, "smtpsniff: %s%s\nTry 'smtpsniff --help'.\n", what, why);
+	exit(SS_EXIT_USAGE);
+}
+
+static long long number(const char *s, const char *opt, long long min, long long max)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		bad_usage(opt, " needs a number in range");
+	return v;
+}
+
+void options_parse(struct options *o, int argc, char **argv)
+{
+	memset(o, 0, sizeof *o);
+	ss_caps_defaults(&o->caps);
+	o->rep.out = stdout;
+
+	/* Every cap is a long option taking a value; they share one code and
+	 * are told apart by name. */
+	static const struct option fixed[] = {
+		{"json", no_argument, NULL, OPT_JSON},
+		{"flows", no_argument, NULL, OPT_FLOWS},
+		{"streams", required_argument, NULL, OPT_STREAMS},
+		{"overwrite", no_argument, NULL, OPT_OVERWRITE},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{"help", no_argument, NULL, OPT_HELP},
+	};
+	size_t nfixed = sizeof fixed / sizeof fixed[0];
+	static char names[32][48];  /* getopt_long keeps pointing at these */
+	struct option *lo = calloc(nfixed + ss_cap_ndefs + 1, sizeof *lo);
+	if (!lo || ss_cap_ndefs > sizeof names / sizeof names[0])
+		ss_fatal(SS_EXIT_ENV, "out of memory");
+	memcpy(lo, fixed, sizeof fixed);
+	for (size_t i = 0; i < ss_cap_ndefs; i++) {
+		snprintf(names[i], sizeof names[i], "%s", ss_cap_defs[i].name);
+		for (char *s = names[i]; *s; s++)
+			if (*s == '_')
+				*s = '-';
+		lo[nfixed + i] = (struct option){names[i], required_argument, NULL, OPT_CAP};
+	}
+
+	int c, idx;
+	/* "+": stop at the first word that is not an option: the filter. */
+	while ((c = getopt_long(argc, argv, "+r:i:w:c:s:B:Z:Dnvh", lo, &idx)) != -1) {
+		switch (c) {
+		case 'r': o->src.file = optarg; break;
+		case 'i': o->src.iface = optarg; break;
+		case 'w': o->src.write = optarg; break;
+		case 'c': o->src.count = (uint64_t)number(optarg, "-c", 1, LLONG_MAX); break;
+		case 's': o->src.snaplen = (int)number(optarg, "-s", 0, 262144); break;
+		case 'B': o->src.buffer_kib = (int)number(optarg, "-B", 1, INT_MAX / 1024); break;
+		case 'Z': o->src.user = optarg; break;
+		case 'D': o->list_devices = 1; break;
+		case 'n': o->no_names = 1; break;
+		case 'v': o->rep.verbose++; break;
+		case OPT_JSON: o->rep.json = 1; break;
+		case OPT_FLOWS: o->rep.flows_only = 1; break;
+		case OPT_STREAMS: o->rep.streams_dir = optarg; break;
+		case OPT_OVERWRITE: o->rep.overwrite = 1; break;
+		case OPT_VERSION:
+			printf("smtpsniff %s\n", SS_VERSION);
+			exit(0);
+		case 'h': case OPT_HELP:
+			usage(stdout);
+			exit(0);
+		case OPT_CAP: {
+			int rc = ss_caps_set(&o->caps, lo[idx].name, optarg);
+			if (rc)
+				bad_usage(lo[idx].name, ": not a valid value");
+			break;
+		}
+		default:
+			fprintf(stderr, "Try 'smtpsniff --help'.\n");
+			exit(SS_EXIT_USAGE);
+		}
+	}
+	free(lo);
+
+	size_t len = 0;
+	for (int i = optind; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	if (len) {
+		o->filter = malloc(len);
+		if (!o->filter)
+			ss_fatal(SS_EXIT_ENV, "out of memory");
+		o->filter[0] = 0;
+		for (int i = optind; i < argc; i++) {
+			if (i > optind)
+				strcat(o->filter, " ");
+			strcat(o->filter, argv[i]);
+		}
+		o->src.filter = o->filter;
+	}
+	if (o->list_devices)
+		return;
+	if (!o->src.file == !o->src.iface)
+		bad_usage("give exactly one of -r FILE and -i IFACE", "");
+	if (o->src.write && !strcmp(o->src.write, "-"))
+		o->rep.out = stderr;  /* stdout carries the pcap: the report goes aside */
+}
+
+void options_free(struct options *o)
+{
+	free(o->filter);
+	o->filter = NULL;
+}

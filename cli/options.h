@@ -1,0 +1,23 @@
+/* options.h - the command line, tcpdump-style. */
+#ifndef SS_OPTIONS_H
+#define SS_OPTIONS_H
+
+#include "caps.h"
+#include "report.h"
+#include "source.h"
+
+struct options {
+	struct ss_source_opts src;
+	struct report_opts rep;
+	struct ss_caps caps;
+	int list_devices;      /* -D */
+	int no_names;          /* -n */
+	char *filter;          /* owned: the trailing words joined */
+};
+
+/* Parses argv into o; prints help or the version and exits 0 when asked,
+ * and exits 2 with a message on a usage error. */
+void options_parse(struct options *o, int argc, char **argv);
+void options_free(struct options *o);
+
+#endif

@@ -1,0 +1,112 @@
+/* smtpsniff.c - main: wires the layers together and runs the capture.
+ *
+ * capture (frames -> IP datagrams) -> reassembly (flows, ordered bytes,
+ * gaps) -> dissect (protocols) -> report (what is printed and written).
+ * Each layer only knows those below it; this file is the one place that
+ * knows them all.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "log.h"
+#include "options.h"
+#include "protos.h"
+#include "reasm.h"
+#include "report.h"
+#include "source.h"
+
+struct run {
+	struct ss_source *src;
+	struct ss_decoder dec;
+	struct ss_reasm *reasm;
+	struct ss_report *rep;
+	struct options *opt;
+};
+
+static void on_frame(const struct ss_frame *f, void *ctx)
+{
+	struct run *r = ctx;
+	decode_frame(&r->dec, f);
+}
+
+static void on_tick(int64_t now, void *ctx)
+{
+	struct run *r = ctx;
+	decode_tick(&r->dec, now);
+	reasm_tick(r->reasm, now);
+}
+
+static void stats(struct run *r, int final)
+{
+	struct source_stats live;
+	source_stats(r->src, &live);
+	struct run_stats s = {
+		&r->dec.st, frag_stats(r->dec.frags), reasm_stats(r->reasm), live.valid ? &live : NULL,
+		r->opt->src.file ? r->opt->src.file : r->opt->src.iface, source_dlt_name(r->src),
+	};
+	report_stats(r->rep, &s, final);
+}
+
+static void on_usr1(void *ctx)
+{
+	stats(ctx, 0);
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt;
+	char err[512];
+	int code = SS_EXIT_OK;
+	ss_log_progname("smtpsniff");
+	options_parse(&opt, argc, argv);
+	if (opt.list_devices) {
+		if (source_list_devices(stdout, err, sizeof err))
+			ss_fatal(SS_EXIT_ENV, "-D: %s", err);
+		return 0;
+	}
+	ss_log_level = 1 + opt.rep.verbose;
+
+	struct run r = {.opt = &opt};
+	source_signals();
+	r.src = source_open(&opt.src, err, sizeof err, &code);
+	if (!r.src)
+		ss_fatal(code, "%s", err);
+	if (decode_init(&r.dec, source_dlt(r.src), &opt.caps, reasm_ip, NULL))
+		ss_fatal(SS_EXIT_USAGE, "%s: link type %s is not one smtpsniff decodes",
+		         opt.src.file ? opt.src.file : opt.src.iface, source_dlt_name(r.src));
+	r.reasm = reasm_new(&opt.caps);
+	if (!r.reasm || dissect_register(r.reasm))
+		ss_fatal(SS_EXIT_ENV, "out of memory");
+	r.dec.ctx = r.reasm;
+	r.rep = report_new(&opt.rep, &opt.caps, r.reasm, err, sizeof err);
+	if (!r.rep)
+		ss_fatal(SS_EXIT_OUTPUT, "--streams: %s", err);
+	if (source_is_live(r.src))
+		setvbuf(opt.rep.out, NULL, _IOLBF, 0);  /* each event shows when it happens */
+
+	enum source_end end = source_run(r.src, on_frame, on_tick, on_usr1, &r);
+	reasm_finish(r.reasm);
+	stats(&r, 1);
+	code = SS_EXIT_OK;
+	if (end == SOURCE_BROKEN) {
+		ss_warn("%s: %s; everything before it was processed", opt.src.file, source_error(r.src));
+		code = SS_EXIT_USAGE;
+	} else if (end == SOURCE_FAILED) {
+		ss_warn("%s: %s", opt.src.iface, source_error(r.src));
+		code = SS_EXIT_ENV;
+	}
+	if (report_free(r.rep, err, sizeof err)) {
+		ss_warn("%s", err);
+		code = SS_EXIT_OUTPUT;
+	}
+	if (source_close(r.src)) {
+		ss_warn("%s: write error", opt.src.write);
+		code = SS_EXIT_OUTPUT;
+	}
+	reasm_free(r.reasm);
+	decode_fini(&r.dec);
+	options_free(&opt);
+	return code;
+}

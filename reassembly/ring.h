@@ -1,0 +1,29 @@
+/* ring.h - the last bytes delivered in one direction, kept so that a
+ * retransmission can be compared with the first copy (Zeek's
+ * rexmit_inconsistency). Byte at stream offset x lives at p[x % size].
+ */
+#ifndef SS_RING_H
+#define SS_RING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ring {
+	uint8_t *p;      /* NULL until the first push */
+	uint32_t size;   /* capacity; 0 turns the ring off */
+	uint64_t len;    /* bytes held, the last ones before the stream's next offset */
+};
+
+/* Appends n bytes that sit at stream offset off (the stream's next offset).
+ * Returns the bytes newly allocated (for memory accounting), -1 when
+ * allocation failed (the ring then stays off). */
+long ring_push(struct ring *g, uint64_t off, const uint8_t *p, size_t n);
+/* Compares [off, off + n) with the held copy, where end is the stream's next
+ * offset. Returns how many bytes could be compared; *differs is set to 1 when
+ * any of them differs. */
+size_t ring_cmp(const struct ring *g, uint64_t end, uint64_t off, const uint8_t *p, size_t n,
+                int *differs);
+/* Frees the storage; returns the bytes freed. */
+uint32_t ring_free(struct ring *g);
+
+#endif

@@ -1,0 +1,204 @@
+/* table.c - the flow table: O(1) lookup by 5-tuple (both directions share
+ * one entry), and activity lists that make idle expiry O(1) per flow.
+ *
+ * Each list holds flows with one timeout (open TCP, UDP, closed TCP kept to
+ * absorb late packets), oldest activity first, so expiry only ever looks at
+ * list heads.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "reasm_int.h"
+#include "sstime.h"
+
+#define FIRST_BUCKETS 1024
+
+static uint64_t mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 33);
+}
+
+/* A seeded hash of the key bytes: the seed differs per run so that a capture
+ * cannot be crafted to put every flow in one chain. */
+static size_t key_hash(const struct ss_reasm *r, const struct flow_key *k)
+{
+	const uint8_t *p = (const uint8_t *)k;
+	uint64_t h = r->seed;
+	size_t i = 0;
+	for (; i + 8 <= sizeof *k; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		h = mix(h ^ w);
+	}
+	uint64_t w = 0;
+	memcpy(&w, p + i, sizeof *k - i);
+	return (size_t)(mix(h ^ w) & (r->nbuckets - 1));
+}
+
+int table_init(struct ss_reasm *r)
+{
+	r->nbuckets = FIRST_BUCKETS;
+	r->bucket = calloc(r->nbuckets, sizeof *r->bucket);
+	r->seed = mix((uint64_t)time(NULL) ^ (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)r);
+	return r->bucket ? 0 : -1;
+}
+
+void table_fini(struct ss_reasm *r)
+{
+	free(r->bucket);
+	r->bucket = NULL;
+}
+
+void flow_key_make(struct flow_key *k, const struct ss_ip *ip, uint16_t sport, uint16_t dport,
+                   int *src_is_a0)
+{
+	memset(k, 0, sizeof *k);  /* hashed and compared as bytes */
+	int c = ss_addr_cmp(&ip->src, &ip->dst);
+	int a0 = c < 0 || (c == 0 && sport <= dport);
+	k->a[a0 ? 0 : 1] = ip->src;
+	k->a[a0 ? 1 : 0] = ip->dst;
+	k->port[a0 ? 0 : 1] = sport;
+	k->port[a0 ? 1 : 0] = dport;
+	k->proto = ip->proto;
+	*src_is_a0 = a0;
+}
+
+struct flow *table_find(struct ss_reasm *r, const struct flow_key *k)
+{
+	for (struct flow *f = r->bucket[key_hash(r, k)]; f; f = f->hnext)
+		if (!memcmp(&f->key, k, sizeof *k))
+			return f;
+	return NULL;
+}
+
+static void grow(struct ss_reasm *r)
+{
+	size_t n = r->nbuckets * 2;
+	struct flow **b = calloc(n, sizeof *b);
+	if (!b)
+		return;  /* chains get longer; lookups stay correct */
+	struct flow **old = r->bucket;
+	size_t oldn = r->nbuckets;
+	r->bucket = b;
+	r->nbuckets = n;
+	for (size_t i = 0; i < oldn; i++) {
+		for (struct flow *f = old[i], *next; f; f = next) {
+			next = f->hnext;
+			size_t h = key_hash(r, &f->key);
+			f->hnext = b[h];
+			b[h] = f;
+		}
+	}
+	free(old);
+}
+
+static void list_unlink(struct ss_reasm *r, struct flow *f)
+{
+	struct flow_list *l = &r->list[f->where];
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		l->head = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	else
+		l->tail = f->prev;
+	f->prev = f->next = NULL;
+}
+
+static void list_append(struct ss_reasm *r, struct flow *f, int where)
+{
+	struct flow_list *l = &r->list[where];
+	f->where = (uint8_t)where;
+	f->prev = l->tail;
+	f->next = NULL;
+	if (l->tail)
+		l->tail->next = f;
+	else
+		l->head = f;
+	l->tail = f;
+}
+
+/* Puts f at the young end of list where (its activity is now). */
+void list_move(struct ss_reasm *r, struct flow *f, int where)
+{
+	list_unlink(r, f);
+	list_append(r, f, where);
+}
+
+/* The oldest flow that is still open, to end when the table is full. */
+static struct flow *oldest_open(struct ss_reasm *r)
+{
+	struct flow *t = r->list[LIST_TCP].head, *u = r->list[LIST_UDP].head;
+	if (!t || !u)
+		return t ? t : u;
+	return t->pub.last_ts <= u->pub.last_ts ? t : u;
+}
+
+struct flow *table_add(struct ss_reasm *r, const struct flow_key *k)
+{
+	while (r->st.flows_now >= r->caps->max_flows) {
+		/* Closed flows go first: they only wait for late packets. */
+		struct flow *o = r->list[LIST_CLOSED].head;
+		if (o) {
+			table_remove(r, o);
+			continue;
+		}
+		o = oldest_open(r);
+		if (!o)
+			return NULL;
+		r->st.evicted++;
+		flow_end(r, o, SS_CLOSE_CAP);  /* frees o */
+	}
+	struct flow *f = calloc(1, sizeof *f);
+	if (!f)
+		return NULL;
+	if (r->st.flows_now >= r->nbuckets)
+		grow(r);
+	f->key = *k;
+	size_t h = key_hash(r, k);
+	f->hnext = r->bucket[h];
+	r->bucket[h] = f;
+	list_append(r, f, k->proto == 6 ? LIST_TCP : LIST_UDP);
+	r->st.flows++;
+	if (++r->st.flows_now > r->st.flows_peak)
+		r->st.flows_peak = r->st.flows_now;
+	return f;
+}
+
+void table_remove(struct ss_reasm *r, struct flow *f)
+{
+	struct flow **pp = &r->bucket[key_hash(r, &f->key)];
+	while (*pp && *pp != f)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = f->hnext;
+	list_unlink(r, f);
+	r->st.flows_now--;
+	free(f->log);
+	free(f);
+}
+
+/* Ends flows whose silence has outlasted their timeout, and forgets closed
+ * flows whose linger time is over. */
+void table_expire(struct ss_reasm *r)
+{
+	const struct ss_caps *c = r->caps;
+	int64_t tcp = (int64_t)c->tcp_timeout * SS_NS_PER_SEC;
+	int64_t udp = (int64_t)c->udp_timeout * SS_NS_PER_SEC;
+	int64_t linger = (int64_t)c->tcp_linger * SS_NS_PER_SEC;
+	struct flow *f;
+	while ((f = r->list[LIST_CLOSED].head) && r->now - f->pub.last_ts > linger)
+		table_remove(r, f);
+	while ((f = r->list[LIST_TCP].head) && r->now - f->pub.last_ts > tcp) {
+		flow_end(r, f, SS_CLOSE_IDLE);  /* frees f */
+	}
+	while ((f = r->list[LIST_UDP].head) && r->now - f->pub.last_ts > udp)
+		flow_end(r, f, SS_CLOSE_IDLE);
+}

@@ -1,0 +1,435 @@
+/* tcp.c - TCP stream reassembly (RFC 9293): sequence numbers to stream
+ * offsets, segments held behind holes, retransmissions dropped, overlaps
+ * resolved first-copy-wins, and every hole declared as a gap.
+ *
+ * When is a hole given up on? When the peer acknowledges past it (the data
+ * existed, the capture missed it), when the connection resets, when memory
+ * caps force it, when the flow idles out or the capture ends. A FIN alone
+ * does not: the missing bytes may still come as a retransmission, and the
+ * peer's acknowledgement of the FIN settles it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cur.h"
+#include "event.h"
+#include "reasm_int.h"
+
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_ACK 0x10
+#define MAX_ACK_JUMP (UINT64_C(1) << 30)  /* a larger jump is a bogus ACK, not a hole */
+
+/* The stream offset of seq: the reading nearest to next, which is right
+ * for any window below 2 GiB and makes wrap-around at 2^32 a non-event. */
+static int64_t seq_off(const struct half *h, uint32_t seq)
+{
+	uint32_t next_seq = h->base_seq + (uint32_t)h->next;
+	return (int64_t)h->next + (int32_t)(seq - next_seq);
+}
+
+/* Compares a retransmitted range with the copy delivered first. */
+static void rexmit_check(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t off,
+                         const uint8_t *p, size_t n)
+{
+	struct half *h = &f->h[d];
+	int differs;
+	f->pub.st[d].rexmit_bytes += n;
+	if (ring_cmp(&h->hist, h->next, off, p, n, &differs) && differs) {
+		f->pub.st[d].conflicts++;
+		ss_eventf("tcp", "rexmit_conflict", r->frame, r->now, f->pub.id, d,
+		          "a retransmission of offset %llu..%llu differs from the first copy; the first is kept",
+		          (unsigned long long)off, (unsigned long long)(off + n));
+	}
+}
+
+static void in_order(struct ss_reasm *r, struct flow *f, enum ss_dir d, const uint8_t *p, size_t n,
+                     uint64_t frame, int64_t ts)
+{
+	struct half *h = &f->h[d];
+	long added = ring_push(&h->hist, h->next, p, n);
+	if (added > 0)
+		mem_add(r, f, added);
+	uint64_t off = h->next;
+	h->next += n;
+	deliver_data(r, f, d, p, n, off, frame, ts);
+}
+
+static void gap_to(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t end, const char *why)
+{
+	struct half *h = &f->h[d];
+	if (end <= h->next)
+		return;
+	uint64_t off = h->next;
+	h->next = end;
+	h->hist.len = 0;  /* the ring holds only bytes contiguous with next */
+	deliver_gap(r, f, d, off, end - off, why);
+}
+
+/* Delivers the queued segments that have become contiguous. */
+static void drain(struct ss_reasm *r, struct flow *f, enum ss_dir d)
+{
+	struct half *h = &f->h[d];
+	struct seg *s;
+	while ((s = h->ooo) && s->off <= h->next) {
+		h->ooo = s->next;
+		h->ooo_bytes -= s->len;
+		mem_add(r, f, -(int64_t)s->len);
+		if (s->off + s->len > h->next) {
+			uint64_t skip = h->next - s->off;
+			in_order(r, f, d, s->data + skip, s->len - skip, s->frame, s->ts);
+		}
+		free(s);
+	}
+}
+
+static int seg_insert(struct ss_reasm *r, struct flow *f, struct half *h, struct seg **at,
+                      uint64_t off, const uint8_t *p, uint32_t len)
+{
+	struct seg *s = malloc(sizeof *s + len);
+	if (!s)
+		return -1;
+	s->off = off;
+	s->len = len;
+	s->frame = r->frame;
+	s->ts = r->now;
+	memcpy(s->data, p, len);
+	s->next = *at;
+	*at = s;
+	h->ooo_bytes += len;
+	mem_add(r, f, len);
+	return 0;
+}
+
+/* Queues [off, off + n) where nothing is queued yet; bytes already queued
+ * stay (first copy wins) and are compared with the new copy. */
+static void enqueue(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t off,
+                    const uint8_t *p, size_t n)
+{
+	struct half *h = &f->h[d];
+	uint64_t pos = off, end = off + n;
+	int conflict = 0;
+	struct seg **pp = &h->ooo;
+	for (; *pp && pos < end; pp = &(*pp)->next) {
+		struct seg *q = *pp;
+		uint64_t qend = q->off + q->len;
+		if (qend <= pos)
+			continue;
+		if (q->off >= end)
+			break;
+		if (q->off > pos) {
+			if (seg_insert(r, f, h, pp, pos, p + (pos - off), (uint32_t)(q->off - pos)))
+				return;
+			pp = &(*pp)->next;
+			pos = q->off;
+		}
+		uint64_t ov = qend < end ? qend : end;
+		if (memcmp(q->data + (pos - q->off), p + (pos - off), (size_t)(ov - pos)))
+			conflict = 1;
+		f->pub.st[d].rexmit_bytes += ov - pos;
+		pos = ov;
+	}
+	if (pos < end)
+		seg_insert(r, f, h, pp, pos, p + (pos - off), (uint32_t)(end - pos));
+	if (conflict) {
+		f->pub.st[d].conflicts++;
+		ss_eventf("tcp", "overlap_conflict", r->frame, r->now, f->pub.id, d,
+		          "overlapping segments at offset %llu..%llu differ; the first copy is kept",
+		          (unsigned long long)off, (unsigned long long)end);
+	}
+}
+
+/* Gives up on holes until direction d holds at most keep bytes out of order. */
+static void squeeze(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t keep, const char *why)
+{
+	struct half *h = &f->h[d];
+	while (h->ooo && h->ooo_bytes > keep) {
+		gap_to(r, f, d, h->ooo->off, why);
+		drain(r, f, d);
+	}
+}
+
+/* The payload of one segment: n bytes present at p, then cut bytes the snap
+ * length removed, starting at stream offset off. */
+static void tcp_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, int64_t off,
+                     const uint8_t *p, size_t n, size_t cut)
+{
+	struct half *h = &f->h[d];
+	if (off < 0) {  /* bytes from before the point the stream was picked up */
+		uint64_t drop = (uint64_t)-off;
+		if (drop >= n + cut)
+			return;
+		size_t dp = drop < n ? (size_t)drop : n;
+		p += dp;
+		n -= dp;
+		cut -= (size_t)(drop - dp);
+		off = 0;
+	}
+	uint64_t o = (uint64_t)off;
+	if (o + n + cut <= h->next) {
+		/* A keep-alive repeats the last byte (or none) with garbage: not a
+		 * retransmission worth comparing. */
+		if (n + cut <= 1 && o + 1 == h->next)
+			return;
+		rexmit_check(r, f, d, o, p, n);
+		return;
+	}
+	if (o < h->next) {
+		uint64_t old = h->next - o;
+		size_t k = old < n ? (size_t)old : n;
+		rexmit_check(r, f, d, o, p, k);
+		p += k;
+		n -= k;
+		o += k;
+		if (o < h->next) {  /* the old part reaches into the cut bytes */
+			cut -= (size_t)(h->next - o);
+			o = h->next;
+		}
+	}
+	if (o > h->next) {
+		f->pub.st[d].ooo_segments++;
+		if (n)
+			enqueue(r, f, d, o, p, n);
+		if (h->ooo_bytes > r->caps->max_flow_mem)
+			squeeze(r, f, d, r->caps->max_flow_mem, "out-of-order data over --max-flow-mem");
+		if (mem_over(r))
+			tcp_relieve(r, f);
+		return;
+	}
+	if (h->ooo) {
+		/* Queued bytes came first and win: merge, then deliver from the queue. */
+		if (n)
+			enqueue(r, f, d, o, p, n);
+		drain(r, f, d);
+	} else if (n) {
+		in_order(r, f, d, p, n, r->frame, r->now);
+	}
+	if (cut && h->next == o + n) {
+		gap_to(r, f, d, h->next + cut, "cut by the snap length");
+		drain(r, f, d);
+	}
+}
+
+/* Gives up on the holes below offset end of direction d. */
+static void give_up(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t end, const char *why)
+{
+	struct half *h = &f->h[d];
+	while (h->next < end) {
+		uint64_t stop = end;
+		if (h->ooo && h->ooo->off < stop)
+			stop = h->ooo->off;
+		gap_to(r, f, d, stop, why);
+		drain(r, f, d);
+	}
+}
+
+/* The peer acknowledged up to offset a of direction d. Bytes below a that
+ * the capture has not shown were received, so they are a gap - but only
+ * once --ack-wait has passed: a capture point can see an ACK a moment before
+ * the data it acknowledges (two directions on two queues). */
+static void acked(struct ss_reasm *r, struct flow *f, enum ss_dir d, int64_t a)
+{
+	struct half *h = &f->h[d];
+	if (h->fin && a > (int64_t)h->fin_off)
+		a = (int64_t)h->fin_off;  /* the FIN takes a sequence number but no byte */
+	if (a <= 0)
+		return;
+	if (!h->ack_set || (uint64_t)a > h->acked) {
+		h->acked = (uint64_t)a;
+		h->ack_set = 1;
+	}
+	if ((uint64_t)a <= h->next || (uint64_t)a <= h->hole_end)
+		return;
+	if ((uint64_t)a - h->next > MAX_ACK_JUMP) {
+		ss_eventf("tcp", "ack_bogus", r->frame, r->now, f->pub.id, !d,
+		          "acknowledgement %llu bytes ahead of the data seen; ignored",
+		          (unsigned long long)((uint64_t)a - h->next));
+		return;
+	}
+	if (h->hole_end <= h->next)
+		h->hole_ts = r->now;  /* a new wait starts; a growing hole keeps its start */
+	h->hole_end = (uint64_t)a;
+	if (h->fin && (uint64_t)a == h->fin_off)  /* all sent, all received: nothing to wait for */
+		give_up(r, f, d, h->hole_end, "acknowledged by the peer, never captured");
+}
+
+/* Gives up on acknowledged holes whose wait is over. */
+static void holes_due(struct ss_reasm *r, struct flow *f)
+{
+	int64_t wait = (int64_t)r->caps->ack_wait * 1000000;
+	for (int d = 0; d < 2; d++) {
+		struct half *h = &f->h[d];
+		if (h->hole_end > h->next && r->now - h->hole_ts >= wait)
+			give_up(r, f, (enum ss_dir)d, h->hole_end, "acknowledged by the peer, never captured");
+	}
+}
+
+/* Guesses which side serves from the ports when the handshake was missed:
+ * a well-known port serves; else a port below 1024; else the lower port. */
+static int src_is_client(uint16_t sport, uint16_t dport)
+{
+	static const uint16_t servers[] = {25, 465, 587, 2525, 10025, 24, 110, 995, 143, 993, 53, 4190, 80, 443};
+	int s = 0, t = 0;
+	for (size_t i = 0; i < sizeof servers / sizeof servers[0]; i++) {
+		s |= sport == servers[i];
+		t |= dport == servers[i];
+	}
+	if (s != t)
+		return t;
+	if ((sport < 1024) != (dport < 1024))
+		return dport < 1024;
+	return sport >= dport;
+}
+
+static void check_done(struct ss_reasm *r, struct flow *f)
+{
+	for (int d = 0; d < 2; d++)
+		if (!f->h[d].fin || f->h[d].next < f->h[d].fin_off)
+			return;
+	flow_end(r, f, SS_CLOSE_FIN);
+}
+
+void tcp_segment(struct ss_reasm *r, const struct ss_ip *ip)
+{
+	struct cur c = cur_make(ip->l4, ip->l4_len);
+	uint16_t sport = cur_be16(&c, "tcp header");
+	uint16_t dport = cur_be16(&c, "tcp header");
+	uint32_t seq = cur_be32(&c, "tcp header");
+	uint32_t ack = cur_be32(&c, "tcp header");
+	uint8_t doff = (uint8_t)((cur_u8(&c, "tcp header") >> 4) * 4);
+	uint8_t fl = cur_u8(&c, "tcp header");
+	if (c.err || doff < 20 || doff > ip->l4_len) {
+		r->st.malformed++;
+		if (ip->l4_len < ip->l4_wire_len && c.err)
+			return;  /* the snap length cut the header: counted by the decoder */
+		ss_eventf("tcp", "tcp_header_bad", ip->frame->num, ip->frame->ts, 0, -1,
+		          "frame %llu: %s", (unsigned long long)ip->frame->num,
+		          c.err ? "TCP header cut short" : "TCP data offset out of range");
+		return;
+	}
+	r->st.tcp_segments++;
+	size_t n = ip->l4_len - doff, cut = ip->l4_wire_len - ip->l4_len;
+	const uint8_t *p = ip->l4 + doff;
+
+	struct flow_key k;
+	int src_a0;
+	flow_key_make(&k, ip, sport, dport, &src_a0);
+	struct flow *f = table_find(r, &k);
+	int syn_only = (fl & (TH_SYN | TH_ACK)) == TH_SYN;
+	if (f && f->where == LIST_CLOSED) {
+		if (!syn_only) {
+			r->st.late++;
+			return;
+		}
+		table_remove(r, f);  /* the ports are used again */
+		f = NULL;
+	}
+	if (f && syn_only) {
+		struct half *ch = &f->h[f->cli == src_a0 ? SS_C2S : SS_S2C];
+		if (ch->base_set && ch->base_seq != seq + 1 && (ch->next || ch->ooo || ch->fin)) {
+			flow_end(r, f, SS_CLOSE_REUSE);  /* frees f */
+			f = NULL;
+		}
+	}
+	if (!f) {
+		f = table_add(r, &k);
+		if (!f)
+			return;
+		int cli_src = fl & TH_SYN ? !(fl & TH_ACK) : src_is_client(sport, dport);
+		flow_setup(r, f, cli_src ? src_a0 : !src_a0, !(fl & TH_SYN));
+	}
+	enum ss_dir d = (f->cli == src_a0) ? SS_C2S : SS_S2C;
+	struct half *h = &f->h[d];
+	f->pub.last_ts = r->now;
+	f->pub.last_frame = r->frame;
+	f->pub.st[d].packets++;
+	list_move(r, f, LIST_TCP);
+
+	if (fl & TH_RST) {
+		f->pub.st[d].rst = 1;
+		flow_end(r, f, SS_CLOSE_RST);
+		return;
+	}
+	uint32_t data_seq = seq;
+	if (fl & TH_SYN) {
+		f->pub.st[d].syn = 1;
+		f->pub.handshake = 1;
+		/* A first SYN, or a SYN repeated with a new ISN before any data. */
+		if (!h->base_set || (!h->next && !h->ooo && h->base_seq != seq + 1)) {
+			h->base_seq = seq + 1;
+			h->base_set = 1;
+			h->next = 0;
+		}
+		data_seq = seq + 1;
+	}
+	if (!h->base_set) {
+		h->base_seq = data_seq;
+		h->base_set = 1;
+	}
+	int64_t off = seq_off(h, data_seq);
+	if (n + cut)
+		tcp_data(r, f, d, off, p, n, cut);
+	if ((fl & TH_FIN) && !h->fin) {
+		int64_t fo = off + (int64_t)(n + cut);
+		h->fin = 1;
+		h->fin_off = fo > (int64_t)h->next ? (uint64_t)fo : h->next;
+		f->pub.st[d].fin = 1;
+	}
+	struct half *o = &f->h[!d];
+	if (fl & TH_ACK) {
+		if (!o->base_set) {
+			/* Picked up mid-stream: the peer has sent everything before ack. */
+			o->base_seq = ack;
+			o->base_set = 1;
+		} else {
+			acked(r, f, (enum ss_dir)!d, seq_off(o, ack));
+		}
+	}
+	holes_due(r, f);
+	check_done(r, f);
+}
+
+/* Gives up on every hole of f: queued segments go out behind gaps. */
+void tcp_relieve(struct ss_reasm *r, struct flow *f)
+{
+	r->st.mem_pressure++;
+	for (int d = 0; d < 2; d++)
+		squeeze(r, f, (enum ss_dir)d, 0, "reassembly memory over --max-mem");
+}
+
+/* Before a flow ends: queued segments in the order they arrived, behind
+ * gaps, then the holes the FIN or the peer's acknowledgement prove. */
+void tcp_flush(struct ss_reasm *r, struct flow *f)
+{
+	for (;;) {
+		struct seg *a = f->h[0].ooo, *b = f->h[1].ooo;
+		if (!a && !b)
+			break;
+		enum ss_dir d = !b || (a && a->frame <= b->frame) ? SS_C2S : SS_S2C;
+		gap_to(r, f, d, f->h[d].ooo->off, "never captured, flow ending");
+		drain(r, f, d);
+	}
+	for (int d = 0; d < 2; d++) {
+		struct half *h = &f->h[d];
+		if (h->ack_set)
+			gap_to(r, f, (enum ss_dir)d, h->acked, "acknowledged by the peer, never captured");
+		if (h->fin)
+			gap_to(r, f, (enum ss_dir)d, h->fin_off, "never captured before the FIN");
+	}
+}
+
+void tcp_release(struct ss_reasm *r, struct flow *f)
+{
+	for (int d = 0; d < 2; d++) {
+		struct half *h = &f->h[d];
+		for (struct seg *s = h->ooo, *n; s; s = n) {
+			n = s->next;
+			mem_add(r, f, -(int64_t)s->len);
+			free(s);
+		}
+		h->ooo = NULL;
+		h->ooo_bytes = 0;
+		mem_add(r, f, -(int64_t)ring_free(&h->hist));
+	}
+}

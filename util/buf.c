@@ -1,0 +1,51 @@
+/* buf.c - growable byte buffer with a cap fixed at init. */
+#include "buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void buf_init(struct buf *b, size_t cap)
+{
+	b->p = NULL;
+	b->len = b->size = 0;
+	b->cap = cap;
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->size = 0;
+}
+
+int buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (n > b->cap - b->len)
+		return -1;
+	size_t need = b->len + n;
+	if (need > b->size) {
+		size_t size = b->size ? b->size : 256;
+		while (size < need)
+			size = size > b->cap / 2 ? b->cap : size * 2;
+		uint8_t *q = realloc(b->p, size);
+		if (!q)
+			return -1;
+		b->p = q;
+		b->size = size;
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len = need;
+	return 0;
+}
+
+void buf_consume(struct buf *b, size_t n)
+{
+	if (n >= b->len) {
+		b->len = 0;
+		return;
+	}
+	memmove(b->p, b->p + n, b->len - n);
+	b->len -= n;
+}

@@ -1,0 +1,100 @@
+/* caps.c - the table of limits: names, defaults, units, words for --help. */
+#include "caps.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CAP(field, dflt, unit, help) \
+	{#field, offsetof(struct ss_caps, field), dflt, unit, help}
+
+/* Defaults are sized for a mail lab and for captures of a few GB on a
+ * laptop: generous enough never to trigger on honest traffic, small enough
+ * that a hostile capture cannot take the machine down. */
+const struct ss_cap_def ss_cap_defs[] = {
+	CAP(max_flows, 262144, SS_CAP_COUNT, "flows tracked at once; the longest idle is ended first"),
+	CAP(max_mem, 512u << 20, SS_CAP_BYTES, "bytes held by TCP reassembly for all flows"),
+	CAP(max_flow_mem, 4u << 20, SS_CAP_BYTES, "out-of-order bytes held per flow direction"),
+	CAP(max_pending, 1u << 20, SS_CAP_BYTES, "bytes a dissector may leave unconsumed per direction"),
+	CAP(rexmit_window, 16u << 10, SS_CAP_BYTES, "delivered bytes kept per direction to compare retransmissions (0: off)"),
+	CAP(detect_bytes, 4096, SS_CAP_BYTES, "bytes looked at per flow to choose its protocol"),
+	CAP(max_frag_mem, 32u << 20, SS_CAP_BYTES, "bytes held in IP fragments awaiting reassembly"),
+	CAP(max_frag_dgrams, 4096, SS_CAP_COUNT, "IP datagrams under reassembly at once"),
+	CAP(frag_timeout, 30, SS_CAP_SECONDS, "capture-time seconds a datagram waits for its fragments"),
+	CAP(ack_wait, 100, SS_CAP_MS, "capture-time ms a hole the peer acknowledged may still fill (capture reordering)"),
+	CAP(tcp_timeout, 300, SS_CAP_SECONDS, "capture-time seconds of silence that end a TCP flow"),
+	CAP(tcp_linger, 5, SS_CAP_SECONDS, "seconds a closed TCP flow is kept to absorb late packets"),
+	CAP(udp_timeout, 60, SS_CAP_SECONDS, "capture-time seconds of silence that end a UDP flow"),
+	CAP(max_open_files, 64, SS_CAP_COUNT, "files --streams keeps open at once"),
+};
+const size_t ss_cap_ndefs = sizeof ss_cap_defs / sizeof ss_cap_defs[0];
+
+void ss_caps_defaults(struct ss_caps *c)
+{
+	for (size_t i = 0; i < ss_cap_ndefs; i++)
+		*(uint64_t *)((char *)c + ss_cap_defs[i].offset) = ss_cap_defs[i].dflt;
+}
+
+/* Option names use dashes, the table underscores: compare across the two. */
+static int name_eq(const char *opt, const char *field)
+{
+	for (; *opt && *field; opt++, field++) {
+		char a = *opt == '-' ? '_' : *opt;
+		if (a != *field)
+			return 0;
+	}
+	return *opt == *field;
+}
+
+int ss_caps_set(struct ss_caps *c, const char *name, const char *value)
+{
+	for (size_t i = 0; i < ss_cap_ndefs; i++) {
+		const struct ss_cap_def *d = &ss_cap_defs[i];
+		if (!name_eq(name, d->name))
+			continue;
+		char *end;
+		errno = 0;
+		if (!value || *value < '0' || *value > '9')
+			return -2;
+		unsigned long long v = strtoull(value, &end, 10);
+		if (errno)
+			return -2;
+		unsigned shift = 0;
+		if (d->unit == SS_CAP_BYTES && *end) {
+			switch (*end++) {
+			case 'k': case 'K': shift = 10; break;
+			case 'm': case 'M': shift = 20; break;
+			case 'g': case 'G': shift = 30; break;
+			default: return -2;
+			}
+		}
+		if (*end || (shift && v > (~0ULL >> shift)))
+			return -2;
+		*(uint64_t *)((char *)c + d->offset) = (uint64_t)v << shift;
+		return 0;
+	}
+	return -1;
+}
+
+void ss_caps_help(void *stream)
+{
+	FILE *fp = stream;
+	for (size_t i = 0; i < ss_cap_ndefs; i++) {
+		const struct ss_cap_def *d = &ss_cap_defs[i];
+		char opt[64], val[32];
+		snprintf(opt, sizeof opt, "--%s=N", d->name);
+		for (char *s = opt; *s; s++)
+			if (*s == '_')
+				*s = '-';
+		uint64_t v = d->dflt;
+		if (d->unit == SS_CAP_BYTES && v >= (1u << 20) && v % (1u << 20) == 0)
+			snprintf(val, sizeof val, "%lluM", (unsigned long long)(v >> 20));
+		else if (d->unit == SS_CAP_BYTES && v >= 1024 && v % 1024 == 0)
+			snprintf(val, sizeof val, "%lluK", (unsigned long long)(v >> 10));
+		else
+			snprintf(val, sizeof val, "%llu%s", (unsigned long long)v,
+			         d->unit == SS_CAP_SECONDS ? "s" : d->unit == SS_CAP_MS ? "ms" : "");
+		fprintf(fp, "  %-24s %s (default %s)\n", opt, d->help, val);
+	}
+}

@@ -1,0 +1,50 @@
+/* caps.h - every limit smtpsniff puts on what it keeps, with its default.
+ *
+ * Each cap is a command-line option (--NAME=VALUE) listed in --help from the
+ * table in caps.c, so a limit cannot exist without being documented. Reaching
+ * a cap never stops the run: the layer raises an event and carries on.
+ */
+#ifndef SS_CAPS_H
+#define SS_CAPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ss_caps {
+	uint64_t max_flows;         /* flows tracked at once (TCP and UDP) */
+	uint64_t max_mem;           /* bytes held by reassembly across all flows */
+	uint64_t max_flow_mem;      /* out-of-order bytes held per direction */
+	uint64_t max_pending;       /* bytes a dissector has not consumed yet, per direction */
+	uint64_t rexmit_window;     /* delivered bytes kept per direction to check retransmissions */
+	uint64_t detect_bytes;      /* bytes looked at per flow to choose its protocol */
+	uint64_t max_frag_mem;      /* bytes held in IP fragments awaiting reassembly */
+	uint64_t max_frag_dgrams;   /* IP datagrams under reassembly at once */
+	uint64_t frag_timeout;      /* seconds (capture time) a datagram may wait for fragments */
+	uint64_t ack_wait;          /* ms (capture time) a hole the peer acknowledged may still fill */
+	uint64_t tcp_timeout;       /* seconds (capture time) of silence that end a TCP flow */
+	uint64_t tcp_linger;        /* seconds a closed TCP flow is kept to absorb late packets */
+	uint64_t udp_timeout;       /* seconds of silence that end a UDP flow */
+	uint64_t max_open_files;    /* files --streams keeps open at once */
+};
+
+enum ss_cap_unit { SS_CAP_COUNT, SS_CAP_BYTES, SS_CAP_SECONDS, SS_CAP_MS };
+
+struct ss_cap_def {
+	const char *name;       /* option name without the dashes */
+	size_t offset;          /* in struct ss_caps */
+	uint64_t dflt;
+	enum ss_cap_unit unit;
+	const char *help;
+};
+
+extern const struct ss_cap_def ss_cap_defs[];
+extern const size_t ss_cap_ndefs;
+
+void ss_caps_defaults(struct ss_caps *c);
+/* Sets the cap named name from text such as "64K", "16M", "30". Returns 0,
+ * -1 when there is no such cap, -2 when the value is not a number in range. */
+int ss_caps_set(struct ss_caps *c, const char *name, const char *value);
+/* Prints the table for --help. */
+void ss_caps_help(void *stream);
+
+#endif

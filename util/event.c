@@ -1,0 +1,34 @@
+/* event.c - the one event sink. */
+#include "event.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static ss_event_fn *sink;
+static void *sink_ctx;
+
+void ss_event_sink(ss_event_fn *fn, void *ctx)
+{
+	sink = fn;
+	sink_ctx = ctx;
+}
+
+void ss_event_emit(const struct ss_event *e)
+{
+	if (sink)
+		sink(e, sink_ctx);
+}
+
+void ss_eventf(const char *layer, const char *what, uint64_t frame, int64_t ts,
+               uint64_t flow, int dir, const char *fmt, ...)
+{
+	if (!sink)
+		return;
+	char detail[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	struct ss_event e = {layer, what, frame, ts, flow, dir, detail};
+	sink(&e, sink_ctx);
+}
