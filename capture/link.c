@@ -1,7 +1,7 @@
-/* link.c - link layers: Ethernet (802.1Q, QinQ, LLC/SNAP, PPPoE), Linux
+/* link.c - link layers: Ethernet (802.1Q, QinQ, LLC/SNAP, PPPoE, MPLS), Linux
  * cooked v1 and v2, raw IP, BSD loopback (DLT_NULL and DLT_LOOP).
  *
- * Sources: IEEE 802.3 and 802.1Q; RFC 2516 (PPPoE); the tcpdump.org
+ * Sources: IEEE 802.3 and 802.1Q; RFC 2516 (PPPoE); RFC 3032 (MPLS); the tcpdump.org
  * link-type pages for LINKTYPE_LINUX_SLL, LINUX_SLL2, NULL and LOOP.
  */
 #define _DEFAULT_SOURCE
@@ -26,6 +26,8 @@
 #define ETH_QINQ_OLD1 0x9100
 #define ETH_QINQ_OLD2 0x9200
 #define ETH_PPPOE_SESSION 0x8864
+#define ETH_MPLS 0x8847
+#define ETH_MPLS_MC 0x8848
 #define MAX_TAGS 8  /* more stacked tags than this is not a real network */
 
 int link_supported(int dlt)
@@ -80,6 +82,17 @@ static enum link_net by_ethertype(uint16_t type, struct cur *c, uint16_t *ethert
 				return *ethertype = ETH_IPV6, LINK_IPV6;
 			return LINK_OTHER;
 		}
+		case ETH_MPLS: case ETH_MPLS_MC:
+			/* Labels up to the bottom of the stack; the payload names no
+			 * protocol, so the IP version nibble decides (RFC 3032). */
+			for (int l = 0; l <= MAX_TAGS; l++) {
+				uint32_t label = cur_be32(c, "mpls label");
+				if (c->err)
+					return LINK_SHORT;
+				if (label & 0x100)
+					return by_version(c, ethertype);
+			}
+			return LINK_OTHER;
 		default:
 			return LINK_OTHER;
 		}

@@ -18,9 +18,11 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sstime.h"
 
 #define DEFAULT_SNAPLEN 262144  /* tcpdump's default: whole frames, TSO included */
 #define LIVE_TIMEOUT_MS 100     /* how often an idle live capture wakes up */
+#define FLUSH_NS 100000000      /* a live -w file is at most this far behind (100 ms) */
 
 struct ss_source {
 	pcap_t *p;
@@ -28,6 +30,7 @@ struct ss_source {
 	int live, nano;
 	uint64_t count, frames;
 	char err[PCAP_ERRBUF_SIZE + 128];
+	char dltname[16];
 };
 
 static volatile sig_atomic_t stop_asked, stats_asked;
@@ -169,10 +172,14 @@ int source_dlt(const struct ss_source *s)
 	return pcap_datalink(s->p);
 }
 
-const char *source_dlt_name(const struct ss_source *s)
+const char *source_dlt_name(struct ss_source *s)
 {
-	const char *n = pcap_datalink_val_to_name(pcap_datalink(s->p));
-	return n ? n : "?";
+	int dlt = pcap_datalink(s->p);
+	const char *n = pcap_datalink_val_to_name(dlt);
+	if (n)
+		return n;
+	snprintf(s->dltname, sizeof s->dltname, "%d", dlt);  /* a number libpcap has no name for */
+	return s->dltname;
 }
 
 int source_is_live(const struct ss_source *s)
@@ -184,7 +191,7 @@ static int64_t wall_now(void)
 {
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000000000 + (int64_t)tv.tv_usec * 1000;
+	return ss_time_make(tv.tv_sec, (int64_t)tv.tv_usec * 1000);
 }
 
 enum source_end source_run(struct ss_source *s, ss_frame_fn *fn, ss_tick_fn *tick,
@@ -192,6 +199,7 @@ enum source_end source_run(struct ss_source *s, ss_frame_fn *fn, ss_tick_fn *tic
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
+	int64_t flushed = 0;
 	running = s->p;
 	enum source_end end = SOURCE_EOF;
 	for (;;) {
@@ -212,13 +220,19 @@ enum source_end source_run(struct ss_source *s, ss_frame_fn *fn, ss_tick_fn *tic
 		if (rc == 1) {
 			struct ss_frame f;
 			f.num = ++s->frames;
-			f.ts = (int64_t)h->ts.tv_sec * 1000000000 +
-			       (int64_t)h->ts.tv_usec * (s->nano ? 1 : 1000);
+			f.ts = ss_time_make(h->ts.tv_sec, (int64_t)h->ts.tv_usec * (s->nano ? 1 : 1000));
 			f.caplen = h->caplen;
 			f.wirelen = h->len;
 			f.data = data;
-			if (s->dump)
+			if (s->dump) {
 				pcap_dump((u_char *)s->dump, h, data);
+				/* Live, keep the file current for whoever reads it, without
+				 * a write per frame. */
+				if (s->live && f.ts - flushed > FLUSH_NS) {
+					pcap_dump_flush(s->dump);
+					flushed = f.ts;
+				}
+			}
 			fn(&f, ctx);
 		} else if (rc == 0) {
 			/* A live timeout: let idle flows end, and keep -w current. */

@@ -40,7 +40,7 @@ typedef void ss_tick_fn(int64_t now, void *ctx);
  * returns NULL, with the reason in err and the exit code in *code. */
 struct ss_source *source_open(const struct ss_source_opts *o, char *err, size_t errlen, int *code);
 int source_dlt(const struct ss_source *s);
-const char *source_dlt_name(const struct ss_source *s);
+const char *source_dlt_name(struct ss_source *s);
 int source_is_live(const struct ss_source *s);
 /* Reads until the input ends, -c frames were read, or a signal asks to stop.
  * SIGUSR1 calls usr1 (statistics) from the loop, not from the handler. */

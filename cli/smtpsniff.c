@@ -91,18 +91,18 @@ int main(int argc, char **argv)
 	stats(&r, 1);
 	code = SS_EXIT_OK;
 	if (end == SOURCE_BROKEN) {
-		ss_warn("%s: %s; everything before it was processed", opt.src.file, source_error(r.src));
+		ss_error("%s: %s; everything before it was processed", opt.src.file, source_error(r.src));
 		code = SS_EXIT_USAGE;
 	} else if (end == SOURCE_FAILED) {
-		ss_warn("%s: %s", opt.src.iface, source_error(r.src));
+		ss_error("%s: %s", opt.src.iface, source_error(r.src));
 		code = SS_EXIT_ENV;
 	}
 	if (report_free(r.rep, err, sizeof err)) {
-		ss_warn("%s", err);
+		ss_error("%s", err);
 		code = SS_EXIT_OUTPUT;
 	}
 	if (source_close(r.src)) {
-		ss_warn("%s: write error", opt.src.write);
+		ss_error("%s: write error", opt.src.write);
 		code = SS_EXIT_OUTPUT;
 	}
 	reasm_free(r.reasm);

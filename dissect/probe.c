@@ -9,13 +9,14 @@
 
 #include <string.h>
 
-/* Case-insensitive prefix test on wire bytes (no str*() on wire data). */
+/* Case-insensitive prefix test of wire bytes against an upper-case word
+ * (no str*() on wire data: a NUL there is payload). */
 static int has_prefix(const uint8_t *p, size_t n, const char *word)
 {
-	size_t k = strlen(word);
-	if (n < k)
-		return 0;
-	for (size_t i = 0; i < k; i++) {
+	size_t i = 0;
+	for (; word[i]; i++) {
+		if (i >= n)
+			return 0;
 		uint8_t c = p[i];
 		if (c >= 'a' && c <= 'z')
 			c = (uint8_t)(c - 32);
@@ -34,8 +35,7 @@ static size_t first_line(const uint8_t *p, size_t n)
 
 static int contains_ci(const uint8_t *p, size_t n, const char *word)
 {
-	size_t k = strlen(word);
-	for (size_t i = 0; i + k <= n; i++)
+	for (size_t i = 0; i < n; i++)
 		if (has_prefix(p + i, n - i, word))
 			return 1;
 	return 0;
@@ -101,14 +101,11 @@ enum ss_probe probe_imap(const struct ss_flow *f, enum ss_dir d, const uint8_t *
 		return SS_PROBE_NO;
 	if (d == SS_S2C) {
 		static const char *const greet[] = {"* OK", "* PREAUTH", "* BYE"};
-		for (size_t i = 0; i < sizeof greet / sizeof greet[0]; i++) {
-			size_t k = strlen(greet[i]);
+		for (size_t i = 0; i < sizeof greet / sizeof greet[0]; i++)
 			if (has_prefix(p, n, greet[i]))
 				return SS_PROBE_YES;
-			if (n < k && !memcmp(p, greet[i], n))
-				return SS_PROBE_MORE;  /* a greeting that has not fully arrived */
-		}
-		return SS_PROBE_NO;
+		/* A greeting that has not fully arrived: "*", "* ", "* O"... */
+		return n < 9 && n && p[0] == '*' && (n < 2 || p[1] == ' ') ? SS_PROBE_MORE : SS_PROBE_NO;
 	}
 	/* tag SP command: the tag is any run of ASTRING-CHAR but '+'. */
 	size_t line = first_line(p, n), i = 0;

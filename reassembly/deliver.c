@@ -125,27 +125,25 @@ static void decide(struct ss_reasm *r, struct flow *f, int i)
 	detect_free(r, f);
 }
 
-/* Shows direction d's first bytes to every probe still in the running. */
-static void detect(struct ss_reasm *r, struct flow *f, enum ss_dir d)
+/* Shows the first n bytes of direction d to every probe still in the
+ * running. Returns the index of the one that is sure, -1 when none is yet,
+ * -2 when every one said no. */
+static int probe_all(struct ss_reasm *r, struct flow *f, enum ss_dir d, const uint8_t *p, size_t n)
 {
 	int running = 0;
 	for (int i = 0; i < r->nproto; i++) {
 		if (f->said_no & 1u << i)
 			continue;
-		const struct ss_proto *p = r->proto[i];
-		enum ss_probe v = p->probe ? p->probe(&f->pub, d, f->h[d].detect.p, f->h[d].detect.len)
-		                           : SS_PROBE_NO;
-		if (v == SS_PROBE_YES) {
-			decide(r, f, i);
-			return;
-		}
+		const struct ss_proto *pr = r->proto[i];
+		enum ss_probe v = pr->probe ? pr->probe(&f->pub, d, p, n) : SS_PROBE_NO;
+		if (v == SS_PROBE_YES)
+			return i;
 		if (v == SS_PROBE_NO)
 			f->said_no |= 1u << i;
 		else
 			running = 1;
 	}
-	if (!running)
-		decide(r, f, -1);
+	return running ? -1 : -2;
 }
 
 static int detect_add(struct ss_reasm *r, struct flow *f, enum ss_dir d, const uint8_t *p,
@@ -182,10 +180,20 @@ void deliver_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, const uint8
 	taps_data(r, f, d, p, n, &at);
 	if (f->deciding) {
 		if (detect_add(r, f, d, p, n, &at) == 0) {
-			detect(r, f, d);
+			int i = probe_all(r, f, d, f->h[d].detect.p, f->h[d].detect.len);
+			if (i != -1)
+				decide(r, f, i < 0 ? -1 : i);
 			return;
 		}
-		decide(r, f, -1);  /* enough bytes looked at: go by port */
+		/* Past --detect-bytes: the probes see the first bytes that fit, then
+		 * the port decides if none is sure. Only the logged chunks are
+		 * replayed; these bytes follow below. */
+		struct buf *b = &f->h[d].detect;
+		size_t k = b->cap - b->len < n ? b->cap - b->len : n;
+		if (buf_add(b, p, k) == 0)
+			mem_add(r, f, (int64_t)k);
+		int i = probe_all(r, f, d, b->p, b->len);
+		decide(r, f, i < 0 ? -1 : i);
 	}
 	app_data(r, f, d, p, n, &at);
 }
@@ -219,16 +227,8 @@ void deliver_datagram(struct ss_reasm *r, struct flow *f, enum ss_dir d, const u
 			r->tap[i]->datagram(f->tap_st[i], d, p, n, &at);
 	if (f->deciding) {
 		/* A datagram stands alone: the first one decides. */
-		int pick = -1;
-		for (int i = 0; i < r->nproto && pick < 0; i++) {
-			const struct ss_proto *pr = r->proto[i];
-			enum ss_probe v = pr->probe ? pr->probe(&f->pub, d, p, n) : SS_PROBE_NO;
-			if (v == SS_PROBE_YES)
-				pick = i;
-			else if (v == SS_PROBE_NO)
-				f->said_no |= 1u << i;
-		}
-		decide(r, f, pick);
+		int i = probe_all(r, f, d, p, n);
+		decide(r, f, i < 0 ? -1 : i);
 	}
 	if (f->app && f->app->datagram)
 		f->app->datagram(f->app_st, d, p, n, &at);

@@ -126,6 +126,7 @@ void reasm_tick(struct ss_reasm *r, int64_t now)
 	/* Capture time never runs backwards, even when a file's timestamps do. */
 	if (now > r->now)
 		r->now = now;
+	tcp_due(r);
 	table_expire(r);
 }
 

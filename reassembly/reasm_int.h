@@ -10,12 +10,15 @@
 #include "reasm.h"
 #include "ring.h"
 
-/* A segment waiting behind a hole. Queues hold no overlapping bytes: the
- * first copy of a byte is the one kept. */
+/* A segment waiting behind a hole, or for the peer's bytes it acknowledges.
+ * Queues hold no overlapping bytes: the first copy of a byte is the one
+ * kept. */
 struct seg {
 	struct seg *next;
 	uint64_t off;
 	uint32_t len;
+	uint32_t cut;     /* bytes after these that the snap length cut */
+	uint64_t need;    /* the peer's offset this segment acknowledged: deliver after it */
 	uint64_t frame;
 	int64_t ts;
 	uint8_t data[];
@@ -62,6 +65,8 @@ struct flow {
 	struct ss_flow pub;            /* first: a struct ss_flow * is a struct flow * */
 	struct flow *hnext;            /* hash chain */
 	struct flow *prev, *next;      /* in list[where], oldest activity first */
+	struct flow *wprev, *wnext;    /* in the engine's list of flows waiting on a hole */
+	uint8_t waiting;
 	uint8_t where;
 	uint8_t cli;                   /* which key endpoint is the client */
 	uint8_t deciding;              /* the protocol is not chosen yet */
@@ -95,6 +100,7 @@ struct ss_reasm {
 	int ntap;
 	struct reasm_stats st;
 	uint64_t frame;                /* the frame being handled, for positions */
+	struct flow *waiting;          /* flows with a hole whose --ack-wait runs */
 };
 
 /* table.c */
@@ -126,6 +132,7 @@ void deliver_free(struct ss_reasm *r, struct flow *f);
 
 /* tcp.c */
 void tcp_segment(struct ss_reasm *r, const struct ss_ip *ip);
+void tcp_due(struct ss_reasm *r);
 void tcp_flush(struct ss_reasm *r, struct flow *f);
 void tcp_release(struct ss_reasm *r, struct flow *f);
 void tcp_relieve(struct ss_reasm *r, struct flow *f);

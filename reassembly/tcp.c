@@ -7,6 +7,12 @@
  * caps force it, when the flow idles out or the capture ends. A FIN alone
  * does not: the missing bytes may still come as a retransmission, and the
  * peer's acknowledgement of the FIN settles it.
+ *
+ * Order across the two directions: a segment's bytes are delivered only
+ * after the peer's bytes it acknowledges. A reply therefore never reaches a
+ * dissector before the command it answers - not when the capture shows the
+ * reply first, and not when the command was lost and must first be declared
+ * a gap.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +26,8 @@
 #define TH_RST 0x04
 #define TH_ACK 0x10
 #define MAX_ACK_JUMP (UINT64_C(1) << 30)  /* a larger jump is a bogus ACK, not a hole */
+
+static const char ACKED_MISSING[] = "acknowledged by the peer, never captured";
 
 /* The stream offset of seq: the reading nearest to next, which is right
  * for any window below 2 GiB and makes wrap-around at 2^32 a non-event. */
@@ -62,17 +70,21 @@ static void gap_to(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t e
 	if (end <= h->next)
 		return;
 	uint64_t off = h->next;
+	deliver_gap(r, f, d, off, end - off, why);  /* before next moves: pending bytes end at next */
 	h->next = end;
 	h->hist.len = 0;  /* the ring holds only bytes contiguous with next */
-	deliver_gap(r, f, d, off, end - off, why);
 }
 
-/* Delivers the queued segments that have become contiguous. */
-static void drain(struct ss_reasm *r, struct flow *f, enum ss_dir d)
+/* Delivers direction d's queued segments that have become contiguous and
+ * whose acknowledged peer bytes are out (all of them when force is set).
+ * Returns 1 when anything moved. */
+static int drain(struct ss_reasm *r, struct flow *f, enum ss_dir d, int force)
 {
 	struct half *h = &f->h[d];
+	const struct half *o = &f->h[!d];
 	struct seg *s;
-	while ((s = h->ooo) && s->off <= h->next) {
+	int moved = 0;
+	while ((s = h->ooo) && s->off <= h->next && (force || s->need <= o->next)) {
 		h->ooo = s->next;
 		h->ooo_bytes -= s->len;
 		mem_add(r, f, -(int64_t)s->len);
@@ -80,18 +92,32 @@ static void drain(struct ss_reasm *r, struct flow *f, enum ss_dir d)
 			uint64_t skip = h->next - s->off;
 			in_order(r, f, d, s->data + skip, s->len - skip, s->frame, s->ts);
 		}
+		if (s->cut && h->next == s->off + s->len)
+			gap_to(r, f, d, h->next + s->cut, "cut by the snap length");
 		free(s);
+		moved = 1;
 	}
+	return moved;
 }
 
-static int seg_insert(struct ss_reasm *r, struct flow *f, struct half *h, struct seg **at,
-                      uint64_t off, const uint8_t *p, uint32_t len)
+/* Drains both directions until neither moves: bytes delivered one way can
+ * free segments the other way that waited for them. */
+static void progress(struct ss_reasm *r, struct flow *f, int force)
+{
+	while (drain(r, f, SS_C2S, force) | drain(r, f, SS_S2C, force))
+		;
+}
+
+static struct seg *seg_new(struct ss_reasm *r, struct flow *f, struct half *h, struct seg **at,
+                           uint64_t off, const uint8_t *p, uint32_t len, uint64_t need)
 {
 	struct seg *s = malloc(sizeof *s + len);
 	if (!s)
-		return -1;
+		return NULL;
 	s->off = off;
 	s->len = len;
+	s->cut = 0;
+	s->need = need;
 	s->frame = r->frame;
 	s->ts = r->now;
 	memcpy(s->data, p, len);
@@ -99,18 +125,19 @@ static int seg_insert(struct ss_reasm *r, struct flow *f, struct half *h, struct
 	*at = s;
 	h->ooo_bytes += len;
 	mem_add(r, f, len);
-	return 0;
+	return s;
 }
 
 /* Queues [off, off + n) where nothing is queued yet; bytes already queued
- * stay (first copy wins) and are compared with the new copy. */
+ * stay (first copy wins) and are compared with the new copy. cut bytes the
+ * snap length removed follow the n bytes. */
 static void enqueue(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t off,
-                    const uint8_t *p, size_t n)
+                    const uint8_t *p, size_t n, size_t cut, uint64_t need)
 {
 	struct half *h = &f->h[d];
 	uint64_t pos = off, end = off + n;
 	int conflict = 0;
-	struct seg **pp = &h->ooo;
+	struct seg **pp = &h->ooo, *last = NULL;
 	for (; *pp && pos < end; pp = &(*pp)->next) {
 		struct seg *q = *pp;
 		uint64_t qend = q->off + q->len;
@@ -119,7 +146,7 @@ static void enqueue(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t 
 		if (q->off >= end)
 			break;
 		if (q->off > pos) {
-			if (seg_insert(r, f, h, pp, pos, p + (pos - off), (uint32_t)(q->off - pos)))
+			if (!seg_new(r, f, h, pp, pos, p + (pos - off), (uint32_t)(q->off - pos), need))
 				return;
 			pp = &(*pp)->next;
 			pos = q->off;
@@ -129,9 +156,12 @@ static void enqueue(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t 
 			conflict = 1;
 		f->pub.st[d].rexmit_bytes += ov - pos;
 		pos = ov;
+		last = q;
 	}
 	if (pos < end)
-		seg_insert(r, f, h, pp, pos, p + (pos - off), (uint32_t)(end - pos));
+		last = seg_new(r, f, h, pp, pos, p + (pos - off), (uint32_t)(end - pos), need);
+	if (cut && last && last->off + last->len == end && !last->cut)
+		last->cut = (uint32_t)cut;
 	if (conflict) {
 		f->pub.st[d].conflicts++;
 		ss_eventf("tcp", "overlap_conflict", r->frame, r->now, f->pub.id, d,
@@ -140,20 +170,22 @@ static void enqueue(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t 
 	}
 }
 
-/* Gives up on holes until direction d holds at most keep bytes out of order. */
+/* Gives up on holes of direction d until it holds at most keep bytes. */
 static void squeeze(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t keep, const char *why)
 {
 	struct half *h = &f->h[d];
 	while (h->ooo && h->ooo_bytes > keep) {
 		gap_to(r, f, d, h->ooo->off, why);
-		drain(r, f, d);
+		drain(r, f, d, 1);
 	}
+	progress(r, f, 0);
 }
 
 /* The payload of one segment: n bytes present at p, then cut bytes the snap
- * length removed, starting at stream offset off. */
+ * length removed, starting at stream offset off; need is the peer's offset
+ * the segment acknowledged. */
 static void tcp_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, int64_t off,
-                     const uint8_t *p, size_t n, size_t cut)
+                     const uint8_t *p, size_t n, size_t cut, uint64_t need)
 {
 	struct half *h = &f->h[d];
 	if (off < 0) {  /* bytes from before the point the stream was picked up */
@@ -187,28 +219,25 @@ static void tcp_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, int64_t 
 			o = h->next;
 		}
 	}
-	if (o > h->next) {
+	if (o > h->next)
 		f->pub.st[d].ooo_segments++;
+	if (o == h->next && !h->ooo && need <= f->h[!d].next) {
+		/* The common case: in order, nothing waiting. No copy is made. */
 		if (n)
-			enqueue(r, f, d, o, p, n);
-		if (h->ooo_bytes > r->caps->max_flow_mem)
-			squeeze(r, f, d, r->caps->max_flow_mem, "out-of-order data over --max-flow-mem");
-		if (mem_over(r))
-			tcp_relieve(r, f);
+			in_order(r, f, d, p, n, r->frame, r->now);
+		if (cut)
+			gap_to(r, f, d, h->next + cut, "cut by the snap length");
+		if (f->h[!d].ooo)  /* the peer's segments may have waited for these bytes */
+			progress(r, f, 0);
 		return;
 	}
-	if (h->ooo) {
-		/* Queued bytes came first and win: merge, then deliver from the queue. */
-		if (n)
-			enqueue(r, f, d, o, p, n);
-		drain(r, f, d);
-	} else if (n) {
-		in_order(r, f, d, p, n, r->frame, r->now);
-	}
-	if (cut && h->next == o + n) {
-		gap_to(r, f, d, h->next + cut, "cut by the snap length");
-		drain(r, f, d);
-	}
+	if (n)
+		enqueue(r, f, d, o, p, n, cut, need);
+	progress(r, f, 0);
+	if (h->ooo_bytes > r->caps->max_flow_mem)
+		squeeze(r, f, d, r->caps->max_flow_mem, "out-of-order data over --max-flow-mem");
+	if (mem_over(r))
+		tcp_relieve(r, f);
 }
 
 /* Gives up on the holes below offset end of direction d. */
@@ -220,8 +249,34 @@ static void give_up(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t 
 		if (h->ooo && h->ooo->off < stop)
 			stop = h->ooo->off;
 		gap_to(r, f, d, stop, why);
-		drain(r, f, d);
+		drain(r, f, d, 1);
 	}
+	progress(r, f, 0);
+}
+
+static void wait_add(struct ss_reasm *r, struct flow *f)
+{
+	if (f->waiting)
+		return;
+	f->waiting = 1;
+	f->wprev = NULL;
+	f->wnext = r->waiting;
+	if (r->waiting)
+		r->waiting->wprev = f;
+	r->waiting = f;
+}
+
+static void wait_del(struct ss_reasm *r, struct flow *f)
+{
+	if (!f->waiting)
+		return;
+	if (f->wprev)
+		f->wprev->wnext = f->wnext;
+	else
+		r->waiting = f->wnext;
+	if (f->wnext)
+		f->wnext->wprev = f->wprev;
+	f->waiting = 0;
 }
 
 /* The peer acknowledged up to offset a of direction d. Bytes below a that
@@ -251,17 +306,34 @@ static void acked(struct ss_reasm *r, struct flow *f, enum ss_dir d, int64_t a)
 		h->hole_ts = r->now;  /* a new wait starts; a growing hole keeps its start */
 	h->hole_end = (uint64_t)a;
 	if (h->fin && (uint64_t)a == h->fin_off)  /* all sent, all received: nothing to wait for */
-		give_up(r, f, d, h->hole_end, "acknowledged by the peer, never captured");
+		give_up(r, f, d, h->hole_end, ACKED_MISSING);
+	else
+		wait_add(r, f);
 }
 
-/* Gives up on acknowledged holes whose wait is over. */
+/* Gives up on acknowledged holes of f whose wait is over. */
 static void holes_due(struct ss_reasm *r, struct flow *f)
 {
 	int64_t wait = (int64_t)r->caps->ack_wait * 1000000;
+	int still = 0;
 	for (int d = 0; d < 2; d++) {
 		struct half *h = &f->h[d];
-		if (h->hole_end > h->next && r->now - h->hole_ts >= wait)
-			give_up(r, f, (enum ss_dir)d, h->hole_end, "acknowledged by the peer, never captured");
+		if (h->hole_end <= h->next)
+			continue;
+		if (r->now - h->hole_ts >= wait)
+			give_up(r, f, (enum ss_dir)d, h->hole_end, ACKED_MISSING);
+		else
+			still = 1;
+	}
+	if (!still)
+		wait_del(r, f);
+}
+
+void tcp_due(struct ss_reasm *r)
+{
+	for (struct flow *f = r->waiting, *next; f; f = next) {
+		next = f->wnext;
+		holes_due(r, f);
 	}
 }
 
@@ -340,7 +412,7 @@ void tcp_segment(struct ss_reasm *r, const struct ss_ip *ip)
 		flow_setup(r, f, cli_src ? src_a0 : !src_a0, !(fl & TH_SYN));
 	}
 	enum ss_dir d = (f->cli == src_a0) ? SS_C2S : SS_S2C;
-	struct half *h = &f->h[d];
+	struct half *h = &f->h[d], *o = &f->h[!d];
 	f->pub.last_ts = r->now;
 	f->pub.last_frame = r->frame;
 	f->pub.st[d].packets++;
@@ -367,26 +439,33 @@ void tcp_segment(struct ss_reasm *r, const struct ss_ip *ip)
 		h->base_seq = data_seq;
 		h->base_set = 1;
 	}
-	int64_t off = seq_off(h, data_seq);
-	if (n + cut)
-		tcp_data(r, f, d, off, p, n, cut);
-	if ((fl & TH_FIN) && !h->fin) {
-		int64_t fo = off + (int64_t)(n + cut);
-		h->fin = 1;
-		h->fin_off = fo > (int64_t)h->next ? (uint64_t)fo : h->next;
-		f->pub.st[d].fin = 1;
-	}
-	struct half *o = &f->h[!d];
+	/* The acknowledgement first: it may prove that the peer's bytes come
+	 * before this segment's. */
+	uint64_t need = 0;
 	if (fl & TH_ACK) {
 		if (!o->base_set) {
 			/* Picked up mid-stream: the peer has sent everything before ack. */
 			o->base_seq = ack;
 			o->base_set = 1;
 		} else {
-			acked(r, f, (enum ss_dir)!d, seq_off(o, ack));
+			int64_t a = seq_off(o, ack);
+			acked(r, f, (enum ss_dir)!d, a);
+			if (o->fin && a > (int64_t)o->fin_off)
+				a = (int64_t)o->fin_off;
+			if (a > 0 && (uint64_t)a - o->next <= MAX_ACK_JUMP)
+				need = (uint64_t)a;
 		}
 	}
 	holes_due(r, f);
+	int64_t off = seq_off(h, data_seq);
+	if (n + cut)
+		tcp_data(r, f, d, off, p, n, cut, need);
+	if ((fl & TH_FIN) && !h->fin) {
+		int64_t fo = off + (int64_t)(n + cut);
+		h->fin = 1;
+		h->fin_off = fo > (int64_t)h->next ? (uint64_t)fo : h->next;
+		f->pub.st[d].fin = 1;
+	}
 	check_done(r, f);
 }
 
@@ -399,21 +478,23 @@ void tcp_relieve(struct ss_reasm *r, struct flow *f)
 }
 
 /* Before a flow ends: queued segments in the order they arrived, behind
- * gaps, then the holes the FIN or the peer's acknowledgement prove. */
+ * gaps, then the holes the peer's acknowledgement or the FIN prove. */
 void tcp_flush(struct ss_reasm *r, struct flow *f)
 {
+	wait_del(r, f);
 	for (;;) {
+		progress(r, f, 0);
 		struct seg *a = f->h[0].ooo, *b = f->h[1].ooo;
 		if (!a && !b)
 			break;
 		enum ss_dir d = !b || (a && a->frame <= b->frame) ? SS_C2S : SS_S2C;
 		gap_to(r, f, d, f->h[d].ooo->off, "never captured, flow ending");
-		drain(r, f, d);
+		drain(r, f, d, 1);
 	}
 	for (int d = 0; d < 2; d++) {
 		struct half *h = &f->h[d];
 		if (h->ack_set)
-			gap_to(r, f, (enum ss_dir)d, h->acked, "acknowledged by the peer, never captured");
+			gap_to(r, f, (enum ss_dir)d, h->acked, ACKED_MISSING);
 		if (h->fin)
 			gap_to(r, f, (enum ss_dir)d, h->fin_off, "never captured before the FIN");
 	}
@@ -421,6 +502,7 @@ void tcp_flush(struct ss_reasm *r, struct flow *f)
 
 void tcp_release(struct ss_reasm *r, struct flow *f)
 {
+	wait_del(r, f);
 	for (int d = 0; d < 2; d++) {
 		struct half *h = &f->h[d];
 		for (struct seg *s = h->ooo, *n; s; s = n) {

@@ -8,7 +8,7 @@ const char *ss_addr_fmt(const struct ss_addr *a, char out[SS_ADDR_STRLEN])
 {
 	int af = a->family == SS_AF_INET6 ? AF_INET6 : AF_INET;
 	if (!inet_ntop(af, a->b, out, SS_ADDR_STRLEN))
-		strcpy(out, "?");
+		memcpy(out, "?", 2);
 	return out;
 }
 

@@ -18,7 +18,7 @@ void ss_log_atfatal(void (*fn)(void))
 	atfatal = fn;
 }
 
-static void vsay(const char *kind, const char *fmt, va_list ap)
+SS_PRINTF(2, 0) static void vsay(const char *kind, const char *fmt, va_list ap)
 {
 	fflush(stdout);
 	fprintf(stderr, "%s: %s", progname, kind);
@@ -33,6 +33,14 @@ void ss_warn(const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	vsay("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void ss_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsay("", fmt, ap);
 	va_end(ap);
 }
 

@@ -32,6 +32,8 @@ void ss_log_progname(const char *name);
 extern int ss_log_level;
 
 void ss_warn(const char *fmt, ...) SS_PRINTF(1, 2);
+/* An error that does not end the run by itself (the caller decides the exit). */
+void ss_error(const char *fmt, ...) SS_PRINTF(1, 2);
 void ss_info(const char *fmt, ...) SS_PRINTF(1, 2);
 void ss_fatal(enum ss_exit code, const char *fmt, ...) SS_PRINTF(2, 3) SS_NORETURN;
 void ss_panic(const char *fmt, ...) SS_PRINTF(1, 2) SS_NORETURN;

@@ -10,6 +10,19 @@
 
 #define SS_NS_PER_SEC INT64_C(1000000000)
 
+/* Seconds and nanoseconds from a capture file as capture time. A file may
+ * say anything: times past the year 2262 (where int64 nanoseconds end) are
+ * held there rather than overflowing. */
+static inline int64_t ss_time_make(int64_t sec, int64_t nsec)
+{
+	const int64_t max = INT64_MAX / SS_NS_PER_SEC - 1;
+	if (sec > max)
+		sec = max;
+	if (sec < -max)
+		sec = -max;
+	return sec * SS_NS_PER_SEC + nsec % SS_NS_PER_SEC;
+}
+
 /* "HH:MM:SS.uuuuuu" in local time (set TZ for other zones), as tcpdump. */
 const char *ss_time_clock(int64_t ns, char out[32]);
 /* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" in UTC, for JSON. */

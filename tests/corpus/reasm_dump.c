@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "sstime.h"
 #include "reasm.h"
 
 struct frame {
@@ -195,8 +196,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (size_t i = 0; i < nframes; i++) {
-		struct ss_frame f = {i + 1, (int64_t)frames[i].h.ts.tv_sec * 1000000000 +
-		                                (int64_t)frames[i].h.ts.tv_usec * 1000,
+		struct ss_frame f = {i + 1, ss_time_make(frames[i].h.ts.tv_sec, frames[i].h.ts.tv_usec * 1000),
 		                     frames[i].h.caplen, frames[i].h.len, frames[i].data};
 		decode_frame(&dec, &f);
 	}

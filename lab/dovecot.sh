@@ -1,0 +1,40 @@
+# lab/dovecot.sh - imap.b.test: Dovecot serves user1's Maildir over IMAP
+# and POP3 (password "password", in the clear: it is a lab to be watched).
+#
+# Sourced by lab/up. Its own base and state directories under $state, so
+# it shares nothing with a Dovecot of the machine.
+
+dovecot_start() {
+	local h=imap.b.test d=$state/imap.b.test/dovecot
+	mkdir -p "$d/run" "$d/state"
+	echo "user1:{PLAIN}password" >"$d/passwd"
+	{
+		cat <<-EOF
+		# Dovecot on $h (made by lab/up).
+		instance_name = smtpbook-imap
+		base_dir = $d/run
+		state_dir = $d/state
+		protocols = imap pop3
+		listen = $(addr_of $h)
+		log_path = $state/log/dovecot.log
+		disable_plaintext_auth = no
+		auth_mechanisms = plain
+		passdb {
+		  driver = passwd-file
+		  args = scheme=PLAIN $d/passwd
+		}
+		# Postfix's virtual(8) delivers as nobody; Dovecot reads as nobody.
+		userdb {
+		  driver = static
+		  args = uid=nobody gid=nogroup home=$state/$h/mail/user1
+		}
+		mail_location = maildir:~/Maildir
+		EOF
+		if opt --starttls; then
+			printf 'ssl = yes\nssl_cert = <%s\nssl_key = <%s\n' "$state/tls/cert.pem" "$state/tls/key.pem"
+		else
+			echo "ssl = no"
+		fi
+	} >"$d/dovecot.conf"
+	start "$h" dovecot dovecot -F -c "$d/dovecot.conf"
+}

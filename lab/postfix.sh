@@ -1,0 +1,110 @@
+# lab/postfix.sh - one Postfix instance per mail host, each with its own
+# configuration, queue and data directories under $state/HOST.
+#
+# Sourced by lab/up. No daemon is chrooted: a chrooted one would not see the
+# namespace's /etc/resolv.conf, which `ip netns exec` bind-mounts from
+# /etc/netns/HOST/. The log goes to a file through postlogd, as there is no
+# syslog in a namespace.
+#
+# Roles: relay and signer (plain/dkim.smtp.*) send to the recipient
+# domain's MX; mx* (the four *.mx.b.test) relay everything to imap.b.test;
+# mda (imap.b.test) delivers b.test and its subdomains to user1's Maildir.
+# The checks each MX runs are set by lab/verifiers.sh.
+
+postfix_master_cf() {
+	cat <<-'EOF'
+	# Postfix services of a lab host (made by lab/up): none chrooted.
+	smtp      inet  n       -       n       -       -       smtpd
+	cleanup   unix  n       -       n       -       0       cleanup
+	qmgr      unix  n       -       n       300     1       qmgr
+	tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+	rewrite   unix  -       -       n       -       -       trivial-rewrite
+	bounce    unix  -       -       n       -       0       bounce
+	defer     unix  -       -       n       -       0       bounce
+	trace     unix  -       -       n       -       0       bounce
+	verify    unix  -       -       n       -       1       verify
+	flush     unix  n       -       n       1000?   0       flush
+	proxymap  unix  -       -       n       -       -       proxymap
+	proxywrite unix -       -       n       -       1       proxymap
+	smtp      unix  -       -       n       -       -       smtp
+	relay     unix  -       -       n       -       -       smtp
+	showq     unix  n       -       n       -       -       showq
+	error     unix  -       -       n       -       -       error
+	retry     unix  -       -       n       -       -       error
+	discard   unix  -       -       n       -       -       discard
+	virtual   unix  -       n       n       -       -       virtual
+	anvil     unix  -       -       n       -       1       anvil
+	scache    unix  -       -       n       -       1       scache
+	postlog   unix-dgram n  -       n       -       1       postlogd
+	EOF
+}
+
+# postfix_config HOST: writes $state/HOST/postfix/{main,master}.cf.
+postfix_config() {
+	local h=$1 role d=$state/$1
+	role=$(role_of "$h")
+	mkdir -p "$d/postfix" "$d/spool" "$d/data"
+	chown postfix "$d/data"
+	postfix_master_cf >"$d/postfix/master.cf"
+	cat >"$d/postfix/main.cf" <<-EOF
+	# Postfix on $h, role $role (made by lab/up).
+	compatibility_level = 3.6
+	myhostname = $h
+	myorigin = \$myhostname
+	mydestination =
+	inet_interfaces = all
+	inet_protocols = ipv4
+	mynetworks = 127.0.0.0/8 $net.0.0/16
+	smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+	queue_directory = $d/spool
+	data_directory = $d/data
+	maillog_file_prefixes = $state
+	maillog_file = $state/log/postfix-$h.log
+	alias_maps =
+	alias_database =
+	local_recipient_maps =
+	biff = no
+	append_dot_mydomain = no
+	readme_directory = no
+	smtputf8_enable = no
+	# One message, one connection, closed at once: no cached connection
+	# lingers past the message, so a capture ends with every flow closed.
+	smtp_connection_cache_on_demand = no
+	EOF
+	case $role in
+	mx*) echo "relayhost = imap.b.test" >>"$d/postfix/main.cf" ;;
+	mda)
+		mkdir -p "$state/$h/mail"
+		chown nobody:nogroup "$state/$h/mail"
+		# virtual(8) takes no regexp with $1: one line per address, all
+		# to user1's one Maildir (the trailing / makes it a Maildir).
+		cat >>"$d/postfix/main.cf" <<-EOF
+		virtual_mailbox_domains = b.test spf.b.test dkim.b.test dmarc.b.test
+		virtual_mailbox_base = $state/$h/mail
+		virtual_mailbox_maps = inline:{ user1@b.test=user1/Maildir/, user1@spf.b.test=user1/Maildir/, user1@dkim.b.test=user1/Maildir/, user1@dmarc.b.test=user1/Maildir/ }
+		virtual_uid_maps = static:65534
+		virtual_gid_maps = static:65534
+		EOF
+		;;
+	esac
+	if opt --starttls; then
+		# STARTTLS on every relay hop: every server offers it and every
+		# Postfix client insists on it (the scenario client speaks plain).
+		cat >>"$d/postfix/main.cf" <<-EOF
+		smtpd_tls_security_level = may
+		smtpd_tls_cert_file = $state/tls/cert.pem
+		smtpd_tls_key_file = $state/tls/key.pem
+		smtp_tls_security_level = encrypt
+		EOF
+	fi
+}
+
+# postfix_start HOST: checks the instance (which also makes the queue
+# directories) and starts its master, which writes its PID where we read it.
+postfix_start() {
+	local h=$1 d=$state/$1 pid
+	in_ns "$h" postfix -c "$d/postfix" check || die "postfix check failed on $h"
+	(nofds; exec setsid ip netns exec "$h" postfix -c "$d/postfix" start) </dev/null >>"$state/log/postfix-$h.start" 2>&1 || die "postfix did not start on $h (see $state/log/)"
+	pid=$(tr -d ' ' <"$d/spool/pid/master.pid")
+	track "$pid" "postfix-$h"
+}

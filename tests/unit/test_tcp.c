@@ -1,0 +1,615 @@
+/* test_tcp.c - TCP reassembly on synthetic segment sequences.
+ *
+ * Each case feeds hand-made segments straight into the engine (reasm_ip)
+ * and compares what a tap received - bytes, gaps written "[gap N]", how the
+ * flow closed - and the events raised, with what RFC 9293 says the stream
+ * was. A failing check prints the case, the line, and both values.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "reasm.h"
+#include "sstime.h"
+
+#define SYN 0x02
+#define FIN 0x01
+#define RST 0x04
+#define ACK 0x10
+#define PSH 0x08
+
+static int failures, checks;
+static const char *current;
+
+#define CHECK(cond) check((cond), #cond, __LINE__)
+static void check(int ok, const char *what, int line)
+{
+	checks++;
+	if (!ok) {
+		failures++;
+		printf("FAIL %s (line %d): %s\n", current, line, what);
+	}
+}
+
+static void check_str(const char *got, const char *want, int line)
+{
+	checks++;
+	if (strcmp(got, want)) {
+		failures++;
+		printf("FAIL %s (line %d):\n  got  [%s]\n  want [%s]\n", current, line, got, want);
+	}
+}
+#define CHECK_STR(got, want) check_str((got), (want), __LINE__)
+
+/* What the tap saw, for up to 8 flows of one case. */
+struct seen {
+	char dir[2][4096];
+	char order[4096];      /* both directions as delivered: "C:bytes S:bytes ..." */
+	char close[16];
+	struct ss_flow last;   /* the flow as it was when it closed */
+	int closed;
+};
+static struct seen seen[8];
+static char events[4096];
+
+__attribute__((format(printf, 3, 4))) static void append(char *dst, size_t cap, const char *fmt, ...)
+{
+	size_t n = strlen(dst);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(dst + n, cap - n, fmt, ap);
+	va_end(ap);
+}
+
+static void *t_open(const struct ss_flow *f, void *ctx)
+{
+	(void)ctx;
+	return f->id <= 8 ? &seen[f->id - 1] : NULL;
+}
+
+static void t_data(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at)
+{
+	(void)at;
+	struct seen *s = st;
+	size_t len = strlen(s->dir[d]);
+	if (len + n < sizeof s->dir[d]) {
+		memcpy(s->dir[d] + len, p, n);
+		s->dir[d][len + n] = 0;
+	}
+	append(s->order, sizeof s->order, "%c:%.*s ", d ? 'S' : 'C', (int)n, (const char *)p);
+}
+
+static void t_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at)
+{
+	(void)at;
+	struct seen *s = st;
+	append(s->dir[d], sizeof s->dir[d], "[gap %llu]", (unsigned long long)len);
+	append(s->order, sizeof s->order, "%c:[gap %llu] ", d ? 'S' : 'C', (unsigned long long)len);
+}
+
+static void t_datagram(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at)
+{
+	struct seen *s = st;
+	t_data(st, d, p, n, at);
+	append(s->dir[d], sizeof s->dir[d], "|");
+}
+
+static void t_close(void *st, const struct ss_flow *f, const struct ss_pos *at)
+{
+	(void)at;
+	struct seen *s = st;
+	snprintf(s->close, sizeof s->close, "%s", ss_close_name(f->how));
+	s->last = *f;
+	s->closed = 1;
+}
+
+static void on_event(const struct ss_event *e, void *ctx)
+{
+	(void)ctx;
+	append(events, sizeof events, "%s;", e->what);
+}
+
+static struct ss_tap tap = {t_open, t_data, t_gap, t_datagram, t_close, NULL};
+static struct ss_caps caps;
+static struct ss_reasm *r;
+static uint64_t frame_no;
+
+static void begin(const char *name)
+{
+	current = name;
+	memset(seen, 0, sizeof seen);
+	events[0] = 0;
+	frame_no = 0;
+	r = reasm_new(&caps);
+	reasm_add_tap(r, &tap);
+}
+
+static void end(void)
+{
+	reasm_finish(r);
+	reasm_free(r);
+	r = NULL;
+	ss_caps_defaults(&caps);
+}
+
+/* One segment between 10.0.0.1:port (the client side) and 10.0.0.2:25,
+ * at ms milliseconds into the capture. cut bytes of payload are claimed by
+ * the IP header but were not captured (snap length). */
+static void seg_port(int from_client, uint16_t cport, int ms, int flags, uint32_t seq, uint32_t ack,
+                     const char *payload, size_t cut)
+{
+	static uint8_t pkt[2048];
+	size_t n = payload ? strlen(payload) : 0;
+	uint16_t sp = from_client ? cport : 25, dp = from_client ? 25 : cport;
+	memset(pkt, 0, 20);
+	pkt[0] = (uint8_t)(sp >> 8), pkt[1] = (uint8_t)sp;
+	pkt[2] = (uint8_t)(dp >> 8), pkt[3] = (uint8_t)dp;
+	for (int i = 0; i < 4; i++) {
+		pkt[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
+		pkt[8 + i] = (uint8_t)(ack >> (24 - 8 * i));
+	}
+	pkt[12] = 5 << 4;
+	pkt[13] = (uint8_t)flags;
+	memcpy(pkt + 20, payload ? payload : "", n);
+	struct ss_frame f = {++frame_no, (int64_t)ms * 1000000 + 1700000000 * SS_NS_PER_SEC,
+	                     (uint32_t)(20 + n), (uint32_t)(20 + n + cut), pkt};
+	struct ss_ip ip;
+	memset(&ip, 0, sizeof ip);
+	ip.frame = &f;
+	ip.src.family = ip.dst.family = SS_AF_INET;
+	uint8_t a[4] = {10, 0, 0, 1}, b[4] = {10, 0, 0, 2};
+	memcpy(ip.src.b, from_client ? a : b, 4);
+	memcpy(ip.dst.b, from_client ? b : a, 4);
+	ip.proto = 6;
+	ip.l4 = pkt;
+	ip.l4_len = (uint32_t)(20 + n);
+	ip.l4_wire_len = (uint32_t)(20 + n + cut);
+	reasm_ip(&ip, r);
+}
+
+static void seg(int from_client, int ms, int flags, uint32_t seq, uint32_t ack, const char *payload)
+{
+	seg_port(from_client, 40000, ms, flags, seq, ack, payload, 0);
+}
+
+#define C 1
+#define S 0
+/* Client ISN 1000, server ISN 5000: data starts at 1001 and 5001. */
+static void handshake(void)
+{
+	seg(C, 0, SYN, 1000, 0, NULL);
+	seg(S, 1, SYN | ACK, 5000, 1001, NULL);
+	seg(C, 2, ACK, 1001, 5001, NULL);
+}
+
+static void case_in_order(void)
+{
+	begin("in order");
+	handshake();
+	seg(C, 3, PSH | ACK, 1001, 5001, "hello ");
+	seg(C, 4, PSH | ACK, 1007, 5001, "world");
+	seg(S, 5, PSH | ACK, 5001, 1012, "ok");
+	seg(C, 6, FIN | ACK, 1012, 5003, NULL);
+	seg(S, 7, FIN | ACK, 5003, 1013, NULL);
+	seg(C, 8, ACK, 1013, 5004, NULL);
+	CHECK_STR(seen[0].dir[0], "hello world");
+	CHECK_STR(seen[0].dir[1], "ok");
+	CHECK_STR(seen[0].close, "fin");
+	CHECK(seen[0].last.handshake && !seen[0].last.midstream && !seen[0].last.dir_guessed);
+	CHECK(seen[0].last.st[0].gaps == 0 && seen[0].last.st[1].gaps == 0);
+	CHECK_STR(events, "");
+	end();
+}
+
+static void case_reordered(void)
+{
+	begin("reordered");
+	handshake();
+	seg(C, 3, ACK, 1007, 5001, "world");
+	seg(C, 4, ACK, 1012, 5001, "!");
+	seg(C, 5, ACK, 1001, 5001, "hello ");
+	CHECK_STR(seen[0].dir[0], "hello world!");
+	end();
+	CHECK(seen[0].last.st[0].ooo_segments == 2);
+	CHECK_STR(events, "");
+}
+
+static void case_duplicated(void)
+{
+	begin("duplicated");
+	handshake();
+	seg(C, 3, ACK, 1001, 5001, "abc");
+	seg(C, 4, ACK, 1001, 5001, "abc");
+	seg(C, 5, ACK, 1004, 5001, "def");
+	seg(C, 6, ACK, 1004, 5001, "def");
+	end();
+	CHECK_STR(seen[0].dir[0], "abcdef");
+	CHECK(seen[0].last.st[0].rexmit_bytes == 6);
+	CHECK(seen[0].last.st[0].conflicts == 0);
+	CHECK_STR(events, "");
+}
+
+static void case_overlap_equal(void)
+{
+	begin("overlap, equal bytes");
+	handshake();
+	seg(C, 3, ACK, 1001, 5001, "0123456789");
+	seg(C, 4, ACK, 1006, 5001, "56789ABCDE");
+	/* and the same shape out of order, through the queue */
+	seg(C, 5, ACK, 1026, 5001, "PQRSTUVWXY");
+	seg(C, 6, ACK, 1021, 5001, "KLMNOPQRST");
+	seg(C, 7, ACK, 1016, 5001, "FGHIJ");
+	end();
+	CHECK_STR(seen[0].dir[0], "0123456789ABCDEFGHIJKLMNOPQRSTUVWXY");
+	CHECK(seen[0].last.st[0].conflicts == 0);
+	CHECK_STR(events, "");
+}
+
+static void case_overlap_conflict(void)
+{
+	begin("overlap, conflicting bytes: the first copy wins");
+	handshake();
+	seg(C, 3, ACK, 1006, 5001, "FIRST");       /* offsets 5..9, queued */
+	seg(C, 4, ACK, 1001, 5001, "01234second"); /* offsets 0..10: 5..9 differ */
+	CHECK_STR(seen[0].dir[0], "01234FIRSTd");
+	seg(C, 5, ACK, 1001, 5001, "0123X");       /* a retransmission that differs */
+	CHECK_STR(events, "overlap_conflict;rexmit_conflict;");
+	end();
+	CHECK_STR(seen[0].dir[0], "01234FIRSTd");
+	CHECK(seen[0].last.st[0].conflicts == 2);
+}
+
+static void case_wrap(void)
+{
+	begin("sequence numbers wrap at 2^32");
+	uint32_t isn = 0xfffffff0u;
+	seg(C, 0, SYN, isn, 0, NULL);
+	seg(S, 1, SYN | ACK, 7, isn + 1, NULL);
+	seg(C, 2, ACK, isn + 1, 8, NULL);
+	seg(C, 3, ACK, isn + 1, 8, "0123456789");       /* ends at 0xfffffffb */
+	seg(C, 4, ACK, isn + 21, 8, "KLMNOPQRST");      /* past the wrap, early */
+	seg(C, 5, ACK, isn + 11, 8, "ABCDEFGHIJ");      /* across the wrap */
+	seg(S, 6, ACK, 8, isn + 31, "ok");
+	end();
+	CHECK_STR(seen[0].dir[0], "0123456789ABCDEFGHIJKLMNOPQRST");
+	CHECK_STR(seen[0].dir[1], "ok");
+	CHECK(seen[0].last.st[0].gaps == 0);
+}
+
+static void case_gap_then_fin(void)
+{
+	begin("gap, then FIN acknowledged by the peer");
+	handshake();
+	seg(C, 3, ACK, 1001, 5001, "abcde");
+	seg(C, 4, ACK, 1011, 5001, "klmno");      /* 1006..1010 never captured */
+	seg(C, 5, FIN | ACK, 1016, 5001, NULL);
+	CHECK_STR(seen[0].dir[0], "abcde");       /* still waiting: a retransmission may come */
+	seg(S, 6, FIN | ACK, 5001, 1017, NULL);   /* acknowledges everything and the FIN */
+	CHECK_STR(seen[0].dir[0], "abcde[gap 5]klmno");
+	CHECK_STR(seen[0].close, "fin");
+	end();
+
+	begin("gap, then FIN, filled by a late retransmission");
+	handshake();
+	seg(C, 3, ACK, 1001, 5001, "abcde");
+	seg(C, 4, FIN | ACK, 1011, 5001, "klmno");
+	seg(C, 300, ACK, 1006, 5001, "fghij");
+	seg(S, 301, FIN | ACK, 5001, 1017, NULL);
+	CHECK_STR(seen[0].dir[0], "abcdefghijklmno");
+	CHECK_STR(seen[0].close, "fin");
+	end();
+
+	begin("gap, then FIN, no acknowledgement: the end of the capture says it");
+	handshake();
+	seg(C, 3, ACK, 1001, 5001, "abcde");
+	seg(C, 4, FIN | ACK, 1011, 5001, "klmno");
+	CHECK_STR(seen[0].dir[0], "abcde");
+	end();
+	CHECK_STR(seen[0].dir[0], "abcde[gap 5]klmno");
+	CHECK_STR(seen[0].close, "eof");
+	CHECK(seen[0].last.st[0].gaps == 1 && seen[0].last.st[0].gap_bytes == 5);
+}
+
+static void case_ack_gap(void)
+{
+	begin("the peer acknowledges bytes the capture missed");
+	handshake();
+	seg(C, 3, ACK, 1001, 5001, "abc");
+	seg(S, 4, ACK, 5001, 1010, NULL);         /* 1004..1009 were received */
+	CHECK_STR(seen[0].dir[0], "abc");         /* --ack-wait: the data may be just behind */
+	seg(C, 200, ACK, 1010, 5001, "jkl");
+	CHECK_STR(seen[0].dir[0], "abc[gap 6]jkl");
+	CHECK_STR(events, "gap;");
+	end();
+
+	begin("an ACK seen a moment before its data is no gap");
+	handshake();
+	seg(S, 3, ACK, 5001, 1007, NULL);
+	seg(C, 3, ACK, 1001, 5001, "abcdef");
+	end();
+	CHECK_STR(seen[0].dir[0], "abcdef");
+	CHECK_STR(events, "");
+}
+
+static void case_causal_order(void)
+{
+	begin("a reply captured before the command it answers is delivered after it");
+	handshake();
+	seg(S, 3, ACK, 5001, 1012, "250 ok\r\n");      /* acknowledges 11 client bytes not seen yet */
+	seg(C, 3, ACK, 1001, 5001, "MAIL FROM:\n");
+	CHECK_STR(seen[0].order, "C:MAIL FROM:\n S:250 ok\r\n ");
+	end();
+
+	begin("a lost command is a gap before the reply that acknowledges it");
+	handshake();
+	seg(C, 3, ACK, 1001, 5001, "EHLO x\r\n");
+	seg(S, 4, ACK, 5001, 1017, "250 ok\r\n");      /* the client's next 8 bytes were lost */
+	CHECK_STR(seen[0].order, "C:EHLO x\r\n ");       /* the reply waits, the hole may still fill */
+	seg(C, 200, ACK, 1017, 5009, "QUIT\r\n");
+	CHECK_STR(seen[0].order, "C:EHLO x\r\n C:[gap 8] S:250 ok\r\n C:QUIT\r\n ");
+	end();
+}
+
+static void case_rst(void)
+{
+	begin("RST mid-stream");
+	handshake();
+	seg(C, 3, ACK, 1001, 5001, "abc");
+	seg(C, 4, ACK, 1007, 5001, "ghi");        /* queued behind a hole */
+	seg(S, 5, RST | ACK, 5001, 1004, NULL);
+	CHECK_STR(seen[0].dir[0], "abc[gap 3]ghi");
+	CHECK_STR(seen[0].close, "rst");
+	seg(C, 6, ACK, 1010, 5001, "late");       /* after the reset: a late packet */
+	CHECK_STR(seen[0].dir[0], "abc[gap 3]ghi");
+	end();
+}
+
+static void case_syn_retransmitted(void)
+{
+	begin("SYN retransmitted");
+	seg(C, 0, SYN, 1000, 0, NULL);
+	seg(C, 1000, SYN, 1000, 0, NULL);
+	seg(S, 1001, SYN | ACK, 5000, 1001, NULL);
+	seg(C, 1002, ACK, 1001, 5001, "abc");
+	end();
+	CHECK_STR(seen[0].dir[0], "abc");
+	CHECK(seen[1].closed == 0);
+
+	begin("SYN repeated with a new ISN before any data");
+	seg(C, 0, SYN, 1000, 0, NULL);
+	seg(C, 1000, SYN, 3000, 0, NULL);
+	seg(S, 1001, SYN | ACK, 5000, 3001, NULL);
+	seg(C, 1002, ACK, 3001, 5001, "abc");
+	end();
+	CHECK_STR(seen[0].dir[0], "abc");
+	CHECK(seen[0].last.st[0].gaps == 0);
+}
+
+static void case_midstream(void)
+{
+	begin("picked up mid-stream, first packet from the client");
+	seg(C, 0, ACK | PSH, 77777, 88888, "RCPT TO:<a@b>\r\n");
+	seg(S, 1, ACK | PSH, 88888, 77777 + 15, "250 ok\r\n");
+	end();
+	CHECK_STR(seen[0].dir[0], "RCPT TO:<a@b>\r\n");
+	CHECK_STR(seen[0].dir[1], "250 ok\r\n");
+	CHECK(seen[0].last.midstream && seen[0].last.dir_guessed && !seen[0].last.handshake);
+	CHECK(seen[0].last.ep[SS_C2S].port == 40000 && seen[0].last.ep[SS_S2C].port == 25);
+
+	begin("picked up mid-stream, first packet from the server");
+	seg(S, 0, ACK | PSH, 88888, 77777, "250 ok\r\n");
+	seg(C, 1, ACK | PSH, 77777, 88896, "QUIT\r\n");
+	end();
+	CHECK(seen[0].last.ep[SS_C2S].port == 40000 && seen[0].last.ep[SS_S2C].port == 25);
+	CHECK_STR(seen[0].dir[0], "QUIT\r\n");
+	CHECK_STR(seen[0].dir[1], "250 ok\r\n");
+}
+
+static void case_zero_length_and_keepalive(void)
+{
+	begin("zero-length segments and keep-alives");
+	handshake();
+	seg(C, 3, ACK, 1001, 5001, "abc");
+	seg(S, 4, ACK, 5001, 1004, NULL);
+	seg(C, 5, ACK, 1004, 5001, NULL);
+	seg(C, 60000, ACK, 1003, 5001, "\0");     /* keep-alive: last byte again, garbage */
+	seg(C, 60001, ACK, 1003, 5001, NULL);     /* keep-alive without a byte */
+	seg(S, 60002, ACK, 5001, 1004, NULL);
+	seg(C, 60003, ACK, 1004, 5001, "def");
+	end();
+	CHECK_STR(seen[0].dir[0], "abcdef");
+	CHECK(seen[0].last.st[0].conflicts == 0);
+	CHECK_STR(events, "");
+}
+
+static void case_snaplen_cut(void)
+{
+	begin("payload cut by the snap length");
+	handshake();
+	seg_port(C, 40000, 3, ACK, 1001, 5001, "abc", 4);   /* 7 bytes sent, 3 captured */
+	seg(C, 4, ACK, 1008, 5001, "hij");
+	end();
+	CHECK_STR(seen[0].dir[0], "abc[gap 4]hij");
+}
+
+static void case_flow_mem_cap(void)
+{
+	caps.max_flow_mem = 8;
+	begin("out-of-order bytes over --max-flow-mem are given up");
+	handshake();
+	seg(C, 3, ACK, 1006, 5001, "fghij");
+	seg(C, 4, ACK, 1011, 5001, "klmno");      /* 10 bytes held > 8: the hole is given up */
+	CHECK_STR(seen[0].dir[0], "[gap 5]fghijklmno");
+	end();
+}
+
+/* A dissector that takes whole lines only, to check what reassembly keeps
+ * and offers again (the consumed-bytes contract). */
+static char proto_seen[1024];
+static enum ss_probe p_probe(const struct ss_flow *f, enum ss_dir d, const uint8_t *p, size_t n)
+{
+	(void)f;
+	if (d == SS_S2C)
+		return n >= 4 ? (memcmp(p, "220 ", 4) ? SS_PROBE_NO : SS_PROBE_MORE) : SS_PROBE_MORE;
+	return n >= 5 ? (memcmp(p, "EHLO ", 5) ? SS_PROBE_NO : SS_PROBE_YES) : SS_PROBE_MORE;
+}
+static void *p_open(const struct ss_flow *f, void *ctx)
+{
+	(void)f;
+	return ctx;
+}
+static size_t p_data(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at)
+{
+	(void)st;
+	size_t used = 0;
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == '\n') {
+			append(proto_seen, sizeof proto_seen, "%c@%llu:%.*s", d ? 'S' : 'C',
+			       (unsigned long long)(at->off + used), (int)(i - used - 1), p + used);
+			used = i + 1;
+		}
+	if (at->last && used < n) {
+		append(proto_seen, sizeof proto_seen, "%c@%llu(last):%.*s", d ? 'S' : 'C',
+		       (unsigned long long)(at->off + used), (int)(n - used), p + used);
+		used = n;
+	}
+	return used;
+}
+static void p_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at)
+{
+	(void)st;
+	append(proto_seen, sizeof proto_seen, "%c@%llu[gap %llu]", d ? 'S' : 'C',
+	       (unsigned long long)at->off, (unsigned long long)len);
+}
+
+static void case_dissector_contract(void)
+{
+	static const struct ss_proto lines = {"lines", p_probe, NULL, p_open, p_data, p_gap,
+	                                      NULL, NULL, NULL};
+	begin("protocol chosen by the first bytes, held bytes replayed in order");
+	proto_seen[0] = 0;
+	reasm_add_proto(r, &lines);
+	handshake();
+	seg(S, 3, ACK, 5001, 1001, "220 hi\r\n");
+	seg(C, 4, ACK, 1001, 5009, "EH");
+	seg(C, 5, ACK, 1003, 5009, "LO x\r\nMAIL FR");
+	CHECK_STR(proto_seen, "S@0:220 hiC@0:EHLO x");
+	seg(C, 6, ACK, 1016, 5009, "OM:<a>\r\nRS");
+	seg(C, 7, ACK, 1036, 5009, "tail");       /* after a hole of 10 bytes */
+	seg(S, 200, ACK, 5009, 1040, NULL);       /* acknowledges past the hole */
+	CHECK_STR(proto_seen, "S@0:220 hiC@0:EHLO xC@8:MAIL FROM:<a>");
+	seg(S, 400, ACK, 5009, 1040, NULL);       /* --ack-wait is over */
+	CHECK_STR(proto_seen, "S@0:220 hiC@0:EHLO xC@8:MAIL FROM:<a>C@23(last):RSC@25[gap 10]");
+	end();
+	CHECK_STR(proto_seen,
+	          "S@0:220 hiC@0:EHLO xC@8:MAIL FROM:<a>C@23(last):RSC@25[gap 10]C@35(last):tail");
+	CHECK(seen[0].last.app && !strcmp(seen[0].last.app, "lines"));
+}
+
+static void case_reuse(void)
+{
+	begin("ports used again by a new connection");
+	handshake();
+	seg(C, 3, ACK, 1001, 5001, "one");
+	seg(C, 4, FIN | ACK, 1004, 5001, NULL);
+	seg(S, 5, FIN | ACK, 5001, 1005, NULL);
+	seg(C, 6, ACK, 1005, 5002, NULL);
+	seg(C, 1000, SYN, 90000, 0, NULL);
+	seg(S, 1001, SYN | ACK, 70000, 90001, NULL);
+	seg(C, 1002, ACK, 90001, 70001, "two");
+	end();
+	CHECK_STR(seen[0].dir[0], "one");
+	CHECK_STR(seen[0].close, "fin");
+	CHECK_STR(seen[1].dir[0], "two");
+	CHECK(seen[1].last.id == 2);
+}
+
+static void case_idle_and_caps(void)
+{
+	caps.tcp_timeout = 60;
+	begin("idle timeout runs on capture time");
+	handshake();
+	seg(C, 3, ACK, 1001, 5001, "abc");
+	seg_port(C, 40001, 120000, SYN, 1, 0, NULL, 0); /* another flow, 2 minutes later */
+	CHECK(seen[0].closed);
+	CHECK_STR(seen[0].close, "idle");
+	end();
+
+	caps.max_flows = 2;
+	begin("--max-flows ends the longest idle flow");
+	seg_port(C, 40001, 0, SYN, 1, 0, NULL, 0);
+	seg_port(C, 40002, 1, SYN, 1, 0, NULL, 0);
+	seg_port(C, 40001, 2, ACK, 2, 0, "x", 0);
+	seg_port(C, 40003, 3, SYN, 1, 0, NULL, 0);
+	CHECK(seen[1].closed && !seen[0].closed);
+	CHECK_STR(seen[1].close, "cap");
+	end();
+}
+
+static void udp(int from_client, int ms, uint16_t cport, uint16_t sport_, const char *payload)
+{
+	static uint8_t pkt[512];
+	size_t n = strlen(payload);
+	uint16_t sp = from_client ? cport : sport_, dp = from_client ? sport_ : cport;
+	pkt[0] = (uint8_t)(sp >> 8), pkt[1] = (uint8_t)sp, pkt[2] = (uint8_t)(dp >> 8), pkt[3] = (uint8_t)dp;
+	pkt[4] = (uint8_t)((8 + n) >> 8), pkt[5] = (uint8_t)(8 + n), pkt[6] = pkt[7] = 0;
+	memcpy(pkt + 8, payload, n);
+	struct ss_frame f = {++frame_no, (int64_t)ms * 1000000, (uint32_t)(8 + n), (uint32_t)(8 + n), pkt};
+	struct ss_ip ip;
+	memset(&ip, 0, sizeof ip);
+	ip.frame = &f;
+	ip.src.family = ip.dst.family = SS_AF_INET;
+	uint8_t a[4] = {10, 0, 0, 1}, b[4] = {10, 0, 0, 2};
+	memcpy(ip.src.b, from_client ? a : b, 4);
+	memcpy(ip.dst.b, from_client ? b : a, 4);
+	ip.proto = 17;
+	ip.l4 = pkt;
+	ip.l4_len = ip.l4_wire_len = (uint32_t)(8 + n);
+	reasm_ip(&ip, r);
+}
+
+static void case_udp(void)
+{
+	begin("UDP: the first sender is the client");
+	udp(C, 0, 33333, 53, "query");
+	udp(S, 1, 33333, 53, "answer");
+	end();
+	CHECK_STR(seen[0].dir[0], "query|");
+	CHECK_STR(seen[0].dir[1], "answer|");
+	CHECK(seen[0].last.ep[SS_C2S].port == 33333);
+
+	begin("UDP: a response from a well-known port first");
+	udp(S, 0, 33333, 53, "answer");
+	end();
+	CHECK(seen[0].last.ep[SS_C2S].port == 33333 && seen[0].last.dir_guessed);
+	CHECK_STR(seen[0].dir[1], "answer|");
+}
+
+int main(void)
+{
+	ss_caps_defaults(&caps);
+	ss_event_sink(on_event, NULL);
+	case_in_order();
+	case_reordered();
+	case_duplicated();
+	case_overlap_equal();
+	case_overlap_conflict();
+	case_wrap();
+	case_gap_then_fin();
+	case_ack_gap();
+	case_causal_order();
+	case_rst();
+	case_syn_retransmitted();
+	case_midstream();
+	case_zero_length_and_keepalive();
+	case_snaplen_cut();
+	case_flow_mem_cap();
+	case_dissector_contract();
+	case_reuse();
+	case_idle_and_caps();
+	case_udp();
+	printf("%d checks, %d failed\n", checks, failures);
+	return failures ? 1 : 0;
+}
