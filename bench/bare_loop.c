@@ -5,7 +5,7 @@
  * looked at: whatever smtpsniff does beyond this loop is its own cost, and
  * the ratio of the two packet rates is what the benchmark reports.
  */
-#define _DEFAULT_SOURCE  /* pcap.h uses u_char and friends, hidden by -std=c11 */
+#define _DEFAULT_SOURCE /* pcap.h uses u_char and friends, hidden by -std=c11 */
 #include <pcap/pcap.h>
 #include <stdio.h>
 
@@ -30,7 +30,8 @@ int main(int argc, char **argv)
 		bytes += h->caplen;
 	}
 	if (rc != PCAP_ERROR_BREAK) {
-		fprintf(stderr, "bare_loop: %s: after packet %llu: %s\n", argv[1], packets, pcap_geterr(p));
+		fprintf(stderr, "bare_loop: %s: after packet %llu: %s\n", argv[1], packets,
+		        pcap_geterr(p));
 		pcap_close(p);
 		return 2;
 	}

@@ -14,7 +14,7 @@
 #include "event.h"
 #include "link.h"
 
-#define IP6_MAX_EXT 16  /* more extension headers than this is an attack, not a packet */
+#define IP6_MAX_EXT 16 /* more extension headers than this is an attack, not a packet */
 
 int decode_init(struct ss_decoder *d, int dlt, const struct ss_caps *caps, ss_ip_fn *cb, void *ctx)
 {
@@ -43,15 +43,22 @@ static void bad(struct ss_decoder *d, const struct ss_frame *f, const char *laye
                 const char *why)
 {
 	d->st.malformed++;
-	ss_eventf(layer, what, f->num, f->ts, 0, -1, "frame %llu: %s", (unsigned long long)f->num, why);
+	ss_eventf(layer, what, f->num, f->ts, 0, -1, "frame %llu: %s", (unsigned long long)f->num,
+	          why);
 }
 
 static void deliver(struct ss_decoder *d, struct ss_ip *ip)
 {
 	switch (ip->proto) {
-	case 6: d->st.tcp++; break;
-	case 17: d->st.udp++; break;
-	default: d->st.other++; break;
+	case 6:
+		d->st.tcp++;
+		break;
+	case 17:
+		d->st.udp++;
+		break;
+	default:
+		d->st.other++;
+		break;
 	}
 	d->ip_cb(ip, d->ctx);
 }
@@ -74,12 +81,14 @@ static void note_short(struct ss_decoder *d, const struct ss_frame *f, const cha
 	if (f->caplen < f->wirelen) {
 		d->st.cut++;
 		if (!d->cut_said++)
-			ss_eventf("pcap", "snaplen_cut", f->num, f->ts, 0, -1,
-			          "frame %llu: %u of %u bytes captured (snap length); the missing bytes "
-			          "become gaps in their streams, further cut frames are only counted",
-			          (unsigned long long)f->num, f->caplen, f->wirelen);
+			ss_eventf(
+			    "pcap", "snaplen_cut", f->num, f->ts, 0, -1,
+			    "frame %llu: %u of %u bytes captured (snap length); the missing bytes "
+			    "become gaps in their streams, further cut frames are only counted",
+			    (unsigned long long)f->num, f->caplen, f->wirelen);
 	} else {
-		bad(d, f, layer, "ip_truncated", "the IP header claims more bytes than the whole frame "
+		bad(d, f, layer, "ip_truncated",
+		    "the IP header claims more bytes than the whole frame "
 		    "holds; the frame's bytes are used");
 	}
 }
@@ -98,7 +107,8 @@ static void ipv4(struct ss_decoder *d, const struct ss_frame *f, struct cur *c)
 	d->st.ipv4++;
 	unsigned hl = (h[0] & 15u) * 4, total = (unsigned)(h[2] << 8 | h[3]);
 	if (h[0] >> 4 != 4 || hl < 20 || total < hl) {
-		bad(d, f, "ip", "ip_header_bad", "IPv4 header: bad version, header length or total length");
+		bad(d, f, "ip", "ip_header_bad",
+		    "IPv4 header: bad version, header length or total length");
 		return;
 	}
 	if (hl > avail) {
@@ -134,7 +144,7 @@ static void ipv4(struct ss_decoder *d, const struct ss_frame *f, struct cur *c)
 		return;
 	}
 	struct frag_key k;
-	memset(&k, 0, sizeof k);  /* the key is hashed and compared as bytes */
+	memset(&k, 0, sizeof k); /* the key is hashed and compared as bytes */
 	k.src = ip.src;
 	k.dst = ip.dst;
 	k.id = (uint32_t)(h[4] << 8 | h[5]);
@@ -198,7 +208,7 @@ static void ipv6(struct ss_decoder *d, const struct ss_frame *f, struct cur *c)
 	}
 	size_t plen = (size_t)(h[4] << 8 | h[5]), avail = cur_left(c);
 	if (plen == 0)
-		plen = avail;  /* a jumbogram (RFC 2675) or a TSO capture: trust the frame */
+		plen = avail; /* a jumbogram (RFC 2675) or a TSO capture: trust the frame */
 	struct cur pl = cur_make(cur_rest(c), plen < avail ? plen : avail);
 	if (plen > avail)
 		note_short(d, f, "ip");
@@ -244,8 +254,8 @@ static void ipv6(struct ss_decoder *d, const struct ss_frame *f, struct cur *c)
 		k.dst = ip.dst;
 		k.id = id;
 		struct frag_done done;
-		if (frag_add(d->frags, &k, off, cur_rest(&pl), (uint32_t)cur_left(&pl), more, next, f,
-		             &done) != 1)
+		if (frag_add(d->frags, &k, off, cur_rest(&pl), (uint32_t)cur_left(&pl), more, next,
+		             f, &done) != 1)
 			return;
 		pl = cur_make(done.p, done.len);
 		next = done.next;

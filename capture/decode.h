@@ -18,9 +18,9 @@ typedef void ss_ip_fn(const struct ss_ip *ip, void *ctx);
 
 struct ss_decode_stats {
 	uint64_t frames, bytes;
-	uint64_t not_ip;        /* ARP, LLDP and the like: not ours, not an error */
-	uint64_t cut;           /* frames the snap length cut short */
-	uint64_t malformed;     /* headers that contradict themselves or the frame */
+	uint64_t not_ip;    /* ARP, LLDP and the like: not ours, not an error */
+	uint64_t cut;       /* frames the snap length cut short */
+	uint64_t malformed; /* headers that contradict themselves or the frame */
 	uint64_t ipv4, ipv6;
 	uint64_t tcp, udp, other;
 };
@@ -31,7 +31,7 @@ struct ss_decoder {
 	ss_ip_fn *ip_cb;
 	void *ctx;
 	struct ss_decode_stats st;
-	int cut_said;           /* the first cut frame is an event; the rest are counted */
+	int cut_said; /* the first cut frame is an event; the rest are counted */
 };
 
 /* Returns -1 when dlt is a link type smtpsniff cannot decode, or memory runs out. */

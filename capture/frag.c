@@ -13,11 +13,11 @@
 #include "event.h"
 #include "sstime.h"
 
-#define NBUCKETS 1024          /* datagrams under reassembly are few; chains stay short */
-#define MAX_DGRAM 65535u       /* no IP datagram (jumbograms aside) is longer */
+#define NBUCKETS 1024    /* datagrams under reassembly are few; chains stay short */
+#define MAX_DGRAM 65535u /* no IP datagram (jumbograms aside) is longer */
 
 struct piece {
-	struct piece *next;  /* sorted by off, never overlapping */
+	struct piece *next; /* sorted by off, never overlapping */
 	uint32_t off, len;
 	uint8_t data[];
 };
@@ -29,8 +29,8 @@ struct dgram {
 	int64_t first_ts;
 	uint64_t first_frame;
 	struct piece *pieces;
-	uint32_t total;              /* payload length, known once the last fragment came */
-	uint32_t held;               /* bytes in pieces */
+	uint32_t total; /* payload length, known once the last fragment came */
+	uint32_t held;  /* bytes in pieces */
 	uint32_t nfrags;
 	uint8_t have_last, have_first, next;
 };
@@ -40,7 +40,7 @@ struct frag_store {
 	struct dgram *bucket[NBUCKETS];
 	struct dgram *oldest, *newest;
 	uint64_t count, held;
-	uint8_t *out;                /* the last completed datagram, handed out by frag_add() */
+	uint8_t *out; /* the last completed datagram, handed out by frag_add() */
 	struct frag_stats st;
 };
 
@@ -108,20 +108,23 @@ void frag_expire(struct frag_store *s, int64_t now)
 {
 	int64_t limit = (int64_t)s->caps->frag_timeout * SS_NS_PER_SEC;
 	while (s->oldest && now - s->oldest->first_ts > limit) {
-		say(s->oldest, "frag_timeout", NULL, "fragments missing when its time ran out; dropped");
+		say(s->oldest, "frag_timeout", NULL,
+		    "fragments missing when its time ran out; dropped");
 		s->st.timed_out++;
 		dgram_drop(s, s->oldest);
 	}
 }
 
-static struct dgram *dgram_find(struct frag_store *s, const struct frag_key *k, const struct ss_frame *f)
+static struct dgram *dgram_find(struct frag_store *s, const struct frag_key *k,
+                                const struct ss_frame *f)
 {
 	unsigned h = key_hash(k);
 	for (struct dgram *d = s->bucket[h]; d; d = d->hnext)
 		if (!memcmp(&d->key, k, sizeof *k))
 			return d;
 	while (s->oldest && s->count >= s->caps->max_frag_dgrams) {
-		say(s->oldest, "frag_evicted", f, "too many datagrams under reassembly (--max-frag-dgrams); dropped");
+		say(s->oldest, "frag_evicted", f,
+		    "too many datagrams under reassembly (--max-frag-dgrams); dropped");
 		s->st.evicted++;
 		dgram_drop(s, s->oldest);
 	}
@@ -179,13 +182,14 @@ static int pieces_merge(struct frag_store *s, struct dgram *d, uint32_t off, con
 			if (q->off == off && q->len == len && !memcmp(q->data, p, len))
 				return 0;
 			s->st.overlaps++;
-			say(d, "frag_overlap", f, "IPv6 fragments overlap (RFC 5722): datagram dropped");
+			say(d, "frag_overlap", f,
+			    "IPv6 fragments overlap (RFC 5722): datagram dropped");
 			return -1;
 		}
 		if (q->off > pos) {
 			if (piece_insert(s, d, pp, pos, p + (pos - off), q->off - pos))
 				return -1;
-			pp = &(*pp)->next;  /* now at q again */
+			pp = &(*pp)->next; /* now at q again */
 			pos = q->off;
 		}
 		uint32_t ov_end = qend < end ? qend : end;
@@ -197,7 +201,8 @@ static int pieces_merge(struct frag_store *s, struct dgram *d, uint32_t off, con
 		return -1;
 	if (conflict) {
 		s->st.overlaps++;
-		say(d, "frag_overlap_conflict", f, "overlapping IPv4 fragments differ; the first copy is kept");
+		say(d, "frag_overlap_conflict", f,
+		    "overlapping IPv4 fragments differ; the first copy is kept");
 	}
 	return 0;
 }

@@ -18,14 +18,14 @@ struct frag_store;
 
 struct frag_key {
 	struct ss_addr src, dst;
-	uint32_t id;     /* 16 bits for IPv4, 32 for IPv6 */
-	uint8_t proto;   /* IPv4 protocol; 0 for IPv6 (the next header can differ per fragment) */
+	uint32_t id;   /* 16 bits for IPv4, 32 for IPv6 */
+	uint8_t proto; /* IPv4 protocol; 0 for IPv6 (the next header can differ per fragment) */
 };
 
 struct frag_done {
-	const uint8_t *p;    /* the reassembled payload; valid until the next frag_add() */
+	const uint8_t *p; /* the reassembled payload; valid until the next frag_add() */
 	uint32_t len;
-	uint8_t next;        /* IPv6: next header of the first fragment; IPv4: protocol */
+	uint8_t next; /* IPv6: next header of the first fragment; IPv4: protocol */
 	uint64_t first_frame;
 	uint32_t nfrags;
 };

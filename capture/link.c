@@ -28,15 +28,21 @@
 #define ETH_PPPOE_SESSION 0x8864
 #define ETH_MPLS 0x8847
 #define ETH_MPLS_MC 0x8848
-#define MAX_TAGS 8  /* more stacked tags than this is not a real network */
+#define MAX_TAGS 8 /* more stacked tags than this is not a real network */
 
 int link_supported(int dlt)
 {
 	switch (dlt) {
-	case DLT_EN10MB: case DLT_LINUX_SLL: case DLT_LINUX_SLL2: case DLT_RAW:
-	case DLT_IPV4: case DLT_IPV6: case DLT_NULL: case DLT_LOOP:
+	case DLT_EN10MB:
+	case DLT_LINUX_SLL:
+	case DLT_LINUX_SLL2:
+	case DLT_RAW:
+	case DLT_IPV4:
+	case DLT_IPV6:
+	case DLT_NULL:
+	case DLT_LOOP:
 #if defined(DLT_RAW) && DLT_RAW != 12
-	case 12:  /* DLT_RAW is 14 on some BSDs; 12 elsewhere */
+	case 12: /* DLT_RAW is 14 on some BSDs; 12 elsewhere */
 #endif
 		return 1;
 	}
@@ -67,12 +73,15 @@ static enum link_net by_ethertype(uint16_t type, struct cur *c, uint16_t *ethert
 			return LINK_IPV4;
 		case ETH_IPV6:
 			return LINK_IPV6;
-		case ETH_VLAN: case ETH_QINQ: case ETH_QINQ_OLD1: case ETH_QINQ_OLD2:
-			cur_skip(c, 2, "vlan tag");  /* priority, DEI, VLAN id */
+		case ETH_VLAN:
+		case ETH_QINQ:
+		case ETH_QINQ_OLD1:
+		case ETH_QINQ_OLD2:
+			cur_skip(c, 2, "vlan tag"); /* priority, DEI, VLAN id */
 			type = cur_be16(c, "vlan tag");
 			break;
 		case ETH_PPPOE_SESSION: {
-			cur_skip(c, 6, "pppoe header");  /* ver/type, code, session, length */
+			cur_skip(c, 6, "pppoe header"); /* ver/type, code, session, length */
 			uint16_t ppp = cur_be16(c, "pppoe header");
 			if (c->err)
 				return LINK_SHORT;
@@ -82,7 +91,8 @@ static enum link_net by_ethertype(uint16_t type, struct cur *c, uint16_t *ethert
 				return *ethertype = ETH_IPV6, LINK_IPV6;
 			return LINK_OTHER;
 		}
-		case ETH_MPLS: case ETH_MPLS_MC:
+		case ETH_MPLS:
+		case ETH_MPLS_MC:
 			/* Labels up to the bottom of the stack; the payload names no
 			 * protocol, so the IP version nibble decides (RFC 3032). */
 			for (int l = 0; l <= MAX_TAGS; l++) {
@@ -154,15 +164,19 @@ enum link_net link_decode(int dlt, struct cur *c, uint16_t *ethertype)
 		const uint8_t *h = cur_ptr(c, 4, "loopback header");
 		if (!h)
 			return LINK_SHORT;
-		uint32_t le = (uint32_t)h[3] << 24 | (uint32_t)h[2] << 16 | (uint32_t)h[1] << 8 | h[0];
-		uint32_t be = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+		uint32_t le =
+		    (uint32_t)h[3] << 24 | (uint32_t)h[2] << 16 | (uint32_t)h[1] << 8 | h[0];
+		uint32_t be =
+		    (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
 		return null_family(le < 256 ? le : be, c, ethertype);
 	}
 	case DLT_LOOP: {
 		uint32_t fam = cur_be32(c, "loopback header");
 		return c->err ? LINK_SHORT : null_family(fam, c, ethertype);
 	}
-	case DLT_IPV4: case DLT_IPV6: case DLT_RAW:
+	case DLT_IPV4:
+	case DLT_IPV6:
+	case DLT_RAW:
 #if defined(DLT_RAW) && DLT_RAW != 12
 	case 12:
 #endif

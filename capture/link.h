@@ -9,9 +9,9 @@
 enum link_net {
 	LINK_IPV4,
 	LINK_IPV6,
-	LINK_OTHER,    /* a frame of another protocol (ARP, LLDP...) */
-	LINK_SHORT,    /* the link header itself is cut */
-	LINK_UNKNOWN,  /* a link type smtpsniff does not decode */
+	LINK_OTHER,   /* a frame of another protocol (ARP, LLDP...) */
+	LINK_SHORT,   /* the link header itself is cut */
+	LINK_UNKNOWN, /* a link type smtpsniff does not decode */
 };
 
 /* Returns 1 when smtpsniff decodes the DLT_ value dlt. */

@@ -20,9 +20,9 @@
 #include "log.h"
 #include "sstime.h"
 
-#define DEFAULT_SNAPLEN 262144  /* tcpdump's default: whole frames, TSO included */
-#define LIVE_TIMEOUT_MS 100     /* how often an idle live capture wakes up */
-#define FLUSH_NS 100000000      /* a live -w file is at most this far behind (100 ms) */
+#define DEFAULT_SNAPLEN 262144 /* tcpdump's default: whole frames, TSO included */
+#define LIVE_TIMEOUT_MS 100    /* how often an idle live capture wakes up */
+#define FLUSH_NS 100000000     /* a live -w file is at most this far behind (100 ms) */
 
 struct ss_source {
 	pcap_t *p;
@@ -55,7 +55,7 @@ void source_signals(void)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_stop;  /* no SA_RESTART: a blocked read returns */
+	sa.sa_handler = on_stop; /* no SA_RESTART: a blocked read returns */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = on_usr1;
@@ -81,7 +81,7 @@ static struct ss_source *fail(struct ss_source *s, char *err, size_t errlen, int
 static int drop_privileges(const char *user, char *why, size_t len)
 {
 	if (geteuid() != 0 && getuid() != 0)
-		return 0;  /* nothing to drop: tcpdump carries on too */
+		return 0; /* nothing to drop: tcpdump carries on too */
 	struct passwd *pw = getpwnam(user);
 	if (!pw) {
 		snprintf(why, len, "no user %s", user);
@@ -91,14 +91,15 @@ static int drop_privileges(const char *user, char *why, size_t len)
 		snprintf(why, len, "cannot become %s: %s", user, strerror(errno));
 		return -1;
 	}
-	if (setuid(0) == 0) {  /* must not be able to come back */
+	if (setuid(0) == 0) { /* must not be able to come back */
 		snprintf(why, len, "still able to regain root after becoming %s", user);
 		return -1;
 	}
 	return 0;
 }
 
-static pcap_t *open_live(const struct ss_source_opts *o, char *perr, int *nano, char *warn, size_t wl)
+static pcap_t *open_live(const struct ss_source_opts *o, char *perr, int *nano, char *warn,
+                         size_t wl)
 {
 	pcap_t *p = pcap_create(o->iface, perr);
 	if (!p)
@@ -115,7 +116,8 @@ static pcap_t *open_live(const struct ss_source_opts *o, char *perr, int *nano, 
 	if (rc < 0) {
 		const char *e = pcap_geterr(p);
 		if (rc == PCAP_ERROR_NO_SUCH_DEVICE || rc == PCAP_ERROR_PERM_DENIED || !*e)
-			snprintf(perr, PCAP_ERRBUF_SIZE, "%s%s%s", pcap_statustostr(rc), *e ? ": " : "", e);
+			snprintf(perr, PCAP_ERRBUF_SIZE, "%s%s%s", pcap_statustostr(rc),
+			         *e ? ": " : "", e);
 		else
 			snprintf(perr, PCAP_ERRBUF_SIZE, "%s", e);
 		pcap_close(p);
@@ -135,7 +137,8 @@ struct ss_source *source_open(const struct ss_source_opts *o, char *err, size_t 
 	s->count = o->count;
 	const char *what = o->file ? o->file : o->iface;
 	if (o->file) {
-		s->p = pcap_open_offline_with_tstamp_precision(o->file, PCAP_TSTAMP_PRECISION_NANO, perr);
+		s->p = pcap_open_offline_with_tstamp_precision(o->file, PCAP_TSTAMP_PRECISION_NANO,
+		                                               perr);
 		if (!s->p)
 			return fail(s, err, errlen, code, SS_EXIT_USAGE, what, perr);
 		s->nano = 1;
@@ -151,7 +154,8 @@ struct ss_source *source_open(const struct ss_source_opts *o, char *err, size_t 
 	if (o->filter && *o->filter) {
 		struct bpf_program prog;
 		if (pcap_compile(s->p, &prog, o->filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
-			return fail(s, err, errlen, code, SS_EXIT_USAGE, "filter", pcap_geterr(s->p));
+			return fail(s, err, errlen, code, SS_EXIT_USAGE, "filter",
+			            pcap_geterr(s->p));
 		int rc = pcap_setfilter(s->p, &prog);
 		pcap_freecode(&prog);
 		if (rc < 0)
@@ -162,7 +166,8 @@ struct ss_source *source_open(const struct ss_source_opts *o, char *err, size_t 
 	if (o->write) {
 		s->dump = pcap_dump_open(s->p, o->write);
 		if (!s->dump)
-			return fail(s, err, errlen, code, SS_EXIT_OUTPUT, o->write, pcap_geterr(s->p));
+			return fail(s, err, errlen, code, SS_EXIT_OUTPUT, o->write,
+			            pcap_geterr(s->p));
 	}
 	return s;
 }
@@ -178,7 +183,7 @@ const char *source_dlt_name(struct ss_source *s)
 	const char *n = pcap_datalink_val_to_name(dlt);
 	if (n)
 		return n;
-	snprintf(s->dltname, sizeof s->dltname, "%d", dlt);  /* a number libpcap has no name for */
+	snprintf(s->dltname, sizeof s->dltname, "%d", dlt); /* a number libpcap has no name for */
 	return s->dltname;
 }
 
@@ -220,7 +225,8 @@ enum source_end source_run(struct ss_source *s, ss_frame_fn *fn, ss_tick_fn *tic
 		if (rc == 1) {
 			struct ss_frame f;
 			f.num = ++s->frames;
-			f.ts = ss_time_make(h->ts.tv_sec, (int64_t)h->ts.tv_usec * (s->nano ? 1 : 1000));
+			f.ts = ss_time_make(h->ts.tv_sec,
+			                    (int64_t)h->ts.tv_usec * (s->nano ? 1 : 1000));
 			f.caplen = h->caplen;
 			f.wirelen = h->len;
 			f.data = data;

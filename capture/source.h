@@ -11,22 +11,22 @@
 #include "packet.h"
 
 struct ss_source_opts {
-	const char *file;     /* -r: a path, or "-" for stdin */
-	const char *iface;    /* -i */
-	const char *filter;   /* BPF expression, or NULL */
-	const char *write;    /* -w: a path, or "-" for stdout */
-	int snaplen;          /* -s; 0 means 262144 */
-	int buffer_kib;       /* -B; 0 leaves libpcap's default */
-	uint64_t count;       /* -c; 0 means no limit */
-	const char *user;     /* -Z: drop root to this user once the input is open */
+	const char *file;   /* -r: a path, or "-" for stdin */
+	const char *iface;  /* -i */
+	const char *filter; /* BPF expression, or NULL */
+	const char *write;  /* -w: a path, or "-" for stdout */
+	int snaplen;        /* -s; 0 means 262144 */
+	int buffer_kib;     /* -B; 0 leaves libpcap's default */
+	uint64_t count;     /* -c; 0 means no limit */
+	const char *user;   /* -Z: drop root to this user once the input is open */
 };
 
 enum source_end {
-	SOURCE_EOF,       /* the file ended */
-	SOURCE_COUNT,     /* -c frames were read */
-	SOURCE_SIGNAL,    /* SIGINT or SIGTERM */
-	SOURCE_BROKEN,    /* the file is damaged past this point (truncated, bad record) */
-	SOURCE_FAILED,    /* the live capture failed */
+	SOURCE_EOF,    /* the file ended */
+	SOURCE_COUNT,  /* -c frames were read */
+	SOURCE_SIGNAL, /* SIGINT or SIGTERM */
+	SOURCE_BROKEN, /* the file is damaged past this point (truncated, bad record) */
+	SOURCE_FAILED, /* the live capture failed */
 };
 
 struct ss_source;
@@ -51,7 +51,7 @@ const char *source_error(const struct ss_source *s);
 uint64_t source_frames(const struct ss_source *s);
 
 struct source_stats {
-	int valid;                      /* 0 when the input keeps no statistics (files) */
+	int valid; /* 0 when the input keeps no statistics (files) */
 	uint64_t received, dropped, ifdropped;
 };
 void source_stats(struct ss_source *s, struct source_stats *st);

@@ -38,6 +38,7 @@ static void usage(FILE *fp)
 	      "  -Z USER        drop root privileges to USER once the input is open\n"
 	      "  -D             list the interfaces that can be captured on\n"
 	      "  -n             do not name addresses from DNS answers in the capture\n"
+	      "                 (accepted; naming comes with the DNS dissector)\n"
 	      "  -v             more detail: anomalies with --flows, statistics at the end\n"
 	      "  --json         JSON lines (schema: docs/json.md)\n"
 	      "  --flows        one line per flow, when it ends\n"
@@ -45,12 +46,14 @@ static void usage(FILE *fp)
 	      "  --overwrite    let --streams replace files from an earlier run\n"
 	      "  --help, --version\n"
 	      "\n"
-	      "Limits (a value in bytes takes K, M or G):\n", fp);
+	      "Limits (a value in bytes takes K, M or G):\n",
+	      fp);
 	ss_caps_help(fp);
 	fputs("\nExit status: 0 all well; 1 a verification disagreed; 2 usage error, or an\n"
 	      "input that is not a capture or is damaged (what came before the damage is\n"
 	      "still reported); 3 the system refused (device, permissions, -Z); 4 an output\n"
-	      "could not be written.\n", fp);
+	      "could not be written.\n",
+	      fp);
 }
 
 static void bad_usage(const char *what, const char *why)
@@ -78,15 +81,15 @@ void options_parse(struct options *o, int argc, char **argv)
 	/* Every cap is a long option taking a value; they share one code and
 	 * are told apart by name. */
 	static const struct option fixed[] = {
-		{"json", no_argument, NULL, OPT_JSON},
-		{"flows", no_argument, NULL, OPT_FLOWS},
-		{"streams", required_argument, NULL, OPT_STREAMS},
-		{"overwrite", no_argument, NULL, OPT_OVERWRITE},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{"help", no_argument, NULL, OPT_HELP},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {"flows", no_argument, NULL, OPT_FLOWS},
+	    {"streams", required_argument, NULL, OPT_STREAMS},
+	    {"overwrite", no_argument, NULL, OPT_OVERWRITE},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {"help", no_argument, NULL, OPT_HELP},
 	};
 	size_t nfixed = sizeof fixed / sizeof fixed[0];
-	static char names[32][48];  /* getopt_long keeps pointing at these */
+	static char names[32][48]; /* getopt_long keeps pointing at these */
 	struct option *lo = calloc(nfixed + ss_cap_ndefs + 1, sizeof *lo);
 	if (!lo || ss_cap_ndefs > sizeof names / sizeof names[0])
 		ss_fatal(SS_EXIT_ENV, "out of memory");
@@ -103,24 +106,53 @@ void options_parse(struct options *o, int argc, char **argv)
 	/* "+": stop at the first word that is not an option: the filter. */
 	while ((c = getopt_long(argc, argv, "+r:i:w:c:s:B:Z:Dnvh", lo, &idx)) != -1) {
 		switch (c) {
-		case 'r': o->src.file = optarg; break;
-		case 'i': o->src.iface = optarg; break;
-		case 'w': o->src.write = optarg; break;
-		case 'c': o->src.count = (uint64_t)number(optarg, "-c", 1, LLONG_MAX); break;
-		case 's': o->src.snaplen = (int)number(optarg, "-s", 0, 262144); break;
-		case 'B': o->src.buffer_kib = (int)number(optarg, "-B", 1, INT_MAX / 1024); break;
-		case 'Z': o->src.user = optarg; break;
-		case 'D': o->list_devices = 1; break;
-		case 'n': o->no_names = 1; break;
-		case 'v': o->rep.verbose++; break;
-		case OPT_JSON: o->rep.json = 1; break;
-		case OPT_FLOWS: o->rep.flows_only = 1; break;
-		case OPT_STREAMS: o->rep.streams_dir = optarg; break;
-		case OPT_OVERWRITE: o->rep.overwrite = 1; break;
+		case 'r':
+			o->src.file = optarg;
+			break;
+		case 'i':
+			o->src.iface = optarg;
+			break;
+		case 'w':
+			o->src.write = optarg;
+			break;
+		case 'c':
+			o->src.count = (uint64_t)number(optarg, "-c", 1, LLONG_MAX);
+			break;
+		case 's':
+			o->src.snaplen = (int)number(optarg, "-s", 0, 262144);
+			break;
+		case 'B':
+			o->src.buffer_kib = (int)number(optarg, "-B", 1, INT_MAX / 1024);
+			break;
+		case 'Z':
+			o->src.user = optarg;
+			break;
+		case 'D':
+			o->list_devices = 1;
+			break;
+		case 'n':
+			o->no_names = 1;
+			break;
+		case 'v':
+			o->rep.verbose++;
+			break;
+		case OPT_JSON:
+			o->rep.json = 1;
+			break;
+		case OPT_FLOWS:
+			o->rep.flows_only = 1;
+			break;
+		case OPT_STREAMS:
+			o->rep.streams_dir = optarg;
+			break;
+		case OPT_OVERWRITE:
+			o->rep.overwrite = 1;
+			break;
 		case OPT_VERSION:
 			printf("smtpsniff %s\n", SS_VERSION);
 			exit(0);
-		case 'h': case OPT_HELP:
+		case 'h':
+		case OPT_HELP:
 			usage(stdout);
 			exit(0);
 		case OPT_CAP: {
@@ -156,7 +188,7 @@ void options_parse(struct options *o, int argc, char **argv)
 	if (!o->src.file == !o->src.iface)
 		bad_usage("give exactly one of -r FILE and -i IFACE", "");
 	if (o->src.write && !strcmp(o->src.write, "-"))
-		o->rep.out = stderr;  /* stdout carries the pcap: the report goes aside */
+		o->rep.out = stderr; /* stdout carries the pcap: the report goes aside */
 }
 
 void options_free(struct options *o)

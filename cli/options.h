@@ -10,9 +10,9 @@ struct options {
 	struct ss_source_opts src;
 	struct report_opts rep;
 	struct ss_caps caps;
-	int list_devices;      /* -D */
-	int no_names;          /* -n */
-	char *filter;          /* owned: the trailing words joined */
+	int list_devices; /* -D */
+	int no_names;     /* -n */
+	char *filter;     /* owned: the trailing words joined */
 };
 
 /* Parses argv into o; prints help or the version and exits 0 when asked,

@@ -43,8 +43,12 @@ static void stats(struct run *r, int final)
 	struct source_stats live;
 	source_stats(r->src, &live);
 	struct run_stats s = {
-		&r->dec.st, frag_stats(r->dec.frags), reasm_stats(r->reasm), live.valid ? &live : NULL,
-		r->opt->src.file ? r->opt->src.file : r->opt->src.iface, source_dlt_name(r->src),
+	    &r->dec.st,
+	    frag_stats(r->dec.frags),
+	    reasm_stats(r->reasm),
+	    live.valid ? &live : NULL,
+	    r->opt->src.file ? r->opt->src.file : r->opt->src.iface,
+	    source_dlt_name(r->src),
 	};
 	report_stats(r->rep, &s, final);
 }
@@ -84,14 +88,15 @@ int main(int argc, char **argv)
 	if (!r.rep)
 		ss_fatal(SS_EXIT_OUTPUT, "--streams: %s", err);
 	if (source_is_live(r.src))
-		setvbuf(opt.rep.out, NULL, _IOLBF, 0);  /* each event shows when it happens */
+		setvbuf(opt.rep.out, NULL, _IOLBF, 0); /* each event shows when it happens */
 
 	enum source_end end = source_run(r.src, on_frame, on_tick, on_usr1, &r);
 	reasm_finish(r.reasm);
 	stats(&r, 1);
 	code = SS_EXIT_OK;
 	if (end == SOURCE_BROKEN) {
-		ss_error("%s: %s; everything before it was processed", opt.src.file, source_error(r.src));
+		ss_error("%s: %s; everything before it was processed", opt.src.file,
+		         source_error(r.src));
 		code = SS_EXIT_USAGE;
 	} else if (end == SOURCE_FAILED) {
 		ss_error("%s: %s", opt.src.iface, source_error(r.src));

@@ -57,13 +57,14 @@ enum ss_probe probe_smtp(const struct ss_flow *f, enum ss_dir d, const uint8_t *
 	int whole = line < n;
 	if (d == SS_S2C) {
 		if (n < 4)
-			return (p[0] == '2' || p[0] == '5' || p[0] == '4') ? SS_PROBE_MORE : SS_PROBE_NO;
-		if (p[0] < '2' || p[0] > '5' || p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9' ||
-		    (p[3] != ' ' && p[3] != '-' && p[3] != '\r'))
+			return (p[0] == '2' || p[0] == '5' || p[0] == '4') ? SS_PROBE_MORE
+			                                                   : SS_PROBE_NO;
+		if (p[0] < '2' || p[0] > '5' || p[1] < '0' || p[1] > '9' || p[2] < '0' ||
+		    p[2] > '9' || (p[3] != ' ' && p[3] != '-' && p[3] != '\r'))
 			return SS_PROBE_NO;
 		if (contains_ci(p, line, "SMTP"))
 			return SS_PROBE_YES;
-		return SS_PROBE_MORE;  /* FTP greets with 220 too: wait for the client */
+		return SS_PROBE_MORE; /* FTP greets with 220 too: wait for the client */
 	}
 	static const char *const first[] = {"EHLO ", "HELO ", "LHLO ", "EHLO\r", "HELO\r"};
 	for (size_t i = 0; i < sizeof first / sizeof first[0]; i++)
@@ -105,7 +106,8 @@ enum ss_probe probe_imap(const struct ss_flow *f, enum ss_dir d, const uint8_t *
 			if (has_prefix(p, n, greet[i]))
 				return SS_PROBE_YES;
 		/* A greeting that has not fully arrived: "*", "* ", "* O"... */
-		return n < 9 && n && p[0] == '*' && (n < 2 || p[1] == ' ') ? SS_PROBE_MORE : SS_PROBE_NO;
+		return n < 9 && n && p[0] == '*' && (n < 2 || p[1] == ' ') ? SS_PROBE_MORE
+		                                                           : SS_PROBE_NO;
 	}
 	/* tag SP command: the tag is any run of ASTRING-CHAR but '+'. */
 	size_t line = first_line(p, n), i = 0;
@@ -116,8 +118,9 @@ enum ss_probe probe_imap(const struct ss_flow *f, enum ss_dir d, const uint8_t *
 		return n < 64 ? SS_PROBE_MORE : SS_PROBE_NO;
 	if (i == 0 || p[i] != ' ')
 		return SS_PROBE_NO;
-	static const char *const cmds[] = {"CAPABILITY", "LOGIN ", "AUTHENTICATE ", "STARTTLS",
-	                                   "ID ", "SELECT ", "EXAMINE ", "NOOP", "LOGOUT"};
+	static const char *const cmds[] = {"CAPABILITY", "LOGIN ", "AUTHENTICATE ",
+	                                   "STARTTLS",   "ID ",    "SELECT ",
+	                                   "EXAMINE ",   "NOOP",   "LOGOUT"};
 	for (size_t k = 0; k < sizeof cmds / sizeof cmds[0]; k++)
 		if (has_prefix(p + i + 1, line - i - 1, cmds[k]))
 			return SS_PROBE_YES;
@@ -152,6 +155,8 @@ enum ss_probe probe_dns(const struct ss_flow *f, enum ss_dir d, const uint8_t *p
 		return SS_PROBE_NO;
 	if (f->proto == 17)
 		return dns_plausible(p, n, n) ? SS_PROBE_YES : SS_PROBE_NO;
+	if (n >= 2 && (size_t)(p[0] << 8 | p[1]) < 12)
+		return SS_PROBE_NO; /* no DNS message is shorter than its header */
 	if (n < 14)
 		return SS_PROBE_MORE;
 	size_t len = (size_t)(p[0] << 8 | p[1]);

@@ -8,10 +8,10 @@
 #include "probe.h"
 
 static const struct ss_proto protos[] = {
-	{.name = "smtp", .probe = probe_smtp, .port_hint = port_smtp},
-	{.name = "pop3", .probe = probe_pop3, .port_hint = port_pop3},
-	{.name = "imap", .probe = probe_imap, .port_hint = port_imap},
-	{.name = "dns", .probe = probe_dns, .port_hint = port_dns},
+    {.name = "smtp", .probe = probe_smtp, .port_hint = port_smtp},
+    {.name = "pop3", .probe = probe_pop3, .port_hint = port_pop3},
+    {.name = "imap", .probe = probe_imap, .port_hint = port_imap},
+    {.name = "dns", .probe = probe_dns, .port_hint = port_dns},
 };
 
 int dissect_register(struct ss_reasm *r)

@@ -12,8 +12,8 @@
 #include "event.h"
 #include "reasm_int.h"
 
-static void taps_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, const uint8_t *p,
-                      size_t n, const struct ss_pos *at)
+static void taps_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, const uint8_t *p, size_t n,
+                      const struct ss_pos *at)
 {
 	for (int i = 0; i < r->ntap; i++)
 		if (r->tap[i]->data)
@@ -22,8 +22,8 @@ static void taps_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, const u
 
 /* Hands bytes to the dissector, in front of which come the bytes it left
  * unconsumed last time. What it leaves now is kept, up to --max-pending. */
-static void app_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, const uint8_t *p,
-                     size_t n, const struct ss_pos *at)
+static void app_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, const uint8_t *p, size_t n,
+                     const struct ss_pos *at)
 {
 	struct half *h = &f->h[d];
 	if (!f->app || !f->app->data)
@@ -50,7 +50,8 @@ static void app_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, const ui
 			struct ss_pos gp = *at;
 			gp.off = at->off + used;
 			ss_eventf("tcp", "pending_overflow", at->frame, at->ts, f->pub.id, d,
-			          "%s left %zu bytes unconsumed (--max-pending); they are skipped as a gap",
+			          "%s left %zu bytes unconsumed (--max-pending); they are skipped "
+			          "as a gap",
 			          f->app->name, n);
 			if (f->app->gap)
 				f->app->gap(f->app_st, d, n, &gp);
@@ -60,7 +61,7 @@ static void app_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, const ui
 		return;
 	}
 	if (buf_add(&h->pending, p, n))
-		ss_panic("pending buffer: append within the cap failed");  /* room was made above */
+		ss_panic("pending buffer: append within the cap failed"); /* room was made above */
 	mem_add(r, f, (int64_t)n);
 	struct ss_pos pp = *at;
 	pp.off = at->off + n - h->pending.len;
@@ -111,7 +112,8 @@ static void decide(struct ss_reasm *r, struct flow *f, int i)
 {
 	if (i < 0)
 		for (int k = 0; k < r->nproto && i < 0; k++)
-			if (!(f->said_no & 1u << k) && r->proto[k]->port_hint && r->proto[k]->port_hint(&f->pub))
+			if (!(f->said_no & 1u << k) && r->proto[k]->port_hint &&
+			    r->proto[k]->port_hint(&f->pub))
 				i = k;
 	if (i >= 0)
 		choose(r, f, i);
@@ -146,8 +148,8 @@ static int probe_all(struct ss_reasm *r, struct flow *f, enum ss_dir d, const ui
 	return running ? -1 : -2;
 }
 
-static int detect_add(struct ss_reasm *r, struct flow *f, enum ss_dir d, const uint8_t *p,
-                      size_t n, const struct ss_pos *at)
+static int detect_add(struct ss_reasm *r, struct flow *f, enum ss_dir d, const uint8_t *p, size_t n,
+                      const struct ss_pos *at)
 {
 	uint64_t held = f->h[0].detect.len + f->h[1].detect.len;
 	if (held + n > r->caps->detect_bytes)
@@ -217,8 +219,8 @@ void deliver_gap(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t off
 		f->app->gap(f->app_st, d, len, &at);
 }
 
-void deliver_datagram(struct ss_reasm *r, struct flow *f, enum ss_dir d, const uint8_t *p,
-                      size_t n, int64_t ts)
+void deliver_datagram(struct ss_reasm *r, struct flow *f, enum ss_dir d, const uint8_t *p, size_t n,
+                      int64_t ts)
 {
 	struct ss_pos at = {r->frame, ts, 0, 1};
 	f->pub.st[d].bytes += n;

@@ -10,12 +10,18 @@
 const char *ss_close_name(enum ss_close why)
 {
 	switch (why) {
-	case SS_CLOSE_FIN: return "fin";
-	case SS_CLOSE_RST: return "rst";
-	case SS_CLOSE_IDLE: return "idle";
-	case SS_CLOSE_CAP: return "cap";
-	case SS_CLOSE_EOF: return "eof";
-	case SS_CLOSE_REUSE: return "reuse";
+	case SS_CLOSE_FIN:
+		return "fin";
+	case SS_CLOSE_RST:
+		return "rst";
+	case SS_CLOSE_IDLE:
+		return "idle";
+	case SS_CLOSE_CAP:
+		return "cap";
+	case SS_CLOSE_EOF:
+		return "eof";
+	case SS_CLOSE_REUSE:
+		return "reuse";
 	}
 	return "?";
 }

@@ -21,12 +21,12 @@ struct ss_reasm;
 
 struct reasm_stats {
 	uint64_t tcp_segments, udp_datagrams, other;
-	uint64_t malformed;        /* transport headers that could not be read */
+	uint64_t malformed; /* transport headers that could not be read */
 	uint64_t flows, flows_now, flows_peak;
-	uint64_t evicted;          /* flows ended early by --max-flows */
-	uint64_t late;             /* packets of flows already closed */
+	uint64_t evicted; /* flows ended early by --max-flows */
+	uint64_t late;    /* packets of flows already closed */
 	uint64_t mem_now, mem_peak;
-	uint64_t mem_pressure;     /* times --max-mem forced out-of-order data out as gaps */
+	uint64_t mem_pressure; /* times --max-mem forced out-of-order data out as gaps */
 };
 
 /* caps must outlive the engine. Returns NULL when memory runs out. */

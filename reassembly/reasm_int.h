@@ -17,8 +17,8 @@ struct seg {
 	struct seg *next;
 	uint64_t off;
 	uint32_t len;
-	uint32_t cut;     /* bytes after these that the snap length cut */
-	uint64_t need;    /* the peer's offset this segment acknowledged: deliver after it */
+	uint32_t cut;  /* bytes after these that the snap length cut */
+	uint64_t need; /* the peer's offset this segment acknowledged: deliver after it */
 	uint64_t frame;
 	int64_t ts;
 	uint8_t data[];
@@ -27,21 +27,20 @@ struct seg {
 /* One direction of a TCP connection. Offsets count payload bytes from the
  * first byte after the SYN (or from the first byte seen, mid-stream). */
 struct half {
-	uint8_t base_set;      /* base_seq is known */
-	uint8_t fin;           /* fin_off is known */
-	uint8_t ack_set;       /* the peer acknowledged something */
-	uint8_t cut_pending;   /* a snap-length cut left a hole at next */
-	uint32_t base_seq;     /* the sequence number of offset 0 */
-	uint64_t next;         /* every offset below is delivered or declared a gap */
+	uint8_t base_set;  /* base_seq is known */
+	uint8_t fin;       /* fin_off is known */
+	uint8_t ack_set;   /* the peer acknowledged something */
+	uint32_t base_seq; /* the sequence number of offset 0 */
+	uint64_t next;     /* every offset below is delivered or declared a gap */
 	uint64_t fin_off;
-	uint64_t acked;        /* highest offset the peer acknowledged */
-	uint64_t hole_end;     /* a hole the peer acknowledged, to give up on at hole_ts + ack_wait */
+	uint64_t acked;    /* highest offset the peer acknowledged */
+	uint64_t hole_end; /* a hole the peer acknowledged, to give up on at hole_ts + ack_wait */
 	int64_t hole_ts;
-	struct seg *ooo;       /* sorted by off; every off > next */
+	struct seg *ooo; /* sorted by off; every off > next */
 	uint64_t ooo_bytes;
-	struct ring hist;      /* the last delivered bytes, to compare retransmissions */
-	struct buf pending;    /* delivered, not consumed by the dissector: ends at next */
-	struct buf detect;     /* first bytes, while the protocol is undecided */
+	struct ring hist;   /* the last delivered bytes, to compare retransmissions */
+	struct buf pending; /* delivered, not consumed by the dissector: ends at next */
+	struct buf detect;  /* first bytes, while the protocol is undecided */
 };
 
 /* While the protocol is undecided, the order in which bytes arrived, so they
@@ -54,7 +53,7 @@ struct chunk {
 };
 
 struct flow_key {
-	struct ss_addr a[2];   /* a[0] <= a[1] (with the ports as tie-break) */
+	struct ss_addr a[2]; /* a[0] <= a[1] (with the ports as tie-break) */
 	uint16_t port[2];
 	uint8_t proto;
 };
@@ -62,24 +61,24 @@ struct flow_key {
 enum { LIST_TCP, LIST_UDP, LIST_CLOSED, NLISTS };
 
 struct flow {
-	struct ss_flow pub;            /* first: a struct ss_flow * is a struct flow * */
-	struct flow *hnext;            /* hash chain */
-	struct flow *prev, *next;      /* in list[where], oldest activity first */
-	struct flow *wprev, *wnext;    /* in the engine's list of flows waiting on a hole */
+	struct ss_flow pub;         /* first: a struct ss_flow * is a struct flow * */
+	struct flow *hnext;         /* hash chain */
+	struct flow *prev, *next;   /* in list[where], oldest activity first */
+	struct flow *wprev, *wnext; /* in the engine's list of flows waiting on a hole */
 	uint8_t waiting;
 	uint8_t where;
-	uint8_t cli;                   /* which key endpoint is the client */
-	uint8_t deciding;              /* the protocol is not chosen yet */
+	uint8_t cli;      /* which key endpoint is the client */
+	uint8_t deciding; /* the protocol is not chosen yet */
 	struct flow_key key;
-	struct half h[2];              /* by enum ss_dir */
+	struct half h[2]; /* by enum ss_dir */
 	const struct ss_proto *app;
 	void *app_st;
-	uint32_t said_no;              /* protocols whose probe said no, by index */
+	uint32_t said_no; /* protocols whose probe said no, by index */
 	struct chunk *log;
 	uint32_t nlog, alog;
-	uint32_t probes;               /* UDP datagrams shown to the probes */
+	uint32_t probes; /* UDP datagrams shown to the probes */
 	void *tap_st[SS_MAX_TAPS];
-	uint64_t mem;                  /* bytes held, part of the engine's total */
+	uint64_t mem; /* bytes held, part of the engine's total */
 };
 
 struct flow_list {
@@ -99,8 +98,9 @@ struct ss_reasm {
 	const struct ss_tap *tap[SS_MAX_TAPS];
 	int ntap;
 	struct reasm_stats st;
-	uint64_t frame;                /* the frame being handled, for positions */
-	struct flow *waiting;          /* flows with a hole whose --ack-wait runs */
+	uint64_t frame;       /* the frame being handled, for positions */
+	struct flow *waiting; /* flows with a hole whose --ack-wait runs */
+	struct flow *last;    /* the flow table_find() found last */
 };
 
 /* table.c */
@@ -125,8 +125,8 @@ void deliver_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, const uint8
                   uint64_t off, uint64_t frame, int64_t ts);
 void deliver_gap(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t off, uint64_t len,
                  const char *why);
-void deliver_datagram(struct ss_reasm *r, struct flow *f, enum ss_dir d, const uint8_t *p,
-                      size_t n, int64_t ts);
+void deliver_datagram(struct ss_reasm *r, struct flow *f, enum ss_dir d, const uint8_t *p, size_t n,
+                      int64_t ts);
 void deliver_close(struct ss_reasm *r, struct flow *f);
 void deliver_free(struct ss_reasm *r, struct flow *f);
 

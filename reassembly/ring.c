@@ -17,7 +17,7 @@ long ring_push(struct ring *g, uint64_t off, const uint8_t *p, size_t n)
 		}
 		added = g->size;
 	}
-	if (n > g->size) {  /* only the last size bytes can stay */
+	if (n > g->size) { /* only the last size bytes can stay */
 		p += n - g->size;
 		off += n - g->size;
 		n = g->size;
@@ -40,7 +40,7 @@ size_t ring_cmp(const struct ring *g, uint64_t end, uint64_t off, const uint8_t 
 	uint64_t start = end - g->len;
 	if (!g->p || off + n <= start || off >= end)
 		return 0;
-	if (off < start) {  /* the front is no longer held */
+	if (off < start) { /* the front is no longer held */
 		p += start - off;
 		n -= (size_t)(start - off);
 		off = start;

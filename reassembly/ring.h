@@ -9,9 +9,9 @@
 #include <stdint.h>
 
 struct ring {
-	uint8_t *p;      /* NULL until the first push */
-	uint32_t size;   /* capacity; 0 turns the ring off */
-	uint64_t len;    /* bytes held, the last ones before the stream's next offset */
+	uint8_t *p;    /* NULL until the first push */
+	uint32_t size; /* capacity; 0 turns the ring off */
+	uint64_t len;  /* bytes held, the last ones before the stream's next offset */
 };
 
 /* Appends n bytes that sit at stream offset off (the stream's next offset).

@@ -19,12 +19,12 @@
 enum ss_dir { SS_C2S = 0, SS_S2C = 1 };
 
 enum ss_close {
-	SS_CLOSE_FIN,    /* both sides sent FIN and all their bytes arrived or were gapped */
-	SS_CLOSE_RST,    /* a reset */
-	SS_CLOSE_IDLE,   /* silent for longer than the timeout (capture time) */
-	SS_CLOSE_CAP,    /* ended early to stay within --max-flows */
-	SS_CLOSE_EOF,    /* the capture ended with the flow still open */
-	SS_CLOSE_REUSE,  /* a new connection (SYN with a new ISN) took its ports */
+	SS_CLOSE_FIN,   /* both sides sent FIN and all their bytes arrived or were gapped */
+	SS_CLOSE_RST,   /* a reset */
+	SS_CLOSE_IDLE,  /* silent for longer than the timeout (capture time) */
+	SS_CLOSE_CAP,   /* ended early to stay within --max-flows */
+	SS_CLOSE_EOF,   /* the capture ended with the flow still open */
+	SS_CLOSE_REUSE, /* a new connection (SYN with a new ISN) took its ports */
 };
 const char *ss_close_name(enum ss_close why);
 
@@ -34,7 +34,7 @@ struct ss_pos {
 	uint64_t frame;
 	int64_t ts;
 	uint64_t off;
-	int last;        /* 1: no byte directly follows (a gap or the end comes next) */
+	int last; /* 1: no byte directly follows (a gap or the end comes next) */
 };
 
 struct ss_endpoint {
@@ -44,34 +44,34 @@ struct ss_endpoint {
 
 struct ss_dir_stats {
 	uint64_t packets;
-	uint64_t bytes;          /* payload bytes delivered in order */
+	uint64_t bytes; /* payload bytes delivered in order */
 	uint64_t gaps, gap_bytes;
-	uint64_t rexmit_bytes;   /* payload bytes seen again (dropped) */
-	uint64_t ooo_segments;   /* segments that arrived ahead of a hole */
-	uint64_t conflicts;      /* overlaps whose bytes differed from the first copy */
-	uint8_t syn, fin, rst;   /* seen from this side */
+	uint64_t rexmit_bytes; /* payload bytes seen again (dropped) */
+	uint64_t ooo_segments; /* segments that arrived ahead of a hole */
+	uint64_t conflicts;    /* overlaps whose bytes differed from the first copy */
+	uint8_t syn, fin, rst; /* seen from this side */
 };
 
 /* A flow as the layers above see it: read-only for them. */
 struct ss_flow {
-	uint64_t id;                 /* 1, 2, ... in order of first packet */
-	uint8_t proto;               /* 6 TCP, 17 UDP */
-	struct ss_endpoint ep[2];    /* ep[SS_C2S] is the client, ep[SS_S2C] the server */
+	uint64_t id;              /* 1, 2, ... in order of first packet */
+	uint8_t proto;            /* 6 TCP, 17 UDP */
+	struct ss_endpoint ep[2]; /* ep[SS_C2S] is the client, ep[SS_S2C] the server */
 	int64_t first_ts, last_ts;
 	uint64_t first_frame, last_frame;
-	uint8_t handshake;           /* the SYN or SYN-ACK was seen: client and server are known */
-	uint8_t midstream;           /* picked up after its start */
-	uint8_t dir_guessed;         /* client and server guessed from the ports */
+	uint8_t handshake;   /* the SYN or SYN-ACK was seen: client and server are known */
+	uint8_t midstream;   /* picked up after its start */
+	uint8_t dir_guessed; /* client and server guessed from the ports */
 	uint8_t closed;
-	enum ss_close how;           /* valid once closed */
-	const char *app;             /* name of the protocol chosen, NULL when none */
+	enum ss_close how; /* valid once closed */
+	const char *app;   /* name of the protocol chosen, NULL when none */
 	struct ss_dir_stats st[2];
 };
 
 enum ss_probe { SS_PROBE_NO, SS_PROBE_MORE, SS_PROBE_YES };
 
 struct ss_proto {
-	const char *name;  /* "smtp": also the prefix of its events */
+	const char *name; /* "smtp": also the prefix of its events */
 	/* Says whether the n bytes at p, the first bytes of direction d (TCP: as
 	 * far as they have come; UDP: one datagram), are this protocol. */
 	enum ss_probe (*probe)(const struct ss_flow *f, enum ss_dir d, const uint8_t *p, size_t n);
@@ -81,12 +81,14 @@ struct ss_proto {
 	/* TCP: n ordered bytes of direction d from stream offset at->off. Returns
 	 * how many it consumed; the rest comes again in front of the next bytes,
 	 * up to --max-pending. */
-	size_t (*data)(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at);
+	size_t (*data)(void *st, enum ss_dir d, const uint8_t *p, size_t n,
+	               const struct ss_pos *at);
 	/* TCP: the bytes [at->off, at->off + len) of direction d never arrived.
 	 * Unconsumed bytes before them are dropped. */
 	void (*gap)(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at);
 	/* UDP: one datagram. */
-	void (*datagram)(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at);
+	void (*datagram)(void *st, enum ss_dir d, const uint8_t *p, size_t n,
+	                 const struct ss_pos *at);
 	void (*close)(void *st, const struct ss_flow *f, const struct ss_pos *at);
 	void *ctx;
 };
@@ -95,7 +97,8 @@ struct ss_tap {
 	void *(*open)(const struct ss_flow *f, void *ctx);
 	void (*data)(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at);
 	void (*gap)(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at);
-	void (*datagram)(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at);
+	void (*datagram)(void *st, enum ss_dir d, const uint8_t *p, size_t n,
+	                 const struct ss_pos *at);
 	/* Called last; f holds the final statistics and how it closed. */
 	void (*close)(void *st, const struct ss_flow *f, const struct ss_pos *at);
 	void *ctx;

@@ -25,7 +25,7 @@
 #define TH_SYN 0x02
 #define TH_RST 0x04
 #define TH_ACK 0x10
-#define MAX_ACK_JUMP (UINT64_C(1) << 30)  /* a larger jump is a bogus ACK, not a hole */
+#define MAX_ACK_JUMP (UINT64_C(1) << 30) /* a larger jump is a bogus ACK, not a hole */
 
 static const char ACKED_MISSING[] = "acknowledged by the peer, never captured";
 
@@ -47,7 +47,8 @@ static void rexmit_check(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint
 	if (ring_cmp(&h->hist, h->next, off, p, n, &differs) && differs) {
 		f->pub.st[d].conflicts++;
 		ss_eventf("tcp", "rexmit_conflict", r->frame, r->now, f->pub.id, d,
-		          "a retransmission of offset %llu..%llu differs from the first copy; the first is kept",
+		          "a retransmission of offset %llu..%llu differs from the first copy; the "
+		          "first is kept",
 		          (unsigned long long)off, (unsigned long long)(off + n));
 	}
 }
@@ -70,9 +71,10 @@ static void gap_to(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t e
 	if (end <= h->next)
 		return;
 	uint64_t off = h->next;
-	deliver_gap(r, f, d, off, end - off, why);  /* before next moves: pending bytes end at next */
+	deliver_gap(r, f, d, off, end - off,
+	            why); /* before next moves: pending bytes end at next */
 	h->next = end;
-	h->hist.len = 0;  /* the ring holds only bytes contiguous with next */
+	h->hist.len = 0; /* the ring holds only bytes contiguous with next */
 }
 
 /* Delivers direction d's queued segments that have become contiguous and
@@ -146,7 +148,8 @@ static void enqueue(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t 
 		if (q->off >= end)
 			break;
 		if (q->off > pos) {
-			if (!seg_new(r, f, h, pp, pos, p + (pos - off), (uint32_t)(q->off - pos), need))
+			if (!seg_new(r, f, h, pp, pos, p + (pos - off), (uint32_t)(q->off - pos),
+			             need))
 				return;
 			pp = &(*pp)->next;
 			pos = q->off;
@@ -164,14 +167,16 @@ static void enqueue(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t 
 		last->cut = (uint32_t)cut;
 	if (conflict) {
 		f->pub.st[d].conflicts++;
-		ss_eventf("tcp", "overlap_conflict", r->frame, r->now, f->pub.id, d,
-		          "overlapping segments at offset %llu..%llu differ; the first copy is kept",
-		          (unsigned long long)off, (unsigned long long)end);
+		ss_eventf(
+		    "tcp", "overlap_conflict", r->frame, r->now, f->pub.id, d,
+		    "overlapping segments at offset %llu..%llu differ; the first copy is kept",
+		    (unsigned long long)off, (unsigned long long)end);
 	}
 }
 
 /* Gives up on holes of direction d until it holds at most keep bytes. */
-static void squeeze(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t keep, const char *why)
+static void squeeze(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t keep,
+                    const char *why)
 {
 	struct half *h = &f->h[d];
 	while (h->ooo && h->ooo_bytes > keep) {
@@ -188,7 +193,7 @@ static void tcp_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, int64_t 
                      const uint8_t *p, size_t n, size_t cut, uint64_t need)
 {
 	struct half *h = &f->h[d];
-	if (off < 0) {  /* bytes from before the point the stream was picked up */
+	if (off < 0) { /* bytes from before the point the stream was picked up */
 		uint64_t drop = (uint64_t)-off;
 		if (drop >= n + cut)
 			return;
@@ -214,7 +219,7 @@ static void tcp_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, int64_t 
 		p += k;
 		n -= k;
 		o += k;
-		if (o < h->next) {  /* the old part reaches into the cut bytes */
+		if (o < h->next) { /* the old part reaches into the cut bytes */
 			cut -= (size_t)(h->next - o);
 			o = h->next;
 		}
@@ -227,7 +232,7 @@ static void tcp_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, int64_t 
 			in_order(r, f, d, p, n, r->frame, r->now);
 		if (cut)
 			gap_to(r, f, d, h->next + cut, "cut by the snap length");
-		if (f->h[!d].ooo)  /* the peer's segments may have waited for these bytes */
+		if (f->h[!d].ooo) /* the peer's segments may have waited for these bytes */
 			progress(r, f, 0);
 		return;
 	}
@@ -241,7 +246,8 @@ static void tcp_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, int64_t 
 }
 
 /* Gives up on the holes below offset end of direction d. */
-static void give_up(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t end, const char *why)
+static void give_up(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t end,
+                    const char *why)
 {
 	struct half *h = &f->h[d];
 	while (h->next < end) {
@@ -287,7 +293,7 @@ static void acked(struct ss_reasm *r, struct flow *f, enum ss_dir d, int64_t a)
 {
 	struct half *h = &f->h[d];
 	if (h->fin && a > (int64_t)h->fin_off)
-		a = (int64_t)h->fin_off;  /* the FIN takes a sequence number but no byte */
+		a = (int64_t)h->fin_off; /* the FIN takes a sequence number but no byte */
 	if (a <= 0)
 		return;
 	if (!h->ack_set || (uint64_t)a > h->acked) {
@@ -303,9 +309,9 @@ static void acked(struct ss_reasm *r, struct flow *f, enum ss_dir d, int64_t a)
 		return;
 	}
 	if (h->hole_end <= h->next)
-		h->hole_ts = r->now;  /* a new wait starts; a growing hole keeps its start */
+		h->hole_ts = r->now; /* a new wait starts; a growing hole keeps its start */
 	h->hole_end = (uint64_t)a;
-	if (h->fin && (uint64_t)a == h->fin_off)  /* all sent, all received: nothing to wait for */
+	if (h->fin && (uint64_t)a == h->fin_off) /* all sent, all received: nothing to wait for */
 		give_up(r, f, d, h->hole_end, ACKED_MISSING);
 	else
 		wait_add(r, f);
@@ -341,7 +347,8 @@ void tcp_due(struct ss_reasm *r)
  * a well-known port serves; else a port below 1024; else the lower port. */
 static int src_is_client(uint16_t sport, uint16_t dport)
 {
-	static const uint16_t servers[] = {25, 465, 587, 2525, 10025, 24, 110, 995, 143, 993, 53, 4190, 80, 443};
+	static const uint16_t servers[] = {25,  465, 587, 2525, 10025, 24, 110,
+	                                   995, 143, 993, 53,   4190,  80, 443};
 	int s = 0, t = 0;
 	for (size_t i = 0; i < sizeof servers / sizeof servers[0]; i++) {
 		s |= sport == servers[i];
@@ -374,7 +381,7 @@ void tcp_segment(struct ss_reasm *r, const struct ss_ip *ip)
 	if (c.err || doff < 20 || doff > ip->l4_len) {
 		r->st.malformed++;
 		if (ip->l4_len < ip->l4_wire_len && c.err)
-			return;  /* the snap length cut the header: counted by the decoder */
+			return; /* the snap length cut the header: counted by the decoder */
 		ss_eventf("tcp", "tcp_header_bad", ip->frame->num, ip->frame->ts, 0, -1,
 		          "frame %llu: %s", (unsigned long long)ip->frame->num,
 		          c.err ? "TCP header cut short" : "TCP data offset out of range");
@@ -391,16 +398,22 @@ void tcp_segment(struct ss_reasm *r, const struct ss_ip *ip)
 	int syn_only = (fl & (TH_SYN | TH_ACK)) == TH_SYN;
 	if (f && f->where == LIST_CLOSED) {
 		if (!syn_only) {
+			/* Final ACKs after the close are normal; bytes are worth saying. */
 			r->st.late++;
+			if (n)
+				ss_eventf("tcp", "late_data", r->frame, r->now, f->pub.id,
+				          f->cli == src_a0 ? SS_C2S : SS_S2C,
+				          "%zu bytes after the flow closed (%s); not delivered", n,
+				          ss_close_name(f->pub.how));
 			return;
 		}
-		table_remove(r, f);  /* the ports are used again */
+		table_remove(r, f); /* the ports are used again */
 		f = NULL;
 	}
 	if (f && syn_only) {
 		struct half *ch = &f->h[f->cli == src_a0 ? SS_C2S : SS_S2C];
 		if (ch->base_set && ch->base_seq != seq + 1 && (ch->next || ch->ooo || ch->fin)) {
-			flow_end(r, f, SS_CLOSE_REUSE);  /* frees f */
+			flow_end(r, f, SS_CLOSE_REUSE); /* frees f */
 			f = NULL;
 		}
 	}
@@ -449,7 +462,7 @@ void tcp_segment(struct ss_reasm *r, const struct ss_ip *ip)
 			o->base_set = 1;
 		} else {
 			int64_t a = seq_off(o, ack);
-			acked(r, f, (enum ss_dir)!d, a);
+			acked(r, f, (enum ss_dir) !d, a);
 			if (o->fin && a > (int64_t)o->fin_off)
 				a = (int64_t)o->fin_off;
 			if (a > 0 && (uint64_t)a - o->next <= MAX_ACK_JUMP)

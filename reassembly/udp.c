@@ -18,16 +18,17 @@ void udp_datagram(struct ss_reasm *r, const struct ss_ip *ip)
 	if (c.err || len < 8 || len > ip->l4_wire_len) {
 		r->st.malformed++;
 		if (c.err && ip->l4_len < ip->l4_wire_len)
-			return;  /* cut by the snap length: the decoder counted it */
+			return; /* cut by the snap length: the decoder counted it */
 		ss_eventf("udp", "udp_header_bad", ip->frame->num, ip->frame->ts, 0, -1,
 		          "frame %llu: %s", (unsigned long long)ip->frame->num,
-		          c.err ? "UDP header cut short" : "UDP length disagrees with the IP length");
+		          c.err ? "UDP header cut short"
+		                : "UDP length disagrees with the IP length");
 		return;
 	}
 	r->st.udp_datagrams++;
 	size_t n = cur_left(&c);
 	if (n > (size_t)len - 8)
-		n = (size_t)len - 8;  /* bytes past the UDP length are padding */
+		n = (size_t)len - 8; /* bytes past the UDP length are padding */
 	struct flow_key k;
 	int src_a0;
 	flow_key_make(&k, ip, sport, dport, &src_a0);

@@ -22,9 +22,10 @@ static const char *l4name(const struct ss_flow *f)
 void flows_text_open(FILE *out, const struct ss_flow *f)
 {
 	char t[32], c[64], s[64];
-	fprintf(out, "%s flow %" PRIu64 " %s %s > %s begins%s%s\n", ss_time_clock(f->first_ts, t), f->id,
-	        l4name(f), flows_endpoint(&f->ep[SS_C2S], c), flows_endpoint(&f->ep[SS_S2C], s),
-	        f->midstream ? " mid-stream" : "", f->dir_guessed ? " (client guessed from ports)" : "");
+	fprintf(out, "%s flow %" PRIu64 " %s %s > %s begins%s%s\n", ss_time_clock(f->first_ts, t),
+	        f->id, l4name(f), flows_endpoint(&f->ep[SS_C2S], c),
+	        flows_endpoint(&f->ep[SS_S2C], s), f->midstream ? " mid-stream" : "",
+	        f->dir_guessed ? " (client guessed from ports)" : "");
 }
 
 static void text_dir(FILE *out, const char *name, const struct ss_dir_stats *d)
@@ -57,10 +58,13 @@ void flows_text(FILE *out, const struct ss_flow *f)
 
 static void json_dir(FILE *out, const char *name, const struct ss_dir_stats *d, int tcp)
 {
-	fprintf(out, ",\"%s\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"gaps\":%" PRIu64
-	        ",\"gap_bytes\":%" PRIu64, name, d->packets, d->bytes, d->gaps, d->gap_bytes);
+	fprintf(out,
+	        ",\"%s\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"gaps\":%" PRIu64
+	        ",\"gap_bytes\":%" PRIu64,
+	        name, d->packets, d->bytes, d->gaps, d->gap_bytes);
 	if (tcp)
-		fprintf(out, ",\"rexmit_bytes\":%" PRIu64 ",\"ooo_segments\":%" PRIu64
+		fprintf(out,
+		        ",\"rexmit_bytes\":%" PRIu64 ",\"ooo_segments\":%" PRIu64
 		        ",\"conflicts\":%" PRIu64 ",\"syn\":%s,\"fin\":%s,\"rst\":%s",
 		        d->rexmit_bytes, d->ooo_segments, d->conflicts, d->syn ? "true" : "false",
 		        d->fin ? "true" : "false", d->rst ? "true" : "false");
@@ -70,25 +74,30 @@ static void json_dir(FILE *out, const char *name, const struct ss_dir_stats *d, 
 static void json_ep(FILE *out, const char *name, const struct ss_endpoint *e)
 {
 	char a[SS_ADDR_STRLEN];
-	fprintf(out, ",\"%s\":{\"ip\":\"%s\",\"port\":%u}", name, ss_addr_fmt(&e->addr, a), e->port);
+	fprintf(out, ",\"%s\":{\"ip\":\"%s\",\"port\":%u}", name, ss_addr_fmt(&e->addr, a),
+	        e->port);
 }
 
 void flows_json(FILE *out, const struct ss_flow *f)
 {
 	char t0[40], t1[40];
-	fprintf(out, "{\"type\":\"flow\",\"flow\":%" PRIu64 ",\"proto\":\"%s\",\"app\":", f->id, l4name(f));
+	fprintf(out, "{\"type\":\"flow\",\"flow\":%" PRIu64 ",\"proto\":\"%s\",\"app\":", f->id,
+	        l4name(f));
 	if (f->app)
 		json_cstr(out, f->app);
 	else
 		fputs("null", out);
 	json_ep(out, "client", &f->ep[SS_C2S]);
 	json_ep(out, "server", &f->ep[SS_S2C]);
-	fprintf(out, ",\"start\":\"%s\",\"end\":\"%s\",\"first_frame\":%" PRIu64
-	        ",\"last_frame\":%" PRIu64, ss_time_iso(f->first_ts, t0), ss_time_iso(f->last_ts, t1),
-	        f->first_frame, f->last_frame);
+	fprintf(out,
+	        ",\"start\":\"%s\",\"end\":\"%s\",\"first_frame\":%" PRIu64
+	        ",\"last_frame\":%" PRIu64,
+	        ss_time_iso(f->first_ts, t0), ss_time_iso(f->last_ts, t1), f->first_frame,
+	        f->last_frame);
 	json_dir(out, "c2s", &f->st[SS_C2S], f->proto == 6);
 	json_dir(out, "s2c", &f->st[SS_S2C], f->proto == 6);
-	fprintf(out, ",\"close\":\"%s\",\"handshake\":%s,\"midstream\":%s,\"direction_guessed\":%s}\n",
-	        ss_close_name(f->how), f->handshake ? "true" : "false", f->midstream ? "true" : "false",
-	        f->dir_guessed ? "true" : "false");
+	fprintf(out,
+	        ",\"close\":\"%s\",\"handshake\":%s,\"midstream\":%s,\"direction_guessed\":%s}\n",
+	        ss_close_name(f->how), f->handshake ? "true" : "false",
+	        f->midstream ? "true" : "false", f->dir_guessed ? "true" : "false");
 }

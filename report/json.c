@@ -57,10 +57,18 @@ void json_str(FILE *out, const void *pv, size_t n)
 			continue;
 		}
 		switch (c) {
-		case '\n': fputs("\\n", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '\t': fputs("\\t", out); break;
-		default: fprintf(out, "\\u%04x", c); break;
+		case '\n':
+			fputs("\\n", out);
+			break;
+		case '\r':
+			fputs("\\r", out);
+			break;
+		case '\t':
+			fputs("\\t", out);
+			break;
+		default:
+			fprintf(out, "\\u%04x", c);
+			break;
 		}
 		i++;
 	}

@@ -30,7 +30,8 @@ static void on_event(const struct ss_event *e, void *ctx)
 	rp->events++;
 	if (rp->o.json) {
 		char t[40];
-		fprintf(out, "{\"type\":\"anomaly\",\"layer\":\"%s\",\"what\":\"%s\"", e->layer, e->what);
+		fprintf(out, "{\"type\":\"anomaly\",\"layer\":\"%s\",\"what\":\"%s\"", e->layer,
+		        e->what);
 		if (e->frame)
 			fprintf(out, ",\"frame\":%" PRIu64, e->frame);
 		if (e->ts)
@@ -49,7 +50,10 @@ static void on_event(const struct ss_event *e, void *ctx)
 	char t[32];
 	fprintf(out, "%s ", e->ts ? ss_time_clock(e->ts, t) : "-");
 	if (e->flow)
-		fprintf(out, "flow %" PRIu64 " %s", e->flow, e->dir < 0 ? "" : e->dir ? "s>c " : "c>s ");
+		fprintf(out, "flow %" PRIu64 " %s", e->flow,
+		        e->dir < 0 ? ""
+		        : e->dir   ? "s>c "
+		                   : "c>s ");
 	fprintf(out, "! %s %s: %s [frame %" PRIu64 "]\n", e->layer, e->what, e->detail, e->frame);
 }
 
@@ -101,17 +105,20 @@ static void stats_json(FILE *out, const struct run_stats *s, int final)
 	const struct frag_stats *fs = s->frag;
 	fprintf(out, "{\"type\":\"%s\",\"input\":", final ? "summary" : "progress");
 	json_cstr(out, s->input);
-	fprintf(out, ",\"linktype\":\"%s\",\"frames\":%" PRIu64 ",\"bytes\":%" PRIu64
+	fprintf(out,
+	        ",\"linktype\":\"%s\",\"frames\":%" PRIu64 ",\"bytes\":%" PRIu64
 	        ",\"not_ip\":%" PRIu64 ",\"cut\":%" PRIu64 ",\"malformed\":%" PRIu64
 	        ",\"ipv4\":%" PRIu64 ",\"ipv6\":%" PRIu64 ",\"fragments\":%" PRIu64
-	        ",\"reassembled\":%" PRIu64 ",\"tcp_segments\":%" PRIu64 ",\"udp_datagrams\":%" PRIu64
-	        ",\"flows\":%" PRIu64 ",\"flows_peak\":%" PRIu64 ",\"flows_evicted\":%" PRIu64
-	        ",\"late_packets\":%" PRIu64 ",\"reassembly_mem_peak\":%" PRIu64,
+	        ",\"reassembled\":%" PRIu64 ",\"tcp_segments\":%" PRIu64
+	        ",\"udp_datagrams\":%" PRIu64 ",\"flows\":%" PRIu64 ",\"flows_peak\":%" PRIu64
+	        ",\"flows_evicted\":%" PRIu64 ",\"late_packets\":%" PRIu64
+	        ",\"reassembly_mem_peak\":%" PRIu64,
 	        s->linktype, d->frames, d->bytes, d->not_ip, d->cut, d->malformed + r->malformed,
 	        d->ipv4, d->ipv6, fs->fragments, fs->reassembled, r->tcp_segments, r->udp_datagrams,
 	        r->flows, r->flows_peak, r->evicted, r->late, r->mem_peak);
 	if (s->live)
-		fprintf(out, ",\"received\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"ifdropped\":%" PRIu64,
+		fprintf(out,
+		        ",\"received\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"ifdropped\":%" PRIu64,
 		        s->live->received, s->live->dropped, s->live->ifdropped);
 	fputs("}\n", out);
 }
@@ -123,19 +130,23 @@ static void stats_text(FILE *out, const struct run_stats *s)
 	const struct frag_stats *fs = s->frag;
 	fprintf(out, "%" PRIu64 " frames (%" PRIu64 " bytes) from %s, link type %s\n", d->frames,
 	        d->bytes, s->input, s->linktype);
-	fprintf(out, "  %" PRIu64 " IPv4, %" PRIu64 " IPv6, %" PRIu64 " not IP, %" PRIu64
-	        " cut by the snap length, %" PRIu64 " malformed\n", d->ipv4, d->ipv6, d->not_ip, d->cut,
-	        d->malformed + r->malformed);
-	fprintf(out, "  %" PRIu64 " fragments, %" PRIu64 " datagrams reassembled, %" PRIu64
-	        " timed out, %" PRIu64 " evicted\n", fs->fragments, fs->reassembled, fs->timed_out,
-	        fs->evicted);
-	fprintf(out, "  %" PRIu64 " TCP segments, %" PRIu64 " UDP datagrams, %" PRIu64
-	        " flows (at most %" PRIu64 " at once, %" PRIu64 " ended early by --max-flows), %" PRIu64
-	        " late packets\n", r->tcp_segments, r->udp_datagrams, r->flows, r->flows_peak, r->evicted,
-	        r->late);
+	fprintf(out,
+	        "  %" PRIu64 " IPv4, %" PRIu64 " IPv6, %" PRIu64 " not IP, %" PRIu64
+	        " cut by the snap length, %" PRIu64 " malformed\n",
+	        d->ipv4, d->ipv6, d->not_ip, d->cut, d->malformed + r->malformed);
+	fprintf(out,
+	        "  %" PRIu64 " fragments, %" PRIu64 " datagrams reassembled, %" PRIu64
+	        " timed out, %" PRIu64 " evicted\n",
+	        fs->fragments, fs->reassembled, fs->timed_out, fs->evicted);
+	fprintf(out,
+	        "  %" PRIu64 " TCP segments, %" PRIu64 " UDP datagrams, %" PRIu64
+	        " flows (at most %" PRIu64 " at once, %" PRIu64
+	        " ended early by --max-flows), %" PRIu64 " late packets\n",
+	        r->tcp_segments, r->udp_datagrams, r->flows, r->flows_peak, r->evicted, r->late);
 	fprintf(out, "  reassembly memory peak %" PRIu64 " bytes\n", r->mem_peak);
 	if (s->live)
-		fprintf(out, "%" PRIu64 " packets received by filter\n%" PRIu64
+		fprintf(out,
+		        "%" PRIu64 " packets received by filter\n%" PRIu64
 		        " packets dropped by kernel\n%" PRIu64 " packets dropped by interface\n",
 		        s->live->received, s->live->dropped, s->live->ifdropped);
 }

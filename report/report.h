@@ -13,12 +13,12 @@
 #include "source.h"
 
 struct report_opts {
-	int json;                 /* --json: JSON lines instead of text */
-	int flows_only;           /* --flows: one line per flow, when it ends */
-	int verbose;              /* -v */
-	const char *streams_dir;  /* --streams DIR, or NULL */
-	int overwrite;            /* --overwrite: --streams may replace files */
-	FILE *out;                /* where lines go (stdout) */
+	int json;                /* --json: JSON lines instead of text */
+	int flows_only;          /* --flows: one line per flow, when it ends */
+	int verbose;             /* -v */
+	const char *streams_dir; /* --streams DIR, or NULL */
+	int overwrite;           /* --overwrite: --streams may replace files */
+	FILE *out;               /* where lines go (stdout) */
 };
 
 struct ss_report;
@@ -32,7 +32,7 @@ struct run_stats {
 	const struct ss_decode_stats *decode;
 	const struct frag_stats *frag;
 	const struct reasm_stats *reasm;
-	const struct source_stats *live;  /* NULL for files */
+	const struct source_stats *live; /* NULL for files */
 	const char *input;
 	const char *linktype;
 };

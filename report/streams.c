@@ -19,7 +19,7 @@
 
 #include "flows.h"
 
-#define MAX_LISTED_GAPS 1000  /* more are counted, not listed */
+#define MAX_LISTED_GAPS 1000 /* more are counted, not listed */
 
 struct gap {
 	uint64_t off, file_off, len;
@@ -30,7 +30,7 @@ struct side {
 	const struct ss_flow *f;
 	enum ss_dir d;
 	char name[160];
-	int fd;                     /* -1 when closed */
+	int fd; /* -1 when closed */
 	int created;
 	struct side *lru_prev, *lru_next;
 	uint64_t written;
@@ -47,7 +47,7 @@ struct streams {
 	int dirfd;
 	int overwrite;
 	uint64_t max_open, nopen;
-	struct side *lru_head, *lru_tail;  /* head: most recently used */
+	struct side *lru_head, *lru_tail; /* head: most recently used */
 	FILE *index;
 	int failed;
 	char err[256];
@@ -187,12 +187,15 @@ static void index_line(struct streams *s, struct side *x, const struct ss_flow *
 {
 	if (!x->created && !x->gaps_total)
 		return;
-	fprintf(s->index, "{\"flow\":%" PRIu64 ",\"dir\":\"%s\",\"file\":\"%s\",\"bytes\":%" PRIu64
-	        ",\"close\":\"%s\",\"gaps_total\":%" PRIu64 ",\"gaps\":[", f->id,
-	        x->d == SS_C2S ? "c2s" : "s2c", x->created ? x->name : "", x->written,
+	fprintf(s->index,
+	        "{\"flow\":%" PRIu64 ",\"dir\":\"%s\",\"file\":\"%s\",\"bytes\":%" PRIu64
+	        ",\"close\":\"%s\",\"gaps_total\":%" PRIu64 ",\"gaps\":[",
+	        f->id, x->d == SS_C2S ? "c2s" : "s2c", x->created ? x->name : "", x->written,
 	        ss_close_name(f->how), x->gaps_total);
 	for (size_t i = 0; i < x->ngaps; i++)
-		fprintf(s->index, "%s{\"offset\":%" PRIu64 ",\"file_offset\":%" PRIu64 ",\"len\":%" PRIu64 "}",
+		fprintf(s->index,
+		        "%s{\"offset\":%" PRIu64 ",\"file_offset\":%" PRIu64 ",\"len\":%" PRIu64
+		        "}",
 		        i ? "," : "", x->gaps[i].off, x->gaps[i].file_off, x->gaps[i].len);
 	fputs("]}\n", s->index);
 }
@@ -226,8 +229,9 @@ struct streams *streams_new(const char *dir, int overwrite, const struct ss_caps
 		free(s);
 		return NULL;
 	}
-	int ifd = openat(s->dirfd, "index.jsonl",
-	                 O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL), 0644);
+	int ifd = openat(
+	    s->dirfd, "index.jsonl",
+	    O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL), 0644);
 	if (ifd < 0 || !(s->index = fdopen(ifd, "w"))) {
 		snprintf(err, errlen, "%s/index.jsonl: %s%s", dir, strerror(errno),
 		         errno == EEXIST ? " (use --overwrite to replace earlier output)" : "");

@@ -6,6 +6,7 @@
 #    the C string functions are banned: wire data is counted, never
 #    NUL-terminated (a NUL is payload), and sprintf/atoi have no bounds.
 # 2. Every C file opens with a comment that says what it holds.
+# 3. The layout is .clang-format's (clang-format -i fixes it).
 set -euo pipefail
 top=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$top"
@@ -18,5 +19,17 @@ fi
 while IFS= read -r f; do
 	head -n 1 "$f" | grep -q '^/\*' || { echo "style: $f does not open with a summary comment"; bad=1; }
 done < <(find util capture reassembly dissect verify report cli tests bench -name '*.[ch]' 2>/dev/null)
+if command -v clang-format >/dev/null; then
+	files=$(find util capture reassembly dissect verify report cli tests bench -name '*.[ch]' 2>/dev/null)
+	# shellcheck disable=SC2086
+	if ! clang-format --dry-run --Werror $files 2>"${TMPDIR:-/tmp}/style.$$"; then
+		grep -E '^[^ ].*(warning|error):' "${TMPDIR:-/tmp}/style.$$" | cut -d: -f1 | sort -u |
+			sed 's/^/style: not in the house layout (clang-format -i): /'
+		bad=1
+	fi
+	rm -f "${TMPDIR:-/tmp}/style.$$"
+else
+	echo "style: clang-format is not installed; the layout was not checked"
+fi
 [ $bad = 0 ] && echo "style: ok"
 exit $bad

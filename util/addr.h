@@ -7,11 +7,11 @@
 enum { SS_AF_NONE = 0, SS_AF_INET = 4, SS_AF_INET6 = 6 };
 
 struct ss_addr {
-	uint8_t family;  /* SS_AF_INET or SS_AF_INET6 */
-	uint8_t b[16];   /* network order; IPv4 uses b[0..3], the rest is zero */
+	uint8_t family; /* SS_AF_INET or SS_AF_INET6 */
+	uint8_t b[16];  /* network order; IPv4 uses b[0..3], the rest is zero */
 };
 
-#define SS_ADDR_STRLEN 48  /* an IPv6 address, with room to spare */
+#define SS_ADDR_STRLEN 48 /* an IPv6 address, with room to spare */
 
 /* Writes the usual text form (dotted quad or RFC 5952) to out. */
 const char *ss_addr_fmt(const struct ss_addr *a, char out[SS_ADDR_STRLEN]);

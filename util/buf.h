@@ -17,10 +17,10 @@
 #endif
 
 struct buf {
-	uint8_t *p;   /* owned; NULL until the first append */
-	size_t len;   /* bytes in use */
-	size_t size;  /* bytes allocated */
-	size_t cap;   /* len never exceeds this */
+	uint8_t *p;  /* owned; NULL until the first append */
+	size_t len;  /* bytes in use */
+	size_t size; /* bytes allocated */
+	size_t cap;  /* len never exceeds this */
 };
 
 void buf_init(struct buf *b, size_t cap);

@@ -6,27 +6,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CAP(field, dflt, unit, help) \
-	{#field, offsetof(struct ss_caps, field), dflt, unit, help}
+#define CAP(field, dflt, unit, help)                                                               \
+	{                                                                                          \
+#field, offsetof(struct ss_caps, field), dflt, unit, help                          \
+	}
 
 /* Defaults are sized for a mail lab and for captures of a few GB on a
  * laptop: generous enough never to trigger on honest traffic, small enough
  * that a hostile capture cannot take the machine down. */
 const struct ss_cap_def ss_cap_defs[] = {
-	CAP(max_flows, 262144, SS_CAP_COUNT, "flows tracked at once; the longest idle is ended first"),
-	CAP(max_mem, 512u << 20, SS_CAP_BYTES, "bytes held by TCP reassembly for all flows"),
-	CAP(max_flow_mem, 4u << 20, SS_CAP_BYTES, "out-of-order bytes held per flow direction"),
-	CAP(max_pending, 1u << 20, SS_CAP_BYTES, "bytes a dissector may leave unconsumed per direction"),
-	CAP(rexmit_window, 16u << 10, SS_CAP_BYTES, "delivered bytes kept per direction to compare retransmissions (0: off)"),
-	CAP(detect_bytes, 4096, SS_CAP_BYTES, "bytes looked at per flow to choose its protocol"),
-	CAP(max_frag_mem, 32u << 20, SS_CAP_BYTES, "bytes held in IP fragments awaiting reassembly"),
-	CAP(max_frag_dgrams, 4096, SS_CAP_COUNT, "IP datagrams under reassembly at once"),
-	CAP(frag_timeout, 30, SS_CAP_SECONDS, "capture-time seconds a datagram waits for its fragments"),
-	CAP(ack_wait, 100, SS_CAP_MS, "capture-time ms a hole the peer acknowledged may still fill (capture reordering)"),
-	CAP(tcp_timeout, 300, SS_CAP_SECONDS, "capture-time seconds of silence that end a TCP flow"),
-	CAP(tcp_linger, 5, SS_CAP_SECONDS, "seconds a closed TCP flow is kept to absorb late packets"),
-	CAP(udp_timeout, 60, SS_CAP_SECONDS, "capture-time seconds of silence that end a UDP flow"),
-	CAP(max_open_files, 64, SS_CAP_COUNT, "files --streams keeps open at once"),
+    CAP(max_flows, 262144, SS_CAP_COUNT, "flows tracked at once; the longest idle is ended first"),
+    CAP(max_mem, 512u << 20, SS_CAP_BYTES, "bytes held by TCP reassembly for all flows"),
+    CAP(max_flow_mem, 4u << 20, SS_CAP_BYTES, "out-of-order bytes held per flow direction"),
+    CAP(max_pending, 1u << 20, SS_CAP_BYTES,
+        "bytes a dissector may leave unconsumed per direction"),
+    CAP(rexmit_window, 16u << 10, SS_CAP_BYTES,
+        "delivered bytes kept per direction to compare retransmissions (0: off)"),
+    CAP(detect_bytes, 4096, SS_CAP_BYTES, "bytes looked at per flow to choose its protocol"),
+    CAP(max_frag_mem, 32u << 20, SS_CAP_BYTES, "bytes held in IP fragments awaiting reassembly"),
+    CAP(max_frag_dgrams, 4096, SS_CAP_COUNT, "IP datagrams under reassembly at once"),
+    CAP(frag_timeout, 30, SS_CAP_SECONDS,
+        "capture-time seconds a datagram waits for its fragments"),
+    CAP(ack_wait, 100, SS_CAP_MS,
+        "capture-time ms a hole the peer acknowledged may still fill (capture reordering)"),
+    CAP(tcp_timeout, 300, SS_CAP_SECONDS, "capture-time seconds of silence that end a TCP flow"),
+    CAP(tcp_linger, 5, SS_CAP_SECONDS, "seconds a closed TCP flow is kept to absorb late packets"),
+    CAP(udp_timeout, 60, SS_CAP_SECONDS, "capture-time seconds of silence that end a UDP flow"),
+    CAP(max_open_files, 64, SS_CAP_COUNT, "files --streams keeps open at once"),
 };
 const size_t ss_cap_ndefs = sizeof ss_cap_defs / sizeof ss_cap_defs[0];
 
@@ -63,10 +69,20 @@ int ss_caps_set(struct ss_caps *c, const char *name, const char *value)
 		unsigned shift = 0;
 		if (d->unit == SS_CAP_BYTES && *end) {
 			switch (*end++) {
-			case 'k': case 'K': shift = 10; break;
-			case 'm': case 'M': shift = 20; break;
-			case 'g': case 'G': shift = 30; break;
-			default: return -2;
+			case 'k':
+			case 'K':
+				shift = 10;
+				break;
+			case 'm':
+			case 'M':
+				shift = 20;
+				break;
+			case 'g':
+			case 'G':
+				shift = 30;
+				break;
+			default:
+				return -2;
 			}
 		}
 		if (*end || (shift && v > (~0ULL >> shift)))
@@ -94,7 +110,9 @@ void ss_caps_help(void *stream)
 			snprintf(val, sizeof val, "%lluK", (unsigned long long)(v >> 10));
 		else
 			snprintf(val, sizeof val, "%llu%s", (unsigned long long)v,
-			         d->unit == SS_CAP_SECONDS ? "s" : d->unit == SS_CAP_MS ? "ms" : "");
+			         d->unit == SS_CAP_SECONDS ? "s"
+			         : d->unit == SS_CAP_MS    ? "ms"
+			                                   : "");
 		fprintf(fp, "  %-24s %s (default %s)\n", opt, d->help, val);
 	}
 }

@@ -11,27 +11,27 @@
 #include <stdint.h>
 
 struct ss_caps {
-	uint64_t max_flows;         /* flows tracked at once (TCP and UDP) */
-	uint64_t max_mem;           /* bytes held by reassembly across all flows */
-	uint64_t max_flow_mem;      /* out-of-order bytes held per direction */
-	uint64_t max_pending;       /* bytes a dissector has not consumed yet, per direction */
-	uint64_t rexmit_window;     /* delivered bytes kept per direction to check retransmissions */
-	uint64_t detect_bytes;      /* bytes looked at per flow to choose its protocol */
-	uint64_t max_frag_mem;      /* bytes held in IP fragments awaiting reassembly */
-	uint64_t max_frag_dgrams;   /* IP datagrams under reassembly at once */
-	uint64_t frag_timeout;      /* seconds (capture time) a datagram may wait for fragments */
-	uint64_t ack_wait;          /* ms (capture time) a hole the peer acknowledged may still fill */
-	uint64_t tcp_timeout;       /* seconds (capture time) of silence that end a TCP flow */
-	uint64_t tcp_linger;        /* seconds a closed TCP flow is kept to absorb late packets */
-	uint64_t udp_timeout;       /* seconds of silence that end a UDP flow */
-	uint64_t max_open_files;    /* files --streams keeps open at once */
+	uint64_t max_flows;       /* flows tracked at once (TCP and UDP) */
+	uint64_t max_mem;         /* bytes held by reassembly across all flows */
+	uint64_t max_flow_mem;    /* out-of-order bytes held per direction */
+	uint64_t max_pending;     /* bytes a dissector has not consumed yet, per direction */
+	uint64_t rexmit_window;   /* delivered bytes kept per direction to check retransmissions */
+	uint64_t detect_bytes;    /* bytes looked at per flow to choose its protocol */
+	uint64_t max_frag_mem;    /* bytes held in IP fragments awaiting reassembly */
+	uint64_t max_frag_dgrams; /* IP datagrams under reassembly at once */
+	uint64_t frag_timeout;    /* seconds (capture time) a datagram may wait for fragments */
+	uint64_t ack_wait;       /* ms (capture time) a hole the peer acknowledged may still fill */
+	uint64_t tcp_timeout;    /* seconds (capture time) of silence that end a TCP flow */
+	uint64_t tcp_linger;     /* seconds a closed TCP flow is kept to absorb late packets */
+	uint64_t udp_timeout;    /* seconds of silence that end a UDP flow */
+	uint64_t max_open_files; /* files --streams keeps open at once */
 };
 
 enum ss_cap_unit { SS_CAP_COUNT, SS_CAP_BYTES, SS_CAP_SECONDS, SS_CAP_MS };
 
 struct ss_cap_def {
-	const char *name;       /* option name without the dashes */
-	size_t offset;          /* in struct ss_caps */
+	const char *name; /* option name without the dashes */
+	size_t offset;    /* in struct ss_caps */
 	uint64_t dflt;
 	enum ss_cap_unit unit;
 	const char *help;

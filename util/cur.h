@@ -13,10 +13,10 @@
 #include <string.h>
 
 struct cur {
-	const uint8_t *p;  /* borrowed: lives as long as the caller's buffer */
-	size_t len;        /* bytes in p */
-	size_t off;        /* read position, 0 <= off <= len */
-	const char *err;   /* first error, static string; NULL while all is well */
+	const uint8_t *p; /* borrowed: lives as long as the caller's buffer */
+	size_t len;       /* bytes in p */
+	size_t off;       /* read position, 0 <= off <= len */
+	const char *err;  /* first error, static string; NULL while all is well */
 };
 
 static inline struct cur cur_make(const void *p, size_t len)

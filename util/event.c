@@ -19,8 +19,8 @@ void ss_event_emit(const struct ss_event *e)
 		sink(e, sink_ctx);
 }
 
-void ss_eventf(const char *layer, const char *what, uint64_t frame, int64_t ts,
-               uint64_t flow, int dir, const char *fmt, ...)
+void ss_eventf(const char *layer, const char *what, uint64_t frame, int64_t ts, uint64_t flow,
+               int dir, const char *fmt, ...)
 {
 	if (!sink)
 		return;

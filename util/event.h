@@ -13,13 +13,13 @@
 #include "log.h"
 
 struct ss_event {
-	const char *layer;   /* "pcap", "ip", "frag", "tcp", "udp", later "smtp"... */
-	const char *what;    /* stable identifier, e.g. "tcp_overlap_conflict" */
-	uint64_t frame;      /* 1-based frame number; 0 when none applies */
-	int64_t ts;          /* capture time in ns since the epoch; 0 when none */
-	uint64_t flow;       /* flow id; 0 when the event belongs to no flow */
-	int dir;             /* 0 client to server, 1 server to client, -1 none */
-	const char *detail;  /* words for people; untrusted parts already escaped */
+	const char *layer;  /* "pcap", "ip", "frag", "tcp", "udp", later "smtp"... */
+	const char *what;   /* stable identifier, e.g. "tcp_overlap_conflict" */
+	uint64_t frame;     /* 1-based frame number; 0 when none applies */
+	int64_t ts;         /* capture time in ns since the epoch; 0 when none */
+	uint64_t flow;      /* flow id; 0 when the event belongs to no flow */
+	int dir;            /* 0 client to server, 1 server to client, -1 none */
+	const char *detail; /* words for people; untrusted parts already escaped */
 };
 
 typedef void ss_event_fn(const struct ss_event *e, void *ctx);
@@ -28,7 +28,7 @@ typedef void ss_event_fn(const struct ss_event *e, void *ctx);
 void ss_event_sink(ss_event_fn *fn, void *ctx);
 void ss_event_emit(const struct ss_event *e);
 /* Formats detail and emits. */
-void ss_eventf(const char *layer, const char *what, uint64_t frame, int64_t ts,
-               uint64_t flow, int dir, const char *fmt, ...) SS_PRINTF(7, 8);
+void ss_eventf(const char *layer, const char *what, uint64_t frame, int64_t ts, uint64_t flow,
+               int dir, const char *fmt, ...) SS_PRINTF(7, 8);
 
 #endif

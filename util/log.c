@@ -61,7 +61,7 @@ void ss_fatal(enum ss_exit code, const char *fmt, ...)
 	vsay("", fmt, ap);
 	va_end(ap);
 	void (*fn)(void) = atfatal;
-	atfatal = NULL;  /* a fatal error inside the hook must not recurse */
+	atfatal = NULL; /* a fatal error inside the hook must not recurse */
 	if (fn)
 		fn();
 	exit(code);

@@ -12,10 +12,10 @@
 /* Exit codes, documented in docs/smtpsniff.1 and --help. */
 enum ss_exit {
 	SS_EXIT_OK = 0,
-	SS_EXIT_DISAGREE = 1,  /* a verification disagreed (--verify/--expect) */
-	SS_EXIT_USAGE = 2,     /* bad command line, or input that is not a usable capture */
-	SS_EXIT_ENV = 3,       /* the system refused: device, permissions, privileges */
-	SS_EXIT_OUTPUT = 4,    /* an output could not be written (-w, --streams, stdout) */
+	SS_EXIT_DISAGREE = 1, /* a verification disagreed (--verify/--expect) */
+	SS_EXIT_USAGE = 2,    /* bad command line, or input that is not a usable capture */
+	SS_EXIT_ENV = 3,      /* the system refused: device, permissions, privileges */
+	SS_EXIT_OUTPUT = 4,   /* an output could not be written (-w, --streams, stdout) */
 };
 
 #if defined(__GNUC__)

@@ -41,8 +41,8 @@ const char *ss_time_iso(int64_t ns, char out[40])
 	if (!gmtime_r(&sec, &tm))
 		snprintf(out, 40, "%lld.%06ld", (long long)sec, usec);
 	else
-		snprintf(out, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", (tm.tm_year + 1900) % 10000,
-		         (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
-		         tm.tm_sec % 100, usec % 1000000);
+		snprintf(out, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
+		         (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100, tm.tm_mday % 100,
+		         tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100, usec % 1000000);
 	return out;
 }

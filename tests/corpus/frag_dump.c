@@ -105,9 +105,9 @@ int main(int argc, char **argv)
 		decode_frame(&dec, &f);
 	}
 	const struct frag_stats *fs = frag_stats(dec.frags);
-	printf("frames %llu fragments %llu reassembled %llu malformed %llu\n", (unsigned long long)n,
-	       (unsigned long long)fs->fragments, (unsigned long long)fs->reassembled,
-	       (unsigned long long)dec.st.malformed);
+	printf("frames %llu fragments %llu reassembled %llu malformed %llu\n",
+	       (unsigned long long)n, (unsigned long long)fs->fragments,
+	       (unsigned long long)fs->reassembled, (unsigned long long)dec.st.malformed);
 	int bad = 0;
 	for (int i = 2; i < argc; i++) {
 		size_t len;
@@ -121,10 +121,11 @@ int main(int argc, char **argv)
 		while (k < ngot && !(w.p && got[k].len == w.len && !memcmp(got[k].p, w.p, w.len)))
 			k++;
 		if (k < ngot) {
-			printf("%s: equals the datagram completed by frame %llu (%u bytes)\n", argv[i],
-			       (unsigned long long)got[k].frame, w.len);
+			printf("%s: equals the datagram completed by frame %llu (%u bytes)\n",
+			       argv[i], (unsigned long long)got[k].frame, w.len);
 		} else {
-			printf("%s: NO reassembled datagram equals it (%u bytes)\n", argv[i], w.len);
+			printf("%s: NO reassembled datagram equals it (%u bytes)\n", argv[i],
+			       w.len);
 			bad = 1;
 		}
 		free(w.p);

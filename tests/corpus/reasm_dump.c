@@ -127,7 +127,8 @@ static struct frame retransmission(const struct frame *src, long beg, long n)
 	for (long i = 0; i < n; i++)
 		fr.data[hdr + (size_t)i] = beg + i < plen ? d[hdr + (size_t)(beg + i)] : '*';
 	uint8_t *tcp = fr.data + 14 + ihl;
-	uint32_t seq = (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 | tcp[7];
+	uint32_t seq =
+	    (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 | tcp[7];
 	seq += (uint32_t)beg;
 	tcp[4] = (uint8_t)(seq >> 24), tcp[5] = (uint8_t)(seq >> 16), tcp[6] = (uint8_t)(seq >> 8),
 	tcp[7] = (uint8_t)seq;
@@ -196,8 +197,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (size_t i = 0; i < nframes; i++) {
-		struct ss_frame f = {i + 1, ss_time_make(frames[i].h.ts.tv_sec, frames[i].h.ts.tv_usec * 1000),
-		                     frames[i].h.caplen, frames[i].h.len, frames[i].data};
+		struct ss_frame f = {
+		    i + 1, ss_time_make(frames[i].h.ts.tv_sec, frames[i].h.ts.tv_usec * 1000),
+		    frames[i].h.caplen, frames[i].h.len, frames[i].data};
 		decode_frame(&dec, &f);
 	}
 	reasm_finish(r);

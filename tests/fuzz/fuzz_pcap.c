@@ -75,12 +75,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const u_char *pkt;
 	uint64_t n = 0;
 	while (pcap_next_ex(p, &h, &pkt) == 1) {
-		struct ss_frame f = {++n, ss_time_make(h->ts.tv_sec, h->ts.tv_usec), h->caplen, h->len, pkt};
+		struct ss_frame f = {++n, ss_time_make(h->ts.tv_sec, h->ts.tv_usec), h->caplen,
+		                     h->len, pkt};
 		decode_frame(&dec, &f);
 	}
 	reasm_finish(r);
 	reasm_free(r);
 	decode_fini(&dec);
-	pcap_close(p);  /* closes fp too */
+	pcap_close(p); /* closes fp too */
 	return 0;
 }

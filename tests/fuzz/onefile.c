@@ -39,7 +39,7 @@ static int run(const char *path, int *count)
 {
 	struct stat st;
 	if (stat(path, &st)) {
-		printf("%s: absent, skipped\n", path);  /* ../shared may not be there */
+		printf("%s: absent, skipped\n", path); /* ../shared may not be there */
 		return 0;
 	}
 	if (!S_ISDIR(st.st_mode)) {

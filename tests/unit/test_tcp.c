@@ -12,7 +12,7 @@
 
 #include "event.h"
 #include "reasm.h"
-#include "sstime.h"
+#include "synth.h"
 
 #define SYN 0x02
 #define FIN 0x01
@@ -46,15 +46,16 @@ static void check_str(const char *got, const char *want, int line)
 /* What the tap saw, for up to 8 flows of one case. */
 struct seen {
 	char dir[2][4096];
-	char order[4096];      /* both directions as delivered: "C:bytes S:bytes ..." */
+	char order[4096]; /* both directions as delivered: "C:bytes S:bytes ..." */
 	char close[16];
-	struct ss_flow last;   /* the flow as it was when it closed */
+	struct ss_flow last; /* the flow as it was when it closed */
 	int closed;
 };
 static struct seen seen[8];
 static char events[4096];
 
-__attribute__((format(printf, 3, 4))) static void append(char *dst, size_t cap, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void append(char *dst, size_t cap, const char *fmt,
+                                                         ...)
 {
 	size_t n = strlen(dst);
 	va_list ap;
@@ -114,14 +115,13 @@ static void on_event(const struct ss_event *e, void *ctx)
 static struct ss_tap tap = {t_open, t_data, t_gap, t_datagram, t_close, NULL};
 static struct ss_caps caps;
 static struct ss_reasm *r;
-static uint64_t frame_no;
 
 static void begin(const char *name)
 {
 	current = name;
 	memset(seen, 0, sizeof seen);
 	events[0] = 0;
-	frame_no = 0;
+	synth_reset();
 	r = reasm_new(&caps);
 	reasm_add_tap(r, &tap);
 }
@@ -134,39 +134,12 @@ static void end(void)
 	ss_caps_defaults(&caps);
 }
 
-/* One segment between 10.0.0.1:port (the client side) and 10.0.0.2:25,
- * at ms milliseconds into the capture. cut bytes of payload are claimed by
- * the IP header but were not captured (snap length). */
+/* One segment between 10.0.0.1:cport (the client side) and 10.0.0.2:25. */
 static void seg_port(int from_client, uint16_t cport, int ms, int flags, uint32_t seq, uint32_t ack,
                      const char *payload, size_t cut)
 {
-	static uint8_t pkt[2048];
-	size_t n = payload ? strlen(payload) : 0;
-	uint16_t sp = from_client ? cport : 25, dp = from_client ? 25 : cport;
-	memset(pkt, 0, 20);
-	pkt[0] = (uint8_t)(sp >> 8), pkt[1] = (uint8_t)sp;
-	pkt[2] = (uint8_t)(dp >> 8), pkt[3] = (uint8_t)dp;
-	for (int i = 0; i < 4; i++) {
-		pkt[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
-		pkt[8 + i] = (uint8_t)(ack >> (24 - 8 * i));
-	}
-	pkt[12] = 5 << 4;
-	pkt[13] = (uint8_t)flags;
-	memcpy(pkt + 20, payload ? payload : "", n);
-	struct ss_frame f = {++frame_no, (int64_t)ms * 1000000 + 1700000000 * SS_NS_PER_SEC,
-	                     (uint32_t)(20 + n), (uint32_t)(20 + n + cut), pkt};
-	struct ss_ip ip;
-	memset(&ip, 0, sizeof ip);
-	ip.frame = &f;
-	ip.src.family = ip.dst.family = SS_AF_INET;
-	uint8_t a[4] = {10, 0, 0, 1}, b[4] = {10, 0, 0, 2};
-	memcpy(ip.src.b, from_client ? a : b, 4);
-	memcpy(ip.dst.b, from_client ? b : a, 4);
-	ip.proto = 6;
-	ip.l4 = pkt;
-	ip.l4_len = (uint32_t)(20 + n);
-	ip.l4_wire_len = (uint32_t)(20 + n + cut);
-	reasm_ip(&ip, r);
+	synth_tcp(r, from_client, cport, 25, ms, flags, seq, ack, payload,
+	          payload ? strlen(payload) : 0, cut);
 }
 
 static void seg(int from_client, int ms, int flags, uint32_t seq, uint32_t ack, const char *payload)
@@ -254,7 +227,7 @@ static void case_overlap_conflict(void)
 	seg(C, 3, ACK, 1006, 5001, "FIRST");       /* offsets 5..9, queued */
 	seg(C, 4, ACK, 1001, 5001, "01234second"); /* offsets 0..10: 5..9 differ */
 	CHECK_STR(seen[0].dir[0], "01234FIRSTd");
-	seg(C, 5, ACK, 1001, 5001, "0123X");       /* a retransmission that differs */
+	seg(C, 5, ACK, 1001, 5001, "0123X"); /* a retransmission that differs */
 	CHECK_STR(events, "overlap_conflict;rexmit_conflict;");
 	end();
 	CHECK_STR(seen[0].dir[0], "01234FIRSTd");
@@ -268,9 +241,9 @@ static void case_wrap(void)
 	seg(C, 0, SYN, isn, 0, NULL);
 	seg(S, 1, SYN | ACK, 7, isn + 1, NULL);
 	seg(C, 2, ACK, isn + 1, 8, NULL);
-	seg(C, 3, ACK, isn + 1, 8, "0123456789");       /* ends at 0xfffffffb */
-	seg(C, 4, ACK, isn + 21, 8, "KLMNOPQRST");      /* past the wrap, early */
-	seg(C, 5, ACK, isn + 11, 8, "ABCDEFGHIJ");      /* across the wrap */
+	seg(C, 3, ACK, isn + 1, 8, "0123456789");  /* ends at 0xfffffffb */
+	seg(C, 4, ACK, isn + 21, 8, "KLMNOPQRST"); /* past the wrap, early */
+	seg(C, 5, ACK, isn + 11, 8, "ABCDEFGHIJ"); /* across the wrap */
 	seg(S, 6, ACK, 8, isn + 31, "ok");
 	end();
 	CHECK_STR(seen[0].dir[0], "0123456789ABCDEFGHIJKLMNOPQRST");
@@ -283,10 +256,10 @@ static void case_gap_then_fin(void)
 	begin("gap, then FIN acknowledged by the peer");
 	handshake();
 	seg(C, 3, ACK, 1001, 5001, "abcde");
-	seg(C, 4, ACK, 1011, 5001, "klmno");      /* 1006..1010 never captured */
+	seg(C, 4, ACK, 1011, 5001, "klmno"); /* 1006..1010 never captured */
 	seg(C, 5, FIN | ACK, 1016, 5001, NULL);
-	CHECK_STR(seen[0].dir[0], "abcde");       /* still waiting: a retransmission may come */
-	seg(S, 6, FIN | ACK, 5001, 1017, NULL);   /* acknowledges everything and the FIN */
+	CHECK_STR(seen[0].dir[0], "abcde");     /* still waiting: a retransmission may come */
+	seg(S, 6, FIN | ACK, 5001, 1017, NULL); /* acknowledges everything and the FIN */
 	CHECK_STR(seen[0].dir[0], "abcde[gap 5]klmno");
 	CHECK_STR(seen[0].close, "fin");
 	end();
@@ -317,8 +290,8 @@ static void case_ack_gap(void)
 	begin("the peer acknowledges bytes the capture missed");
 	handshake();
 	seg(C, 3, ACK, 1001, 5001, "abc");
-	seg(S, 4, ACK, 5001, 1010, NULL);         /* 1004..1009 were received */
-	CHECK_STR(seen[0].dir[0], "abc");         /* --ack-wait: the data may be just behind */
+	seg(S, 4, ACK, 5001, 1010, NULL); /* 1004..1009 were received */
+	CHECK_STR(seen[0].dir[0], "abc"); /* --ack-wait: the data may be just behind */
 	seg(C, 200, ACK, 1010, 5001, "jkl");
 	CHECK_STR(seen[0].dir[0], "abc[gap 6]jkl");
 	CHECK_STR(events, "gap;");
@@ -337,7 +310,7 @@ static void case_causal_order(void)
 {
 	begin("a reply captured before the command it answers is delivered after it");
 	handshake();
-	seg(S, 3, ACK, 5001, 1012, "250 ok\r\n");      /* acknowledges 11 client bytes not seen yet */
+	seg(S, 3, ACK, 5001, 1012, "250 ok\r\n"); /* acknowledges 11 client bytes not seen yet */
 	seg(C, 3, ACK, 1001, 5001, "MAIL FROM:\n");
 	CHECK_STR(seen[0].order, "C:MAIL FROM:\n S:250 ok\r\n ");
 	end();
@@ -345,8 +318,8 @@ static void case_causal_order(void)
 	begin("a lost command is a gap before the reply that acknowledges it");
 	handshake();
 	seg(C, 3, ACK, 1001, 5001, "EHLO x\r\n");
-	seg(S, 4, ACK, 5001, 1017, "250 ok\r\n");      /* the client's next 8 bytes were lost */
-	CHECK_STR(seen[0].order, "C:EHLO x\r\n ");       /* the reply waits, the hole may still fill */
+	seg(S, 4, ACK, 5001, 1017, "250 ok\r\n");  /* the client's next 8 bytes were lost */
+	CHECK_STR(seen[0].order, "C:EHLO x\r\n "); /* the reply waits, the hole may still fill */
 	seg(C, 200, ACK, 1017, 5009, "QUIT\r\n");
 	CHECK_STR(seen[0].order, "C:EHLO x\r\n C:[gap 8] S:250 ok\r\n C:QUIT\r\n ");
 	end();
@@ -357,12 +330,13 @@ static void case_rst(void)
 	begin("RST mid-stream");
 	handshake();
 	seg(C, 3, ACK, 1001, 5001, "abc");
-	seg(C, 4, ACK, 1007, 5001, "ghi");        /* queued behind a hole */
+	seg(C, 4, ACK, 1007, 5001, "ghi"); /* queued behind a hole */
 	seg(S, 5, RST | ACK, 5001, 1004, NULL);
 	CHECK_STR(seen[0].dir[0], "abc[gap 3]ghi");
 	CHECK_STR(seen[0].close, "rst");
-	seg(C, 6, ACK, 1010, 5001, "late");       /* after the reset: a late packet */
+	seg(C, 6, ACK, 1010, 5001, "late"); /* after the reset: a late packet */
 	CHECK_STR(seen[0].dir[0], "abc[gap 3]ghi");
+	CHECK_STR(events, "gap;late_data;");
 	end();
 }
 
@@ -414,8 +388,8 @@ static void case_zero_length_and_keepalive(void)
 	seg(C, 3, ACK, 1001, 5001, "abc");
 	seg(S, 4, ACK, 5001, 1004, NULL);
 	seg(C, 5, ACK, 1004, 5001, NULL);
-	seg(C, 60000, ACK, 1003, 5001, "\0");     /* keep-alive: last byte again, garbage */
-	seg(C, 60001, ACK, 1003, 5001, NULL);     /* keep-alive without a byte */
+	seg(C, 60000, ACK, 1003, 5001, "\0"); /* keep-alive: last byte again, garbage */
+	seg(C, 60001, ACK, 1003, 5001, NULL); /* keep-alive without a byte */
 	seg(S, 60002, ACK, 5001, 1004, NULL);
 	seg(C, 60003, ACK, 1004, 5001, "def");
 	end();
@@ -428,7 +402,7 @@ static void case_snaplen_cut(void)
 {
 	begin("payload cut by the snap length");
 	handshake();
-	seg_port(C, 40000, 3, ACK, 1001, 5001, "abc", 4);   /* 7 bytes sent, 3 captured */
+	seg_port(C, 40000, 3, ACK, 1001, 5001, "abc", 4); /* 7 bytes sent, 3 captured */
 	seg(C, 4, ACK, 1008, 5001, "hij");
 	end();
 	CHECK_STR(seen[0].dir[0], "abc[gap 4]hij");
@@ -440,7 +414,7 @@ static void case_flow_mem_cap(void)
 	begin("out-of-order bytes over --max-flow-mem are given up");
 	handshake();
 	seg(C, 3, ACK, 1006, 5001, "fghij");
-	seg(C, 4, ACK, 1011, 5001, "klmno");      /* 10 bytes held > 8: the hole is given up */
+	seg(C, 4, ACK, 1011, 5001, "klmno"); /* 10 bytes held > 8: the hole is given up */
 	CHECK_STR(seen[0].dir[0], "[gap 5]fghijklmno");
 	end();
 }
@@ -452,7 +426,8 @@ static enum ss_probe p_probe(const struct ss_flow *f, enum ss_dir d, const uint8
 {
 	(void)f;
 	if (d == SS_S2C)
-		return n >= 4 ? (memcmp(p, "220 ", 4) ? SS_PROBE_NO : SS_PROBE_MORE) : SS_PROBE_MORE;
+		return n >= 4 ? (memcmp(p, "220 ", 4) ? SS_PROBE_NO : SS_PROBE_MORE)
+		              : SS_PROBE_MORE;
 	return n >= 5 ? (memcmp(p, "EHLO ", 5) ? SS_PROBE_NO : SS_PROBE_YES) : SS_PROBE_MORE;
 }
 static void *p_open(const struct ss_flow *f, void *ctx)
@@ -486,8 +461,8 @@ static void p_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at
 
 static void case_dissector_contract(void)
 {
-	static const struct ss_proto lines = {"lines", p_probe, NULL, p_open, p_data, p_gap,
-	                                      NULL, NULL, NULL};
+	static const struct ss_proto lines = {"lines", p_probe, NULL, p_open, p_data,
+	                                      p_gap,   NULL,    NULL, NULL};
 	begin("protocol chosen by the first bytes, held bytes replayed in order");
 	proto_seen[0] = 0;
 	reasm_add_proto(r, &lines);
@@ -497,10 +472,10 @@ static void case_dissector_contract(void)
 	seg(C, 5, ACK, 1003, 5009, "LO x\r\nMAIL FR");
 	CHECK_STR(proto_seen, "S@0:220 hiC@0:EHLO x");
 	seg(C, 6, ACK, 1016, 5009, "OM:<a>\r\nRS");
-	seg(C, 7, ACK, 1036, 5009, "tail");       /* after a hole of 10 bytes */
-	seg(S, 200, ACK, 5009, 1040, NULL);       /* acknowledges past the hole */
+	seg(C, 7, ACK, 1036, 5009, "tail"); /* after a hole of 10 bytes */
+	seg(S, 200, ACK, 5009, 1040, NULL); /* acknowledges past the hole */
 	CHECK_STR(proto_seen, "S@0:220 hiC@0:EHLO xC@8:MAIL FROM:<a>");
-	seg(S, 400, ACK, 5009, 1040, NULL);       /* --ack-wait is over */
+	seg(S, 400, ACK, 5009, 1040, NULL); /* --ack-wait is over */
 	CHECK_STR(proto_seen, "S@0:220 hiC@0:EHLO xC@8:MAIL FROM:<a>C@23(last):RSC@25[gap 10]");
 	end();
 	CHECK_STR(proto_seen,
@@ -550,24 +525,7 @@ static void case_idle_and_caps(void)
 
 static void udp(int from_client, int ms, uint16_t cport, uint16_t sport_, const char *payload)
 {
-	static uint8_t pkt[512];
-	size_t n = strlen(payload);
-	uint16_t sp = from_client ? cport : sport_, dp = from_client ? sport_ : cport;
-	pkt[0] = (uint8_t)(sp >> 8), pkt[1] = (uint8_t)sp, pkt[2] = (uint8_t)(dp >> 8), pkt[3] = (uint8_t)dp;
-	pkt[4] = (uint8_t)((8 + n) >> 8), pkt[5] = (uint8_t)(8 + n), pkt[6] = pkt[7] = 0;
-	memcpy(pkt + 8, payload, n);
-	struct ss_frame f = {++frame_no, (int64_t)ms * 1000000, (uint32_t)(8 + n), (uint32_t)(8 + n), pkt};
-	struct ss_ip ip;
-	memset(&ip, 0, sizeof ip);
-	ip.frame = &f;
-	ip.src.family = ip.dst.family = SS_AF_INET;
-	uint8_t a[4] = {10, 0, 0, 1}, b[4] = {10, 0, 0, 2};
-	memcpy(ip.src.b, from_client ? a : b, 4);
-	memcpy(ip.dst.b, from_client ? b : a, 4);
-	ip.proto = 17;
-	ip.l4 = pkt;
-	ip.l4_len = ip.l4_wire_len = (uint32_t)(8 + n);
-	reasm_ip(&ip, r);
+	synth_udp(r, from_client, cport, sport_, ms, payload, strlen(payload));
 }
 
 static void case_udp(void)

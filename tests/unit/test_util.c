@@ -32,7 +32,8 @@ static void test_cursor(void)
 	CHECK(cur_left(&c) == 3);
 	struct cur s = cur_sub(&c, 2, "sub");
 	CHECK(cur_u8(&s, "a") == 0x56 && cur_u8(&s, "b") == 0x78);
-	CHECK(cur_u8(&s, "past the sub-cursor") == 0 && s.err && !strcmp(s.err, "past the sub-cursor"));
+	CHECK(cur_u8(&s, "past the sub-cursor") == 0 && s.err &&
+	      !strcmp(s.err, "past the sub-cursor"));
 	CHECK(c.err == NULL && cur_u8(&c, "x") == 0x9a);
 	/* Reading past the end: 0, and the first error sticks. */
 	CHECK(cur_be32(&c, "first") == 0 && !strcmp(c.err, "first"));
@@ -51,7 +52,7 @@ static void test_buf(void)
 	struct buf b;
 	buf_init(&b, 8);
 	CHECK(buf_add(&b, "abcde", 5) == 0);
-	CHECK(buf_add(&b, "fghij", 5) == -1 && b.len == 5);  /* over the cap: nothing added */
+	CHECK(buf_add(&b, "fghij", 5) == -1 && b.len == 5); /* over the cap: nothing added */
 	CHECK(buf_add(&b, "fgh", 3) == 0 && b.len == 8 && !memcmp(b.p, "abcdefgh", 8));
 	buf_consume(&b, 3);
 	CHECK(b.len == 5 && !memcmp(b.p, "defgh", 5));
@@ -69,7 +70,7 @@ static void test_caps(void)
 	CHECK(ss_caps_set(&c, "max-pending", "64K") == 0 && c.max_pending == 65536);
 	CHECK(ss_caps_set(&c, "max_mem", "2G") == 0 && c.max_mem == 2ull << 30);
 	CHECK(ss_caps_set(&c, "tcp-timeout", "30") == 0 && c.tcp_timeout == 30);
-	CHECK(ss_caps_set(&c, "tcp-timeout", "30K") == -2);   /* seconds take no suffix */
+	CHECK(ss_caps_set(&c, "tcp-timeout", "30K") == -2); /* seconds take no suffix */
 	CHECK(ss_caps_set(&c, "max-pending", "-1") == -2);
 	CHECK(ss_caps_set(&c, "max-pending", "12X") == -2);
 	CHECK(ss_caps_set(&c, "max-pending", "99999999999999999999") == -2);
@@ -94,10 +95,10 @@ static void test_json(void)
 	json_is("a\"b\\c", 5, "\"a\\\"b\\\\c\"", __LINE__);
 	json_is("l\r\n\t", 4, "\"l\\r\\n\\t\"", __LINE__);
 	json_is("\x00\x01", 2, "\"\\u0000\\u0001\"", __LINE__);
-	json_is("caf\xc3\xa9", 5, "\"caf\xc3\xa9\"", __LINE__);           /* valid UTF-8 passes */
+	json_is("caf\xc3\xa9", 5, "\"caf\xc3\xa9\"", __LINE__); /* valid UTF-8 passes */
 	json_is("\xe2\x82\xac", 3, "\"\xe2\x82\xac\"", __LINE__);
-	json_is("\xff\xc3", 2, "\"\\u00ff\\u00c3\"", __LINE__);          /* not UTF-8: escaped */
-	json_is("\xc0\xaf", 2, "\"\\u00c0\\u00af\"", __LINE__);          /* overlong */
+	json_is("\xff\xc3", 2, "\"\\u00ff\\u00c3\"", __LINE__);            /* not UTF-8: escaped */
+	json_is("\xc0\xaf", 2, "\"\\u00c0\\u00af\"", __LINE__);            /* overlong */
 	json_is("\xed\xa0\x80", 3, "\"\\u00ed\\u00a0\\u0080\"", __LINE__); /* a surrogate */
 }
 
@@ -114,31 +115,77 @@ static void link_is(int dlt, const char *hex, enum link_net want, size_t off, in
 	checks++;
 	if (got != want || (want <= LINK_IPV6 && c.off != off)) {
 		failures++;
-		printf("FAIL line %d: link %d at %zu, want %d at %zu\n", line, got, c.off, want, off);
+		printf("FAIL line %d: link %d at %zu, want %d at %zu\n", line, got, c.off, want,
+		       off);
 	}
 }
 
 static void test_link(void)
 {
 	/* Ethernet, 802.1Q, QinQ (88a8 then 8100), LLC/SNAP, MPLS, PPPoE. */
-	link_is(1, "0000000000010000000000020800" "45", LINK_IPV4, 14, __LINE__);
-	link_is(1, "000000000001000000000002810000640800" "45", LINK_IPV4, 18, __LINE__);
-	link_is(1, "00000000000100000000000288a8000a8100006486dd" "60", LINK_IPV6, 22, __LINE__);
-	link_is(1, "0000000000010000000000020030" "aaaa030000000800" "45", LINK_IPV4, 22, __LINE__);
-	link_is(1, "0000000000010000000000020030" "4242030000000000" "45", LINK_OTHER, 0, __LINE__);
-	link_is(1, "0000000000010000000000028847" "00008fff" "45", LINK_IPV4, 18, __LINE__);
-	link_is(1, "0000000000010000000000028864" "110000010020" "0057" "60", LINK_IPV6, 22, __LINE__);
-	link_is(1, "0000000000010000000000020806" "0001", LINK_OTHER, 0, __LINE__);
+	link_is(1,
+	        "0000000000010000000000020800"
+	        "45",
+	        LINK_IPV4, 14, __LINE__);
+	link_is(1,
+	        "000000000001000000000002810000640800"
+	        "45",
+	        LINK_IPV4, 18, __LINE__);
+	link_is(1,
+	        "00000000000100000000000288a8000a8100006486dd"
+	        "60",
+	        LINK_IPV6, 22, __LINE__);
+	link_is(1,
+	        "0000000000010000000000020030"
+	        "aaaa030000000800"
+	        "45",
+	        LINK_IPV4, 22, __LINE__);
+	link_is(1,
+	        "0000000000010000000000020030"
+	        "4242030000000000"
+	        "45",
+	        LINK_OTHER, 0, __LINE__);
+	link_is(1,
+	        "0000000000010000000000028847"
+	        "00008fff"
+	        "45",
+	        LINK_IPV4, 18, __LINE__);
+	link_is(1,
+	        "0000000000010000000000028864"
+	        "110000010020"
+	        "0057"
+	        "60",
+	        LINK_IPV6, 22, __LINE__);
+	link_is(1,
+	        "0000000000010000000000020806"
+	        "0001",
+	        LINK_OTHER, 0, __LINE__);
 	link_is(1, "00000000000100000000", LINK_SHORT, 0, __LINE__);
 	link_is(1, "000000000001000000000002810000", LINK_SHORT, 0, __LINE__);
 	/* Linux cooked v1 and v2, raw IP, loopback in both byte orders. */
-	link_is(113, "00000001000600000000000000000800" "45", LINK_IPV4, 16, __LINE__);
-	link_is(276, "86dd0000000000020001040600000000000000" "00" "60", LINK_IPV6, 20, __LINE__);
+	link_is(113,
+	        "00000001000600000000000000000800"
+	        "45",
+	        LINK_IPV4, 16, __LINE__);
+	link_is(276,
+	        "86dd0000000000020001040600000000000000"
+	        "00"
+	        "60",
+	        LINK_IPV6, 20, __LINE__);
 	link_is(12, "45", LINK_IPV4, 0, __LINE__);
 	link_is(12, "60", LINK_IPV6, 0, __LINE__);
-	link_is(0, "02000000" "45", LINK_IPV4, 4, __LINE__);
-	link_is(0, "0000001e" "60", LINK_IPV6, 4, __LINE__);
-	link_is(108, "00000018" "60", LINK_IPV6, 4, __LINE__);
+	link_is(0,
+	        "02000000"
+	        "45",
+	        LINK_IPV4, 4, __LINE__);
+	link_is(0,
+	        "0000001e"
+	        "60",
+	        LINK_IPV6, 4, __LINE__);
+	link_is(108,
+	        "00000018"
+	        "60",
+	        LINK_IPV6, 4, __LINE__);
 	link_is(147, "45", LINK_UNKNOWN, 0, __LINE__);
 }
 
