@@ -483,6 +483,52 @@ static void case_dissector_contract(void)
 	CHECK(seen[0].last.app && !strcmp(seen[0].last.app, "lines"));
 }
 
+/* A dissector that never consumes a byte: reassembly must not hold more
+ * than --max-pending for it, and must tell it what it skipped. */
+static size_t never_data(void *st, enum ss_dir d, const uint8_t *p, size_t n,
+                         const struct ss_pos *at)
+{
+	(void)st, (void)d, (void)p, (void)n, (void)at;
+	return 0;
+}
+static enum ss_probe always(const struct ss_flow *f, enum ss_dir d, const uint8_t *p, size_t n)
+{
+	(void)f, (void)d, (void)p, (void)n;
+	return SS_PROBE_YES;
+}
+
+static void case_pending_cap(void)
+{
+	static const struct ss_proto stuck = {"stuck", always, NULL, p_open, never_data,
+	                                      p_gap,   NULL,   NULL, NULL};
+	caps.max_pending = 10;
+	begin("a dissector that consumes nothing is held to --max-pending");
+	proto_seen[0] = 0;
+	reasm_add_proto(r, &stuck);
+	handshake();
+	seg(C, 3, ACK, 1001, 5001, "abcdef");
+	seg(C, 4, ACK, 1007, 5001, "ghijkl"); /* 12 unconsumed bytes > 10 */
+	CHECK_STR(events, "pending_overflow;");
+	CHECK_STR(proto_seen, "C@0[gap 6]"); /* the 6 it sat on are skipped as a gap */
+	end();
+}
+
+static void case_global_mem_cap(void)
+{
+	caps.max_mem = 12;
+	caps.rexmit_window = 0;
+	begin("over --max-mem, holes are given up, this flow first");
+	seg_port(C, 40001, 0, SYN, 1000, 0, NULL, 0);
+	seg_port(C, 40001, 1, ACK, 1006, 0, "AAAAAAAA", 0); /* 8 bytes behind a hole of 5 */
+	seg_port(C, 40002, 2, SYN, 3000, 0, NULL, 0);
+	seg_port(C, 40002, 3, ACK, 3004, 0, "BBBBBBBB", 0); /* 16 bytes held in all > 12 */
+	CHECK_STR(seen[1].dir[0], "[gap 3]BBBBBBBB");
+	CHECK_STR(seen[0].dir[0], "");                      /* 8 <= 12: flow 1 still waits */
+	seg_port(C, 40001, 4, ACK, 1020, 0, "CCCCCCCC", 0); /* flow 1 alone now holds 16 */
+	CHECK_STR(seen[0].dir[0], "[gap 5]AAAAAAAA[gap 6]CCCCCCCC");
+	end();
+}
+
 static void case_reuse(void)
 {
 	begin("ports used again by a new connection");
@@ -565,6 +611,8 @@ int main(void)
 	case_snaplen_cut();
 	case_flow_mem_cap();
 	case_dissector_contract();
+	case_pending_cap();
+	case_global_mem_cap();
 	case_reuse();
 	case_idle_and_caps();
 	case_udp();

@@ -1,0 +1,135 @@
+/* test_frag.c - IP fragment reassembly: order, duplicates, overlaps (IPv4
+ * keeps the first copy; IPv6 drops the datagram, RFC 5722), impossible
+ * fragments (RFC 791: offsets in 8-byte units, only the last may be short),
+ * the timeout in capture time, and both caps.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "event.h"
+#include "frag.h"
+#include "sstime.h"
+
+static int failures, checks;
+static char events[1024];
+
+#define CHECK(cond) check((cond), #cond, __LINE__)
+static void check(int ok, const char *what, int line)
+{
+	checks++;
+	if (!ok) {
+		failures++;
+		printf("FAIL line %d: %s\n", line, what);
+	}
+}
+
+static void on_event(const struct ss_event *e, void *ctx)
+{
+	(void)ctx;
+	size_t n = strlen(events);
+	snprintf(events + n, sizeof events - n, "%s;", e->what);
+}
+
+static struct frag_key key(int v6, uint32_t id)
+{
+	struct frag_key k;
+	memset(&k, 0, sizeof k);
+	k.src.family = k.dst.family = v6 ? SS_AF_INET6 : SS_AF_INET;
+	k.src.b[0] = 10, k.dst.b[0] = 11;
+	k.id = id;
+	k.proto = v6 ? 0 : 17;
+	return k;
+}
+
+static struct frag_done done;
+static uint64_t frame;
+
+/* Adds a fragment of payload text at byte offset off, at second sec. */
+static int add(struct frag_store *s, int v6, uint32_t id, uint32_t off, const char *text, int more,
+               int sec)
+{
+	struct frag_key k = key(v6, id);
+	struct ss_frame f = {++frame, (int64_t)sec * SS_NS_PER_SEC, 0, 0, NULL};
+	memset(&done, 0, sizeof done);
+	return frag_add(s, &k, off, (const uint8_t *)text, (uint32_t)strlen(text), more, 17, &f,
+	                &done);
+}
+
+static int is(const char *want)
+{
+	return done.p && done.len == strlen(want) && !memcmp(done.p, want, done.len);
+}
+
+int main(void)
+{
+	struct ss_caps caps;
+	ss_caps_defaults(&caps);
+	ss_event_sink(on_event, NULL);
+	struct frag_store *s = frag_new(&caps);
+
+	/* In order, out of order, with an exact duplicate. */
+	CHECK(add(s, 0, 1, 0, "AAAAAAAA", 1, 0) == 0);
+	CHECK(add(s, 0, 1, 8, "BBBBBBBB", 1, 0) == 0);
+	CHECK(add(s, 0, 1, 16, "CC", 0, 0) == 1 && is("AAAAAAAABBBBBBBBCC"));
+	CHECK(add(s, 0, 2, 16, "cc", 0, 0) == 0);
+	CHECK(add(s, 0, 2, 0, "aaaaaaaa", 1, 0) == 0);
+	CHECK(add(s, 0, 2, 0, "aaaaaaaa", 1, 0) == 0);
+	CHECK(add(s, 0, 2, 8, "bbbbbbbb", 1, 0) == 1 && is("aaaaaaaabbbbbbbbcc"));
+	CHECK(!strcmp(events, ""));
+
+	/* IPv4 overlap with different bytes: the first copy wins, and it is said. */
+	CHECK(add(s, 0, 3, 0, "11111111", 1, 0) == 0);
+	CHECK(add(s, 0, 3, 0, "1111111122222222", 1, 0) == 0); /* 0..7 again, the same */
+	CHECK(add(s, 0, 3, 8, "XXXXXXXX", 0, 0) == 1 && is("1111111122222222")); /* 8..15 differ */
+	CHECK(!strcmp(events, "frag_overlap_conflict;"));
+	events[0] = 0;
+
+	/* IPv6: an exact duplicate is dropped alone; any other overlap drops all. */
+	CHECK(add(s, 1, 4, 0, "66666666", 1, 0) == 0);
+	CHECK(add(s, 1, 4, 0, "66666666", 1, 0) == 0);
+	CHECK(add(s, 1, 4, 8, "77", 0, 0) == 1 && is("6666666677"));
+	CHECK(add(s, 1, 5, 0, "66666666", 1, 0) == 0);
+	CHECK(add(s, 1, 5, 4, "6666ZZZZ", 1, 0) == -1);
+	CHECK(add(s, 1, 5, 8, "77", 0, 0) == 0); /* a new datagram: the old one is gone */
+	CHECK(!strcmp(events, "frag_overlap;"));
+	events[0] = 0;
+
+	/* Impossible fragments: a short one that is not the last, two lasts. */
+	CHECK(add(s, 0, 6, 0, "abc", 1, 0) == -1);
+	CHECK(add(s, 0, 7, 8, "zz", 0, 0) == 0);
+	CHECK(add(s, 0, 7, 16, "zz", 0, 0) == -1);
+	CHECK(!strcmp(events, "frag_malformed;frag_malformed;"));
+	events[0] = 0;
+
+	/* Time runs out in capture time: the datagram is dropped, said once. */
+	CHECK(add(s, 0, 8, 0, "tttttttt", 1, 100) == 0);
+	frag_expire(s, (int64_t)(100 + caps.frag_timeout + 1) * SS_NS_PER_SEC);
+	CHECK(add(s, 0, 8, 8, "end", 0, 131) == 0); /* starts a new datagram */
+	CHECK(
+	    !strcmp(events, "frag_timeout;frag_timeout;")); /* the IPv6 id 5 left over, and id 8 */
+	events[0] = 0;
+	frag_free(s);
+
+	/* The caps: datagrams at once, then bytes held; the oldest goes first. */
+	caps.max_frag_dgrams = 2;
+	s = frag_new(&caps);
+	CHECK(add(s, 0, 10, 0, "11111111", 1, 0) == 0);
+	CHECK(add(s, 0, 11, 0, "22222222", 1, 0) == 0);
+	CHECK(add(s, 0, 12, 0, "33333333", 1, 0) == 0); /* 10 is evicted */
+	CHECK(add(s, 0, 10, 8, "x", 0, 0) == 0);        /* so this cannot complete */
+	CHECK(add(s, 0, 12, 8, "x", 0, 0) == 1 && is("33333333x"));
+	CHECK(!strncmp(events, "frag_evicted;", 13));
+	frag_free(s);
+	events[0] = 0;
+	caps.max_frag_dgrams = 100;
+	caps.max_frag_mem = 20;
+	s = frag_new(&caps);
+	CHECK(add(s, 0, 20, 0, "aaaaaaaaaaaaaaaa", 1, 0) == 0);
+	CHECK(add(s, 0, 21, 0, "bbbbbbbbbbbbbbbb", 1, 0) == 0); /* 32 bytes > 20: 20 goes */
+	CHECK(!strcmp(events, "frag_evicted;"));
+	CHECK(frag_stats(s)->evicted == 1);
+	frag_free(s);
+
+	printf("%d checks, %d failed\n", checks, failures);
+	return failures ? 1 : 0;
+}
