@@ -18,9 +18,9 @@ if grep -rnE "$banned" capture reassembly dissect --include='*.c' --include='*.h
 fi
 while IFS= read -r f; do
 	head -n 1 "$f" | grep -q '^/\*' || { echo "style: $f does not open with a summary comment"; bad=1; }
-done < <(find util capture reassembly dissect verify report cli tests bench -name '*.[ch]' 2>/dev/null)
+done < <(find util capture reassembly dissect verify report cli tests bench -name '*.[ch]' 2>/dev/null || true)
 if command -v clang-format >/dev/null; then
-	files=$(find util capture reassembly dissect verify report cli tests bench -name '*.[ch]' 2>/dev/null)
+	files=$(find util capture reassembly dissect verify report cli tests bench -name '*.[ch]' 2>/dev/null || true)
 	# shellcheck disable=SC2086
 	if ! clang-format --dry-run --Werror $files 2>"${TMPDIR:-/tmp}/style.$$"; then
 		grep -E '^[^ ].*(warning|error):' "${TMPDIR:-/tmp}/style.$$" | cut -d: -f1 | sort -u |
