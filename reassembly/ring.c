@@ -4,32 +4,77 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define FIRST_ALLOC 1024u
+
+/* Copies n bytes held at stream offset off out of the ring into dst. */
+static void ring_read(const struct ring *g, uint64_t off, uint8_t *dst, size_t n)
+{
+	size_t at = (size_t)(off % g->alloc), first = g->alloc - at;
+	if (first > n)
+		first = n;
+	memcpy(dst, g->p + at, first);
+	memcpy(dst + first, g->p, n - first);
+}
+
+/* Grows the storage to hold want bytes (at most the window), keeping what
+ * is held, which ends at stream offset end. Returns the bytes added. */
+static long ring_grow(struct ring *g, uint64_t end, uint64_t want)
+{
+	uint32_t alloc = g->alloc ? g->alloc : FIRST_ALLOC;
+	while (alloc < want && alloc < g->size)
+		alloc = alloc > g->size / 2 ? g->size : alloc * 2;
+	if (alloc > g->size)
+		alloc = g->size;
+	if (alloc == g->alloc)
+		return 0;
+	uint8_t *p = malloc(alloc);
+	if (!p) {
+		free(g->p);
+		g->p = NULL;
+		g->size = g->alloc = 0;
+		g->len = 0;
+		return -1;
+	}
+	struct ring n = {p, g->size, alloc, 0};
+	if (g->len) {
+		/* Held bytes move to their places in the larger ring. */
+		uint64_t start = end - g->len;
+		size_t at = (size_t)(start % alloc), first = alloc - at;
+		if (first > g->len)
+			first = (size_t)g->len;
+		ring_read(g, start, p + at, first);
+		ring_read(g, start + first, p, (size_t)g->len - first);
+		n.len = g->len;
+	}
+	long added = (long)alloc - (long)g->alloc;
+	free(g->p);
+	*g = n;
+	return added;
+}
+
 long ring_push(struct ring *g, uint64_t off, const uint8_t *p, size_t n)
 {
 	long added = 0;
 	if (!g->size || !n)
 		return 0;
-	if (!g->p) {
-		g->p = malloc(g->size);
-		if (!g->p) {
-			g->size = 0;
+	if (g->len + n > g->alloc && g->alloc < g->size) {
+		added = ring_grow(g, off, g->len + n);
+		if (added < 0)
 			return -1;
-		}
-		added = g->size;
 	}
-	if (n > g->size) { /* only the last size bytes can stay */
-		p += n - g->size;
-		off += n - g->size;
-		n = g->size;
+	if (n > g->alloc) { /* only the last alloc bytes can stay */
+		p += n - g->alloc;
+		off += n - g->alloc;
+		n = g->alloc;
 	}
-	size_t at = (size_t)(off % g->size), first = g->size - at;
+	size_t at = (size_t)(off % g->alloc), first = g->alloc - at;
 	if (first > n)
 		first = n;
 	memcpy(g->p + at, p, first);
 	memcpy(g->p, p + first, n - first);
 	g->len += n;
-	if (g->len > g->size)
-		g->len = g->size;
+	if (g->len > g->alloc)
+		g->len = g->alloc;
 	return added;
 }
 
@@ -38,7 +83,7 @@ size_t ring_cmp(const struct ring *g, uint64_t end, uint64_t off, const uint8_t 
 {
 	*differs = 0;
 	uint64_t start = end - g->len;
-	if (!g->p || off + n <= start || off >= end)
+	if (!g->p || !g->len || off + n <= start || off >= end)
 		return 0;
 	if (off < start) { /* the front is no longer held */
 		p += start - off;
@@ -47,7 +92,7 @@ size_t ring_cmp(const struct ring *g, uint64_t end, uint64_t off, const uint8_t 
 	}
 	if (off + n > end)
 		n = (size_t)(end - off);
-	size_t at = (size_t)(off % g->size), first = g->size - at;
+	size_t at = (size_t)(off % g->alloc), first = g->alloc - at;
 	if (first > n)
 		first = n;
 	if (memcmp(g->p + at, p, first) || memcmp(g->p, p + first, n - first))
@@ -57,9 +102,10 @@ size_t ring_cmp(const struct ring *g, uint64_t end, uint64_t off, const uint8_t 
 
 uint32_t ring_free(struct ring *g)
 {
-	uint32_t freed = g->p ? g->size : 0;
+	uint32_t freed = g->p ? g->alloc : 0;
 	free(g->p);
 	g->p = NULL;
+	g->alloc = 0;
 	g->len = 0;
 	return freed;
 }

@@ -22,7 +22,7 @@ budget=${LAB_BUDGET:-120}
 skip() { echo "SKIPPED: $*"; exit 77; }
 
 [ "$(id -u)" = 0 ] || skip "not root: the lab needs network namespaces and a bridge"
-probe=smtpbook-probe$$
+probe=sbprobe$$
 ip netns add "$probe" 2>/dev/null || skip "network namespaces are not available here"
 ip netns del "$probe"
 ip link add "$probe" type bridge 2>/dev/null || skip "bridges are not available here"

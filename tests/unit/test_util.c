@@ -12,6 +12,7 @@
 #include "cur.h"
 #include "json.h"
 #include "link.h"
+#include "ring.h"
 
 static int failures, checks;
 #define CHECK(cond) check((cond), #cond, __LINE__)
@@ -189,6 +190,47 @@ static void test_link(void)
 	link_is(147, "45", LINK_UNKNOWN, 0, __LINE__);
 }
 
+/* The retransmission ring: whatever the pushes and however it grew, the
+ * last min(window, total) bytes compare equal to the stream, and a changed
+ * byte is found. */
+static void test_ring(void)
+{
+	static uint8_t stream[50000];
+	for (size_t i = 0; i < sizeof stream; i++)
+		stream[i] = (uint8_t)(i * 131 + (i >> 7));
+	struct ring g = {NULL, 16384, 0, 0};
+	uint64_t next = 0;
+	long mem = 0;
+	size_t sizes[] = {1, 7, 300, 1000, 2, 5000, 17, 9000, 20000, 3};
+	for (size_t k = 0; next < sizeof stream; k++) {
+		size_t n = sizes[k % 10];
+		if (next + n > sizeof stream)
+			n = sizeof stream - next;
+		long added = ring_push(&g, next, stream + next, n);
+		CHECK(added >= 0);
+		mem += added;
+		next += n;
+		uint64_t held = next < 16384 ? next : 16384;
+		int differs = 1;
+		CHECK(g.len == held);
+		CHECK(ring_cmp(&g, next, next - held, stream + next - held, held, &differs) ==
+		          held &&
+		      !differs);
+	}
+	CHECK(mem == 16384 && g.alloc == 16384);
+	int differs;
+	uint8_t copy[100];
+	memcpy(copy, stream + 40000, 100);
+	copy[57] ^= 1;
+	CHECK(ring_cmp(&g, next, 40000, copy, 100, &differs) == 100 && differs);
+	/* Bytes no longer held cannot be compared. */
+	CHECK(ring_cmp(&g, next, 100, stream + 100, 100, &differs) == 0 && !differs);
+	CHECK(ring_free(&g) == 16384);
+	struct ring off = {NULL, 0, 0, 0};
+	CHECK(ring_push(&off, 0, stream, 10) == 0 &&
+	      ring_cmp(&off, 10, 0, stream, 10, &differs) == 0);
+}
+
 int main(void)
 {
 	test_cursor();
@@ -196,6 +238,7 @@ int main(void)
 	test_caps();
 	test_json();
 	test_link();
+	test_ring();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
