@@ -5,9 +5,9 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-DEMO_PCAP ?= pcaps/smtp-sink.pcap
+DEMO_PCAP ?= pcaps/scenario4-1.pcap
 
-.PHONY: all build demo test sanitize fuzz style bench ci clean
+.PHONY: all build demo test sanitize fuzz style bench ci clean lab-record
 
 all: build
 
@@ -19,7 +19,7 @@ build:
 demo:
 	@tools/deps demo
 	@$(MAKE) --no-print-directory build >/dev/null
-	$(BUILD)/smtpsniff -r $(DEMO_PCAP) --flows
+	$(BUILD)/smtpsniff -r $(DEMO_PCAP)
 
 test:
 	@tools/deps test
@@ -43,6 +43,13 @@ fuzz:
 
 style:
 	tests/check_style.sh
+
+# Records the lab's captures again into pcaps/ (both verifier sets).
+lab-record:
+	@tools/deps lab
+	@$(MAKE) --no-print-directory build
+	lab/record
+	lab/record --rspamd
 
 bench:
 	@tools/deps bench

@@ -192,6 +192,11 @@ int source_is_live(const struct ss_source *s)
 	return s->live;
 }
 
+int source_snaplen(const struct ss_source *s)
+{
+	return pcap_snapshot(s->p);
+}
+
 static int64_t wall_now(void)
 {
 	struct timeval tv;

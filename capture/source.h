@@ -42,6 +42,7 @@ struct ss_source *source_open(const struct ss_source_opts *o, char *err, size_t 
 int source_dlt(const struct ss_source *s);
 const char *source_dlt_name(struct ss_source *s);
 int source_is_live(const struct ss_source *s);
+int source_snaplen(const struct ss_source *s);
 /* Reads until the input ends, -c frames were read, or a signal asks to stop.
  * SIGUSR1 calls usr1 (statistics) from the loop, not from the handler. */
 enum source_end source_run(struct ss_source *s, ss_frame_fn *fn, ss_tick_fn *tick,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -17,7 +18,18 @@
 #define SS_VERSION "0"
 #endif
 
-enum { OPT_JSON = 1000, OPT_FLOWS, OPT_STREAMS, OPT_OVERWRITE, OPT_VERSION, OPT_HELP, OPT_CAP };
+enum {
+	OPT_JSON = 1000,
+	OPT_FLOWS,
+	OPT_STREAMS,
+	OPT_EXPORT,
+	OPT_COLOUR,
+	OPT_OVERWRITE,
+	OPT_SECRETS,
+	OPT_VERSION,
+	OPT_HELP,
+	OPT_CAP
+};
 
 static void usage(FILE *fp)
 {
@@ -38,12 +50,15 @@ static void usage(FILE *fp)
 	      "  -Z USER        drop root privileges to USER once the input is open\n"
 	      "  -D             list the interfaces that can be captured on\n"
 	      "  -n             do not name addresses from DNS answers in the capture\n"
-	      "                 (accepted; naming comes with the DNS dissector)\n"
 	      "  -v             more detail: anomalies with --flows, statistics at the end\n"
 	      "  --json         JSON lines (schema: docs/json.md)\n"
 	      "  --flows        one line per flow, when it ends\n"
 	      "  --streams DIR  write each TCP direction's bytes to a file in DIR\n"
-	      "  --overwrite    let --streams replace files from an earlier run\n"
+	      "  --export DIR   write every message as DIR/NNNNNN-PROTO.eml, exactly as\n"
+	      "                 carried, with DIR/index.json\n"
+	      "  --color[=WHEN] colour the timeline: always, never, auto (a terminal)\n"
+	      "  --overwrite    let --streams and --export replace files of an earlier run\n"
+	      "  --show-secrets show passwords and tokens of logins instead of ****\n"
 	      "  --help, --version\n"
 	      "\n"
 	      "Limits (a value in bytes takes K, M or G):\n",
@@ -84,7 +99,11 @@ void options_parse(struct options *o, int argc, char **argv)
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"flows", no_argument, NULL, OPT_FLOWS},
 	    {"streams", required_argument, NULL, OPT_STREAMS},
+	    {"export", required_argument, NULL, OPT_EXPORT},
+	    {"color", optional_argument, NULL, OPT_COLOUR},
+	    {"colour", optional_argument, NULL, OPT_COLOUR},
 	    {"overwrite", no_argument, NULL, OPT_OVERWRITE},
+	    {"show-secrets", no_argument, NULL, OPT_SECRETS},
 	    {"version", no_argument, NULL, OPT_VERSION},
 	    {"help", no_argument, NULL, OPT_HELP},
 	};
@@ -102,7 +121,7 @@ void options_parse(struct options *o, int argc, char **argv)
 		lo[nfixed + i] = (struct option){names[i], required_argument, NULL, OPT_CAP};
 	}
 
-	int c, idx;
+	int c, idx, colour = -1; /* -1: auto, a terminal without NO_COLOR */
 	/* "+": stop at the first word that is not an option: the filter. */
 	while ((c = getopt_long(argc, argv, "+r:i:w:c:s:B:Z:Dnvh", lo, &idx)) != -1) {
 		switch (c) {
@@ -145,6 +164,22 @@ void options_parse(struct options *o, int argc, char **argv)
 		case OPT_STREAMS:
 			o->rep.streams_dir = optarg;
 			break;
+		case OPT_EXPORT:
+			o->rep.export_dir = optarg;
+			break;
+		case OPT_COLOUR:
+			if (!optarg || !strcmp(optarg, "always"))
+				colour = 1;
+			else if (!strcmp(optarg, "never"))
+				colour = 0;
+			else if (!strcmp(optarg, "auto"))
+				colour = -1;
+			else
+				bad_usage("--color", " takes always, never or auto");
+			break;
+		case OPT_SECRETS:
+			o->show_secrets = 1;
+			break;
 		case OPT_OVERWRITE:
 			o->rep.overwrite = 1;
 			break;
@@ -183,6 +218,13 @@ void options_parse(struct options *o, int argc, char **argv)
 		}
 		o->src.filter = o->filter;
 	}
+	o->rep.names = !o->no_names;
+	if (colour < 0) {
+		const char *term = getenv("TERM");
+		colour = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") &&
+		         !(term && !strcmp(term, "dumb"));
+	}
+	o->rep.colour = colour && !o->rep.json;
 	if (o->list_devices)
 		return;
 	if (!o->src.file == !o->src.iface)

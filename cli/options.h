@@ -12,6 +12,7 @@ struct options {
 	struct ss_caps caps;
 	int list_devices; /* -D */
 	int no_names;     /* -n */
+	int show_secrets; /* --show-secrets */
 	char *filter;     /* owned: the trailing words joined */
 };
 

@@ -29,6 +29,7 @@ static void on_frame(const struct ss_frame *f, void *ctx)
 {
 	struct run *r = ctx;
 	decode_frame(&r->dec, f);
+	report_clock(r->rep, f->ts);
 }
 
 static void on_tick(int64_t now, void *ctx)
@@ -36,6 +37,7 @@ static void on_tick(int64_t now, void *ctx)
 	struct run *r = ctx;
 	decode_tick(&r->dec, now);
 	reasm_tick(r->reasm, now);
+	report_clock(r->rep, now);
 }
 
 static void stats(struct run *r, int final)
@@ -81,14 +83,21 @@ int main(int argc, char **argv)
 		ss_fatal(SS_EXIT_USAGE, "%s: link type %s is not one smtpsniff decodes",
 		         opt.src.file ? opt.src.file : opt.src.iface, source_dlt_name(r.src));
 	r.reasm = reasm_new(&opt.caps);
-	if (!r.reasm || dissect_register(r.reasm))
+	struct dissect_opts dopt = {&opt.caps, opt.show_secrets};
+	if (!r.reasm || dissect_register(r.reasm, &dopt))
 		ss_fatal(SS_EXIT_ENV, "out of memory");
 	r.dec.ctx = r.reasm;
+	opt.rep.ordered = !source_is_live(r.src);
 	r.rep = report_new(&opt.rep, &opt.caps, r.reasm, err, sizeof err);
 	if (!r.rep)
 		ss_fatal(SS_EXIT_OUTPUT, "--streams: %s", err);
-	if (source_is_live(r.src))
+	if (source_is_live(r.src)) {
 		setvbuf(opt.rep.out, NULL, _IOLBF, 0); /* each event shows when it happens */
+		/* As tcpdump says it: from here on, frames are being captured. */
+		fprintf(stderr,
+		        "smtpsniff: listening on %s, link-type %s, snapshot length %d bytes\n",
+		        opt.src.iface, source_dlt_name(r.src), source_snaplen(r.src));
+	}
 
 	enum source_end end = source_run(r.src, on_frame, on_tick, on_usr1, &r);
 	reasm_finish(r.reasm);

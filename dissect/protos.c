@@ -1,23 +1,35 @@
-/* protos.c - the table of protocols and their registration.
+/* protos.c - the table of protocols and their registration, in probe order.
  *
- * For now each protocol is recognised (so flows are named) but not yet
- * dissected: the SMTP, DNS, POP3 and IMAP dissectors fill in the callbacks.
+ * POP3 and IMAP are recognised (so their flows are named) but not yet
+ * dissected; their dissectors come with their issue.
  */
 #include "protos.h"
 
+#include "dns.h"
 #include "probe.h"
+#include "smtp.h"
 
-static const struct ss_proto protos[] = {
-    {.name = "smtp", .probe = probe_smtp, .port_hint = port_smtp},
-    {.name = "pop3", .probe = probe_pop3, .port_hint = port_pop3},
-    {.name = "imap", .probe = probe_imap, .port_hint = port_imap},
-    {.name = "dns", .probe = probe_dns, .port_hint = port_dns},
-};
+static const struct ss_proto pop3 = {.name = "pop3", .probe = probe_pop3, .port_hint = port_pop3};
+static const struct ss_proto imap = {.name = "imap", .probe = probe_imap, .port_hint = port_imap};
+static const struct ss_proto dns = {.name = "dns",
+                                    .probe = dns_probe,
+                                    .port_hint = port_dns,
+                                    .open = dns_open,
+                                    .data = dns_data,
+                                    .gap = dns_gap,
+                                    .datagram = dns_datagram,
+                                    .close = dns_close};
 
-int dissect_register(struct ss_reasm *r)
+int dissect_register(struct ss_reasm *r, const struct dissect_opts *o)
 {
-	for (size_t i = 0; i < sizeof protos / sizeof protos[0]; i++)
-		if (reasm_add_proto(r, &protos[i]))
+	const struct ss_proto *list[] = {
+	    smtp_proto(o),
+	    &pop3,
+	    &imap,
+	    &dns,
+	};
+	for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
+		if (reasm_add_proto(r, list[i]))
 			return -1;
 	return 0;
 }

@@ -2,10 +2,16 @@
 #ifndef SS_PROTOS_H
 #define SS_PROTOS_H
 
+#include "caps.h"
 #include "reasm.h"
 
-/* Registers every dissector with r, in probe order. Returns -1 when r has
- * no room left. */
-int dissect_register(struct ss_reasm *r);
+struct dissect_opts {
+	const struct ss_caps *caps;
+	int show_secrets; /* --show-secrets: passwords and tokens in clear */
+};
+
+/* Registers every dissector with r, in probe order; o must outlive r.
+ * Returns -1 when r has no room left. */
+int dissect_register(struct ss_reasm *r, const struct dissect_opts *o);
 
 #endif

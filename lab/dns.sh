@@ -74,6 +74,10 @@ start_dns() {
 		    server-count: 1
 		    hide-version: yes
 		    verbosity: 1
+		    # rspamd opens a TCP connection to its resolver at start and
+		    # keeps it: NSD ends idle ones soon, before any capture starts
+		    # (lab/up waits for that), not two minutes into one.
+		    tcp-timeout: 2
 		remote-control:
 		    control-enable: no
 		EOF

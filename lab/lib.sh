@@ -44,6 +44,7 @@ hosts() {
 		# shellcheck disable=SC2053
 		[[ $r == ${1:-*} ]] && echo "$n"
 	done <<<"$hosts_table"
+	return 0
 }
 addr_of() { awk -v h="$1" '$1 == h { print $2 }' <<<"$hosts_table"; }
 role_of() { awk -v h="$1" '$1 == h { print $3 }' <<<"$hosts_table"; }
@@ -79,16 +80,29 @@ start() {
 	track "$!" "$name"
 }
 
+# starttime PID: when the process started (field 22 of /proc/PID/stat,
+# counted after the command name, which may hold spaces); no fork, as
+# lab/down asks this often.
+starttime() {
+	local s f
+	read -r s 2>/dev/null <"/proc/$1/stat" || return 1
+	read -r -a f <<<"${s##*) }"
+	echo "${f[19]}"
+}
+
 # track PID NAME: remember a process the lab started.
 track() {
 	local st
-	st=$(awk '{ print $22 }' "/proc/$1/stat" 2>/dev/null) || return 0
+	st=$(starttime "$1") || return 0
 	echo "$1 $st $2" >>"$state/pids"
 }
 
 # alive PID STARTTIME: is this still the process the lab started?
 alive() {
-	[ "$(awk '{ print $22 }' "/proc/$1/stat" 2>/dev/null)" = "$2" ]
+	local s f
+	read -r s 2>/dev/null <"/proc/$1/stat" || return 1
+	read -r -a f <<<"${s##*) }"
+	[ "${f[19]}" = "$2" ]
 }
 
 # listening NS PORT [PROTO]: is something in NS listening on PORT?

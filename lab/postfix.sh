@@ -99,11 +99,10 @@ postfix_config() {
 	fi
 }
 
-# postfix_start HOST: checks the instance (which also makes the queue
-# directories) and starts its master, which writes its PID where we read it.
+# postfix_start HOST: starts the instance (`postfix start` checks it and
+# makes its queue directories first); its master writes the PID we track.
 postfix_start() {
 	local h=$1 d=$state/$1 pid
-	in_ns "$h" postfix -c "$d/postfix" check || die "postfix check failed on $h"
 	(nofds; exec setsid ip netns exec "$h" postfix -c "$d/postfix" start) </dev/null >>"$state/log/postfix-$h.start" 2>&1 || die "postfix did not start on $h (see $state/log/)"
 	pid=$(tr -d ' ' <"$d/spool/pid/master.pid")
 	track "$pid" "postfix-$h"

@@ -149,7 +149,6 @@ rspamd_start() {
 		modules { path = "\${PLUGINSDIR}"; }
 		milter_headers {
 		    use = ["authentication-results"];
-		    authenticated_headers = ["authentication-results"];
 		}
 		EOF
 		for m in $mods; do

@@ -398,8 +398,9 @@ void tcp_segment(struct ss_reasm *r, const struct ss_ip *ip)
 	int syn_only = (fl & (TH_SYN | TH_ACK)) == TH_SYN;
 	if (f && f->where == LIST_CLOSED) {
 		if (!syn_only) {
-			/* Final ACKs after the close are normal; bytes are worth saying. */
-			r->st.late++;
+			/* The last ACK of an orderly close is normal, not late. */
+			if (n || (fl & (TH_FIN | TH_RST | TH_SYN)) || f->pub.how != SS_CLOSE_FIN)
+				r->st.late++;
 			if (n)
 				ss_eventf("tcp", "late_data", r->frame, r->now, f->pub.id,
 				          f->cli == src_a0 ? SS_C2S : SS_S2C,

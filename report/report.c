@@ -11,23 +11,55 @@
 #include <string.h>
 
 #include "event.h"
+#include "export.h"
 #include "flows.h"
 #include "json.h"
+#include "jsonout.h"
+#include "names.h"
+#include "order.h"
+#include "record.h"
 #include "sstime.h"
 #include "streams.h"
+#include "timeline.h"
 
 struct ss_report {
 	struct report_opts o;
+	struct order *ord; /* -r: lines back in time order; NULL: as they come */
 	struct streams *streams;
+	struct export *export;
 	struct ss_tap flowtap;
+	struct timeline_opts tl;
+	struct jsonout_opts jo;
 	uint64_t events;
 };
+
+/* Where one item of output goes: the order queue (stamped ts) or out. */
+static FILE *begin(struct ss_report *rp, int64_t ts)
+{
+	return rp->ord ? order_begin(rp->ord, ts) : rp->o.out;
+}
+
+static void end(struct ss_report *rp)
+{
+	if (rp->ord)
+		order_end(rp->ord);
+}
+
+static void event_out(struct ss_report *rp, FILE *out, const struct ss_event *e);
 
 static void on_event(const struct ss_event *e, void *ctx)
 {
 	struct ss_report *rp = ctx;
-	FILE *out = rp->o.out;
 	rp->events++;
+	if (!rp->o.json && rp->o.flows_only && !rp->o.verbose)
+		return;
+	FILE *out = begin(rp, e->ts);
+	event_out(rp, out, e);
+	end(rp);
+}
+
+static void event_out(struct ss_report *rp, FILE *out, const struct ss_event *e)
+{
 	if (rp->o.json) {
 		char t[40];
 		fprintf(out, "{\"type\":\"anomaly\",\"layer\":\"%s\",\"what\":\"%s\"", e->layer,
@@ -45,34 +77,80 @@ static void on_event(const struct ss_event *e, void *ctx)
 		fputs("}\n", out);
 		return;
 	}
-	if (rp->o.flows_only && !rp->o.verbose)
-		return;
-	char t[32];
-	fprintf(out, "%s ", e->ts ? ss_time_clock(e->ts, t) : "-");
+	const char *on = rp->o.colour ? "\033[33m" : "", *off = rp->o.colour ? "\033[0m" : "";
+	if (e->ts)
+		timeline_clock(out, e->ts);
+	else
+		fputc('-', out);
+	fprintf(out, " %s! %s %s: %s", on, e->layer, e->what, e->detail);
 	if (e->flow)
-		fprintf(out, "flow %" PRIu64 " %s", e->flow,
+		fprintf(out, " [flow %" PRIu64 "%s]", e->flow,
 		        e->dir < 0 ? ""
-		        : e->dir   ? "s>c "
-		                   : "c>s ");
-	fprintf(out, "! %s %s: %s [frame %" PRIu64 "]\n", e->layer, e->what, e->detail, e->frame);
+		        : e->dir   ? " s>c"
+		                   : " c>s");
+	if (e->frame)
+		fprintf(out, " [frame %" PRIu64 "]", e->frame);
+	fprintf(out, "%s\n", off);
+}
+
+/* The time a record is shown at: when its event began. */
+static int64_t record_time(const struct ss_record *r)
+{
+	switch (r->kind) {
+	case REC_EXCHANGE:
+		return r->u.ex.verb || r->u.ex.cmd.len ? r->u.ex.ts_cmd : r->u.ex.ts_reply;
+	case REC_MESSAGE:
+		return r->u.msg.ts_start;
+	case REC_NOTE:
+		return r->u.note.ts;
+	case REC_DNS:
+		return r->u.dns.ts_query ? r->u.dns.ts_query : r->u.dns.ts_response;
+	}
+	return 0;
+}
+
+/* Every record: names learned first (a DNS answer may name the very hosts
+ * of its own line), then the file, then the line. */
+static void on_record(const struct ss_record *r, void *ctx)
+{
+	struct ss_report *rp = ctx;
+	if (r->kind == REC_DNS && rp->o.names)
+		names_learn(&r->u.dns);
+	if (r->kind == REC_MESSAGE && rp->export)
+		export_message(rp->export, r);
+	if (rp->o.flows_only)
+		return;
+	FILE *out = begin(rp, record_time(r));
+	if (rp->o.json)
+		jsonout_record(out, &rp->jo, r);
+	else
+		timeline_record(out, &rp->tl, r);
+	end(rp);
 }
 
 static void *flow_open(const struct ss_flow *f, void *ctx)
 {
 	struct ss_report *rp = ctx;
-	if (!rp->o.json && !rp->o.flows_only)
-		flows_text_open(rp->o.out, f);
+	if (!rp->o.json && !rp->o.flows_only && rp->o.verbose) {
+		flows_text_open(begin(rp, f->first_ts), f);
+		end(rp);
+	}
 	return rp;
 }
 
+/* A flow's own line: always with --flows and --json; on the timeline with
+ * -v, or when no dissector spoke for the flow. */
 static void flow_close(void *st, const struct ss_flow *f, const struct ss_pos *at)
 {
 	(void)at;
 	struct ss_report *rp = st;
-	if (rp->o.json)
-		flows_json(rp->o.out, f);
-	else
-		flows_text(rp->o.out, f);
+	if (rp->o.json) {
+		flows_json(begin(rp, f->last_ts), f);
+		end(rp);
+	} else if (rp->o.flows_only || rp->o.verbose || !f->app) {
+		flows_text(begin(rp, f->last_ts), f);
+		end(rp);
+	}
 }
 
 struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *caps,
@@ -84,6 +162,8 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 		return NULL;
 	}
 	rp->o = *o;
+	rp->tl = (struct timeline_opts){o->verbose, o->colour, o->names};
+	rp->jo = (struct jsonout_opts){o->verbose, o->names};
 	if (o->streams_dir) {
 		rp->streams = streams_new(o->streams_dir, o->overwrite, caps, err, errlen);
 		if (!rp->streams) {
@@ -92,9 +172,28 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 		}
 		reasm_add_tap(r, streams_tap(rp->streams));
 	}
+	if (o->export_dir) {
+		char e[300];
+		rp->export = export_new(o->export_dir, o->overwrite, o->names, e, sizeof e);
+		if (!rp->export) {
+			snprintf(err, errlen, "--export %s", e);
+			streams_free(rp->streams, e, sizeof e);
+			free(rp);
+			return NULL;
+		}
+	}
+	if (o->ordered && !o->flows_only) {
+		rp->ord = order_new(o->out, (int64_t)10 * SS_NS_PER_SEC, 200000);
+		if (!rp->ord) {
+			snprintf(err, errlen, "out of memory");
+			free(rp);
+			return NULL;
+		}
+	}
 	rp->flowtap = (struct ss_tap){flow_open, NULL, NULL, NULL, flow_close, rp};
 	reasm_add_tap(r, &rp->flowtap);
 	ss_event_sink(on_event, rp);
+	record_sink_add(on_record, rp);
 	return rp;
 }
 
@@ -151,8 +250,16 @@ static void stats_text(FILE *out, const struct run_stats *s)
 		        s->live->received, s->live->dropped, s->live->ifdropped);
 }
 
+void report_clock(struct ss_report *rp, int64_t now)
+{
+	if (rp->ord)
+		order_advance(rp->ord, now);
+}
+
 void report_stats(struct ss_report *rp, const struct run_stats *s, int final)
 {
+	if (final && rp->ord)
+		order_flush(rp->ord);
 	if (rp->o.json) {
 		stats_json(rp->o.out, s, final);
 		fflush(rp->o.out);
@@ -168,7 +275,15 @@ int report_free(struct ss_report *rp, char *err, size_t errlen)
 	if (!rp)
 		return 0;
 	ss_event_sink(NULL, NULL);
+	record_sink_clear();
+	order_free(rp->ord);
 	int rc = streams_free(rp->streams, err, errlen);
+	char e[300];
+	if (export_free(rp->export, e, sizeof e) && !rc) {
+		snprintf(err, errlen, "%s", e);
+		rc = -1;
+	}
+	names_free();
 	if (fflush(rp->o.out) || ferror(rp->o.out)) {
 		if (!rc)
 			snprintf(err, errlen, "standard output: write error");

@@ -1,6 +1,7 @@
-/* report.h - what smtpsniff prints and writes: the timeline (for now: flows
- * beginning and ending, and every anomaly), --flows summaries, --json lines,
- * --streams files, and the end-of-run statistics.
+/* report.h - what smtpsniff prints and writes: the timeline (every record
+ * of the dissectors, every anomaly, the flows nothing else speaks for),
+ * --flows summaries, --json lines, --streams and --export files, and the
+ * end-of-run statistics.
  */
 #ifndef SS_REPORT_H
 #define SS_REPORT_H
@@ -16,8 +17,12 @@ struct report_opts {
 	int json;                /* --json: JSON lines instead of text */
 	int flows_only;          /* --flows: one line per flow, when it ends */
 	int verbose;             /* -v */
+	int names;               /* name addresses from captured DNS answers (not -n) */
+	int colour;              /* ANSI colours on the timeline */
 	const char *streams_dir; /* --streams DIR, or NULL */
-	int overwrite;           /* --overwrite: --streams may replace files */
+	const char *export_dir;  /* --export DIR, or NULL */
+	int overwrite;           /* --overwrite: --streams and --export may replace files */
+	int ordered;             /* -r: show lines in the order their events began */
 	FILE *out;               /* where lines go (stdout) */
 };
 
@@ -36,6 +41,8 @@ struct run_stats {
 	const char *input;
 	const char *linktype;
 };
+/* Capture time has reached now (lines old enough leave the order queue). */
+void report_clock(struct ss_report *rp, int64_t now);
 /* The end of the run (or SIGUSR1): JSON summary line, or text on stderr
  * (always for live captures, with -v for files). */
 void report_stats(struct ss_report *rp, const struct run_stats *s, int final);

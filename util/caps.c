@@ -33,6 +33,11 @@ const struct ss_cap_def ss_cap_defs[] = {
     CAP(tcp_linger, 5, SS_CAP_SECONDS, "seconds a closed TCP flow is kept to absorb late packets"),
     CAP(udp_timeout, 60, SS_CAP_SECONDS, "capture-time seconds of silence that end a UDP flow"),
     CAP(max_open_files, 64, SS_CAP_COUNT, "files --streams keeps open at once"),
+    CAP(max_line, 64u << 10, SS_CAP_BYTES,
+        "longest protocol line kept; longer ones are cut and reported"),
+    CAP(max_message, 64u << 20, SS_CAP_BYTES,
+        "longest message kept whole; a longer one is incomplete"),
+    CAP(max_pipeline, 256, SS_CAP_COUNT, "commands awaiting their replies in one session"),
 };
 const size_t ss_cap_ndefs = sizeof ss_cap_defs / sizeof ss_cap_defs[0];
 

@@ -25,6 +25,9 @@ struct ss_caps {
 	uint64_t tcp_linger;     /* seconds a closed TCP flow is kept to absorb late packets */
 	uint64_t udp_timeout;    /* seconds of silence that end a UDP flow */
 	uint64_t max_open_files; /* files --streams keeps open at once */
+	uint64_t max_line;       /* longest protocol line kept; longer ones are cut */
+	uint64_t max_message;    /* longest message kept whole; past it, it is incomplete */
+	uint64_t max_pipeline;   /* commands awaiting their replies, per session */
 };
 
 enum ss_cap_unit { SS_CAP_COUNT, SS_CAP_BYTES, SS_CAP_SECONDS, SS_CAP_MS };

@@ -1,0 +1,630 @@
+/* dns.c - the DNS dissector (RFC 1035 4.1.1-4.1.2, 4.2.1 UDP, 4.2.2 TCP;
+ * RFC 7766 6.2.1 pipelined TCP queries; RFC 5936 2.2 AXFR over several
+ * messages; RFC 6762 6 and RFC 4795 2.4 for the multicast resolvers).
+ *
+ * A message is framed with the cursor, parsed with ldns_wire2pkt(), and the
+ * packet freed before the next one: a query waits for its response as its
+ * bytes (and the key that pairs it), and is parsed again when the pair is
+ * emitted. Over TCP a gap leaves the length prefixes meaningless; the
+ * direction is then searched for a boundary that can be trusted (see
+ * resync()) instead of being given up for the rest of the flow, because a
+ * long-lived resolver connection carries many more messages after a loss.
+ */
+#include "dns.h"
+
+#include <ldns/ldns.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cur.h"
+#include "dnstext.h"
+#include "event.h"
+#include "probe.h"
+#include "record.h"
+
+/* What pairs a response with its query (RFC 1035 7.3: the id and the
+ * question). The name is kept in wire form, lower-cased (RFC 4343). */
+struct dns_key {
+	uint16_t id, qtype, qclass;
+	uint8_t has_q; /* the question is known */
+	uint8_t qlen;
+	uint8_t qname[255];
+};
+
+/* A query waiting for its response. */
+struct dns_query {
+	struct dns_key k;
+	uint8_t *wire;         /* owned: the query's bytes */
+	size_t len;            /* bytes in wire */
+	const char *malformed; /* ldns's reason (static) when it did not parse */
+	int64_t ts;
+	uint64_t frame;
+	uint8_t dir;      /* the side that asked */
+	uint8_t xfr;      /* AXFR/IXFR: the answer spans several messages */
+	uint8_t answered; /* an AXFR/IXFR whose first response came */
+};
+
+/* One direction of a TCP flow. */
+struct dns_dir {
+	uint8_t lost;     /* the framing is lost: looking for the next message */
+	uint8_t bad_run;  /* messages ldns refused in a row */
+	int8_t qr;        /* the QR bit of the last message that parsed; -1: none yet */
+	uint64_t skipped; /* bytes skipped since the framing was lost */
+};
+
+struct dns_flow {
+	const struct ss_flow *f; /* borrowed: lives until close() */
+	int tcp;
+	int multicast;       /* mDNS or LLMNR: answers travel in other flows */
+	struct dns_query *q; /* pending queries, oldest first */
+	size_t nq, aq;       /* in use, allocated */
+	size_t qbytes;       /* sum of their lengths */
+	struct dns_dir dir[2];
+};
+
+static const char *side_name(int qr)
+{
+	return qr == 0 ? "query" : qr == 1 ? "response" : "message";
+}
+
+static void key_name(struct dns_key *k, const uint8_t *p, size_t n)
+{
+	if (n > sizeof k->qname)
+		return;
+	for (size_t i = 0; i < n; i++)
+		/* Label lengths are below 64, so only letters are changed. */
+		k->qname[i] = (uint8_t)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
+	k->qlen = (uint8_t)n;
+	k->has_q = 1;
+}
+
+static void key_from_pkt(struct dns_key *k, const ldns_pkt *p)
+{
+	memset(k, 0, sizeof *k);
+	k->id = ldns_pkt_id(p);
+	const ldns_rr_list *q = ldns_pkt_question(p);
+	if (!q || !ldns_rr_list_rr_count(q))
+		return;
+	const ldns_rr *rr = ldns_rr_list_rr(q, 0);
+	const ldns_rdf *owner = ldns_rr_owner(rr);
+	if (!owner)
+		return;
+	k->qtype = (uint16_t)ldns_rr_get_type(rr);
+	k->qclass = (uint16_t)ldns_rr_get_class(rr);
+	key_name(k, ldns_rdf_data(owner), ldns_rdf_size(owner));
+}
+
+/* The key of a message ldns refused, as far as it can be read. Returns the
+ * QR bit, or -1 when not even the id and flags are there. */
+static int key_from_wire(struct dns_key *k, const uint8_t *p, size_t n)
+{
+	memset(k, 0, sizeof *k);
+	struct cur c = cur_make(p, n);
+	k->id = cur_be16(&c, "dns header");
+	uint16_t flags = cur_be16(&c, "dns header");
+	uint16_t qd = cur_be16(&c, "dns header");
+	cur_skip(&c, 6, "dns header");
+	if (c.off < 4)
+		return -1;
+	if (c.err || qd == 0)
+		return flags >> 15;
+	/* The question, when ldns can read its name: then the pair is found by
+	 * the question too, not by the id alone. */
+	ldns_rdf *name = NULL;
+	size_t pos = c.off;
+	if (ldns_wire2dname(&name, p, n, &pos) == LDNS_STATUS_OK) {
+		c.off = pos;
+		k->qtype = cur_be16(&c, "dns question");
+		k->qclass = cur_be16(&c, "dns question");
+		if (!c.err)
+			key_name(k, ldns_rdf_data(name), ldns_rdf_size(name));
+	}
+	ldns_rdf_deep_free(name);
+	return flags >> 15;
+}
+
+/* A response answers a query with its id and, when both carry one, its
+ * question (a FORMERR may come without). */
+static int key_match(const struct dns_key *q, const struct dns_key *r)
+{
+	if (q->id != r->id)
+		return 0;
+	if (!q->has_q || !r->has_q)
+		return 1;
+	return q->qtype == r->qtype && q->qclass == r->qclass && q->qlen == r->qlen &&
+	       !memcmp(q->qname, r->qname, q->qlen);
+}
+
+static void emit(struct dns_flow *s, const struct rec_dns *d)
+{
+	struct ss_record r;
+	memset(&r, 0, sizeof r);
+	r.kind = REC_DNS;
+	r.flow = s->f;
+	r.u.dns = *d;
+	r.u.dns.tcp = s->tcp;
+	record_emit(&r);
+}
+
+/* Fills the query side of d from q. *pkt receives the query parsed again
+ * (NULL when it was malformed): the caller frees it after the emit. */
+static void query_side(struct rec_dns *d, const struct dns_query *q, ldns_pkt **pkt)
+{
+	*pkt = NULL;
+	d->ts_query = q->ts;
+	d->frame_query = q->frame;
+	ldns_status rc = q->malformed ? LDNS_STATUS_OK : ldns_wire2pkt(pkt, q->wire, q->len);
+	if (q->malformed || rc != LDNS_STATUS_OK) {
+		/* It parsed once: only memory can make it fail now. */
+		d->malformed = q->malformed ? q->malformed : ldns_get_errorstr_by_id(rc);
+		d->raw.p = q->wire;
+		d->raw.len = q->len;
+		*pkt = NULL;
+	}
+	d->query = *pkt;
+}
+
+/* The question of pkt (or of the raw bytes' key) for an event's detail. */
+static const char *what_asked(char *buf, size_t cap, const ldns_pkt *pkt, const struct dns_key *k)
+{
+	struct dnstext t;
+	dnstext_init(&t, buf, cap);
+	if (pkt) {
+		dnstext_question(&t, pkt);
+	} else {
+		char id[24];
+		snprintf(id, sizeof id, "id %u", k->id);
+		dnstext_put(&t, id);
+	}
+	return buf;
+}
+
+/* Removes the pending query i, freeing its bytes. */
+static void drop_query(struct dns_flow *s, size_t i)
+{
+	s->qbytes -= s->q[i].len;
+	free(s->q[i].wire);
+	memmove(&s->q[i], &s->q[i + 1], (s->nq - i - 1) * sizeof s->q[0]);
+	s->nq--;
+}
+
+/* Reports the pending query i as unanswered, then drops it. why says what
+ * ended the wait. */
+static void give_up(struct dns_flow *s, size_t i, const char *why)
+{
+	struct dns_query *q = &s->q[i];
+	if (!q->answered) {
+		struct rec_dns d;
+		memset(&d, 0, sizeof d);
+		ldns_pkt *qp;
+		query_side(&d, q, &qp);
+		/* A malformed query already raised dns_malformed; the multicast
+		 * resolvers answer in another flow. */
+		if (!q->malformed && !s->multicast) {
+			char b[320];
+			ss_eventf("dns", "dns_unanswered", q->frame, q->ts, s->f->id, q->dir,
+			          "%s (id %u) got no response: %s",
+			          what_asked(b, sizeof b, qp, &q->k), q->k.id, why);
+		}
+		emit(s, &d);
+		ldns_pkt_free(qp);
+	}
+	drop_query(s, i);
+}
+
+/* Keeps a query until its response comes. malformed is ldns's reason when
+ * it did not parse (its key then comes from what could be read). */
+static void add_query(struct dns_flow *s, enum ss_dir d, const struct dns_key *k, int xfr,
+                      const uint8_t *p, size_t n, const char *malformed, const struct ss_pos *at)
+{
+	while (s->nq && (s->nq >= DNS_MAX_PENDING || s->qbytes + n > DNS_MAX_PENDING_BYTES)) {
+		char why[96];
+		snprintf(why, sizeof why, "gave up after %d queries or %u bytes were pending",
+		         DNS_MAX_PENDING, DNS_MAX_PENDING_BYTES);
+		give_up(s, 0, why);
+	}
+	if (s->nq == s->aq) {
+		size_t a = s->aq ? s->aq * 2 : 8;
+		struct dns_query *nq = realloc(s->q, a * sizeof *nq);
+		if (nq) {
+			s->q = nq;
+			s->aq = a;
+		}
+	}
+	uint8_t *w = s->nq < s->aq ? malloc(n ? n : 1) : NULL;
+	struct dns_query q;
+	memset(&q, 0, sizeof q);
+	q.k = *k;
+	q.len = n;
+	q.malformed = malformed;
+	q.ts = at->ts;
+	q.frame = at->frame;
+	q.dir = (uint8_t)d;
+	q.xfr = (uint8_t)xfr;
+	if (!w) {
+		/* Out of memory: the query is reported now, unanswered. */
+		q.wire = (uint8_t *)(uintptr_t)p;
+		struct rec_dns rd;
+		memset(&rd, 0, sizeof rd);
+		ldns_pkt *qp;
+		query_side(&rd, &q, &qp);
+		emit(s, &rd);
+		ldns_pkt_free(qp);
+		return;
+	}
+	memcpy(w, p, n);
+	q.wire = w;
+	s->q[s->nq++] = q;
+	s->qbytes += n;
+}
+
+/* The pending query that the response with key k from side d answers: the
+ * oldest unanswered one, else a zone transfer already under way. */
+static struct dns_query *find_query(struct dns_flow *s, enum ss_dir d, const struct dns_key *k,
+                                    size_t *at)
+{
+	struct dns_query *xfr = NULL;
+	for (size_t i = 0; i < s->nq; i++) {
+		struct dns_query *q = &s->q[i];
+		if (q->dir == d || !key_match(&q->k, k))
+			continue;
+		if (!q->answered) {
+			*at = i;
+			return q;
+		}
+		if (!xfr) {
+			xfr = q;
+			*at = i;
+		}
+	}
+	return xfr;
+}
+
+/* After q (at index i) got a response: a zone transfer stays for the
+ * messages that follow; anything else is done. */
+static void settle(struct dns_flow *s, size_t i)
+{
+	if (s->q[i].xfr) {
+		s->q[i].answered = 1;
+		return;
+	}
+	drop_query(s, i);
+}
+
+/* A message ldns refused. A readable query waits for its response like any
+ * other; a response is paired when its query is pending. */
+static void malformed(struct dns_flow *s, enum ss_dir d, const uint8_t *p, size_t n,
+                      const struct ss_pos *at, const char *why)
+{
+	struct dns_key k;
+	int qr = key_from_wire(&k, p, n);
+	ss_eventf("dns", "dns_malformed", at->frame, at->ts, s->f->id, d, "%s of %zu bytes: %s",
+	          side_name(qr), n, why);
+	if (qr == 0) {
+		add_query(s, d, &k, 0, p, n, why, at);
+		return;
+	}
+	struct rec_dns rd;
+	memset(&rd, 0, sizeof rd);
+	rd.malformed = why;
+	rd.raw.p = p;
+	rd.raw.len = n;
+	if (qr < 0) {
+		/* Not even the QR bit: counted as a query, which is what a short
+		 * message to a server most likely was. */
+		rd.ts_query = at->ts;
+		rd.frame_query = at->frame;
+		emit(s, &rd);
+		return;
+	}
+	rd.ts_response = at->ts;
+	rd.frame_response = at->frame;
+	size_t i;
+	struct dns_query *q = find_query(s, d, &k, &i);
+	if (q && q->malformed) {
+		/* Both sides malformed: one record cannot hold two raw messages;
+		 * the query goes first, on its own. */
+		give_up(s, i, "its response was malformed too");
+		q = NULL;
+	}
+	ldns_pkt *qp = NULL;
+	if (q)
+		query_side(&rd, q, &qp);
+	rd.malformed = why; /* query_side() leaves the response's reason alone */
+	rd.raw.p = p;
+	rd.raw.len = n;
+	emit(s, &rd);
+	ldns_pkt_free(qp);
+	if (q)
+		settle(s, i);
+}
+
+/* One whole message from side d. Returns 0, or -1 when ldns refused it. */
+static int message(struct dns_flow *s, enum ss_dir d, const uint8_t *p, size_t n,
+                   const struct ss_pos *at)
+{
+	ldns_pkt *pkt = NULL;
+	ldns_status rc = ldns_wire2pkt(&pkt, p, n);
+	if (rc != LDNS_STATUS_OK) {
+		malformed(s, d, p, n, at, ldns_get_errorstr_by_id(rc));
+		return -1;
+	}
+	struct dns_key k;
+	key_from_pkt(&k, pkt);
+	s->dir[d].qr = (int8_t)ldns_pkt_qr(pkt);
+	if (!ldns_pkt_qr(pkt)) {
+		int xfr = k.has_q && (k.qtype == LDNS_RR_TYPE_AXFR || k.qtype == LDNS_RR_TYPE_IXFR);
+		ldns_pkt_free(pkt);
+		add_query(s, d, &k, xfr, p, n, NULL, at);
+		return 0;
+	}
+	struct rec_dns rd;
+	memset(&rd, 0, sizeof rd);
+	rd.response = pkt;
+	rd.ts_response = at->ts;
+	rd.frame_response = at->frame;
+	size_t i;
+	struct dns_query *q = find_query(s, d, &k, &i);
+	ldns_pkt *qp = NULL;
+	if (q) {
+		query_side(&rd, q, &qp);
+	} else if (!s->multicast) {
+		char b[320];
+		ss_eventf("dns", "dns_unsolicited", at->frame, at->ts, s->f->id, d,
+		          "response %s (id %u) to a query the flow did not carry",
+		          what_asked(b, sizeof b, pkt, &k), k.id);
+	}
+	emit(s, &rd);
+	ldns_pkt_free(qp);
+	ldns_pkt_free(pkt);
+	if (q)
+		settle(s, i);
+	return 0;
+}
+
+/* A header a real message of len bytes could have (the probe's test, made
+ * stricter for resynchronisation): a known opcode, the Z bit clear, exactly
+ * one question (as nearly every message has), counts that fit, and the QR
+ * bit this direction has been sending (qr < 0: any). */
+static int header_plausible(const uint8_t *h, size_t len, int qr)
+{
+	struct cur c = cur_make(h, 12);
+	cur_skip(&c, 2, "dns header");
+	uint16_t flags = cur_be16(&c, "dns header");
+	size_t qd = cur_be16(&c, "dns header"), an = cur_be16(&c, "dns header");
+	size_t ns = cur_be16(&c, "dns header"), ar = cur_be16(&c, "dns header");
+	unsigned opcode = (flags >> 11) & 15;
+	if (c.err || len < 12 || opcode == 3 || opcode > 6 || (flags & 0x40) || qd != 1)
+		return 0;
+	if (qr >= 0 && (flags >> 15) != (unsigned)qr)
+		return 0;
+	return 12 + qd * 5 + (an + ns + ar) * 11 <= len;
+}
+
+static int parses(const uint8_t *p, size_t n)
+{
+	ldns_pkt *pkt = NULL;
+	ldns_status rc = ldns_wire2pkt(&pkt, p, n);
+	ldns_pkt_free(pkt);
+	return rc == LDNS_STATUS_OK;
+}
+
+static size_t skip(struct dns_dir *h, size_t n)
+{
+	h->skipped += n;
+	return n;
+}
+
+/* Looks for the next message boundary in p[0..n) of a direction whose
+ * framing is lost. A boundary is trusted when the length there frames a
+ * plausible header that ldns parses, and what follows the message is either
+ * the end of the bytes so far (a sender writes a message per segment) or
+ * another plausible header. Returns the bytes to skip; h->lost is cleared
+ * when the boundary is at that offset. A candidate whose message has not
+ * all come yet is waited for (its bytes are not consumed) unless a later
+ * boundary is proven first, or nothing more comes (at->last). */
+static size_t resync(struct dns_flow *s, enum ss_dir d, const uint8_t *p, size_t n,
+                     const struct ss_pos *at)
+{
+	struct dns_dir *h = &s->dir[d];
+	size_t wait = n; /* the first candidate still incomplete */
+	int tries = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct cur c = cur_make(p + i, n - i);
+		size_t len = cur_be16(&c, "dns length");
+		const uint8_t *hdr = cur_ptr(&c, 12, "dns header");
+		if (c.err) {
+			/* Too few bytes to judge: keep them, unless none follow. */
+			if (!at->last && i < wait)
+				wait = i;
+			break;
+		}
+		if (!header_plausible(hdr, len, h->qr))
+			continue;
+		if (len > n - i - 2) {
+			if (i < wait)
+				wait = i;
+			continue;
+		}
+		if (++tries > DNS_RESYNC_TRIES) {
+			if (i < wait)
+				wait = i; /* the rest next time */
+			break;
+		}
+		if (!parses(hdr, len))
+			continue;
+		size_t next = i + 2 + len;
+		if (next < n) {
+			struct cur nc = cur_make(p + next, n - next);
+			size_t nlen = cur_be16(&nc, "dns length");
+			const uint8_t *nh = cur_ptr(&nc, 12, "dns header");
+			if (nc.err && !at->last) {
+				if (i < wait)
+					wait = i; /* see what follows first */
+				continue;
+			}
+			if (!nc.err && !header_plausible(nh, nlen, h->qr))
+				continue;
+		}
+		ss_eventf("dns", "dns_resync", at->frame, at->ts, s->f->id, d,
+		          "messages found again at offset %llu after %llu bytes skipped",
+		          (unsigned long long)(at->off + i), (unsigned long long)(h->skipped + i));
+		h->lost = 0;
+		h->bad_run = 0;
+		h->skipped = 0;
+		return i;
+	}
+	return skip(h, at->last ? n : wait);
+}
+
+static void lose_framing(struct dns_flow *s, enum ss_dir d, const struct ss_pos *at, uint64_t off,
+                         const char *why)
+{
+	struct dns_dir *h = &s->dir[d];
+	if (h->lost)
+		return;
+	ss_eventf("dns", "dns_framing_lost", at->frame, at->ts, s->f->id, d,
+	          "%s at offset %llu: looking for the next message", why, (unsigned long long)off);
+	h->lost = 1;
+	h->skipped = 0;
+}
+
+/* A header that could be real for the probe: a known opcode, and section
+ * counts a message of len bytes could hold (a question takes at least 5
+ * bytes, a record 11). */
+static int probe_plausible(const uint8_t *p, size_t n, size_t len)
+{
+	struct cur c = cur_make(p, n);
+	cur_skip(&c, 2, "dns header");
+	unsigned opcode = (cur_be16(&c, "dns header") >> 11) & 15;
+	size_t qd = cur_be16(&c, "dns header"), an = cur_be16(&c, "dns header");
+	size_t ns = cur_be16(&c, "dns header"), ar = cur_be16(&c, "dns header");
+	return !c.err && len >= 12 && opcode != 3 && opcode <= 6 &&
+	       12 + qd * 5 + (an + ns + ar) * 11 <= len;
+}
+
+enum ss_probe dns_probe(const struct ss_flow *f, enum ss_dir d, const uint8_t *p, size_t n)
+{
+	(void)d;
+	if (!port_dns(f))
+		return SS_PROBE_NO;
+	if (f->proto == 17)
+		/* On its ports a datagram that is no good DNS is still DNS, a
+		 * malformed message: "more" leaves the choice to the port. */
+		return probe_plausible(p, n, n) ? SS_PROBE_YES : SS_PROBE_MORE;
+	struct cur c = cur_make(p, n);
+	size_t len = cur_be16(&c, "dns length");
+	if (!c.err && len < 12)
+		return SS_PROBE_NO; /* no DNS message is shorter than its header */
+	if (n < 14)
+		return SS_PROBE_MORE;
+	return probe_plausible(cur_rest(&c), cur_left(&c), len) ? SS_PROBE_YES : SS_PROBE_NO;
+}
+
+void *dns_open(const struct ss_flow *f, void *ctx)
+{
+	(void)ctx;
+	struct dns_flow *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->f = f;
+	s->tcp = f->proto == 6;
+	for (int d = 0; d < 2; d++) {
+		uint16_t port = f->ep[d].port;
+		if (port == 5353 || port == 5355)
+			s->multicast = 1;
+		s->dir[d].qr = -1;
+	}
+	return s;
+}
+
+size_t dns_data(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at)
+{
+	struct dns_flow *s = st;
+	if (!s)
+		return n;
+	struct dns_dir *h = &s->dir[d];
+	size_t off = 0;
+	while (off < n) {
+		if (h->lost) {
+			struct ss_pos rp = *at;
+			rp.off = at->off + off;
+			off += resync(s, d, p + off, n - off, &rp);
+			if (h->lost)
+				return off;
+			continue;
+		}
+		/* RFC 1035 4.2.2: a two-byte length, then the message. */
+		struct cur c = cur_make(p + off, n - off);
+		uint16_t len = cur_be16(&c, "dns length");
+		const uint8_t *m = cur_ptr(&c, len, "dns message");
+		if (c.err)
+			break;
+		int bad = message(s, d, m, len, at);
+		off += 2 + (size_t)len;
+		if (!bad)
+			h->bad_run = 0;
+		else if (++h->bad_run >= DNS_MAX_BAD_RUN)
+			lose_framing(s, d, at, at->off + off, "unparsable messages in a row");
+	}
+	if (off < n && at->last) {
+		/* Nothing follows these bytes directly: the message is cut. */
+		size_t left = n - off;
+		if (left >= 2)
+			ss_eventf("dns", "dns_cut", at->frame, at->ts, s->f->id, d,
+			          "message of %u bytes cut after %zu at offset %llu",
+			          (unsigned)(p[off] << 8 | p[off + 1]), left - 2,
+			          (unsigned long long)(at->off + off));
+		else
+			ss_eventf("dns", "dns_cut", at->frame, at->ts, s->f->id, d,
+			          "length prefix cut after 1 byte at offset %llu",
+			          (unsigned long long)(at->off + off));
+		off = n;
+	}
+	return off;
+}
+
+void dns_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at)
+{
+	struct dns_flow *s = st;
+	if (!s || !s->tcp)
+		return;
+	char why[48];
+	snprintf(why, sizeof why, "%llu bytes missing", (unsigned long long)len);
+	lose_framing(s, d, at, at->off, why);
+}
+
+void dns_datagram(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at)
+{
+	struct dns_flow *s = st;
+	if (s)
+		message(s, d, p, n, at);
+}
+
+void dns_close(void *st, const struct ss_flow *f, const struct ss_pos *at)
+{
+	(void)f, (void)at;
+	struct dns_flow *s = st;
+	if (!s)
+		return;
+	while (s->nq)
+		give_up(s, 0, "the flow ended");
+	free(s->q);
+	free(s);
+}
+
+const struct ss_proto *dns_proto(void)
+{
+	static const struct ss_proto p = {
+	    .name = "dns",
+	    .probe = dns_probe,
+	    .port_hint = port_dns,
+	    .open = dns_open,
+	    .data = dns_data,
+	    .gap = dns_gap,
+	    .datagram = dns_datagram,
+	    .close = dns_close,
+	};
+	return &p;
+}

@@ -1,0 +1,323 @@
+/* dnstext.c - DNS messages as dig prints them (RFC 1035 3.3, 5.1; RFC 3597
+ * 5; RFC 6891 6.1.2-6.1.3; RFC 5001 2.3; RFC 2308 2).
+ *
+ * ldns does the per-type presentation (ldns_rdf2str); this file only joins,
+ * shortens and escapes. ldns escapes names and strings itself except for a
+ * TAB inside a character-string, and isprint() follows the locale, so every
+ * piece is escaped once more here: the result is printable ASCII, always.
+ */
+#include "dnstext.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cur.h"
+
+/* The C string functions are banned on this side of the tree (wire data is
+ * counted); ldns's own output is NUL-terminated, so count it here. */
+static size_t cstr_len(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+void dnstext_init(struct dnstext *t, char *s, size_t cap)
+{
+	t->s = s;
+	t->cap = cap;
+	t->len = 0;
+	t->cut = 0;
+	s[0] = 0;
+}
+
+/* Appends k bytes that must stay whole (a character or one escape). Room
+ * for "..." and the NUL is always kept, so a cut can be marked. */
+static int put_piece(struct dnstext *t, const char *p, size_t k)
+{
+	if (t->cut)
+		return -1;
+	if (t->len + k + 4 > t->cap) {
+		t->cut = 1;
+		memcpy(t->s + t->len, "...", 4);
+		t->len += 3;
+		return -1;
+	}
+	memcpy(t->s + t->len, p, k);
+	t->len += k;
+	t->s[t->len] = 0;
+	return 0;
+}
+
+void dnstext_put(struct dnstext *t, const char *s)
+{
+	put_piece(t, s, cstr_len(s));
+}
+
+/* quote != 0: the bytes are raw wire data, so '\\' and '"' are escaped too
+ * (as in a character-string); else they are ldns's presentation, whose
+ * escapes must pass unchanged. */
+static void esc(struct dnstext *t, const char *p, size_t n, int quote)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		char e[5];
+		if (c >= 0x20 && c < 0x7f && !(quote && (c == '\\' || c == '"'))) {
+			if (put_piece(t, (const char *)&p[i], 1))
+				return;
+			continue;
+		}
+		if (c >= 0x20 && c < 0x7f) {
+			e[0] = '\\', e[1] = (char)c;
+			if (put_piece(t, e, 2))
+				return;
+			continue;
+		}
+		snprintf(e, sizeof e, "\\%03u", c);
+		if (put_piece(t, e, 4))
+			return;
+	}
+}
+
+void dnstext_esc(struct dnstext *t, const char *p, size_t n)
+{
+	esc(t, p, n, 0);
+}
+
+/* Copies ldns's malloc'd text s into t (escaped) and frees it. */
+static void put_ldns(struct dnstext *t, char *s)
+{
+	if (!s) {
+		dnstext_put(t, "?");
+		return;
+	}
+	dnstext_esc(t, s, cstr_len(s));
+	free(s);
+}
+
+static const char *copy_name(char *s, char out[16], const char *fallback, unsigned v)
+{
+	if (s && cstr_len(s) < 16)
+		memcpy(out, s, cstr_len(s) + 1);
+	else
+		snprintf(out, 16, "%s%u", fallback, v);
+	free(s);
+	return out;
+}
+
+const char *dnstext_type(uint16_t type, char out[16])
+{
+	return copy_name(ldns_rr_type2str((ldns_rr_type)type), out, "TYPE", type);
+}
+
+const char *dnstext_class(uint16_t cls, char out[16])
+{
+	return copy_name(ldns_rr_class2str((ldns_rr_class)cls), out, "CLASS", cls);
+}
+
+const char *dnstext_rcode_name(unsigned rcode, char out[16])
+{
+	/* RFC 6895 2.3, with the names dig uses. */
+	static const char *const names[] = {
+	    "NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",   "REFUSED",
+	    "YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE",  NULL,
+	    NULL,       NULL,      NULL,       NULL,       "BADVERS",  "BADKEY",
+	    "BADTIME",  "BADMODE", "BADNAME",  "BADALG",   "BADTRUNC", "BADCOOKIE"};
+	if (rcode < sizeof names / sizeof names[0] && names[rcode])
+		snprintf(out, 16, "%s", names[rcode]);
+	else
+		snprintf(out, 16, "RCODE%u", rcode);
+	return out;
+}
+
+const char *dnstext_opcode(const ldns_pkt *p, char out[16])
+{
+	static const char *const names[] = {"QUERY",  "IQUERY", "STATUS", NULL,
+	                                    "NOTIFY", "UPDATE", "DSO"};
+	unsigned op = (unsigned)ldns_pkt_get_opcode(p);
+	if (op < sizeof names / sizeof names[0] && names[op])
+		snprintf(out, 16, "%s", names[op]);
+	else
+		snprintf(out, 16, "OPCODE%u", op);
+	return out;
+}
+
+unsigned dnstext_rcode(const ldns_pkt *p)
+{
+	unsigned rc = (unsigned)ldns_pkt_get_rcode(p) & 15;
+	if (ldns_pkt_edns(p))
+		rc |= (unsigned)ldns_pkt_edns_extended_rcode(p) << 4;
+	return rc;
+}
+
+void dnstext_name(struct dnstext *t, const ldns_rdf *dname)
+{
+	char *s = dname ? ldns_rdf2str(dname) : NULL;
+	if (!s) {
+		dnstext_put(t, "?");
+		return;
+	}
+	size_t n = cstr_len(s);
+	/* "a.test." -> "a.test", but "." stays, and an escaped final dot
+	 * ("a\.") is part of the label. */
+	if (n > 1 && s[n - 1] == '.' && s[n - 2] != '\\')
+		n--;
+	dnstext_esc(t, s, n);
+	free(s);
+}
+
+void dnstext_rdata(struct dnstext *t, const ldns_rr *rr)
+{
+	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+		const ldns_rdf *f = ldns_rr_rdf(rr, i);
+		if (!f)
+			continue;
+		if (i)
+			dnstext_put(t, " ");
+		put_ldns(t, ldns_rdf2str(f));
+	}
+}
+
+void dnstext_rr(struct dnstext *t, const ldns_rr *rr, int question)
+{
+	char b[16];
+	char ttl[16];
+	if (question)
+		dnstext_put(t, ";");
+	put_ldns(t, ldns_rdf2str(ldns_rr_owner(rr)));
+	dnstext_put(t, "\t");
+	if (!question) {
+		snprintf(ttl, sizeof ttl, "%u\t", (unsigned)ldns_rr_ttl(rr));
+		dnstext_put(t, ttl);
+	}
+	dnstext_put(t, dnstext_class((uint16_t)ldns_rr_get_class(rr), b));
+	dnstext_put(t, "\t");
+	dnstext_put(t, dnstext_type((uint16_t)ldns_rr_get_type(rr), b));
+	if (!question && ldns_rr_rd_count(rr)) {
+		dnstext_put(t, "\t");
+		dnstext_rdata(t, rr);
+	}
+}
+
+void dnstext_question(struct dnstext *t, const ldns_pkt *p)
+{
+	char b[16];
+	if (ldns_pkt_get_opcode(p) != LDNS_PACKET_QUERY) {
+		dnstext_put(t, dnstext_opcode(p, b));
+		dnstext_put(t, " ");
+	}
+	const ldns_rr_list *q = ldns_pkt_question(p);
+	const ldns_rr *rr = q && ldns_rr_list_rr_count(q) ? ldns_rr_list_rr(q, 0) : NULL;
+	if (!rr) {
+		dnstext_put(t, "(no question)");
+		return;
+	}
+	dnstext_put(t, dnstext_type((uint16_t)ldns_rr_get_type(rr), b));
+	dnstext_put(t, "? ");
+	dnstext_name(t, ldns_rr_owner(rr));
+	if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
+		dnstext_put(t, " ");
+		dnstext_put(t, dnstext_class((uint16_t)ldns_rr_get_class(rr), b));
+	}
+}
+
+int64_t dnstext_min_ttl(const ldns_pkt *resp)
+{
+	const ldns_rr_list *an = ldns_pkt_answer(resp);
+	int64_t min = -1;
+	for (size_t i = 0; an && i < ldns_rr_list_rr_count(an); i++) {
+		int64_t ttl = ldns_rr_ttl(ldns_rr_list_rr(an, i));
+		if (min < 0 || ttl < min)
+			min = ttl;
+	}
+	return min;
+}
+
+void dnstext_answer(struct dnstext *t, const ldns_pkt *resp)
+{
+	char b[16];
+	const ldns_rr_list *q = ldns_pkt_question(resp);
+	const ldns_rr_list *an = ldns_pkt_answer(resp);
+	int qtype =
+	    q && ldns_rr_list_rr_count(q) ? (int)ldns_rr_get_type(ldns_rr_list_rr(q, 0)) : -1;
+	size_t n = an ? ldns_rr_list_rr_count(an) : 0;
+	for (size_t i = 0; i < n; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(an, i);
+		if (i)
+			dnstext_put(t, ", ");
+		if ((int)ldns_rr_get_type(rr) != qtype) {
+			dnstext_put(t, dnstext_type((uint16_t)ldns_rr_get_type(rr), b));
+			dnstext_put(t, " ");
+		}
+		dnstext_rdata(t, rr);
+	}
+	unsigned rc = dnstext_rcode(resp);
+	if (!n && rc == LDNS_RCODE_NOERROR)
+		dnstext_put(t, "no data ");
+	else if (n)
+		dnstext_put(t, " ");
+	dnstext_put(t, dnstext_rcode_name(rc, b));
+	if (n) {
+		snprintf(b, sizeof b, " ttl=%u", (unsigned)dnstext_min_ttl(resp));
+		dnstext_put(t, b);
+	}
+	if (ldns_pkt_tc(resp))
+		dnstext_put(t, " TC");
+}
+
+void dnstext_flags(struct dnstext *t, const ldns_pkt *p)
+{
+	const struct {
+		bool (*is)(const ldns_pkt *);
+		const char *name;
+	} flags[] = {{ldns_pkt_qr, "qr"}, {ldns_pkt_aa, "aa"}, {ldns_pkt_tc, "tc"},
+	             {ldns_pkt_rd, "rd"}, {ldns_pkt_ra, "ra"}, {ldns_pkt_ad, "ad"},
+	             {ldns_pkt_cd, "cd"}};
+	int any = 0;
+	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+		if (!flags[i].is(p))
+			continue;
+		if (any++)
+			dnstext_put(t, " ");
+		dnstext_put(t, flags[i].name);
+	}
+}
+
+int dnstext_edns(const ldns_pkt *p, struct dnstext_edns *e, struct dnstext *nsid)
+{
+	if (nsid)
+		dnstext_put(nsid, "");
+	if (!ldns_pkt_edns(p))
+		return 0;
+	e->udp = ldns_pkt_edns_udp_size(p);
+	e->version = ldns_pkt_edns_version(p);
+	e->do_bit = ldns_pkt_edns_do(p);
+	e->options = 0;
+	const ldns_rdf *opts = ldns_pkt_edns_data(p);
+	if (!opts)
+		return 1;
+	/* RFC 6891 6.1.2: {code, length, data}*; ldns keeps them as one rdf. */
+	struct cur c = cur_make(ldns_rdf_data(opts), ldns_rdf_size(opts));
+	while (cur_left(&c) >= 4) {
+		uint16_t code = cur_be16(&c, "edns option");
+		uint16_t len = cur_be16(&c, "edns option");
+		const uint8_t *d = cur_ptr(&c, len, "edns option");
+		if (!d)
+			break;
+		e->options++;
+		if (code != 3 || !len || !nsid || nsid->len)
+			continue; /* an empty NSID is a query's request for one */
+		/* dig: the hex, then the text when it is printable. */
+		for (size_t i = 0; i < len; i++) {
+			char h[3];
+			snprintf(h, sizeof h, "%02x", d[i]);
+			dnstext_put(nsid, h);
+		}
+		dnstext_put(nsid, " (\"");
+		esc(nsid, (const char *)d, len, 1);
+		dnstext_put(nsid, "\")");
+	}
+	return 1;
+}

@@ -1,0 +1,246 @@
+/* lineproto.c - the line engine: lines, counted octets, dot-terminated data
+ * (RFC 5321 2.3.8, 4.1.1.4, 4.5.2; RFC 1939 3).
+ *
+ * Where a message ends: only at CRLF "." CRLF, as RFC 5321 4.1.1.4 says.
+ * A "." between other line ends (LF.LF, CR.CR, LF.CRLF, CRLF.LF) does not end
+ * it - some servers have treated those as the end (SMTP smuggling), so each
+ * is counted for the dissector to report. Dot-stuffing is removed only at
+ * the start of a CRLF-terminated line.
+ */
+#include "lineproto.h"
+
+#include <string.h>
+
+enum { S_BOL, S_MID, S_CR, S_DOT, S_DOTCR }; /* LP_DOTDATA states */
+
+void lineproto_init(struct lineproto *lp, size_t cap)
+{
+	memset(lp, 0, sizeof *lp);
+	buf_init(&lp->line, cap);
+	lp->mode = LP_LINE;
+}
+
+void lineproto_free(struct lineproto *lp)
+{
+	buf_free(&lp->line);
+}
+
+void lineproto_set(struct lineproto *lp, enum lp_mode mode, uint64_t n)
+{
+	lp->mode = mode;
+	lp->want = n;
+	if (mode == LP_DOTDATA) {
+		lp->dstate = S_BOL; /* the message starts at the start of a line */
+		memset(lp->raw, 0, sizeof lp->raw);
+	}
+}
+
+static void emit(lp_item_fn *fn, void *ctx, enum lp_kind kind, const uint8_t *p, size_t len,
+                 uint64_t off, const struct ss_pos *at)
+{
+	struct lp_item it = {kind, p, len, LP_EOL_NONE, 0, 0, off, at->frame, at->ts};
+	fn(ctx, &it);
+}
+
+/* Counts what a line holds that the dissector reports once per direction. */
+static void inspect(struct lineproto *lp, const uint8_t *p, size_t n, uint64_t frame)
+{
+	if (memchr(p, 0, n) && !lp->nul++)
+		lp->first_nul_frame = frame;
+	for (const uint8_t *cr = memchr(p, '\r', n); cr;
+	     cr = memchr(cr + 1, '\r', n - (size_t)(cr + 1 - p)))
+		if (cr + 1 < p + n)
+			lp->bare_cr++; /* a CR that does not end the line */
+}
+
+/* A whole line: from the engine's buffer when it began in an earlier
+ * segment, else straight from the segment. */
+static void line_out(struct lineproto *lp, const uint8_t *p, size_t n, int lf, uint64_t off,
+                     const struct ss_pos *at, lp_item_fn *fn, void *ctx)
+{
+	struct lp_item it = {LP_ITEM_LINE, p, n, LP_EOL_NONE, 0, 0, off, at->frame, at->ts};
+	if (lp->line.len) {
+		it.off = lp->line_off;
+		it.frame = lp->line_frame;
+		it.ts = lp->line_ts;
+	}
+	if (lf) {
+		if (n && p[n - 1] == '\r') {
+			it.eol = LP_EOL_CRLF;
+			it.len--;
+		} else {
+			it.eol = LP_EOL_LF;
+			if (!lp->bare_lf++)
+				lp->first_bare_lf_frame = at->frame;
+		}
+	}
+	inspect(lp, it.p, it.len, it.frame);
+	fn(ctx, &it);
+}
+
+static size_t feed_line(struct lineproto *lp, const uint8_t *p, size_t n, const struct ss_pos *at,
+                        uint64_t off, lp_item_fn *fn, void *ctx)
+{
+	const uint8_t *lf = memchr(p, '\n', n);
+	size_t take = lf ? (size_t)(lf - p) + 1 : n;
+	if (lp->skipping) {
+		lp->skipping = !lf;
+		return take;
+	}
+	if (!lp->line.len && lf && take <= lp->line.cap + 1) {
+		line_out(lp, p, take - 1, 1, off, at, fn, ctx); /* the common case: no copy */
+		return take;
+	}
+	if (!lp->line.len) {
+		lp->line_off = off;
+		lp->line_frame = at->frame;
+		lp->line_ts = at->ts;
+	}
+	size_t room = lp->line.cap - lp->line.len, keep = take - (lf ? 1 : 0);
+	if (keep > room) {
+		/* Over the cap: hand out what fits, marked cut, and skip the rest. */
+		if (buf_add(&lp->line, p, room) == 0) {
+			struct lp_item it = {
+			    LP_ITEM_LINE, lp->line.p,     lp->line.len, LP_EOL_NONE, 1, 0,
+			    lp->line_off, lp->line_frame, lp->line_ts};
+			lp->cut_lines++;
+			inspect(lp, it.p, it.len, it.frame);
+			fn(ctx, &it);
+		}
+		buf_reset(&lp->line);
+		lp->skipping = !lf;
+		return take;
+	}
+	if (buf_add(&lp->line, p, keep))
+		return take; /* out of memory: the line is lost, the stream goes on */
+	if (lf) {
+		line_out(lp, lp->line.p, lp->line.len, 1, off, at, fn, ctx);
+		buf_reset(&lp->line);
+	}
+	return take;
+}
+
+/* Notes a "." between line ends that is not CRLF "." CRLF. w holds the
+ * last four raw bytes, oldest first, the newest being a line-end byte. */
+static void smuggle_check(struct lineproto *lp, const uint8_t w[4], uint64_t frame)
+{
+	int x = w[1], y = w[3];
+	if (w[2] != '.' || (x != '\r' && x != '\n') || (y != '\r' && y != '\n'))
+		return;
+	if (x == '\n' && w[0] == '\r' && y == '\r')
+		return; /* CRLF "." CR: the proper end, or a line ".\r..." */
+	if (!lp->smuggling++)
+		lp->first_smuggling_frame = frame;
+}
+
+static size_t feed_data(struct lineproto *lp, const uint8_t *p, size_t n, const struct ss_pos *at,
+                        uint64_t off, lp_item_fn *fn, void *ctx)
+{
+	static const uint8_t cr = '\r';
+	size_t run = 0; /* the next byte not yet handed out */
+	for (size_t k = 0; k < n; k++) {
+		uint8_t c = p[k];
+		uint8_t w[4] = {lp->raw[0], lp->raw[1], lp->raw[2], c};
+		memmove(lp->raw, lp->raw + 1, 2);
+		lp->raw[2] = c;
+		if (c == '\r' || c == '\n')
+			smuggle_check(lp, w, at->frame);
+		if (c == '\n' && w[2] != '\r' && !lp->bare_lf++)
+			lp->first_bare_lf_frame = at->frame;
+		if (c == 0 && !lp->nul++)
+			lp->first_nul_frame = at->frame;
+		switch (lp->dstate) {
+		case S_BOL:
+			if (c == '.') {
+				/* Stuffing or the end: either way the dot is not data. */
+				if (k > run)
+					emit(fn, ctx, LP_ITEM_DATA, p + run, k - run, off + run,
+					     at);
+				run = k + 1;
+				lp->dstate = S_DOT;
+			} else {
+				lp->dstate = c == '\r' ? S_CR : S_MID;
+			}
+			break;
+		case S_MID:
+			if (c == '\r')
+				lp->dstate = S_CR;
+			break;
+		case S_CR:
+			lp->dstate = c == '\n' ? S_BOL : c == '\r' ? S_CR : S_MID;
+			break;
+		case S_DOT:
+			if (c == '\r') {
+				run = k + 1; /* held: the end marker, if LF follows */
+				lp->dstate = S_DOTCR;
+			} else {
+				lp->dstate = S_MID;
+			}
+			break;
+		case S_DOTCR:
+			if (c == '\n') {
+				struct lp_item it = {LP_ITEM_DATA, NULL,      0,
+				                     LP_EOL_NONE,  0,         1,
+				                     off + k + 1,  at->frame, at->ts};
+				lp->mode = LP_LINE;
+				fn(ctx, &it);
+				return k + 1;
+			}
+			/* ".\r" then something else: the dot was stuffing and the CR data. */
+			emit(fn, ctx, LP_ITEM_DATA, &cr, 1, off + k - 1, at);
+			run = k;
+			lp->dstate = c == '\r' ? S_CR : S_MID;
+			break;
+		}
+	}
+	if (n > run)
+		emit(fn, ctx, LP_ITEM_DATA, p + run, n - run, off + run, at);
+	return n;
+}
+
+size_t lineproto_feed(struct lineproto *lp, const uint8_t *p, size_t n, const struct ss_pos *at,
+                      lp_item_fn *fn, void *ctx)
+{
+	size_t i = 0;
+	while (i < n) {
+		uint64_t off = at->off + i;
+		switch (lp->mode) {
+		case LP_LINE:
+			i += feed_line(lp, p + i, n - i, at, off, fn, ctx);
+			break;
+		case LP_OCTETS: {
+			size_t k = lp->want < n - i ? (size_t)lp->want : n - i;
+			lp->want -= k;
+			struct lp_item it = {LP_ITEM_OCTETS, p + i, k,         LP_EOL_NONE, 0,
+			                     !lp->want,      off,   at->frame, at->ts};
+			i += k;
+			if (!lp->want)
+				lp->mode = LP_LINE; /* the callback may choose otherwise */
+			fn(ctx, &it);
+			break;
+		}
+		case LP_DOTDATA:
+			i += feed_data(lp, p + i, n - i, at, off, fn, ctx);
+			break;
+		case LP_OPAQUE:
+			emit(fn, ctx, LP_ITEM_OPAQUE, NULL, n - i, off, at);
+			i = n;
+			break;
+		}
+	}
+	return n;
+}
+
+void lineproto_flush(struct lineproto *lp, lp_item_fn *fn, void *ctx)
+{
+	if (lp->mode == LP_LINE && lp->line.len) {
+		struct lp_item it = {LP_ITEM_LINE, lp->line.p,     lp->line.len, LP_EOL_NONE, 0, 0,
+		                     lp->line_off, lp->line_frame, lp->line_ts};
+		inspect(lp, it.p, it.len, it.frame);
+		fn(ctx, &it);
+	}
+	buf_reset(&lp->line);
+	if (lp->mode == LP_DOTDATA)
+		lp->dstate = S_MID; /* after a hole, where lines start is unknown */
+	memset(lp->raw, 0, sizeof lp->raw);
+}

@@ -1,0 +1,37 @@
+/* record.c - the sinks records go to. */
+#include "record.h"
+
+#define MAX_SINKS 8
+
+static struct {
+	ss_record_fn *fn;
+	void *ctx;
+} sinks[MAX_SINKS];
+static int nsinks;
+
+int record_sink_add(ss_record_fn *fn, void *ctx)
+{
+	if (nsinks == MAX_SINKS)
+		return -1;
+	sinks[nsinks].fn = fn;
+	sinks[nsinks].ctx = ctx;
+	nsinks++;
+	return 0;
+}
+
+void record_sink_clear(void)
+{
+	nsinks = 0;
+}
+
+uint64_t record_message_number(void)
+{
+	static uint64_t n;
+	return ++n;
+}
+
+void record_emit(const struct ss_record *r)
+{
+	for (int i = 0; i < nsinks; i++)
+		sinks[i].fn(r, sinks[i].ctx);
+}

@@ -1,0 +1,113 @@
+/* record.h - what the dissectors hand to the layers above: one record per
+ * thing that happened on the wire and is complete (a DNS question with its
+ * answer, a command with its reply, a message).
+ *
+ * Records are pushed to every registered sink (verify/, report/) the moment
+ * they complete, in the order they complete. Everything a record points to
+ * is borrowed: it lives until the sink returns, so a sink copies what it
+ * keeps. Strings from the wire are counted (pointer and length), may hold
+ * any byte, and are never NUL-terminated unless said so.
+ */
+#ifndef SS_RECORD_H
+#define SS_RECORD_H
+
+#include <ldns/ldns.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stream.h"
+
+struct msg; /* message.h */
+
+enum rec_kind {
+	REC_DNS,      /* a DNS query and its response; either may be missing */
+	REC_EXCHANGE, /* a command and its reply, a greeting, or a reply without a command */
+	REC_MESSAGE,  /* a mail message carried by SMTP, POP3 or IMAP */
+	REC_NOTE,     /* a change of state worth a line: TLS begins, a login succeeds, ... */
+};
+
+/* A counted string; p may be NULL when len is 0. */
+struct ss_str {
+	const uint8_t *p;
+	size_t len;
+};
+
+struct rec_dns {
+	const ldns_pkt *query;    /* NULL when only the response was captured */
+	const ldns_pkt *response; /* NULL when no response came (unanswered) */
+	int64_t ts_query, ts_response;
+	uint64_t frame_query, frame_response;
+	int tcp; /* carried over TCP (RFC 1035 4.2.2 length prefix) */
+	/* A message ldns could not parse: the reason ldns gave ("Packet too
+	 * short" ...). query/response are then NULL for that side, and raw holds
+	 * its bytes. */
+	const char *malformed;
+	struct ss_str raw;
+};
+
+struct rec_exchange {
+	const char *proto;   /* "smtp", "pop3", "imap" */
+	const char *verb;    /* the command verb in upper case ("MAIL", "AUTH"); NULL for a
+	                      * greeting or a reply that answers no command */
+	struct ss_str cmd;   /* the command line as shown: secrets masked, no line end */
+	struct ss_str reply; /* the reply, lines joined by "\n", no final line end; empty
+	                      * when none came */
+	int code;            /* SMTP: the reply code; POP3: 1 for +OK, 0 for -ERR; IMAP: see
+	                      * status; -1 when no reply came */
+	const char *status;  /* POP3 "+OK"/"-ERR", IMAP "OK"/"NO"/"BAD"; NULL for SMTP */
+	int64_t ts_cmd, ts_reply;
+	uint64_t frame_cmd, frame_reply;
+	int pipelined; /* sent before the reply to the previous command came */
+};
+
+struct rec_message {
+	const char *proto;  /* "smtp", "pop3", "imap" */
+	const char *how;    /* "DATA", "BDAT", "RETR", "TOP", "FETCH", "APPEND" */
+	uint64_t number;    /* 1, 2, ... over the whole run */
+	struct ss_str data; /* the message bytes exactly (SMTP dot-stuffing removed) */
+	int incomplete;     /* bytes are missing (a gap, a cap): never verify as "fail" */
+	int partial;        /* only a part was carried (TOP, a partial or section FETCH) */
+	/* SMTP only (else empty): the envelope and the server's queue id. */
+	struct ss_str helo, mail_from, queue_id;
+	int code;            /* the server's reply to the message (250, 554...); -1: none came */
+	struct ss_str reply; /* that reply as shown, lines joined by "\n" */
+	const struct ss_str *rcpt; /* accepted recipients */
+	size_t nrcpt;
+	/* POP3/IMAP only: the user, and the mailbox/message number as said. */
+	struct ss_str user, mailbox, which;
+	int64_t ts_start, ts_end;
+	uint64_t frame_start, frame_end;
+	const struct msg *msg; /* the header fields, parsed (message.h) */
+};
+
+struct rec_note {
+	const char *proto;
+	const char *what;     /* "tls" (the rest of the flow is TLS), "login", "compress", ... */
+	struct ss_str detail; /* words for people */
+	int64_t ts;
+	uint64_t frame;
+};
+
+struct ss_record {
+	enum rec_kind kind;
+	const struct ss_flow *flow;
+	union {
+		struct rec_dns dns;
+		struct rec_exchange ex;
+		struct rec_message msg;
+		struct rec_note note;
+	} u;
+};
+
+typedef void ss_record_fn(const struct ss_record *r, void *ctx);
+
+/* Adds a sink; sinks get every record in the order they were added.
+ * Returns -1 when the table (8 sinks) is full. */
+int record_sink_add(ss_record_fn *fn, void *ctx);
+/* Removes every sink (tests). */
+void record_sink_clear(void);
+void record_emit(const struct ss_record *r);
+/* The next message number of the run (1, 2, ...). */
+uint64_t record_message_number(void);
+
+#endif

@@ -1,0 +1,19 @@
+/* export.h - --export DIR: every message of every hop as a file of its own,
+ * exactly the bytes carried, with DIR/index.json describing them. */
+#ifndef SS_EXPORT_H
+#define SS_EXPORT_H
+
+#include <stddef.h>
+
+#include "record.h"
+
+struct export;
+
+/* dir must exist. Nothing already there is replaced unless overwrite is
+ * set. Returns NULL with the reason in err. */
+struct export *export_new(const char *dir, int overwrite, int names, char *err, size_t errlen);
+void export_message(struct export *x, const struct ss_record *r);
+/* Finishes index.json; -1 when anything could not be written (why in err). */
+int export_free(struct export *x, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,17 @@
+/* jsonout.h - records as JSON lines (schema: docs/json.md). */
+#ifndef SS_JSONOUT_H
+#define SS_JSONOUT_H
+
+#include <stdio.h>
+
+#include "names.h"
+#include "record.h"
+
+struct jsonout_opts {
+	int verbose; /* -v: every header field of a message */
+	int names;   /* add *_name members from captured DNS answers (not -n) */
+};
+
+void jsonout_record(FILE *out, const struct jsonout_opts *o, const struct ss_record *r);
+
+#endif

@@ -1,0 +1,27 @@
+/* order.h - output put back in time order: lines are written when their
+ * event completes (a command when its reply comes), but shown in the order
+ * the events began, within a window of capture time. */
+#ifndef SS_ORDER_H
+#define SS_ORDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct order;
+
+/* Lines wait until capture time passes their time plus window, or until
+ * max lines wait; then they go to out in time order (ties: in the order
+ * they were written). */
+struct order *order_new(FILE *out, int64_t window, size_t max);
+/* A stream to write one item (one or more lines) into, stamped ts; the
+ * item is queued by order_end(). */
+FILE *order_begin(struct order *o, int64_t ts);
+void order_end(struct order *o);
+/* Capture time is now now: what is old enough goes out. */
+void order_advance(struct order *o, int64_t now);
+/* Everything goes out (the end of the capture, or SIGUSR1). */
+void order_flush(struct order *o);
+void order_free(struct order *o);
+
+#endif

@@ -1,0 +1,25 @@
+/* timeline.h - records as lines of text: one line per thing that happened,
+ * "TIME CLIENT > SERVER  PROTO what was said -> what came back".
+ */
+#ifndef SS_TIMELINE_H
+#define SS_TIMELINE_H
+
+#include <stdio.h>
+
+#include "record.h"
+
+struct timeline_opts {
+	int verbose; /* -v: every line of a reply, the header fields of a message */
+	int colour;  /* ANSI colours (a terminal, and NO_COLOR unset) */
+	int names;   /* name addresses from captured DNS answers (not -n) */
+};
+
+/* The name to show for an endpoint: a learned name, else the address. */
+const char *timeline_host(const struct timeline_opts *o, const struct ss_addr *a, char out[64]);
+/* "HH:MM:SS.mmm" */
+void timeline_clock(FILE *out, int64_t ts);
+/* "HH:MM:SS.mmm [FLOW] CLIENT > SERVER  " */
+void timeline_prefix(FILE *out, const struct timeline_opts *o, int64_t ts, const struct ss_flow *f);
+void timeline_record(FILE *out, const struct timeline_opts *o, const struct ss_record *r);
+
+#endif

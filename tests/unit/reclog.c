@@ -1,0 +1,62 @@
+/* reclog.c - records as canonical text for the tests. */
+#include "reclog.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "escape.h"
+
+__attribute__((format(printf, 3, 4))) static void add(char *dst, size_t cap, const char *fmt, ...)
+{
+	size_t n = strlen(dst);
+	if (n + 1 >= cap)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(dst + n, cap - n, fmt, ap);
+	va_end(ap);
+}
+
+static void str(char *dst, size_t cap, struct ss_str s)
+{
+	static char t[1 << 20];
+	add(dst, cap, "%s", escape_str(t, sizeof t, s.p, s.len));
+}
+
+void reclog_add(char *log, size_t cap, const struct ss_record *r)
+{
+	if (r->kind == REC_EXCHANGE) {
+		const struct rec_exchange *x = &r->u.ex;
+		add(log, cap, "EX %s|", x->verb ? x->verb : "-");
+		str(log, cap, x->cmd);
+		add(log, cap, "|%d|", x->code);
+		str(log, cap, x->reply);
+		add(log, cap, "%s\n", x->pipelined ? "|P" : "");
+	} else if (r->kind == REC_MESSAGE) {
+		const struct rec_message *m = &r->u.msg;
+		add(log, cap, "MSG %s from=", m->how);
+		str(log, cap, m->mail_from);
+		add(log, cap, " to=");
+		for (size_t i = 0; i < m->nrcpt; i++) {
+			str(log, cap, m->rcpt[i]);
+			add(log, cap, i + 1 < m->nrcpt ? "," : "");
+		}
+		add(log, cap, " helo=");
+		str(log, cap, m->helo);
+		add(log, cap, " q=");
+		str(log, cap, m->queue_id);
+		add(log, cap, " code=%d%s [", m->code, m->incomplete ? " INCOMPLETE" : "");
+		str(log, cap, m->data);
+		add(log, cap, "]\n");
+	} else if (r->kind == REC_NOTE) {
+		add(log, cap, "NOTE %s|", r->u.note.what);
+		str(log, cap, r->u.note.detail);
+		add(log, cap, "\n");
+	} else if (r->kind == REC_DNS) {
+		const struct rec_dns *d = &r->u.dns;
+		add(log, cap, "DNS %s%s%s%s %s\n", d->query ? "Q" : "-", d->response ? "R" : "-",
+		    d->tcp ? " tcp" : "", d->malformed ? " malformed:" : "",
+		    d->malformed ? d->malformed : "");
+	}
+}

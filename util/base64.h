@@ -1,0 +1,13 @@
+/* base64.h - base64 decoding (RFC 4648 4), strict about what it accepts. */
+#ifndef SS_BASE64_H
+#define SS_BASE64_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Decodes n characters at p into out (room for at least n / 4 * 3 bytes).
+ * Whitespace is not allowed, padding is required where due. Returns the
+ * number of bytes written, or -1 when p is not base64. */
+long base64_decode(const uint8_t *p, size_t n, uint8_t *out);
+
+#endif
