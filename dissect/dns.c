@@ -13,6 +13,7 @@
 #include "dns.h"
 
 #include <ldns/ldns.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,7 @@ struct dns_dir {
 	uint8_t bad_run;  /* messages ldns refused in a row */
 	int8_t qr;        /* the QR bit of the last message that parsed; -1: none yet */
 	uint64_t skipped; /* bytes skipped since the framing was lost */
+	uint64_t need;    /* resync: the stream offset worth looking again at */
 };
 
 struct dns_flow {
@@ -421,61 +423,76 @@ static size_t skip(struct dns_dir *h, size_t n)
  * plausible header that ldns parses, and what follows the message is either
  * the end of the bytes so far (a sender writes a message per segment) or
  * another plausible header. Returns the bytes to skip; h->lost is cleared
- * when the boundary is at that offset. A candidate whose message has not
- * all come yet is waited for (its bytes are not consumed) unless a later
- * boundary is proven first, or nothing more comes (at->last). */
+ * when the boundary is at that offset.
+ *
+ * A candidate whose message has not all come is waited for (its bytes are
+ * kept) unless a later boundary is proven first or nothing more comes
+ * (at->last). The work is bounded: at most DNS_RESYNC_HOLD bytes are kept,
+ * at most DNS_RESYNC_TRIES candidates are parsed per call, and the bytes are
+ * looked at again only once enough new ones came to change the answer
+ * (h->need), so a crafted stream costs a bounded amount per segment. */
 static size_t resync(struct dns_flow *s, enum ss_dir d, const uint8_t *p, size_t n,
                      const struct ss_pos *at)
 {
 	struct dns_dir *h = &s->dir[d];
-	size_t wait = n; /* the first candidate still incomplete */
+	if (!at->last && at->off + n < h->need)
+		return 0;           /* nothing that could decide has come yet */
+	size_t wait = n;            /* the first candidate still undecided */
+	uint64_t need = UINT64_MAX; /* where the first undecided one decides */
 	int tries = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct cur c = cur_make(p + i, n - i);
 		size_t len = cur_be16(&c, "dns length");
 		const uint8_t *hdr = cur_ptr(&c, 12, "dns header");
+		size_t undecided = 0; /* > 0: the byte count that would decide */
 		if (c.err) {
-			/* Too few bytes to judge: keep them, unless none follow. */
-			if (!at->last && i < wait)
-				wait = i;
-			break;
-		}
-		if (!header_plausible(hdr, len, h->qr))
+			undecided = i + 14; /* too few bytes to judge */
+		} else if (!header_plausible(hdr, len, h->qr)) {
 			continue;
-		if (len > n - i - 2) {
-			if (i < wait)
-				wait = i;
+		} else if (len > n - i - 2) {
+			undecided = i + 2 + len; /* not all here */
+		} else if (++tries > DNS_RESYNC_TRIES) {
+			undecided = n + 1; /* the rest next time */
+		} else if (!parses(hdr, len)) {
 			continue;
-		}
-		if (++tries > DNS_RESYNC_TRIES) {
-			if (i < wait)
-				wait = i; /* the rest next time */
-			break;
-		}
-		if (!parses(hdr, len))
-			continue;
-		size_t next = i + 2 + len;
-		if (next < n) {
-			struct cur nc = cur_make(p + next, n - next);
+		} else if (i + 2 + len < n) {
+			struct cur nc = cur_make(p + i + 2 + len, n - i - 2 - len);
 			size_t nlen = cur_be16(&nc, "dns length");
 			const uint8_t *nh = cur_ptr(&nc, 12, "dns header");
-			if (nc.err && !at->last) {
-				if (i < wait)
-					wait = i; /* see what follows first */
-				continue;
-			}
-			if (!nc.err && !header_plausible(nh, nlen, h->qr))
+			if (nc.err)
+				undecided = i + 2 + len + 14; /* see what follows first */
+			else if (!header_plausible(nh, nlen, h->qr))
 				continue;
 		}
+		if (undecided && !at->last) {
+			if (i < wait)
+				wait = i;
+			if (at->off + undecided < need)
+				need = at->off + undecided;
+			if (c.err || undecided == n + 1)
+				break;
+			continue;
+		}
+		if (undecided)
+			continue; /* nothing more comes: it never will be */
 		ss_eventf("dns", "dns_resync", at->frame, at->ts, s->f->id, d,
 		          "messages found again at offset %llu after %llu bytes skipped",
 		          (unsigned long long)(at->off + i), (unsigned long long)(h->skipped + i));
 		h->lost = 0;
 		h->bad_run = 0;
 		h->skipped = 0;
+		h->need = 0;
 		return i;
 	}
-	return skip(h, at->last ? n : wait);
+	if (at->last)
+		return skip(h, n);
+	if (n - wait > DNS_RESYNC_HOLD) {
+		/* A message longer than this is not worth waiting for. */
+		wait = n - DNS_RESYNC_HOLD;
+		need = 0;
+	}
+	h->need = wait < n ? need : 0;
+	return skip(h, wait);
 }
 
 static void lose_framing(struct dns_flow *s, enum ss_dir d, const struct ss_pos *at, uint64_t off,
@@ -488,6 +505,7 @@ static void lose_framing(struct dns_flow *s, enum ss_dir d, const struct ss_pos 
 	          "%s at offset %llu: looking for the next message", why, (unsigned long long)off);
 	h->lost = 1;
 	h->skipped = 0;
+	h->need = 0;
 }
 
 /* A header that could be real for the probe: a known opcode, and section

@@ -64,6 +64,7 @@ struct smtp {
 	uint64_t reply_frame;
 	int reply_incomplete;
 	int greeted, quit, tls, in_auth;
+	int resync; /* a gap may have taken replies: pair by reply code where it tells */
 	struct sasl sasl;
 	/* the session and the transaction */
 	struct buf helo, mail_from, queue_id;
@@ -522,6 +523,49 @@ static int reply_code(const uint8_t *p, size_t n, int *more)
 	return (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
 }
 
+/* The replies that only one kind of command receives (RFC 5321 4.3.2, RFC 4954
+ * 4, RFC 3207 4); 0: a code any command may get. */
+static enum kind only_for(int code)
+{
+	switch (code) {
+	case 354:
+		return K_DATA;
+	case 334:
+	case 235:
+	case 535:
+		return K_AUTH;
+	case 221:
+		return K_QUIT;
+	default:
+		return K_OTHER;
+	}
+}
+
+/* After a gap, replies may have been lost. A reply that only one kind of
+ * command gets, arriving while an older command of another kind waits,
+ * says the older ones' replies were in the gap: they are shown as such and
+ * the reply goes to the command it belongs to. */
+static void resync(struct smtp *s, int code, int64_t ts, uint64_t fr)
+{
+	enum kind want = only_for(code);
+	if (want == K_OTHER || s->q[s->qhead].kind == want || s->q[s->qhead].kind == K_GAP)
+		return;
+	size_t k = 1;
+	while (k < s->qlen && s->q[(s->qhead + k) % s->qcap].kind != want)
+		k++;
+	if (k == s->qlen)
+		return; /* nothing waiting fits: pair as usual */
+	while (k--) {
+		struct pending p;
+		pop(s, &p);
+		static const char lost[] = "[the reply was in a gap]";
+		exchange(s, &p, (const uint8_t *)lost, sizeof lost - 1, -1, ts, fr);
+		free(p.shown);
+		free(p.arg);
+	}
+	s->resync = 0;
+}
+
 /* A whole reply has come: pair it with the oldest command and act on it. */
 static void reply_done(struct smtp *s)
 {
@@ -541,6 +585,8 @@ static void reply_done(struct smtp *s)
 		exchange(s, NULL, r, rn, code, ts, fr);
 		return;
 	}
+	if (s->resync)
+		resync(s, code, ts, fr);
 	struct pending p;
 	pop(s, &p);
 	int ok = code >= 200 && code < 300;
@@ -759,17 +805,8 @@ static void smtp_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 			if (buf_add(&s->reply, "\n[missing]", 10) == 0)
 				reply_done(s);
 			buf_reset(&s->reply);
-		} else if (s->qlen) {
-			char t[64];
-			int k =
-			    snprintf(t, sizeof t, "[%llu bytes missing]", (unsigned long long)len);
-			buf_set(&s->reply, t, (size_t)k);
-			s->reply_code = -1;
-			s->reply_ts = at->ts;
-			s->reply_frame = at->frame;
-			reply_done(s);
-			buf_reset(&s->reply);
 		}
+		s->resync = 1;
 		snprintf(why, sizeof why, "%llu bytes of replies are missing",
 		         (unsigned long long)len);
 	}

@@ -51,7 +51,7 @@ static void head(FILE *out, const struct jsonout_opts *o, const char *type, int6
 static void exchange(FILE *out, const struct jsonout_opts *o, const struct ss_record *r)
 {
 	const struct rec_exchange *x = &r->u.ex;
-	head(out, o, x->proto, x->verb ? x->ts_cmd : x->ts_reply, r->flow);
+	head(out, o, x->proto, x->verb || x->cmd.len ? x->ts_cmd : x->ts_reply, r->flow);
 	fputs(",\"verb\":", out);
 	if (x->verb)
 		json_cstr(out, x->verb);

@@ -117,7 +117,7 @@ static void exchange(FILE *out, const struct timeline_opts *o, const struct ss_r
 	const struct rec_exchange *x = &r->u.ex;
 	if (x->verb && !strcmp(x->verb, ".") && !o->verbose)
 		return; /* the message line before it shows this reply */
-	timeline_prefix(out, o, x->verb ? x->ts_cmd : x->ts_reply, r->flow);
+	timeline_prefix(out, o, x->verb || x->cmd.len ? x->ts_cmd : x->ts_reply, r->flow);
 	proto_tag(out, o, x->proto);
 	if (x->verb || x->cmd.len) {
 		fwrite(x->cmd.p, 1, x->cmd.len, out);

@@ -46,8 +46,10 @@ static void on_record(const struct ss_record *r, void *ctx)
 	if (r->kind != REC_DNS)
 		return;
 	dnsout_text(sink_out, &r->u.dns);
+	fputc('\n', sink_out);
 	dnsout_verbose(sink_out, &r->u.dns);
 	dnsout_json(sink_out, &r->u.dns);
+	fputc('\n', sink_out);
 	names_learn(&r->u.dns);
 	names_get(&r->flow->ep[0].addr);
 }
@@ -155,7 +157,7 @@ static void feed(const struct chunk *tc, size_t ntc, const struct chunk *uc, siz
 		tcp(&fd, !c->dir, 0x10, NULL, 0); /* acknowledges any hole too */
 	}
 	for (size_t i = 0; i < nuc; i++)
-		if (!uc[i].gap)
+		if (!uc[i].gap && uc[i].n)
 			udp(&fd, uc[i].dir, uc[i].p, uc[i].n);
 	tcp(&fd, 0, 0x11, NULL, 0);
 	fd.seq[0]++;
@@ -273,7 +275,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct chunk c[MAX_CHUNKS];
 	if (!sink_out) {
-		sink_out = fopen("/dev/null", "w");
+		/* FUZZ_DNS_SHOW=1: the records on stdout, to look at a seed. */
+		sink_out = getenv("FUZZ_DNS_SHOW") ? stdout : fopen("/dev/null", "w");
 		if (!sink_out || record_sink_add(on_record, NULL))
 			abort();
 	}
