@@ -86,15 +86,23 @@ void dnstext_esc(struct dnstext *t, const char *p, size_t n)
 	esc(t, p, n, 0);
 }
 
-/* Copies ldns's malloc'd text s into t (escaped) and frees it. */
-static void put_ldns(struct dnstext *t, char *s)
+/* ldns's presentation of f in b (cleared first); -1 when it has none.
+ * ldns_rdf2str() would allocate a 64 KiB buffer for every field: one small
+ * buffer, grown by ldns as needed, serves a whole record instead. */
+static int rdf_text(const ldns_rdf *f, ldns_buffer *b)
 {
-	if (!s) {
+	ldns_buffer_clear(b);
+	if (!f || ldns_rdf2buffer_str(b, f) != LDNS_STATUS_OK || !ldns_buffer_status_ok(b))
+		return -1;
+	return 0;
+}
+
+static void put_rdf(struct dnstext *t, const ldns_rdf *f, ldns_buffer *b)
+{
+	if (rdf_text(f, b))
 		dnstext_put(t, "?");
-		return;
-	}
-	dnstext_esc(t, s, cstr_len(s));
-	free(s);
+	else
+		dnstext_esc(t, (const char *)ldns_buffer_begin(b), ldns_buffer_position(b));
 }
 
 static const char *copy_name(char *s, char out[16], const char *fallback, unsigned v)
@@ -154,51 +162,67 @@ unsigned dnstext_rcode(const ldns_pkt *p)
 
 void dnstext_name(struct dnstext *t, const ldns_rdf *dname)
 {
-	char *s = dname ? ldns_rdf2str(dname) : NULL;
-	if (!s) {
+	ldns_buffer *b = ldns_buffer_new(256);
+	if (!b || rdf_text(dname, b)) {
 		dnstext_put(t, "?");
+		ldns_buffer_free(b);
 		return;
 	}
-	size_t n = cstr_len(s);
+	const char *s = (const char *)ldns_buffer_begin(b);
+	size_t n = ldns_buffer_position(b);
 	/* "a.test." -> "a.test", but "." stays, and an escaped final dot
 	 * ("a\.") is part of the label. */
 	if (n > 1 && s[n - 1] == '.' && s[n - 2] != '\\')
 		n--;
 	dnstext_esc(t, s, n);
-	free(s);
+	ldns_buffer_free(b);
+}
+
+static void rdata(struct dnstext *t, const ldns_rr *rr, ldns_buffer *b)
+{
+	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+		if (i)
+			dnstext_put(t, " ");
+		put_rdf(t, ldns_rr_rdf(rr, i), b);
+	}
 }
 
 void dnstext_rdata(struct dnstext *t, const ldns_rr *rr)
 {
-	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
-		const ldns_rdf *f = ldns_rr_rdf(rr, i);
-		if (!f)
-			continue;
-		if (i)
-			dnstext_put(t, " ");
-		put_ldns(t, ldns_rdf2str(f));
+	ldns_buffer *b = ldns_buffer_new(256);
+	if (!b) {
+		dnstext_put(t, "?");
+		return;
 	}
+	rdata(t, rr, b);
+	ldns_buffer_free(b);
 }
 
 void dnstext_rr(struct dnstext *t, const ldns_rr *rr, int question)
 {
-	char b[16];
+	char c[16];
 	char ttl[16];
+	ldns_buffer *b = ldns_buffer_new(256);
+	if (!b) {
+		dnstext_put(t, "?");
+		return;
+	}
 	if (question)
 		dnstext_put(t, ";");
-	put_ldns(t, ldns_rdf2str(ldns_rr_owner(rr)));
+	put_rdf(t, ldns_rr_owner(rr), b);
 	dnstext_put(t, "\t");
 	if (!question) {
 		snprintf(ttl, sizeof ttl, "%u\t", (unsigned)ldns_rr_ttl(rr));
 		dnstext_put(t, ttl);
 	}
-	dnstext_put(t, dnstext_class((uint16_t)ldns_rr_get_class(rr), b));
+	dnstext_put(t, dnstext_class((uint16_t)ldns_rr_get_class(rr), c));
 	dnstext_put(t, "\t");
-	dnstext_put(t, dnstext_type((uint16_t)ldns_rr_get_type(rr), b));
+	dnstext_put(t, dnstext_type((uint16_t)ldns_rr_get_type(rr), c));
 	if (!question && ldns_rr_rd_count(rr)) {
 		dnstext_put(t, "\t");
-		dnstext_rdata(t, rr);
+		rdata(t, rr, b);
 	}
+	ldns_buffer_free(b);
 }
 
 void dnstext_question(struct dnstext *t, const ldns_pkt *p)

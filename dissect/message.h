@@ -84,7 +84,8 @@ struct msg {
 /* Splits the len bytes at data (borrowed, not copied) into fields and
  * body. Returns 0, or -1 when memory runs out (m is then empty and
  * msg_free() is still safe). Never fails on bad input: it is counted in
- * the anomalies above. Memory is about len bytes plus 72 per field. */
+ * the anomalies above. Memory: the unfolded values take at most len +
+ * nfields + 1 bytes, the field array up to 128 bytes a field. */
 int msg_parse(struct msg *m, const uint8_t *data, size_t len);
 
 /* Frees what msg_parse() allocated; the data stays the caller's. m may be

@@ -165,25 +165,28 @@ void dnsout_verbose(FILE *out, const struct rec_dns *d)
 	}
 }
 
-/* Text of unbounded length (JSON is never cut): ldns's text for rr's rdata
- * or for a name, escaped into a buffer sized for the worst case (every
- * byte becomes \DDD). */
+/* The rdata text of rr, never cut (for JSON): tried in a buffer a few
+ * times the wire size, and again in a larger one while it does not fit (a
+ * type bitmap or WKS prints many characters per byte). NULL when memory
+ * runs out. */
 static char *rdata_text(const ldns_rr *rr)
 {
-	size_t need = 16;
+	size_t need = 64;
 	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
 		const ldns_rdf *f = ldns_rr_rdf(rr, i);
-		/* ldns never writes more than 8 characters per rdata byte
-		 * (its \DDD plus quotes and separators stay below that). */
-		need += f ? 8 * ldns_rdf_size(f) + 64 : 0;
+		need += f ? 4 * ldns_rdf_size(f) + 16 : 0;
 	}
-	char *b = malloc(need);
-	if (!b)
-		return NULL;
-	struct dnstext t;
-	dnstext_init(&t, b, need);
-	dnstext_rdata(&t, rr);
-	return b;
+	for (;; need *= 4) {
+		char *b = malloc(need);
+		if (!b)
+			return NULL;
+		struct dnstext t;
+		dnstext_init(&t, b, need);
+		dnstext_rdata(&t, rr);
+		if (!t.cut)
+			return b;
+		free(b);
+	}
 }
 
 static void json_name(FILE *out, const ldns_rdf *name)
