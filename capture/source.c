@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -275,6 +276,20 @@ const char *source_error(const struct ss_source *s)
 uint64_t source_frames(const struct ss_source *s)
 {
 	return s->frames;
+}
+
+int source_progress(struct ss_source *s, uint64_t *done, uint64_t *total)
+{
+	struct stat st;
+	FILE *fp = s->live ? NULL : pcap_file(s->p);
+	if (!fp || fstat(fileno(fp), &st) || !S_ISREG(st.st_mode))
+		return -1;
+	off_t pos = ftello(fp);
+	if (pos < 0)
+		return -1;
+	*done = (uint64_t)pos;
+	*total = (uint64_t)st.st_size;
+	return 0;
 }
 
 void source_stats(struct ss_source *s, struct source_stats *st)

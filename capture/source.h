@@ -50,6 +50,9 @@ enum source_end source_run(struct ss_source *s, ss_frame_fn *fn, ss_tick_fn *tic
 /* Why the run ended early (SOURCE_BROKEN, SOURCE_FAILED), else "". */
 const char *source_error(const struct ss_source *s);
 uint64_t source_frames(const struct ss_source *s);
+/* How far a file has been read: *done of *total bytes. Returns -1 when that
+ * cannot be known (live, a pipe). */
+int source_progress(struct ss_source *s, uint64_t *done, uint64_t *total);
 
 struct source_stats {
 	int valid; /* 0 when the input keeps no statistics (files) */

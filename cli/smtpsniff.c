@@ -5,9 +5,13 @@
  * Each layer only knows those below it; this file is the one place that
  * knows them all.
  */
+#define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "decode.h"
 #include "log.h"
@@ -19,17 +23,51 @@
 
 struct run {
 	struct ss_source *src;
+	int progress;  /* -r on a terminal: a progress line on stderr */
+	int64_t shown; /* wall clock of the last progress line */
 	struct ss_decoder dec;
 	struct ss_reasm *reasm;
 	struct ss_report *rep;
 	struct options *opt;
 };
 
+static int64_t wall_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Once a second, how far the file is read; done: clear the line. */
+static void progress(struct run *r, int done)
+{
+	uint64_t pos, total;
+	int64_t now = wall_ns();
+	if (done) {
+		if (r->shown)
+			fputs("\r\033[K", stderr);
+		return;
+	}
+	if (now - r->shown < 1000000000 || source_progress(r->src, &pos, &total) || !total)
+		return;
+	if (!r->shown) { /* the first second is free: short runs print nothing */
+		r->shown = now;
+		return;
+	}
+	r->shown = now;
+	fprintf(stderr,
+	        "\rsmtpsniff: %3d%% of %s, %" PRIu64 " frames, %" PRIu64 " flows so far\033[K",
+	        (int)(pos * 100 / total), r->opt->src.file, source_frames(r->src),
+	        reasm_stats(r->reasm)->flows);
+}
+
 static void on_frame(const struct ss_frame *f, void *ctx)
 {
 	struct run *r = ctx;
 	decode_frame(&r->dec, f);
 	report_clock(r->rep, f->ts);
+	if (r->progress && !(f->num & 8191))
+		progress(r, 0);
 }
 
 static void on_tick(int64_t now, void *ctx)
@@ -99,7 +137,11 @@ int main(int argc, char **argv)
 		        opt.src.iface, source_dlt_name(r.src), source_snaplen(r.src));
 	}
 
+	/* Only when the output goes elsewhere: on the terminal, it is its own progress. */
+	r.progress = opt.src.file && isatty(STDERR_FILENO) && !isatty(fileno(opt.rep.out));
 	enum source_end end = source_run(r.src, on_frame, on_tick, on_usr1, &r);
+	if (r.progress)
+		progress(&r, 1);
 	reasm_finish(r.reasm);
 	stats(&r, 1);
 	code = SS_EXIT_OK;

@@ -336,8 +336,9 @@ static void test_rfc2047(void)
 	CHECK(dec_is("=?", "=?") && dec_is("=", "=") && dec_is("", ""));
 	/* Empty words decode to nothing (the fuzzer's first find: an empty
 	 * buffer's NULL pointer reached pointer arithmetic). */
-	CHECK(dec_is("a =?UTF-8?B?==?= b", "a  b") && dec_is("=?utf-8?q??=", ""));
-	CHECK(dec_is("=?ISO-8859-1?Q??= x", " x"));
+	CHECK(dec_is("a =?UTF-8?B?==?= b", "a  b"));
+	CHECK(dec_is("=?utf-8?q?\?=", "")); /* "\?": C11 would read a trigraph */
+	CHECK(dec_is("=?ISO-8859-1?Q?\?= x", " x"));
 	/* Whatever comes in, valid UTF-8 comes out. */
 	CHECK(dec_is("caf\xe9", "caf\xef\xbf\xbd"));
 	CHECK(dec_is("\xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80",
