@@ -32,6 +32,7 @@ void lineproto_set(struct lineproto *lp, enum lp_mode mode, uint64_t n)
 	if (mode == LP_DOTDATA) {
 		lp->dstate = S_BOL; /* the message starts at the start of a line */
 		memset(lp->raw, 0, sizeof lp->raw);
+		lp->dot_check = 0;
 	}
 }
 
@@ -133,67 +134,113 @@ static void smuggle_check(struct lineproto *lp, const uint8_t w[4], uint64_t fra
 		lp->first_smuggling_frame = frame;
 }
 
+/* The next position at or after from of byte c in p[0..n), or n. */
+static size_t next_of(const uint8_t *p, size_t n, size_t from, int c)
+{
+	const uint8_t *q = from < n ? memchr(p + from, c, n - from) : NULL;
+	return q ? (size_t)(q - p) : n;
+}
+
+/* The byte i places before p[k]: from the chunk, or from the bytes kept
+ * from earlier chunks (0 before the message). */
+static uint8_t before(const struct lineproto *lp, const uint8_t *p, size_t k, size_t i)
+{
+	return k >= i ? p[k - i] : i - k <= 3 ? lp->raw[3 - (i - k)] : 0;
+}
+
+/* Message bytes up to CRLF "." CRLF. Only a dot can end the message or be
+ * taken out (stuffing), and only where the two bytes before it are CRLF (or
+ * at the very start): so the scan jumps from dot to dot with memchr, looks
+ * back two bytes and ahead two, and lets all else pass in one go. Bare LFs
+ * in the message are the message parser's to count (message.h): here a
+ * message costs one pass. tests/unit/test_lineproto checks this against a
+ * byte-at-a-time reading of the same rules. */
 static size_t feed_data(struct lineproto *lp, const uint8_t *p, size_t n, const struct ss_pos *at,
                         uint64_t off, lp_item_fn *fn, void *ctx)
 {
 	static const uint8_t cr = '\r';
-	size_t run = 0; /* the next byte not yet handed out */
-	for (size_t k = 0; k < n; k++) {
-		uint8_t c = p[k];
-		uint8_t w[4] = {lp->raw[0], lp->raw[1], lp->raw[2], c};
-		memmove(lp->raw, lp->raw + 1, 2);
-		lp->raw[2] = c;
-		if (c == '\r' || c == '\n')
+	size_t run = 0, k = 0; /* run: the next byte not yet handed out */
+	size_t ndot = next_of(p, n, 0, '.'), nnul = next_of(p, n, 0, 0);
+	int end = 0;
+	/* What the last chunk left open: a dot whose next bytes decide. */
+	if (lp->dot_check && n) {
+		uint8_t w[4] = {lp->raw[0], lp->raw[1], '.', p[0]};
+		if (p[0] == '\r' || p[0] == '\n')
 			smuggle_check(lp, w, at->frame);
-		if (c == '\n' && w[2] != '\r' && !lp->bare_lf++)
-			lp->first_bare_lf_frame = at->frame;
-		if (c == 0 && !lp->nul++)
-			lp->first_nul_frame = at->frame;
-		switch (lp->dstate) {
-		case S_BOL:
-			if (c == '.') {
-				/* Stuffing or the end: either way the dot is not data. */
-				if (k > run)
-					emit(fn, ctx, LP_ITEM_DATA, p + run, k - run, off + run,
-					     at);
-				run = k + 1;
-				lp->dstate = S_DOT;
-			} else {
-				lp->dstate = c == '\r' ? S_CR : S_MID;
-			}
-			break;
-		case S_MID:
-			if (c == '\r')
-				lp->dstate = S_CR;
-			break;
-		case S_CR:
-			lp->dstate = c == '\n' ? S_BOL : c == '\r' ? S_CR : S_MID;
-			break;
-		case S_DOT:
-			if (c == '\r') {
-				run = k + 1; /* held: the end marker, if LF follows */
+		lp->dot_check = 0;
+	}
+	while (k < n) {
+		if (lp->dstate == S_DOT || lp->dstate == S_DOTCR) {
+			/* A dot at the start of a line (not handed out): CR LF after it
+			 * ends the message, anything else makes it stuffing. */
+			if (lp->dstate == S_DOT && p[k] == '\r') {
+				run = ++k; /* the CR is held too */
 				lp->dstate = S_DOTCR;
-			} else {
-				lp->dstate = S_MID;
+				continue;
 			}
-			break;
-		case S_DOTCR:
-			if (c == '\n') {
-				struct lp_item it = {LP_ITEM_DATA, NULL,      0,
-				                     LP_EOL_NONE,  0,         1,
-				                     off + k + 1,  at->frame, at->ts};
-				lp->mode = LP_LINE;
-				fn(ctx, &it);
-				return k + 1;
+			if (lp->dstate == S_DOTCR && p[k] == '\n') {
+				k++;
+				end = 1;
+				break;
 			}
-			/* ".\r" then something else: the dot was stuffing and the CR data. */
-			emit(fn, ctx, LP_ITEM_DATA, &cr, 1, off + k - 1, at);
-			run = k;
-			lp->dstate = c == '\r' ? S_CR : S_MID;
+			if (lp->dstate == S_DOTCR) {
+				emit(fn, ctx, LP_ITEM_DATA, &cr, 1, off + k - 1, at);
+				run = k;
+			}
+			lp->dstate = S_MID;
+			if (ndot < k)
+				ndot = next_of(p, n, k, '.');
+			continue;
+		}
+		if (ndot >= n) {
+			lp->dstate = S_MID;
+			k = n;
 			break;
 		}
+		k = ndot;
+		uint8_t prev = before(lp, p, k, 1), prev2 = before(lp, p, k, 2);
+		if (prev == '\r' || prev == '\n') {
+			if (k + 1 < n) {
+				uint8_t w[4] = {prev2, prev, '.', p[k + 1]};
+				if (w[3] == '\r' || w[3] == '\n')
+					smuggle_check(lp, w, at->frame);
+			} else {
+				lp->dot_check = 1; /* the next chunk's first byte tells */
+			}
+		}
+		/* Only CRLF starts a line (a bare LF does not, RFC 5321 2.3.8), and
+		 * the message starts one. */
+		int bol = (k == 0 && lp->dstate == S_BOL) || (prev == '\n' && prev2 == '\r');
+		if (bol) {
+			if (k > run)
+				emit(fn, ctx, LP_ITEM_DATA, p + run, k - run, off + run, at);
+			run = k + 1;
+			lp->dstate = S_DOT;
+		} else {
+			lp->dstate = S_MID;
+		}
+		ndot = next_of(p, n, k + 1, '.');
+		k++;
 	}
-	if (n > run)
+	while (nnul < k) { /* NULs in the message are only counted */
+		if (!lp->nul++)
+			lp->first_nul_frame = at->frame;
+		nnul = next_of(p, n, nnul + 1, 0);
+	}
+	/* Keep the last bytes for the next chunk's look back. */
+	for (size_t b = k < 3 ? k : 3; b; b--) {
+		memmove(lp->raw, lp->raw + 1, 2);
+		lp->raw[2] = p[k - b];
+	}
+	if (end) {
+		struct lp_item it = {LP_ITEM_DATA, NULL,      0,     LP_EOL_NONE, 0, 1,
+		                     off + k,      at->frame, at->ts};
+		lp->mode = LP_LINE;
+		lp->dot_check = 0;
+		fn(ctx, &it);
+		return k;
+	}
+	if (n > run) /* a held dot (and CR) is not handed out: run is past them */
 		emit(fn, ctx, LP_ITEM_DATA, p + run, n - run, off + run, at);
 	return n;
 }
@@ -243,4 +290,5 @@ void lineproto_flush(struct lineproto *lp, lp_item_fn *fn, void *ctx)
 	if (lp->mode == LP_DOTDATA)
 		lp->dstate = S_MID; /* after a hole, where lines start is unknown */
 	memset(lp->raw, 0, sizeof lp->raw);
+	lp->dot_check = 0;
 }

@@ -60,6 +60,7 @@ struct lineproto {
 	int skipping;   /* after a cut line: skip to the next LF */
 	int dstate;     /* LP_DOTDATA: where in a line we are */
 	uint8_t raw[3]; /* LP_DOTDATA: the last bytes seen, for smuggling shapes */
+	int dot_check;  /* LP_DOTDATA: a dot ended the last chunk; its next byte is due */
 	/* What the engine noticed, for the dissector to report (once each). */
 	uint64_t bare_lf, bare_cr, nul, cut_lines, smuggling;
 	uint64_t first_bare_lf_frame, first_nul_frame, first_smuggling_frame;

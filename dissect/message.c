@@ -80,6 +80,34 @@ static void line_anomalies(struct msg *m, const struct line *ln)
 	m->nul += count_byte(p, ln->len, 0);
 }
 
+/* The body's anomalies, as line_anomalies() would count them line by line,
+ * but with one search per line instead of three: the CR and NUL bytes of
+ * the whole body are counted in one pass each (a message is mostly body). */
+static void body_anomalies(struct msg *m, struct cur *c)
+{
+	const uint8_t *start = m->data + c->off, *end = m->data + m->len, *p = start, *lf;
+	size_t crlf = 0;
+	/* A tight loop from LF to LF: the body is most of a message. */
+	while (p < end && (lf = memchr(p, '\n', (size_t)(end - p)))) {
+		size_t len = (size_t)(lf - p);
+		int cr = len && lf[-1] == '\r';
+		crlf += (size_t)cr;
+		m->bare_lf += (size_t)!cr;
+		if (len - (size_t)cr > MSG_MAX_LINE)
+			m->long_lines++;
+		p = lf + 1;
+	}
+	if (p < end) {
+		m->no_final_eol = 1;
+		if ((size_t)(end - p) > MSG_MAX_LINE)
+			m->long_lines++;
+	}
+	size_t n = (size_t)(end - start);
+	m->bare_cr += count_byte(start, n, '\r') - crlf; /* the CRs that end lines are not bare */
+	m->nul += count_byte(start, n, 0);
+	cur_skip(c, n, "body");
+}
+
 /* When the line starts a field ("1*ftext *WSP :"), returns the name's
  * length and sets *colon to the colon's offset in the line; else 0. */
 static size_t field_name(const uint8_t *p, size_t n, size_t *colon)
@@ -251,10 +279,8 @@ int msg_parse(struct msg *m, const uint8_t *data, size_t len)
 	/* The field being read: 0 none, 1 the last listed one, 2 one past
 	 * MSG_MAX_FIELDS (counted, not listed). */
 	int open = 0, in_header = 1;
-	while (line_next(&c, &ln)) {
+	while (in_header && line_next(&c, &ln)) {
 		line_anomalies(m, &ln);
-		if (!in_header)
-			continue; /* the body: anomalies only */
 		const uint8_t *p = data + ln.off;
 		size_t name, colon;
 		if (ln.len == 0) {
@@ -292,6 +318,7 @@ int msg_parse(struct msg *m, const uint8_t *data, size_t len)
 		m->header_len = m->body_off = ln.off;
 		in_header = 0;
 	}
+	body_anomalies(m, &c);
 	m->body_len = len - m->body_off;
 
 	/* Unfolded values: one allocation for all, each at most its raw

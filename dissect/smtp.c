@@ -79,7 +79,8 @@ struct smtp {
 	uint64_t msg_frame, msg_frame_end;
 	int64_t msg_ts_end;
 	uint64_t opaque[2];
-	int said[8]; /* anomalies reported once per session */
+	int said[8];                               /* anomalies reported once per session */
+	uint64_t data_bare_lf, first_data_bare_lf; /* bare LFs inside messages */
 };
 
 enum {
@@ -135,12 +136,21 @@ static void buf_set(struct buf *b, const void *p, size_t n)
 static struct pending *push(struct smtp *s, enum kind kind, const uint8_t *verb, size_t vlen,
                             const struct lp_item *it)
 {
-	if (!s->qcap) {
-		size_t cap = s->o->caps->max_pipeline ? (size_t)s->o->caps->max_pipeline : 1;
-		s->q = calloc(cap, sizeof *s->q);
-		if (!s->q)
+	size_t max = s->o->caps->max_pipeline ? (size_t)s->o->caps->max_pipeline : 1;
+	if (s->qlen == s->qcap && s->qcap < max) {
+		/* Grow the ring (most sessions never have more than a few waiting). */
+		size_t cap = s->qcap ? s->qcap * 2 : 8;
+		if (cap > max)
+			cap = max;
+		struct pending *q = malloc(cap * sizeof *q);
+		if (!q)
 			return NULL;
+		for (size_t i = 0; i < s->qlen; i++)
+			q[i] = s->q[(s->qhead + i) % s->qcap];
+		free(s->q);
+		s->q = q;
 		s->qcap = cap;
+		s->qhead = 0;
 	}
 	if (s->qlen == s->qcap) {
 		say(s, SAID_PIPE_FULL, SS_C2S, it->frame, it->ts, "pipeline_full",
@@ -280,8 +290,13 @@ static void message_out(struct smtp *s, int code, const uint8_t *reply, size_t r
 	             ? NULL
 	             : &parsed;
 	record_emit(&r);
-	if (m->msg)
+	if (m->msg) {
+		/* The line engine leaves bare LFs inside messages to the parser. */
+		if (parsed.bare_lf && !s->data_bare_lf)
+			s->first_data_bare_lf = s->msg_frame;
+		s->data_bare_lf += parsed.bare_lf;
 		msg_free(&parsed);
+	}
 	s->in_msg = 0;
 	buf_free(&s->msg);
 }
@@ -849,12 +864,13 @@ static void smtp_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 	}
 	for (int d = 0; d < 2; d++) {
 		struct lineproto *lp = &s->lp[d];
-		if (lp->bare_lf)
+		uint64_t blf = lp->bare_lf + (d == SS_C2S ? s->data_bare_lf : 0);
+		uint64_t bfr = lp->bare_lf ? lp->first_bare_lf_frame : s->first_data_bare_lf;
+		if (blf)
 			ss_eventf(
-			    "smtp", "bare_lf", lp->first_bare_lf_frame, 0, s->f->id, d,
+			    "smtp", "bare_lf", bfr, 0, s->f->id, d,
 			    "%llu lines end in a bare LF (RFC 5321 2.3.8), first in frame %llu",
-			    (unsigned long long)lp->bare_lf,
-			    (unsigned long long)lp->first_bare_lf_frame);
+			    (unsigned long long)blf, (unsigned long long)bfr);
 		if (lp->nul)
 			ss_eventf("smtp", "nul", lp->first_nul_frame, 0, s->f->id, d,
 			          "NUL bytes in %llu places, first in frame %llu",

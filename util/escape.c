@@ -21,13 +21,26 @@ static size_t one(uint8_t c, char tmp[5])
 	return 4;
 }
 
+static int plain(uint8_t c)
+{
+	return c >= 0x20 && c < 0x7f && c != '\\';
+}
+
 int escape_add(struct buf *out, const uint8_t *p, size_t n)
 {
 	char tmp[5];
-	for (size_t i = 0; i < n; i++) {
-		size_t k = one(p[i], tmp);
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && plain(p[j]))
+			j++;
+		if (j > i && buf_add(out, p + i, j - i)) /* a run of printable bytes at once */
+			return -1;
+		if (j == n)
+			break;
+		size_t k = one(p[j], tmp);
 		if (buf_add(out, tmp, k))
 			return -1;
+		i = j + 1;
 	}
 	return 0;
 }

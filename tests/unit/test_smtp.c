@@ -219,7 +219,7 @@ static void bdat(void)
 	       "MSG BDAT from=a@a.test to=b@b.test helo=c q=1qAbCd-000123-XY code=250 "
 	       "[line1\\x0d\\x0a.\\x0d\\x0aend\\x0a]\n"
 	       "EX BDAT|BDAT 4 LAST|250|250 OK id=1qAbCd-000123-XY|P\n",
-	       "");
+	       "bare_lf;"); /* "end\n": RFC 5322 lines end in CRLF, BDAT or not */
 }
 
 static void auth(void)
