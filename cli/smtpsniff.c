@@ -121,7 +121,10 @@ int main(int argc, char **argv)
 		ss_fatal(SS_EXIT_USAGE, "%s: link type %s is not one smtpsniff decodes",
 		         opt.src.file ? opt.src.file : opt.src.iface, source_dlt_name(r.src));
 	r.reasm = reasm_new(&opt.caps);
-	struct dissect_opts dopt = {&opt.caps, opt.show_secrets};
+	/* --flows shows no record: the protocols are named, not dissected,
+	 * unless -v (their anomalies) or --export want the dissectors. */
+	struct dissect_opts dopt = {&opt.caps, opt.show_secrets,
+	                            opt.rep.flows_only && !opt.rep.verbose && !opt.rep.export_dir};
 	if (!r.reasm || dissect_register(r.reasm, &dopt))
 		ss_fatal(SS_EXIT_ENV, "out of memory");
 	r.dec.ctx = r.reasm;

@@ -20,13 +20,18 @@ static const struct ss_proto dns = {.name = "dns",
                                     .datagram = dns_datagram,
                                     .close = dns_close};
 
+/* Names only: what --flows needs when nothing dissected would be shown. */
+static const struct ss_proto smtp_named = {
+    .name = "smtp", .probe = probe_smtp, .port_hint = port_smtp};
+static const struct ss_proto dns_named = {.name = "dns", .probe = dns_probe, .port_hint = port_dns};
+
 int dissect_register(struct ss_reasm *r, const struct dissect_opts *o)
 {
 	const struct ss_proto *list[] = {
-	    smtp_proto(o),
+	    o->probe_only ? &smtp_named : smtp_proto(o),
 	    &pop3,
 	    &imap,
-	    &dns,
+	    o->probe_only ? &dns_named : &dns,
 	};
 	for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
 		if (reasm_add_proto(r, list[i]))

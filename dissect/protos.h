@@ -8,6 +8,7 @@
 struct dissect_opts {
 	const struct ss_caps *caps;
 	int show_secrets; /* --show-secrets: passwords and tokens in clear */
+	int probe_only;   /* name the flows' protocols, dissect nothing (--flows) */
 };
 
 /* Registers every dissector with r, in probe order; o must outlive r.

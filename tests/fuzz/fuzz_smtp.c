@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		init = 1;
 	}
 	struct ss_reasm *r = reasm_new(&caps);
-	struct dissect_opts o = {&caps, size & 1};
+	struct dissect_opts o = {&caps, size & 1, 0};
 	if (!r || dissect_register(r, &o)) {
 		reasm_free(r);
 		return 0;

@@ -334,6 +334,24 @@ static void case_cname_chain(void)
 	end();
 }
 
+static void case_rrsig(void)
+{
+	begin("signatures are counted on the line, shown under -v");
+	struct spec q = {.id = 12, .q = "s.test. IN A"};
+	struct spec a = q;
+	a.qr = 1;
+	a.an[0] = "s.test. 60 IN A 192.0.2.1";
+	a.an[1] = "s.test. 60 IN RRSIG A 8 2 60 20300101000000 20200101000000 12345 test. AAAA";
+	udp_spec(C, 1, &q);
+	udp_spec(S, 2, &a);
+	CHECK(ngot == 1);
+	CHECK_STR(got[0].text, "DNS A? s.test -> 192.0.2.1 NOERROR ttl=60 (+1 RRSIG)");
+	CHECK_HAS(got[0].verbose,
+	          "\tRRSIG\tA 8 2 60 20300101000000 20200101000000 12345 test. AAAA\n");
+	CHECK_HAS(got[0].json, "\"type\":\"RRSIG\"");
+	end();
+}
+
 static void case_unpaired(void)
 {
 	begin("unanswered, response without query, mismatched question");
@@ -427,6 +445,34 @@ static void case_edns(void)
 	CHECK_HAS(got[0].verbose,
 	          ";; EDNS: version 0; flags: do; udp: 4096; NSID: 6e7331 (\"ns1\")\n");
 	end();
+}
+
+static void case_tsig(void)
+{
+	begin("TSIG: ldns takes it out of the additional section; shown on its own");
+	struct spec q = {.id = 21, .q = "a.test. IN SOA"};
+	struct spec a = q;
+	a.qr = 1;
+	uint8_t b[512];
+	udp_spec(C, 1, &q);
+	size_t n = build(&a, b, sizeof b);
+	/* key.test. 0 ANY TSIG hmac-sha256. (RFC 8945 4.2), a 16-byte MAC. */
+	static const uint8_t tsig[] = {
+	    3, 'k',  'e',  'y',  4,    't', 'e', 's', 't', 0,   0,   250, 0,   255, 0,   0, 0,
+	    0, 0,    45,   11,   'h',  'm', 'a', 'c', '-', 's', 'h', 'a', '2', '5', '6', 0, 0,
+	    0, 0x65, 0x53, 0xf1, 0x00, 1,   44,  0,   16,  1,   2,   3,   4,   5,   6,   7, 8,
+	    9, 10,   11,   12,   13,   14,  15,  16,  0,   21,  0,   0,   0,   0};
+	memcpy(b + n, tsig, sizeof tsig);
+	b[11] = 1; /* ARCOUNT */
+	udp(S, 2, b, n + sizeof tsig);
+	end();
+	CHECK(ngot == 1);
+	CHECK_STR(got[0].text, "DNS SOA? a.test -> no data NOERROR");
+	CHECK_HAS(got[0].verbose,
+	          "    ;; TSIG PSEUDOSECTION:\n    key.test.\t0\tANY\tTSIG\thmac-sha256. ");
+	CHECK_HAS(got[0].json,
+	          ",\"additional\":[],\"tsig\":{\"name\":\"key.test\",\"type\":\"TSIG\","
+	          "\"class\":\"ANY\",\"ttl\":0,\"data\":\"hmac-sha256. ");
 }
 
 static void case_multicast(void)
@@ -628,6 +674,39 @@ static void case_tcp_resync_stream(void)
 	CHECK_HAS(events, "dns_framing_lost;dns_resync;dns_unsolicited;");
 }
 
+static void case_tcp_resync_pieces(void)
+{
+	begin("tcp: after a gap, a message that comes in pieces is waited for");
+	caps.ack_wait = 0;
+	tcp_open(53);
+	uint8_t b[8192];
+	size_t n = 0;
+	struct spec q1 = {.id = 1, .q = "one.test. IN A"}, q2 = {.id = 2, .q = "two.test. IN A"};
+	framed(&q1, b, &n);
+	framed(&q2, b, &n);
+	seg(C, 3, b, n, 0);
+	struct spec a1 = q1, a2 = q2;
+	a1.qr = a2.qr = 1;
+	a1.an[0] = "one.test. 1 IN A 192.0.2.1";
+	a2.an[0] = "two.test. 1 IN A 192.0.2.2";
+	n = 0;
+	framed(&a1, b, &n);
+	size_t first = n;
+	framed(&a2, b, &n);
+	/* a1 lost; a2 in three pieces: 5 bytes, 9 bytes, the rest. */
+	seg(S, 4, b + first, 5, first);
+	seg(S, 5, b + first + 5, 9, 0);
+	CHECK(ngot == 0);
+	seg(S, 6, b + first + 14, n - first - 14, 0);
+	CHECK(ngot == 1);
+	CHECK_STR(got[0].text, "DNS A? two.test -> 192.0.2.2 NOERROR ttl=1");
+	tcp_close(10);
+	end();
+	CHECK(ngot == 2);
+	CHECK_STR(got[1].text, "DNS A? one.test (no answer)");
+	CHECK_STR(events, "gap;dns_framing_lost;dns_resync;dns_unanswered;");
+}
+
 static void case_tcp_bad_run(void)
 {
 	begin("tcp: unparsable messages in a row are framing lost");
@@ -793,6 +872,38 @@ static void case_names(void)
 	CHECK(names_get(&x) == NULL);
 }
 
+static void case_names_many(void)
+{
+	begin("names: the table grows, and finds every address again");
+	learn = 1;
+	char rr[8][64];
+	for (int k = 0; k < 200; k++) {
+		struct spec q = {.id = (uint16_t)k, .q = "many.test. IN A"};
+		struct spec a = q;
+		a.qr = 1;
+		for (int j = 0; j < 8; j++) {
+			snprintf(rr[j], sizeof rr[j], "h%d.many.test. 60 IN A 10.%d.%d.1",
+			         k * 8 + j, k, j);
+			a.an[j] = rr[j];
+		}
+		udp_spec(C, 2 * k, &q);
+		udp_spec(S, 2 * k + 1, &a);
+	}
+	end();
+	learn = 0;
+	int found = 0;
+	for (int k = 0; k < 200; k++)
+		for (int j = 0; j < 8; j++) {
+			struct ss_addr x = {SS_AF_INET, {10, (uint8_t)k, (uint8_t)j, 1}};
+			char want[32];
+			snprintf(want, sizeof want, "h%d.many.test", k * 8 + j);
+			const char *n = names_get(&x);
+			found += n && !strcmp(n, want);
+		}
+	CHECK(found == 1600);
+	names_free();
+}
+
 int main(void)
 {
 	record_sink_add(on_record, NULL);
@@ -801,21 +912,25 @@ int main(void)
 	case_txt_strings();
 	case_negative();
 	case_cname_chain();
+	case_rrsig();
 	case_unpaired();
 	case_case_insensitive();
 	case_malformed();
 	case_edns();
+	case_tsig();
 	case_multicast();
 	case_udp_garbage();
 	case_pending_cap();
 	case_tcp_framing();
 	case_tcp_gap();
 	case_tcp_resync_stream();
+	case_tcp_resync_pieces();
 	case_tcp_bad_run();
 	case_tcp_axfr();
 	case_not_dns_tcp();
 	case_text();
 	case_names();
+	case_names_many();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
