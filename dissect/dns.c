@@ -52,7 +52,13 @@ struct dns_dir {
 	uint8_t bad_run;  /* messages ldns refused in a row */
 	int8_t qr;        /* the QR bit of the last message that parsed; -1: none yet */
 	uint64_t skipped; /* bytes skipped since the framing was lost */
-	uint64_t need;    /* resync: the stream offset worth looking again at */
+	/* Resynchronising (stream offsets): the first position not looked at
+	 * yet, and the boundaries that more bytes will decide, oldest first. */
+	uint64_t scan;
+	struct dns_cand {
+		uint64_t off, need; /* where it is; the end of the bytes that decide it */
+	} cand[DNS_RESYNC_CANDS];
+	size_t ncand;
 };
 
 struct dns_flow {
@@ -115,7 +121,7 @@ static int key_from_wire(struct dns_key *k, const uint8_t *p, size_t n)
 	 * the question too, not by the id alone. */
 	ldns_rdf *name = NULL;
 	size_t pos = c.off;
-	if (ldns_wire2dname(&name, p, n, &pos) == LDNS_STATUS_OK) {
+	if (ldns_wire2dname(&name, p, n, &pos) == LDNS_STATUS_OK && pos <= n) {
 		c.off = pos;
 		k->qtype = cur_be16(&c, "dns question");
 		k->qclass = cur_be16(&c, "dns question");
@@ -418,94 +424,146 @@ static size_t skip(struct dns_dir *h, size_t n)
 	return n;
 }
 
-/* Looks for the next message boundary in p[0..n) of a direction whose
- * framing is lost. A boundary is trusted when the length there frames a
- * plausible header that ldns parses, and what follows the message is either
- * the end of the bytes so far (a sender writes a message per segment) or
- * another plausible header. Returns the bytes to skip; h->lost is cleared
- * when the boundary is at that offset.
+enum verdict {
+	V_NO,     /* no message starts here */
+	V_YES,    /* a message starts here, beyond reasonable doubt */
+	V_WAIT,   /* a candidate: *need bytes of the buffer would decide it */
+	V_TAIL,   /* too few bytes left to even look */
+	V_BUDGET, /* DNS_RESYNC_TRIES parses spent in this call */
+};
+
+/* Judges a boundary at p[i] of p[0..n). It is trusted when the length
+ * there frames a plausible header that ldns parses, and what follows the
+ * message is the end of the bytes so far (a sender writes a message per
+ * segment) or another plausible header. last: nothing more comes, so what
+ * cannot be decided now is a no. */
+static enum verdict judge(const uint8_t *p, size_t n, size_t i, int qr, int last, int *tries,
+                          size_t *need)
+{
+	struct cur c = cur_make(p + i, n - i);
+	size_t len = cur_be16(&c, "dns length");
+	const uint8_t *hdr = cur_ptr(&c, 12, "dns header");
+	if (c.err)
+		return last ? V_NO : V_TAIL;
+	if (!header_plausible(hdr, len, qr))
+		return V_NO;
+	*need = i + 2 + len;
+	if (len > cur_left(&c) + 12)
+		return last ? V_NO : V_WAIT;
+	if (*tries >= DNS_RESYNC_TRIES)
+		return V_BUDGET;
+	++*tries;
+	if (!parses(hdr, len))
+		return V_NO;
+	if (i + 2 + len == n)
+		return V_YES;
+	struct cur nc = cur_make(p + i + 2 + len, n - i - 2 - len);
+	size_t nlen = cur_be16(&nc, "dns length");
+	const uint8_t *nh = cur_ptr(&nc, 12, "dns header");
+	if (nc.err) {
+		*need = i + 2 + len + 14; /* see what follows first */
+		return last ? V_YES : V_WAIT;
+	}
+	return header_plausible(nh, nlen, qr) ? V_YES : V_NO;
+}
+
+static void forget_candidate(struct dns_dir *h, size_t k)
+{
+	memmove(&h->cand[k], &h->cand[k + 1], (h->ncand - k - 1) * sizeof h->cand[0]);
+	h->ncand--;
+}
+
+/* Looks for the next message boundary in p[0..n) (stream offset at->off)
+ * of a direction whose framing is lost. Returns the bytes to skip; h->lost
+ * is cleared when the boundary is at that offset.
  *
- * A candidate whose message has not all come is waited for (its bytes are
- * kept) unless a later boundary is proven first or nothing more comes
- * (at->last). The work is bounded: at most DNS_RESYNC_HOLD bytes are kept,
- * at most DNS_RESYNC_TRIES candidates are parsed per call, and the bytes are
- * looked at again only once enough new ones came to change the answer
- * (h->need), so a crafted stream costs a bounded amount per segment. */
+ * The work is linear: each position is looked at once (h->scan); those
+ * that need more bytes to be judged are remembered (the first
+ * DNS_RESYNC_CANDS: a segment after a gap most often starts with a message)
+ * and judged again once the bytes that decide them came. At most DNS_RESYNC_TRIES candidates are
+ * parsed per call, and at most DNS_RESYNC_HOLD bytes are kept. */
 static size_t resync(struct dns_flow *s, enum ss_dir d, const uint8_t *p, size_t n,
                      const struct ss_pos *at)
 {
 	struct dns_dir *h = &s->dir[d];
-	if (!at->last && at->off + n < h->need)
-		return 0;           /* nothing that could decide has come yet */
-	size_t wait = n;            /* the first candidate still undecided */
-	uint64_t need = UINT64_MAX; /* where the first undecided one decides */
+	uint64_t base = at->off, end = at->off + n;
 	int tries = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct cur c = cur_make(p + i, n - i);
-		size_t len = cur_be16(&c, "dns length");
-		const uint8_t *hdr = cur_ptr(&c, 12, "dns header");
-		size_t undecided = 0; /* > 0: the byte count that would decide */
-		if (c.err) {
-			undecided = i + 14; /* too few bytes to judge */
-		} else if (!header_plausible(hdr, len, h->qr)) {
-			continue;
-		} else if (len > n - i - 2) {
-			undecided = i + 2 + len; /* not all here */
-		} else if (++tries > DNS_RESYNC_TRIES) {
-			undecided = n + 1; /* the rest next time */
-		} else if (!parses(hdr, len)) {
-			continue;
-		} else if (i + 2 + len < n) {
-			struct cur nc = cur_make(p + i + 2 + len, n - i - 2 - len);
-			size_t nlen = cur_be16(&nc, "dns length");
-			const uint8_t *nh = cur_ptr(&nc, 12, "dns header");
-			if (nc.err)
-				undecided = i + 2 + len + 14; /* see what follows first */
-			else if (!header_plausible(nh, nlen, h->qr))
-				continue;
-		}
-		if (undecided && !at->last) {
-			if (i < wait)
-				wait = i;
-			if (at->off + undecided < need)
-				need = at->off + undecided;
-			if (c.err || undecided == n + 1)
-				break;
+	size_t i, need = 0, found = SIZE_MAX;
+	/* The candidates found before, oldest first. */
+	for (size_t k = 0; k < h->ncand && found == SIZE_MAX;) {
+		struct dns_cand *c = &h->cand[k];
+		if (c->off < base || c->off >= end) {
+			forget_candidate(h, k); /* bytes dropped under it */
 			continue;
 		}
-		if (undecided)
-			continue; /* nothing more comes: it never will be */
+		if (c->need > end && !at->last) {
+			k++;
+			continue;
+		}
+		i = (size_t)(c->off - base);
+		enum verdict v = judge(p, n, i, h->qr, at->last, &tries, &need);
+		if (v == V_YES)
+			found = i;
+		else if (v == V_NO)
+			forget_candidate(h, k);
+		else {
+			c->need = v == V_WAIT ? base + need : end + 1;
+			k++;
+		}
+	}
+	/* The positions not looked at yet. */
+	for (i = h->scan > base ? (size_t)(h->scan - base) : 0; i < n && found == SIZE_MAX; i++) {
+		enum verdict v = judge(p, n, i, h->qr, at->last, &tries, &need);
+		if (v == V_YES)
+			found = i;
+		if (v == V_TAIL || v == V_BUDGET)
+			break;
+		if (v != V_WAIT)
+			continue;
+		if (h->ncand == DNS_RESYNC_CANDS)
+			continue; /* the earliest are the likeliest: kept */
+		h->cand[h->ncand].off = base + i;
+		h->cand[h->ncand].need = base + need;
+		h->ncand++;
+	}
+	if (found != SIZE_MAX) {
 		ss_eventf("dns", "dns_resync", at->frame, at->ts, s->f->id, d,
 		          "messages found again at offset %llu after %llu bytes skipped",
-		          (unsigned long long)(at->off + i), (unsigned long long)(h->skipped + i));
+		          (unsigned long long)(base + found),
+		          (unsigned long long)(h->skipped + found));
 		h->lost = 0;
 		h->bad_run = 0;
-		h->skipped = 0;
-		h->need = 0;
-		return i;
+		return found;
 	}
+	h->scan = base + i;
 	if (at->last)
 		return skip(h, n);
-	if (n - wait > DNS_RESYNC_HOLD) {
-		/* A message longer than this is not worth waiting for. */
-		wait = n - DNS_RESYNC_HOLD;
-		need = 0;
+	/* Keep the bytes from the oldest candidate, or from where to look on;
+	 * a message longer than DNS_RESYNC_HOLD is not worth waiting for. */
+	uint64_t keep = h->ncand && h->cand[0].off < h->scan ? h->cand[0].off : h->scan;
+	if (end - keep > DNS_RESYNC_HOLD) {
+		keep = end - DNS_RESYNC_HOLD;
+		while (h->ncand && h->cand[0].off < keep)
+			forget_candidate(h, 0);
+		if (h->scan < keep)
+			h->scan = keep;
 	}
-	h->need = wait < n ? need : 0;
-	return skip(h, wait);
+	return skip(h, (size_t)(keep - base));
 }
 
 static void lose_framing(struct dns_flow *s, enum ss_dir d, const struct ss_pos *at, uint64_t off,
                          const char *why)
 {
 	struct dns_dir *h = &s->dir[d];
+	/* Bytes may have been dropped (a gap): what was looked at is stale. */
+	h->scan = 0;
+	h->ncand = 0;
 	if (h->lost)
 		return;
 	ss_eventf("dns", "dns_framing_lost", at->frame, at->ts, s->f->id, d,
 	          "%s at offset %llu: looking for the next message", why, (unsigned long long)off);
 	h->lost = 1;
 	h->skipped = 0;
-	h->need = 0;
 }
 
 /* A header that could be real for the probe: a known opcode, and section
@@ -588,12 +646,12 @@ size_t dns_data(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struc
 	}
 	if (off < n && at->last) {
 		/* Nothing follows these bytes directly: the message is cut. */
-		size_t left = n - off;
-		if (left >= 2)
+		struct cur c = cur_make(p + off, n - off);
+		uint16_t len = cur_be16(&c, "dns length");
+		if (!c.err)
 			ss_eventf("dns", "dns_cut", at->frame, at->ts, s->f->id, d,
-			          "message of %u bytes cut after %zu at offset %llu",
-			          (unsigned)(p[off] << 8 | p[off + 1]), left - 2,
-			          (unsigned long long)(at->off + off));
+			          "message of %u bytes cut after %zu at offset %llu", len,
+			          cur_left(&c), (unsigned long long)(at->off + off));
 		else
 			ss_eventf("dns", "dns_cut", at->frame, at->ts, s->f->id, d,
 			          "length prefix cut after 1 byte at offset %llu",

@@ -38,11 +38,12 @@
 /* TCP: unparsable messages in a row after which a direction's length
  * prefixes are no longer believed (it is resynchronised as after a gap). */
 #define DNS_MAX_BAD_RUN 4
-/* TCP resynchronisation: candidate messages tried with ldns per call, and
- * bytes held while looking, so crafted bytes cannot make a gap cost more
- * than this per segment. A message longer than the hold is no resync
- * point. */
+/* TCP resynchronisation: candidate messages parsed with ldns per call,
+ * candidates waiting for more bytes, and bytes held while looking, so that
+ * crafted bytes cannot make a gap cost more than this per segment. A
+ * message longer than the hold is no resync point. */
 #define DNS_RESYNC_TRIES 16
+#define DNS_RESYNC_CANDS 8
 #define DNS_RESYNC_HOLD 16384
 
 /* The protocol entry, for tests; protos.c's table names the same

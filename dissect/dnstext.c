@@ -1,10 +1,11 @@
 /* dnstext.c - DNS messages as dig prints them (RFC 1035 3.3, 5.1; RFC 3597
  * 5; RFC 6891 6.1.2-6.1.3; RFC 5001 2.3; RFC 2308 2).
  *
- * ldns does the per-type presentation (ldns_rdf2str); this file only joins,
- * shortens and escapes. ldns escapes names and strings itself except for a
- * TAB inside a character-string, and isprint() follows the locale, so every
- * piece is escaped once more here: the result is printable ASCII, always.
+ * ldns does the per-type presentation (ldns_rdf2buffer_str); this file
+ * only joins, shortens and escapes. ldns escapes names and strings itself
+ * except for a TAB inside a character-string, and isprint() follows the
+ * locale, so every piece is escaped once more here: the result is
+ * printable ASCII, always.
  */
 #include "dnstext.h"
 
@@ -261,15 +262,22 @@ int64_t dnstext_min_ttl(const ldns_pkt *resp)
 
 void dnstext_answer(struct dnstext *t, const ldns_pkt *resp)
 {
-	char b[16];
+	char b[32];
 	const ldns_rr_list *q = ldns_pkt_question(resp);
 	const ldns_rr_list *an = ldns_pkt_answer(resp);
 	int qtype =
 	    q && ldns_rr_list_rr_count(q) ? (int)ldns_rr_get_type(ldns_rr_list_rr(q, 0)) : -1;
-	size_t n = an ? ldns_rr_list_rr_count(an) : 0;
+	size_t n = an ? ldns_rr_list_rr_count(an) : 0, sigs = 0, shown = 0;
+	for (size_t i = 0; i < n; i++)
+		sigs += ldns_rr_get_type(ldns_rr_list_rr(an, i)) == LDNS_RR_TYPE_RRSIG;
+	/* Signatures are counted, not shown, unless they are what was asked
+	 * or all there is: a line is for the data (-v and JSON have them). */
+	int hide = qtype != LDNS_RR_TYPE_RRSIG && sigs < n;
 	for (size_t i = 0; i < n; i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(an, i);
-		if (i)
+		if (hide && ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG)
+			continue;
+		if (shown++)
 			dnstext_put(t, ", ");
 		if ((int)ldns_rr_get_type(rr) != qtype) {
 			dnstext_put(t, dnstext_type((uint16_t)ldns_rr_get_type(rr), b));
@@ -285,6 +293,10 @@ void dnstext_answer(struct dnstext *t, const ldns_pkt *resp)
 	dnstext_put(t, dnstext_rcode_name(rc, b));
 	if (n) {
 		snprintf(b, sizeof b, " ttl=%u", (unsigned)dnstext_min_ttl(resp));
+		dnstext_put(t, b);
+	}
+	if (hide && sigs) {
+		snprintf(b, sizeof b, " (+%zu RRSIG)", sigs);
 		dnstext_put(t, b);
 	}
 	if (ldns_pkt_tc(resp))

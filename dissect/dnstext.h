@@ -58,7 +58,8 @@ void dnstext_question(struct dnstext *t, const ldns_pkt *p);
  * prefixed by its type when that differs from the question's, as along a
  * CNAME chain), then the rcode and the smallest TTL of the answer:
  * "\"v=DMARC1; p=none\" NOERROR ttl=60", "CNAME b.test, 192.0.2.1 NOERROR
- * ttl=30", "no data NOERROR", "NXDOMAIN", "SERVFAIL"; " TC" is added for a
+ * ttl=30", "no data NOERROR", "NXDOMAIN", "SERVFAIL". RRSIGs are counted
+ * (" (+2 RRSIG)") rather than shown, unless asked for; " TC" is added for a
  * truncated response. */
 void dnstext_answer(struct dnstext *t, const ldns_pkt *resp);
 /* The smallest TTL of the answer section; -1 when it is empty. */

@@ -127,6 +127,22 @@ static void put_section(FILE *out, const char *name, const ldns_rr_list *l, int 
 	free(b);
 }
 
+/* ldns takes a TSIG record (RFC 8945 4.2) out of the additional section. */
+static void put_tsig(FILE *out, const ldns_pkt *p)
+{
+	const ldns_rr *tsig = ldns_pkt_tsig(p);
+	if (!tsig)
+		return;
+	char *b = malloc(2 * DNSOUT_LINE);
+	if (!b)
+		return;
+	struct dnstext t;
+	dnstext_init(&t, b, 2 * DNSOUT_LINE);
+	dnstext_rr(&t, tsig, 0);
+	fprintf(out, "    ;; TSIG PSEUDOSECTION:\n    %s\n", t.s);
+	free(b);
+}
+
 static void put_hex(FILE *out, const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n && i < DNSOUT_RAW; i++)
@@ -143,6 +159,7 @@ void dnsout_verbose(FILE *out, const struct rec_dns *d)
 			put_section(out, "AUTHORITY", ldns_pkt_authority(d->query), 0);
 			put_section(out, "ADDITIONAL", ldns_pkt_additional(d->query), 0);
 		}
+		put_tsig(out, d->query);
 	}
 	if (d->response) {
 		put_header(out, "response", d->response, d->frame_response);
@@ -155,6 +172,7 @@ void dnsout_verbose(FILE *out, const struct rec_dns *d)
 		put_section(out, "ANSWER", ldns_pkt_answer(d->response), 0);
 		put_section(out, "AUTHORITY", ldns_pkt_authority(d->response), 0);
 		put_section(out, "ADDITIONAL", ldns_pkt_additional(d->response), 0);
+		put_tsig(out, d->response);
 	}
 	if (d->malformed) {
 		fprintf(out, "    ;; malformed %s (%zu bytes): %s\n", side_word(bad_side(d)),
@@ -198,22 +216,27 @@ static void json_name(FILE *out, const ldns_rdf *name)
 	json_cstr(out, t.s);
 }
 
-static void json_section(FILE *out, const char *name, const ldns_rr_list *l)
+static void json_rr(FILE *out, const ldns_rr *rr)
 {
 	char b[16];
+	fputs("{\"name\":", out);
+	json_name(out, ldns_rr_owner(rr));
+	fprintf(out, ",\"type\":\"%s\"", dnstext_type((uint16_t)ldns_rr_get_type(rr), b));
+	fprintf(out, ",\"class\":\"%s\"", dnstext_class((uint16_t)ldns_rr_get_class(rr), b));
+	fprintf(out, ",\"ttl\":%u,\"data\":", (unsigned)ldns_rr_ttl(rr));
+	char *data = rdata_text(rr);
+	json_cstr(out, data ? data : "");
+	free(data);
+	fputc('}', out);
+}
+
+static void json_section(FILE *out, const char *name, const ldns_rr_list *l)
+{
 	fprintf(out, ",\"%s\":[", name);
 	for (size_t i = 0; l && i < ldns_rr_list_rr_count(l); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(l, i);
-		fputs(i ? ",{\"name\":" : "{\"name\":", out);
-		json_name(out, ldns_rr_owner(rr));
-		fprintf(out, ",\"type\":\"%s\"", dnstext_type((uint16_t)ldns_rr_get_type(rr), b));
-		fprintf(out, ",\"class\":\"%s\"",
-		        dnstext_class((uint16_t)ldns_rr_get_class(rr), b));
-		fprintf(out, ",\"ttl\":%u,\"data\":", (unsigned)ldns_rr_ttl(rr));
-		char *data = rdata_text(rr);
-		json_cstr(out, data ? data : "");
-		free(data);
-		fputc('}', out);
+		if (i)
+			fputc(',', out);
+		json_rr(out, ldns_rr_list_rr(l, i));
 	}
 	fputc(']', out);
 }
@@ -296,4 +319,8 @@ void dnsout_json(FILE *out, const struct rec_dns *d)
 	json_section(out, "answer", ldns_pkt_answer(r));
 	json_section(out, "authority", ldns_pkt_authority(r));
 	json_section(out, "additional", ldns_pkt_additional(r));
+	if (ldns_pkt_tsig(r)) {
+		fputs(",\"tsig\":", out);
+		json_rr(out, ldns_pkt_tsig(r));
+	}
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """dns_counts.py - smtpsniff's DNS messages against tshark's (RFC 1035 4.1).
 
-Usage: dns_counts.py PROGRAM CORPUS_DIR [-v]
-PROGRAM is smtpsniff (run as `PROGRAM -r PCAP --json`, its {"type":"dns"}
-objects) or the dns_dump test tool, which prints the same objects. For every
+Usage: dns_counts.py SMTPSNIFF CORPUS_DIR [-v]
+SMTPSNIFF runs as `SMTPSNIFF -r PCAP --json`; its {"type":"dns"} objects
+("frame" of the query, "response_frame", "id", "answer", "raw" of a
+malformed message, "client_port"/"server_port") are the records. For every
 capture with a sibling <pcap>.tshark.txt, the "## DNS (frame transport id qr
 opcode rcode qname qtype ancount A AAAA CNAME MX)" section (tshark 4.0.17,
 one row per frame, several messages in a frame comma-joined) is compared
@@ -103,8 +104,12 @@ def ours(program, pcap):
     return msgs, multicast
 
 
+AGREED = {'queries': 0, 'responses': 0, 'answers': 0}
+
+
 def compare(name, theirs, mine, multicast, cut):
-    """The differences of one capture: (kind, frame, detail)."""
+    """The differences of one capture: (kind, frame, detail); what agrees is
+    counted in AGREED."""
     diffs = []
     last = max(theirs) if theirs else 0
     for frame in sorted(set(theirs) | set(mine)):
@@ -119,6 +124,9 @@ def compare(name, theirs, mine, multicast, cut):
                     diffs.append(('id', frame, f'qr={qr} tshark id {a[1]:#06x}, ours {b[1]:#06x}'))
                 elif qr == 1 and a[2] is not None and b[2] is not None and a[2] != b[2]:
                     diffs.append(('ancount', frame, f'tshark {a[2]} answers, ours {b[2]}'))
+                else:
+                    AGREED['responses' if qr else 'queries'] += 1
+                    AGREED['answers'] += (b[2] or 0) if qr else 0
             for x in tq[len(mq):]:
                 diffs.append(('theirs-only', frame, f'qr={qr} id={x[1]}'))
             for x in mq[len(tq):]:
@@ -180,6 +188,9 @@ def main():
           f"{totals['queries'][1]}; responses tshark {totals['responses'][0]} ours "
           f"{totals['responses'][1]}; answer records tshark {totals['answers'][0]} ours "
           f"{totals['answers'][1]}")
+    print(f"agreeing message by message (frame, QR, id, ANCOUNT): {AGREED['queries']} queries, "
+          f"{AGREED['responses']} responses, {AGREED['answers']} answer records; every other "
+          f"difference is explained above (-v lists them)")
     for f in failures:
         print('FAIL', f)
     return 1 if failures else 0

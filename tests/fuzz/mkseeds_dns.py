@@ -1,10 +1,13 @@
 #!/usr/bin/python3
-"""mkseeds.py - writes the fuzz_dns seeds in seeds/ (RFC 1035 4.1 messages,
-4.2.2 length-prefixed). Chunks are separated by FF FE and alternate
-client/server; a chunk that starts with FF FD is a hole of its length.
+"""mkseeds_dns.py [DIR] - writes the fuzz_dns seeds (RFC 1035 4.1 messages,
+4.2.2 length-prefixed) in DIR, by default seeds/dns/ beside this file.
+
+Chunks are separated by FF FE and alternate client/server; a chunk that
+starts with FF FD is a hole as long as the rest of it (tests/fuzz/chunks.h).
 Run it again after changing it; the seeds are kept in git."""
 import os
 import struct
+import sys
 
 SEP, HOLE = b'\xff\xfe', b'\xff\xfd'
 
@@ -65,11 +68,13 @@ seeds = {
     'tcp-pipelined': [tcp(q1) + tcp(q2) + tcp(q3), tcp(a2)[:1], b'', tcp(a2)[1:] + tcp(a1)[:9],
                       b'', tcp(a1)[9:] + tcp(a3)],
     'tcp-gap': [tcp(q1) + tcp(q2) + tcp(q3), tcp(a1) + tcp(a2)[:5], b'',
-                HOLE + bytes(len(tcp(a2)) - 7), b'', tcp(a3b)],
+                HOLE + bytes(len(tcp(a2)) - 5), b'', tcp(a3b)],
     'tcp-axfr': [tcp(axq), b''.join(tcp(m) for m in axa)],
     'malformed': [q2[:7], a2[:-3], tcp(q2), tcp(a2[:20])],
 }
-here = os.path.dirname(os.path.abspath(__file__))
+out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), 'seeds', 'dns')
+os.makedirs(out, exist_ok=True)
 for k, chunks in seeds.items():
-    with open(os.path.join(here, 'seeds', k), 'wb') as f:
+    with open(os.path.join(out, k), 'wb') as f:
         f.write(SEP.join(chunks))
