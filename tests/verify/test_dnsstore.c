@@ -15,6 +15,7 @@
 #include "dnsstore.h"
 #include "protos.h"
 #include "sstime.h"
+#include "verdict.h"
 
 static int failures, checks;
 #define CHECK(cond) check((cond), #cond, __LINE__)
@@ -211,6 +212,30 @@ int main(int argc, char **argv)
 		unlink(tmp);
 		unlink(bad);
 	}
+
+	/* A verifier's lookups become the verdict's evidence, once each. */
+	struct verdict *v = verdict_new(V_SPF);
+	struct vdns d = {.store = store, .ts = t, .asker = mx, .v = v};
+	vdns_lookup(&d, "pass.dkim.a.test", LDNS_RR_TYPE_TXT);
+	vdns_lookup(&d, "PASS.dkim.a.test.", LDNS_RR_TYPE_TXT);
+	vdns_lookup(&d, "_dmarc.pass.dkim.a.test", LDNS_RR_TYPE_TXT);
+	vdns_lookup(&d, "_dmarc.elsewhere.test", LDNS_RR_TYPE_TXT);
+	CHECK(v->ndns == 3);
+	CHECK(v->ndns == 3 && !strcmp(v->dns[0].question, "TXT pass.dkim.a.test") &&
+	      !strcmp(v->dns[0].answer, "\"v=spf1 ip4:10.255.1.20/31 -all\"") &&
+	      !strncmp(v->dns[0].source, "frame ", 6));
+	CHECK(v->ndns == 3 && !strcmp(v->dns[1].answer, "NXDOMAIN") &&
+	      !strcmp(v->dns[2].answer, "not in the capture") &&
+	      v->dns[2].kind == DNS_NOT_CAPTURED);
+	verdict_set(v, V_FAIL, "%s is not in %s", "10.255.24.20", "it");
+	verdict_prop(v, "identity", "mailfrom");
+	verdict_prop(v, "identity", "helo");
+	CHECK(v->result == V_FAIL && !strcmp(v->reason, "10.255.24.20 is not in it"));
+	CHECK(v->nprops == 1 && !strcmp(verdict_get(v, "identity"), "helo"));
+	CHECK(v_result_parse("HardFail", 8) == V_FAIL && v_result_parse("permerror", 9) == V_PERMERROR &&
+	      v_result_parse("pas", 3) == -1 && !strcmp(v_result_name(V_UNKNOWN), "unknown"));
+	verdict_free(v);
+
 	dns_store_free(store);
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
