@@ -11,9 +11,8 @@
 #include "dnstext.h"
 
 static const char *const method_names[] = {"dkim", "spf", "dmarc"};
-static const char *const result_names[] = {"none",      "pass",      "fail",
-                                           "softfail",  "neutral",   "policy",
-                                           "temperror", "permerror", "unknown"};
+static const char *const result_names[] = {
+    "none", "pass", "fail", "softfail", "neutral", "policy", "temperror", "permerror", "unknown"};
 
 const char *v_method_name(enum v_method m)
 {

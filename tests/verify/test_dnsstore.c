@@ -232,8 +232,9 @@ int main(int argc, char **argv)
 	verdict_prop(v, "identity", "helo");
 	CHECK(v->result == V_FAIL && !strcmp(v->reason, "10.255.24.20 is not in it"));
 	CHECK(v->nprops == 1 && !strcmp(verdict_get(v, "identity"), "helo"));
-	CHECK(v_result_parse("HardFail", 8) == V_FAIL && v_result_parse("permerror", 9) == V_PERMERROR &&
-	      v_result_parse("pas", 3) == -1 && !strcmp(v_result_name(V_UNKNOWN), "unknown"));
+	CHECK(v_result_parse("HardFail", 8) == V_FAIL &&
+	      v_result_parse("permerror", 9) == V_PERMERROR && v_result_parse("pas", 3) == -1 &&
+	      !strcmp(v_result_name(V_UNKNOWN), "unknown"));
 	verdict_free(v);
 
 	dns_store_free(store);
