@@ -23,6 +23,8 @@
 
 #define LIT(s) (s), (sizeof(s) - 1)
 #define MAX_RCPT 1000 /* RFC 5321 4.5.3.1.8 asks for 100; kept beyond are counted */
+/* A session keeps its message storage between messages up to this size. */
+#define SMTP_KEEP_MSG_BUFFER (256u << 10)
 
 enum kind {
 	K_OTHER,
@@ -298,7 +300,12 @@ static void message_out(struct smtp *s, int code, const uint8_t *reply, size_t r
 		msg_free(&parsed);
 	}
 	s->in_msg = 0;
-	buf_free(&s->msg);
+	/* The next message of the session reuses the storage, unless it is
+	 * large: an idle session should not sit on a big message's memory. */
+	if (s->msg.size > SMTP_KEEP_MSG_BUFFER)
+		buf_free(&s->msg);
+	else
+		buf_reset(&s->msg);
 }
 
 static void tx_clear(struct smtp *s)
@@ -319,8 +326,7 @@ static void msg_begin(struct smtp *s, const char *how, int64_t ts, uint64_t fram
 	s->msg_frame = frame;
 	s->msg_ts_end = 0;
 	s->msg_frame_end = 0;
-	buf_free(&s->msg);
-	buf_init(&s->msg, s->o->caps->max_message);
+	buf_reset(&s->msg);
 	buf_reset(&s->queue_id);
 }
 

@@ -196,8 +196,16 @@ static int unspecified(const struct ss_addr *a)
 	return !memcmp(a->b, zero, 16);
 }
 
+static unsigned long generation;
+
+unsigned long names_generation(void)
+{
+	return generation;
+}
+
 void names_learn(const struct rec_dns *d)
 {
+	generation++;
 	const ldns_rr_list *an = d->response ? ldns_pkt_answer(d->response) : NULL;
 	for (size_t i = 0; an && i < ldns_rr_list_rr_count(an); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(an, i);

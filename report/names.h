@@ -28,6 +28,9 @@ void names_learn(const struct rec_dns *d);
 /* The name of a, or NULL when none was learned. The string lives until the
  * next names_learn() or names_free(). */
 const char *names_get(const struct ss_addr *a);
+/* A number that changes whenever names_learn() may have changed a name:
+ * what was looked up before stays right while it stays the same. */
+unsigned long names_generation(void);
 /* Forgets every name and frees the table. */
 void names_free(void);
 

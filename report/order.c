@@ -1,8 +1,16 @@
-/* order.c - a heap of finished lines, ordered by (time, arrival). */
+/* order.c - a heap of finished lines, ordered by (time, arrival).
+ *
+ * Items are written through one stream that lives as long as the queue
+ * (fopencookie): it gathers an item's bytes in acc, and order_end() keeps
+ * them. A stream per item (open_memstream) cost more than the dissection.
+ */
 #define _GNU_SOURCE
 #include "order.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#define ORDER_STREAM_BUFFER (64u << 10)
 
 struct item {
 	int64_t ts;
@@ -18,10 +26,12 @@ struct order {
 	struct item *h;
 	size_t n, cap;
 	uint64_t seq;
-	/* the item being written */
-	FILE *cur;
-	char *cur_text;
-	size_t cur_len;
+	/* the item being written: the stream, and what it has gathered */
+	FILE *stream;
+	int writing;
+	char *acc;
+	size_t acc_len, acc_cap;
+	int acc_failed; /* memory ran out: the item goes out unordered */
 	int64_t cur_ts;
 	int64_t newest; /* capture time seen */
 };
@@ -56,43 +66,83 @@ static void pop_out(struct order *o)
 	}
 }
 
+static ssize_t gather(void *cookie, const char *p, size_t n)
+{
+	struct order *o = cookie;
+	if (o->acc_len + n > o->acc_cap) {
+		size_t cap = o->acc_cap ? o->acc_cap : 4096;
+		while (cap < o->acc_len + n)
+			cap *= 2;
+		char *a = realloc(o->acc, cap);
+		if (!a) {
+			/* keep the output whole, if out of order */
+			fwrite(o->acc, 1, o->acc_len, o->out);
+			fwrite(p, 1, n, o->out);
+			o->acc_len = 0;
+			o->acc_failed = 1;
+			return (ssize_t)n;
+		}
+		o->acc = a;
+		o->acc_cap = cap;
+	}
+	memcpy(o->acc + o->acc_len, p, n);
+	o->acc_len += n;
+	return (ssize_t)n;
+}
+
 struct order *order_new(FILE *out, int64_t window, size_t max)
 {
 	struct order *o = calloc(1, sizeof *o);
-	if (o) {
-		o->out = out;
-		o->window = window;
-		o->max = max ? max : 1;
+	if (!o)
+		return NULL;
+	o->out = out;
+	o->window = window;
+	o->max = max ? max : 1;
+	o->stream = fopencookie(o, "w", (cookie_io_functions_t){.write = gather});
+	if (!o->stream) {
+		free(o);
+		return NULL;
 	}
+	setvbuf(o->stream, NULL, _IOFBF, ORDER_STREAM_BUFFER);
 	return o;
 }
 
 FILE *order_begin(struct order *o, int64_t ts)
 {
 	o->cur_ts = ts;
-	o->cur = open_memstream(&o->cur_text, &o->cur_len);
-	return o->cur ? o->cur : o->out; /* out of memory: straight out, unordered */
+	o->writing = 1;
+	o->acc_len = 0;
+	o->acc_failed = 0;
+	return o->stream;
 }
 
 void order_end(struct order *o)
 {
-	if (!o->cur)
+	if (!o->writing)
 		return;
-	fclose(o->cur);
-	o->cur = NULL;
-	if (o->n == o->cap) {
+	o->writing = 0;
+	fflush(o->stream);
+	char *text = o->acc_failed ? NULL : malloc(o->acc_len ? o->acc_len : 1);
+	if (text)
+		memcpy(text, o->acc, o->acc_len);
+	if (text && o->n == o->cap) {
 		size_t cap = o->cap ? o->cap * 2 : 256;
 		struct item *h = realloc(o->h, cap * sizeof *h);
-		if (!h) {
-			fwrite(o->cur_text, 1, o->cur_len, o->out);
-			free(o->cur_text);
-			return;
+		if (h) {
+			o->h = h;
+			o->cap = cap;
+		} else {
+			free(text);
+			text = NULL;
 		}
-		o->h = h;
-		o->cap = cap;
+	}
+	if (!text) {
+		if (!o->acc_failed)
+			fwrite(o->acc, 1, o->acc_len, o->out);
+		return;
 	}
 	size_t i = o->n++;
-	o->h[i] = (struct item){o->cur_ts, o->seq++, o->cur_text, o->cur_len};
+	o->h[i] = (struct item){o->cur_ts, o->seq++, text, o->acc_len};
 	while (i && less(&o->h[i], &o->h[(i - 1) / 2])) {
 		swap(&o->h[i], &o->h[(i - 1) / 2]);
 		i = (i - 1) / 2;
@@ -122,6 +172,8 @@ void order_free(struct order *o)
 	if (!o)
 		return;
 	order_flush(o);
+	fclose(o->stream);
+	free(o->acc);
 	free(o->h);
 	free(o);
 }

@@ -40,15 +40,15 @@ static const char *code_colour(int code)
 	return C_GREEN;
 }
 
-const char *timeline_host(const struct timeline_opts *o, const struct ss_addr *a, char out[64])
+const char *timeline_host(const struct timeline_opts *o, const struct ss_addr *a, char out[256])
 {
 	const char *n = o->names ? names_get(a) : NULL;
 	if (n) {
-		snprintf(out, 64, "%s", n);
+		snprintf(out, 256, "%s", n);
 		return out;
 	}
 	char t[SS_ADDR_STRLEN];
-	snprintf(out, 64, "%s", ss_addr_fmt(a, t));
+	snprintf(out, 256, "%s", ss_addr_fmt(a, t));
 	return out;
 }
 
@@ -69,13 +69,38 @@ void timeline_clock(FILE *out, int64_t ts)
 	clock_ms(out, ts);
 }
 
-/* The flow number tells apart sessions between the same two hosts. */
+/* The flow number tells apart sessions between the same two hosts. The
+ * text " [N] CLIENT > SERVER  " is kept per flow (a small direct-mapped
+ * cache) until a DNS answer may have renamed a host: the timeline writes
+ * it on every line, and naming hosts anew each time cost more than
+ * dissecting. */
+#define PREFIX_CACHE 256
 void timeline_prefix(FILE *out, const struct timeline_opts *o, int64_t ts, const struct ss_flow *f)
 {
-	char c[64], s[64];
+	static struct {
+		uint64_t id;
+		unsigned long gen;
+		int names;
+		char text[200];
+	} cache[PREFIX_CACHE];
 	clock_ms(out, ts);
-	fprintf(out, " [%" PRIu64 "] %s > %s  ", f->id, timeline_host(o, &f->ep[SS_C2S].addr, c),
-	        timeline_host(o, &f->ep[SS_S2C].addr, s));
+	unsigned long gen = o->names ? names_generation() : 0;
+	size_t i = f->id % PREFIX_CACHE;
+	if (cache[i].id != f->id || cache[i].gen != gen || cache[i].names != o->names) {
+		char c[256], s[256];
+		int n = snprintf(cache[i].text, sizeof cache[i].text, " [%" PRIu64 "] %s > %s  ",
+		                 f->id, timeline_host(o, &f->ep[SS_C2S].addr, c),
+		                 timeline_host(o, &f->ep[SS_S2C].addr, s));
+		/* too long for the cache (long names): not kept */
+		cache[i].id = n > 0 && (size_t)n < sizeof cache[i].text ? f->id : 0;
+		cache[i].gen = gen;
+		cache[i].names = o->names;
+		if (!cache[i].id) {
+			fprintf(out, " [%" PRIu64 "] %s > %s  ", f->id, c, s);
+			return;
+		}
+	}
+	fputs(cache[i].text, out);
 }
 
 static void proto_tag(FILE *out, const struct timeline_opts *o, const char *proto)

@@ -15,7 +15,8 @@ struct timeline_opts {
 };
 
 /* The name to show for an endpoint: a learned name, else the address. */
-const char *timeline_host(const struct timeline_opts *o, const struct ss_addr *a, char out[64]);
+/* out holds NAMES_MAX_LEN + 1 bytes. */
+const char *timeline_host(const struct timeline_opts *o, const struct ss_addr *a, char out[256]);
 /* "HH:MM:SS.mmm" */
 void timeline_clock(FILE *out, int64_t ts);
 /* "HH:MM:SS.mmm [FLOW] CLIENT > SERVER  " */

@@ -3,6 +3,7 @@
 #include "sstime.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 /* Splits ns into whole seconds and microseconds, rounding towards minus
@@ -20,15 +21,32 @@ static void split(int64_t ns, time_t *sec, long *usec)
 
 const char *ss_time_clock(int64_t ns, char out[32])
 {
+	/* The timeline stamps every line: localtime_r once per second of
+	 * capture time, not once per line (the tool is single-threaded). */
+	static time_t last = -1;
+	static char hms[16];
+	static int hms_ok;
 	time_t sec;
 	long usec;
-	struct tm tm;
 	split(ns, &sec, &usec);
-	if (!localtime_r(&sec, &tm))
+	if (sec != last) {
+		struct tm tm;
+		last = sec;
+		hms_ok = localtime_r(&sec, &tm) != NULL;
+		if (hms_ok)
+			snprintf(hms, sizeof hms, "%02d:%02d:%02d", tm.tm_hour % 100,
+			         tm.tm_min % 100, tm.tm_sec % 100);
+	}
+	if (!hms_ok) {
 		snprintf(out, 32, "%lld.%06ld", (long long)sec, usec);
-	else
-		snprintf(out, 32, "%02d:%02d:%02d.%06ld", tm.tm_hour % 100, tm.tm_min % 100,
-		         tm.tm_sec % 100, usec % 1000000);
+		return out;
+	}
+	memcpy(out, hms, 8);
+	out[8] = '.';
+	long u = usec % 1000000;
+	for (int i = 14; i > 8; i--, u /= 10)
+		out[i] = (char)('0' + u % 10);
+	out[15] = 0;
 	return out;
 }
 
