@@ -50,6 +50,7 @@ lab-record:
 	@$(MAKE) --no-print-directory build
 	lab/record
 	lab/record --rspamd
+	lab/record journey
 
 bench:
 	@tools/deps bench
