@@ -34,7 +34,8 @@ static void item(void *ctx, const struct lp_item *it)
 {
 	(void)ctx;
 	if (it->kind == LP_ITEM_DATA) {
-		memcpy(got + ngot, it->p, it->len);
+		if (it->len) /* an end marker may carry no bytes, and no pointer */
+			memcpy(got + ngot, it->p, it->len);
 		ngot += it->len;
 		if (it->last) {
 			ended = 1;
