@@ -1,16 +1,16 @@
 /* protos.c - the table of protocols and their registration, in probe order.
  *
- * POP3 and IMAP are recognised (so their flows are named) but not yet
- * dissected; their dissectors come with their issue.
+ * With --flows (probe_only) every protocol is only recognised, so its flows
+ * are named, and nothing is dissected.
  */
 #include "protos.h"
 
 #include "dns.h"
+#include "imap.h"
+#include "pop3.h"
 #include "probe.h"
 #include "smtp.h"
 
-static const struct ss_proto pop3 = {.name = "pop3", .probe = probe_pop3, .port_hint = port_pop3};
-static const struct ss_proto imap = {.name = "imap", .probe = probe_imap, .port_hint = port_imap};
 static const struct ss_proto dns = {.name = "dns",
                                     .probe = dns_probe,
                                     .port_hint = port_dns,
@@ -24,13 +24,17 @@ static const struct ss_proto dns = {.name = "dns",
 static const struct ss_proto smtp_named = {
     .name = "smtp", .probe = probe_smtp, .port_hint = port_smtp};
 static const struct ss_proto dns_named = {.name = "dns", .probe = dns_probe, .port_hint = port_dns};
+static const struct ss_proto pop3_named = {
+    .name = "pop3", .probe = probe_pop3, .port_hint = port_pop3};
+static const struct ss_proto imap_named = {
+    .name = "imap", .probe = probe_imap, .port_hint = port_imap};
 
 int dissect_register(struct ss_reasm *r, const struct dissect_opts *o)
 {
 	const struct ss_proto *list[] = {
 	    o->probe_only ? &smtp_named : smtp_proto(o),
-	    &pop3,
-	    &imap,
+	    o->probe_only ? &pop3_named : pop3_proto(o),
+	    o->probe_only ? &imap_named : imap_proto(o),
 	    o->probe_only ? &dns_named : &dns,
 	};
 	for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)

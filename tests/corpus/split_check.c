@@ -146,6 +146,8 @@ static void replay(const struct flowrec *fr, size_t step, size_t cut)
 		int d = k->dir, client = d == SS_C2S;
 		for (size_t off = 0; off < k->n;) {
 			size_t n = step && step < k->n - off ? step : k->n - off;
+			if (n > 4096)
+				n = 4096; /* synth_tcp() carries at most this much */
 			if (cut > pos + off && cut < pos + off + n)
 				n = cut - (pos + off); /* the one extra cut of this replay */
 			synth_tcp(r, client, c, s, ms, 0x18, seq[d] + (uint32_t)off, seq[!d],

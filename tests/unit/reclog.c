@@ -32,9 +32,24 @@ void reclog_add(char *log, size_t cap, const struct ss_record *r)
 		str(log, cap, x->cmd);
 		add(log, cap, "|%d|", x->code);
 		str(log, cap, x->reply);
-		add(log, cap, "%s\n", x->pipelined ? "|P" : "");
+		add(log, cap, "%s%s%s\n", x->pipelined ? "|P" : "", x->status ? "|" : "",
+		    x->status ? x->status : "");
 	} else if (r->kind == REC_MESSAGE) {
 		const struct rec_message *m = &r->u.msg;
+		if (strcmp(m->proto, "smtp")) {
+			/* POP3, IMAP: who, where, which, and how whole */
+			add(log, cap, "MSG %s user=", m->how);
+			str(log, cap, m->user);
+			add(log, cap, " mailbox=");
+			str(log, cap, m->mailbox);
+			add(log, cap, " which=");
+			str(log, cap, m->which);
+			add(log, cap, " code=%d%s%s [", m->code, m->incomplete ? " INCOMPLETE" : "",
+			    m->partial ? " PARTIAL" : "");
+			str(log, cap, m->data);
+			add(log, cap, "]\n");
+			return;
+		}
 		add(log, cap, "MSG %s from=", m->how);
 		str(log, cap, m->mail_from);
 		add(log, cap, " to=");

@@ -1,0 +1,1705 @@
+/* imap.c - the IMAP dissector: tagged commands and their completions, the
+ * untagged responses each command draws, continuation requests, literals
+ * in both directions, LOGIN with the password masked, AUTHENTICATE through
+ * the shared SASL decoder (with SASL-IR), IDLE, STARTTLS, COMPRESS, and
+ * every message fetched or appended, byte for byte (RFC 9051 and 3501;
+ * 7888 LITERAL+/LITERAL-; 3516 BINARY; 4959 SASL-IR; 2177 IDLE; 4978
+ * COMPRESS; 3502 MULTIAPPEND; 4315 APPENDUID).
+ *
+ * A command or a response is a line, or a line ending in a literal's
+ * announcement ("{n}", "{n+}", "{n-}", "~{n}") followed by exactly n octets
+ * and the rest of the line, and so on. The line engine reads the octets
+ * with LP_OCTETS, so nothing inside a literal is ever read as protocol. A
+ * small scanner follows atoms, quoted strings and parentheses across the
+ * pieces: it tells an announcement from text inside a quoted string, which
+ * argument a literal is (LOGIN's password, APPEND's message), and which
+ * FETCH data item a literal belongs to (BODY[], BODY[HEADER], BINARY[]...).
+ *
+ * Completions pair with commands by tag. Untagged responses go to the
+ * oldest command waiting (FETCH data to the oldest FETCH), and are shown
+ * with its completion; with none waiting, each is a record of its own.
+ * After a gap inside a literal the count still tells where it ends; after a
+ * gap anywhere else the server's side resynchronises on the next tagged
+ * line of a command waiting, the client's on the next line that reads as a
+ * tagged command.
+ */
+#include "imap.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#define ZLIB_CONST /* next_in is const */
+#include <zlib.h>
+
+#include "escape.h"
+#include "event.h"
+#include "lineproto.h"
+#include "message.h"
+#include "probe.h"
+#include "record.h"
+#include "sasl.h"
+
+#define LIT(s) (s), (sizeof(s) - 1)
+#define SHOW_LITERAL 64     /* literals up to this size are shown inline, unless secret */
+#define ARG_CAP 1024        /* a user or mailbox name kept from a command */
+#define SUMMARY_LINES 8     /* untagged responses shown with a command's completion */
+#define SUMMARY_LINE 300    /* each clipped to this many bytes (as shown) */
+#define RESPONSE_SHOWN 1024 /* an untagged response as shown, at most */
+#define TAG_CAP 64          /* bytes of a tag compared; longer tags compare by length too */
+
+/* --- the scanner: atoms, quoted strings, parentheses (RFC 9051 4, 9) ------ */
+
+enum tk { TK_ATOM, TK_QUOTED, TK_OPEN, TK_CLOSE };
+enum { TS_NONE, TS_ATOM, TS_QUOTED, TS_QESC };
+
+struct itok {
+	int depth;   /* parentheses open */
+	int state;   /* TS_*: inside what, at the end of the last piece */
+	int bracket; /* an atom's [...] open: spaces and parentheses belong to it */
+	size_t start;
+};
+
+/* A token has ended: p[start..end) of the piece scanned, at depth. */
+typedef void tok_fn(void *ctx, enum tk kind, size_t start, size_t end, int depth);
+
+/* Scans the piece p[0..n). final: the line ends here, so an atom or an
+ * unterminated quoted string ends with it. Between pieces the state is
+ * TS_NONE: a piece is cut only before a literal, where no token is open. */
+static void tok_scan(struct itok *t, const uint8_t *p, size_t n, int final, tok_fn *fn, void *ctx)
+{
+	size_t i = 0;
+	while (i < n) {
+		uint8_t c = p[i];
+		switch (t->state) {
+		case TS_NONE:
+			if (c == '(') {
+				fn(ctx, TK_OPEN, i, i + 1, t->depth);
+				if (t->depth < 1000)
+					t->depth++;
+			} else if (c == ')') {
+				if (t->depth)
+					t->depth--;
+				fn(ctx, TK_CLOSE, i, i + 1, t->depth);
+			} else if (c != ' ') {
+				t->start = i;
+				t->state = c == '"' ? TS_QUOTED : TS_ATOM;
+				t->bracket = c == '[';
+			}
+			i++;
+			break;
+		case TS_ATOM:
+			if (!t->bracket && (c == ' ' || c == '(' || c == ')')) {
+				t->state = TS_NONE;
+				fn(ctx, TK_ATOM, t->start, i, t->depth);
+				break; /* the delimiter is read again, in TS_NONE */
+			}
+			if (c == '[')
+				t->bracket++;
+			else if (c == ']' && t->bracket)
+				t->bracket--;
+			i++;
+			break;
+		case TS_QUOTED:
+			if (c == '\\') {
+				t->state = TS_QESC;
+			} else if (c == '"') {
+				t->state = TS_NONE;
+				fn(ctx, TK_QUOTED, t->start, i + 1, t->depth);
+			}
+			i++;
+			break;
+		default: /* TS_QESC */
+			t->state = TS_QUOTED;
+			i++;
+			break;
+		}
+	}
+	if (final && t->state != TS_NONE) {
+		fn(ctx, t->state == TS_ATOM ? TK_ATOM : TK_QUOTED, t->start, n, t->depth);
+		t->state = TS_NONE;
+	}
+}
+
+static void tok_none(void *ctx, enum tk kind, size_t start, size_t end, int depth)
+{
+	(void)ctx, (void)kind, (void)start, (void)end, (void)depth;
+}
+
+/* Would scanning p[0..at) leave no token open, so that what follows can be
+ * a literal's announcement? (Asked before the real scan: a piece is
+ * scanned once, whole or up to the literal.) */
+static int literal_free(const struct itok *t, const uint8_t *p, size_t at)
+{
+	struct itok dry = *t;
+	tok_scan(&dry, p, at, 0, tok_none, NULL);
+	return dry.state == TS_NONE;
+}
+
+/* A literal's announcement ending the line p[0..n): "{" n "}", with "+"
+ * or "-" before the "}" (RFC 7888), with "~" before the "{" (RFC 3516
+ * literal8), after a space or "(" (or at the start of a piece). Returns
+ * where it starts, or n when there is none; *size its count, *sync 1 when
+ * the sender waits for a continuation first. *bad: a count too large to
+ * be one (over 2^53). */
+static size_t literal_at(const uint8_t *p, size_t n, uint64_t *size, int *sync, int *bad)
+{
+	*bad = 0;
+	if (n < 3 || p[n - 1] != '}')
+		return n;
+	size_t e = n - 1;
+	*sync = 1;
+	if (p[e - 1] == '+' || p[e - 1] == '-') {
+		*sync = 0;
+		e--;
+	}
+	size_t d = e;
+	while (d > 0 && p[d - 1] >= '0' && p[d - 1] <= '9')
+		d--;
+	if (d == e || d == 0 || p[d - 1] != '{')
+		return n;
+	size_t at = d - 1;
+	if (at > 0 && p[at - 1] == '~')
+		at--;
+	if (at > 0 && p[at - 1] != ' ' && p[at - 1] != '(')
+		return n;
+	uint64_t v = 0;
+	for (size_t i = d; i < e; i++) {
+		if (v > (UINT64_C(1) << 53) / 10) {
+			*bad = 1;
+			return n;
+		}
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	}
+	*size = v;
+	return at;
+}
+
+/* --- the session --------------------------------------------------------- */
+
+enum ikind {
+	I_OTHER,
+	I_LOGIN,
+	I_AUTH,   /* AUTHENTICATE */
+	I_SELECT, /* SELECT, EXAMINE */
+	I_CLOSE,  /* CLOSE, UNSELECT: no mailbox selected after */
+	I_APPEND,
+	I_FETCH, /* FETCH, UID FETCH */
+	I_STARTTLS,
+	I_COMPRESS,
+	I_IDLE,
+	I_LOGOUT,
+};
+
+/* What a literal holds, by where it stands. */
+enum lit { L_SHOW, L_ARG, L_SECRET, L_MSG, L_PART, L_SKIP };
+
+struct icmd {
+	enum ikind kind;
+	uint8_t tag[TAG_CAP];
+	size_t tag_len;
+	char verb[24];
+	struct buf shown; /* "tag VERB args" as shown: escaped, secrets masked */
+	struct buf arg;   /* LOGIN: the user; SELECT, EXAMINE, APPEND: the mailbox */
+	struct buf lines; /* the first untagged responses it drew, as shown */
+	uint64_t untagged, untagged_shown;
+	size_t argn; /* arguments at the top level so far */
+	int open;    /* its line goes on after a literal still to come */
+	int pipelined;
+	int gap;      /* responses went missing while it waited */
+	int idling;   /* IDLE: the server said go ahead */
+	int awaiting; /* AUTHENTICATE: a challenge came, the client's response is due */
+	int64_t ts;
+	uint64_t frame;
+};
+
+enum mstate { M_NONE, M_FILLING, M_HELD };
+
+/* A message carried in a literal: FETCH (server) or APPEND (client). */
+struct imsg {
+	enum mstate state;
+	struct buf data;
+	int incomplete, too_big, partial;
+	char item[80]; /* FETCH: the data item it came as ("BODY[]") */
+	size_t item_len;
+	struct buf mailbox; /* APPEND: the mailbox named */
+	int64_t ts_start, ts_end;
+	uint64_t frame_start, frame_end;
+};
+
+/* A response being read: its first line ended in a literal. */
+struct iresp {
+	int active;
+	int fetch; /* "* n FETCH (...)" */
+	uint64_t seq, uid;
+	int has_uid;
+	struct itok tok;
+	size_t att;    /* FETCH: data items and values at depth 1 so far */
+	char name[80]; /* FETCH: the last data item's name */
+	size_t name_len;
+	int skip;        /* resynchronising: the response is skipped, literals and all */
+	struct buf text; /* as shown, up to RESPONSE_SHOWN */
+	int64_t ts;
+	uint64_t frame;
+};
+
+/* The literal being read, on either side. */
+struct iliteral {
+	enum lit kind;
+	uint64_t size, left;
+	int sync, started;
+	struct buf small; /* its first bytes, for showing or keeping */
+};
+
+struct imap {
+	const struct ss_flow *f;
+	const struct dissect_opts *o;
+	struct lineproto lp[2];
+	struct icmd **q; /* commands waiting for their completion, oldest first */
+	size_t nq, qcap;
+	/* the client's side */
+	struct icmd *cur; /* the command whose line goes on after a literal */
+	struct itok ctok;
+	struct iliteral lit[2];
+	int c_resync; /* after a gap: lines are skipped until a tagged command */
+	/* the server's side */
+	struct iresp r;
+	int s_resync;     /* after a gap: lines are skipped until a tagged completion */
+	struct imsg m[2]; /* [SS_S2C] FETCH, [SS_C2S] APPEND */
+	/* the session */
+	int greeted, logout, tls, compressed;
+	struct sasl sasl;
+	struct buf login;   /* who logged in */
+	struct buf mailbox; /* the mailbox selected */
+	uint64_t opaque[2];
+	/* COMPRESS=DEFLATE (RFC 4978): each direction inflated, then read */
+	z_stream z[2];
+	int zon[2];       /* inflating */
+	struct buf zpend; /* the server's compressed bytes behind its OK, same segment */
+	int zgrab;        /* its line engine hands them over as octets (zpend) */
+	uint64_t zraw[2]; /* compressed bytes read */
+	uint64_t zout[2]; /* what they inflated to: the offsets the line engine sees */
+	uint64_t c_gaps;  /* gaps in the client's bytes: tags may be unknown */
+	uint64_t msg_bare_lf, first_msg_bare_lf;
+	int said[8];
+};
+
+enum {
+	SAID_BEFORE_GREETING,
+	SAID_AFTER_LOGOUT,
+	SAID_NO_CMD,
+	SAID_PIPE_FULL,
+	SAID_TOO_BIG,
+	SAID_BAD_LINE,
+	SAID_BAD_LITERAL,
+};
+
+static void say(struct imap *s, int once, enum ss_dir d, uint64_t frame, int64_t ts,
+                const char *what, const char *detail)
+{
+	if (once >= 0 && s->said[once]++)
+		return;
+	ss_eventf("imap", what, frame, ts, s->f->id, d, "%s", detail);
+}
+
+static uint8_t upper(uint8_t c)
+{
+	return c >= 'a' && c <= 'z' ? (uint8_t)(c - 32) : c;
+}
+
+/* Case-insensitive: is p[0..n) exactly the upper-case literal w? */
+static int word_is(const uint8_t *p, size_t n, const char *w, size_t k)
+{
+	if (n != k)
+		return 0;
+	for (size_t i = 0; i < k; i++)
+		if (upper(p[i]) != (uint8_t)w[i])
+			return 0;
+	return 1;
+}
+
+/* Case-insensitive: does p[0..n) start with the upper-case literal w? */
+static int starts(const uint8_t *p, size_t n, const char *w, size_t k)
+{
+	return n >= k && word_is(p, k, w, k);
+}
+
+static void show(struct buf *b, const uint8_t *p, size_t n)
+{
+	if (escape_add(b, p, n))
+		return; /* display only: a full buffer ends the text */
+}
+
+static void show_lit(struct buf *b, const char *s, size_t n)
+{
+	if (buf_add(b, s, n))
+		return;
+}
+
+static void showf(struct buf *b, const char *fmt, ...) SS_PRINTF(2, 3);
+static void showf(struct buf *b, const char *fmt, ...)
+{
+	char t[128];
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(t, sizeof t, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		show_lit(b, t, (size_t)k < sizeof t ? (size_t)k : sizeof t - 1);
+}
+
+/* The value of an astring token (RFC 9051 9): an atom as it is, a quoted
+ * string without its quotes and escapes. */
+static void token_value(struct buf *out, const uint8_t *p, size_t n)
+{
+	buf_reset(out);
+	if (n >= 1 && p[0] == '"') {
+		p++;
+		n = n >= 2 && p[n - 2] == '"' ? n - 2 : n - 1;
+		for (size_t i = 0; i < n; i++) {
+			if (p[i] == '\\' && i + 1 < n)
+				i++;
+			if (buf_add(out, p + i, 1))
+				return;
+		}
+		return;
+	}
+	if (buf_add(out, p, n))
+		buf_reset(out);
+}
+
+/* --- records -------------------------------------------------------------- */
+
+/* ST_DATA: an untagged response that is data, not a status (EXISTS, FETCH...). */
+enum status { ST_NONE, ST_OK, ST_NO, ST_BAD, ST_CONT, ST_PREAUTH, ST_BYE, ST_DATA };
+
+static const char *status_name(enum status st)
+{
+	static const char *const names[] = {NULL, "OK", "NO", "BAD", "+", "PREAUTH", "BYE", NULL};
+	return names[st];
+}
+
+/* placeholder: what stands for a command that was not seen (NULL: none). */
+static void exchange(struct imap *s, const struct icmd *c, const struct ss_str *placeholder,
+                     const uint8_t *reply, size_t rlen, enum status st, int64_t ts, uint64_t frame)
+{
+	struct ss_record r;
+	memset(&r, 0, sizeof r);
+	r.kind = REC_EXCHANGE;
+	r.flow = s->f;
+	r.u.ex.proto = "imap";
+	if (c) {
+		r.u.ex.verb = c->verb;
+		r.u.ex.cmd = (struct ss_str){c->shown.p, c->shown.len};
+		r.u.ex.ts_cmd = c->ts;
+		r.u.ex.frame_cmd = c->frame;
+		r.u.ex.pipelined = c->pipelined;
+	} else if (placeholder) {
+		r.u.ex.cmd = *placeholder;
+		r.u.ex.ts_cmd = ts;
+	}
+	r.u.ex.reply = (struct ss_str){reply, rlen};
+	r.u.ex.code = st == ST_NONE ? -1 : st == ST_NO || st == ST_BAD || st == ST_BYE ? 0 : 1;
+	r.u.ex.status = status_name(st);
+	r.u.ex.ts_reply = ts;
+	r.u.ex.frame_reply = frame;
+	record_emit(&r);
+}
+
+static void note(struct imap *s, const char *what, int64_t ts, uint64_t frame, const char *fmt, ...)
+    SS_PRINTF(5, 6);
+static void note(struct imap *s, const char *what, int64_t ts, uint64_t frame, const char *fmt, ...)
+{
+	char d[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(d, sizeof d, fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return;
+	struct ss_record r;
+	memset(&r, 0, sizeof r);
+	r.kind = REC_NOTE;
+	r.flow = s->f;
+	r.u.note.proto = "imap";
+	r.u.note.what = what;
+	r.u.note.detail =
+	    (struct ss_str){(const uint8_t *)d, (size_t)k < sizeof d ? (size_t)k : sizeof d - 1};
+	r.u.note.ts = ts;
+	r.u.note.frame = frame;
+	record_emit(&r);
+}
+
+/* --- messages in literals --------------------------------------------------- */
+
+static void msg_begin(struct imap *s, struct imsg *m, int partial, int64_t ts, uint64_t frame)
+{
+	m->state = M_FILLING;
+	m->incomplete = m->too_big = 0;
+	m->partial = partial;
+	m->item_len = 0;
+	buf_free(&m->data);
+	buf_init(&m->data, s->o->caps->max_message);
+	buf_reset(&m->mailbox);
+	m->ts_start = m->ts_end = ts;
+	m->frame_start = m->frame_end = frame;
+}
+
+static void msg_add(struct imap *s, struct imsg *m, enum ss_dir d, const struct lp_item *it)
+{
+	m->ts_end = it->ts;
+	m->frame_end = it->frame;
+	if (m->too_big || !it->len)
+		return;
+	size_t room = m->data.cap - m->data.len;
+	if (buf_add(&m->data, it->p, it->len < room ? it->len : room) || it->len > room) {
+		/* Kept up to the cap, however the bytes came in segments. */
+		m->too_big = 1;
+		say(s, SAID_TOO_BIG, d, it->frame, it->ts, "message_too_big",
+		    "a message over --max-message; what was kept is marked incomplete");
+	}
+}
+
+/* Emits the message m holds. which: how the session named it; reply: the
+ * server's completion (APPEND), or empty. */
+static void msg_out(struct imap *s, struct imsg *m, const char *how, const char *which, int wlen,
+                    const struct ss_str *mailbox, int code, const uint8_t *reply, size_t rlen)
+{
+	if (m->state == M_NONE)
+		return;
+	struct ss_record r;
+	memset(&r, 0, sizeof r);
+	r.kind = REC_MESSAGE;
+	r.flow = s->f;
+	struct rec_message *x = &r.u.msg;
+	x->proto = "imap";
+	x->how = how;
+	x->number = record_message_number();
+	x->data = (struct ss_str){m->data.p, m->data.len};
+	x->incomplete = m->incomplete || m->too_big;
+	x->partial = m->partial;
+	x->code = code;
+	x->reply = (struct ss_str){reply, rlen};
+	x->user = (struct ss_str){s->login.p, s->login.len};
+	x->mailbox = *mailbox;
+	x->which = (struct ss_str){(const uint8_t *)which, wlen > 0 ? (size_t)wlen : 0};
+	x->ts_start = m->ts_start;
+	x->frame_start = m->frame_start;
+	x->ts_end = m->ts_end;
+	x->frame_end = m->frame_end;
+	struct msg parsed;
+	x->msg = msg_parse(&parsed, m->data.p ? m->data.p : (const uint8_t *)"", m->data.len)
+	             ? NULL
+	             : &parsed;
+	record_emit(&r);
+	if (x->msg) {
+		if (parsed.bare_lf && !s->msg_bare_lf)
+			s->first_msg_bare_lf = m->frame_start;
+		s->msg_bare_lf += parsed.bare_lf;
+		msg_free(&parsed);
+	}
+	m->state = M_NONE;
+	buf_free(&m->data);
+}
+
+/* The FETCH message held until its response ended (its UID may come after
+ * the literal). */
+static void fetch_out(struct imap *s)
+{
+	struct imsg *m = &s->m[SS_S2C];
+	char which[200];
+	int k = snprintf(which, sizeof which, "%s %llu %.*s", s->r.has_uid ? "UID" : "FETCH",
+	                 (unsigned long long)(s->r.has_uid ? s->r.uid : s->r.seq), (int)m->item_len,
+	                 m->item);
+	if (k >= (int)sizeof which)
+		k = (int)sizeof which - 1;
+	struct ss_str mb = {s->mailbox.p, s->mailbox.len};
+	msg_out(s, m, "FETCH", which, k, &mb, -1, NULL, 0);
+}
+
+/* APPENDUID (RFC 4315 3) in a completion names the new message's UID; a
+ * set of them (MULTIAPPEND) is not taken apart. */
+static void append_out(struct imap *s, const uint8_t *reply, size_t rlen, int code)
+{
+	struct imsg *m = &s->m[SS_C2S];
+	char which[80];
+	int k = 0;
+	for (size_t i = 0; i + 11 < rlen; i++) {
+		if (!starts(reply + i, rlen - i, LIT("[APPENDUID ")))
+			continue;
+		size_t a = i + 11;
+		while (a < rlen && reply[a] >= '0' && reply[a] <= '9')
+			a++;
+		size_t b = ++a;
+		while (b < rlen && b - a < 20 && reply[b] >= '0' && reply[b] <= '9')
+			b++;
+		if (b > a && b < rlen && reply[b] == ']')
+			k = snprintf(which, sizeof which, "UID %.*s", (int)(b - a),
+			             (const char *)reply + a);
+		break;
+	}
+	struct ss_str mb = {m->mailbox.p, m->mailbox.len};
+	msg_out(s, m, "APPEND", which, k, &mb, code, reply, rlen);
+}
+
+/* --- the commands waiting --------------------------------------------------- */
+
+static void cmd_free(struct icmd *c)
+{
+	if (!c)
+		return;
+	buf_free(&c->shown);
+	buf_free(&c->arg);
+	buf_free(&c->lines);
+	free(c);
+}
+
+static void cmd_remove(struct imap *s, size_t i)
+{
+	if (s->q[i] == s->cur)
+		s->cur = NULL;
+	cmd_free(s->q[i]);
+	memmove(s->q + i, s->q + i + 1, (s->nq - i - 1) * sizeof *s->q);
+	s->nq--;
+}
+
+static struct icmd *cmd_new(struct imap *s, const struct lp_item *it)
+{
+	size_t max = s->o->caps->max_pipeline ? (size_t)s->o->caps->max_pipeline : 1;
+	if (s->nq == max) {
+		say(s, SAID_PIPE_FULL, SS_C2S, it->frame, it->ts, "pipeline_full",
+		    "more commands without completions than --max-pipeline; the oldest is "
+		    "shown without one");
+		exchange(s, s->q[0], NULL, NULL, 0, ST_NONE, 0, 0);
+		cmd_remove(s, 0);
+	}
+	if (s->nq == s->qcap) {
+		size_t cap = s->qcap ? s->qcap * 2 : 8;
+		struct icmd **q = realloc(s->q, cap * sizeof *q);
+		if (!q)
+			return NULL;
+		s->q = q;
+		s->qcap = cap;
+	}
+	struct icmd *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	buf_init(&c->shown, s->o->caps->max_line);
+	buf_init(&c->arg, ARG_CAP);
+	buf_init(&c->lines, SUMMARY_LINES * (SUMMARY_LINE + 8));
+	c->pipelined = s->nq > 0;
+	c->ts = it->ts;
+	c->frame = it->frame;
+	s->q[s->nq++] = c;
+	return c;
+}
+
+static size_t cmd_find(const struct imap *s, const uint8_t *tag, size_t n)
+{
+	for (size_t i = 0; i < s->nq; i++) {
+		const struct icmd *c = s->q[i];
+		if (c->tag_len == n && !memcmp(c->tag, tag, n < TAG_CAP ? n : TAG_CAP))
+			return i;
+	}
+	return s->nq;
+}
+
+static struct icmd *cmd_of_kind(const struct imap *s, enum ikind k)
+{
+	for (size_t i = 0; i < s->nq; i++)
+		if (s->q[i]->kind == k)
+			return s->q[i];
+	return NULL;
+}
+
+/* The commands IMAP has (RFC 9051 6 and the extensions seen in the wild):
+ * what a line must start with, after its tag, to be taken for a command
+ * when resynchronising. */
+static int known_command(const uint8_t *p, size_t n)
+{
+	static const struct {
+		const char *w;
+		size_t len;
+	} cmds[] = {
+	    {LIT("CAPABILITY")},   {LIT("NOOP")},
+	    {LIT("LOGOUT")},       {LIT("STARTTLS")},
+	    {LIT("AUTHENTICATE")}, {LIT("LOGIN")},
+	    {LIT("SELECT")},       {LIT("EXAMINE")},
+	    {LIT("CREATE")},       {LIT("DELETE")},
+	    {LIT("RENAME")},       {LIT("SUBSCRIBE")},
+	    {LIT("UNSUBSCRIBE")},  {LIT("LIST")},
+	    {LIT("LSUB")},         {LIT("NAMESPACE")},
+	    {LIT("STATUS")},       {LIT("APPEND")},
+	    {LIT("IDLE")},         {LIT("CHECK")},
+	    {LIT("CLOSE")},        {LIT("UNSELECT")},
+	    {LIT("EXPUNGE")},      {LIT("SEARCH")},
+	    {LIT("FETCH")},        {LIT("STORE")},
+	    {LIT("COPY")},         {LIT("MOVE")},
+	    {LIT("UID")},          {LIT("ENABLE")},
+	    {LIT("ID")},           {LIT("COMPRESS")},
+	    {LIT("GETQUOTA")},     {LIT("GETQUOTAROOT")},
+	    {LIT("SETQUOTA")},     {LIT("GETACL")},
+	    {LIT("SETACL")},       {LIT("MYRIGHTS")},
+	    {LIT("SORT")},         {LIT("THREAD")},
+	    {LIT("GETMETADATA")},  {LIT("SETMETADATA")},
+	    {LIT("XLIST")},        {LIT("UNAUTHENTICATE")},
+	    {LIT("NOTIFY")},       {LIT("REPLACE")},
+	};
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (word_is(p, n, cmds[i].w, cmds[i].len))
+			return 1;
+	return 0;
+}
+
+/* The tag: 1*<ASTRING-CHAR except "+"> (RFC 9051 9), read leniently: any
+ * printable byte but those that delimit. Returns its length. */
+static size_t tag_len(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n && p[i] > ' ' && p[i] < 0x7f && p[i] != '(' && p[i] != ')' && p[i] != '{' &&
+	       p[i] != '"' && p[i] != '\\' && p[i] != '%' && p[i] != '*' && p[i] != '+')
+		i++;
+	return i;
+}
+
+static size_t word_len(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n && p[i] != ' ')
+		i++;
+	return i;
+}
+
+/* Does the line read as "tag SP command"? */
+static int looks_like_command(const uint8_t *p, size_t n)
+{
+	size_t t = tag_len(p, n);
+	if (!t || t >= n || p[t] != ' ')
+		return 0;
+	return known_command(p + t + 1, word_len(p + t + 1, n - t - 1));
+}
+
+/* --- the client's side ----------------------------------------------------- */
+
+struct cscan {
+	struct imap *s;
+	struct icmd *c;
+	const uint8_t *p; /* the piece being scanned */
+	size_t upto;      /* shown up to here */
+};
+
+/* Shows the piece up to start and then replacement-text for start..end. */
+static void cut_in(struct cscan *x, size_t start, size_t end)
+{
+	show(&x->c->shown, x->p + x->upto, start - x->upto);
+	x->upto = end;
+}
+
+static void client_tok(void *ctx, enum tk kind, size_t start, size_t end, int depth)
+{
+	struct cscan *x = ctx;
+	struct icmd *c = x->c;
+	struct imap *s = x->s;
+	if (depth != 0 || kind == TK_CLOSE)
+		return;
+	size_t argi = c->argn++;
+	if (kind == TK_OPEN)
+		return; /* a list: APPEND's flags, a FETCH's items */
+	const uint8_t *v = x->p + start;
+	size_t vn = end - start;
+	switch (c->kind) {
+	case I_LOGIN:
+		if (argi == 0) {
+			token_value(&c->arg, v, vn);
+		} else if (argi == 1 && !s->o->show_secrets) {
+			cut_in(x, start, end);
+			show_lit(&c->shown, LIT(SASL_MASK));
+		}
+		break;
+	case I_AUTH:
+		if (argi == 0) {
+			sasl_begin(&s->sasl, v, vn);
+		} else if (argi == 1) {
+			/* SASL-IR (RFC 4959): "=" is an empty initial response */
+			cut_in(x, start, end);
+			sasl_response(&s->sasl, v, vn, s->o->show_secrets, &c->shown);
+		}
+		break;
+	case I_SELECT:
+	case I_APPEND:
+		if (argi == 0)
+			token_value(&c->arg, v, vn);
+		break;
+	default:
+		break;
+	}
+}
+
+/* What a literal in command c holds, by the argument it is. */
+static enum lit client_lit_kind(const struct imap *s, const struct icmd *c, int depth, size_t argi)
+{
+	switch (c->kind) {
+	case I_LOGIN:
+		return depth                              ? L_SHOW
+		       : argi == 0                        ? L_ARG
+		       : argi == 1 && !s->o->show_secrets ? L_SECRET
+		                                          : L_SHOW;
+	case I_SELECT:
+		return !depth && argi == 0 ? L_ARG : L_SHOW;
+	case I_APPEND:
+		/* APPEND mailbox [flags] [date-time] literal, again for MULTIAPPEND
+		 * (RFC 3502); inside parentheses, CATENATE's TEXT parts (RFC 4469). */
+		return depth ? L_PART : argi == 0 ? L_ARG : L_MSG;
+	default:
+		return L_SHOW;
+	}
+}
+
+static void lit_begin(struct imap *s, enum ss_dir d, enum lit kind, uint64_t size, int sync,
+                      const struct lp_item *it)
+{
+	struct iliteral *l = &s->lit[d];
+	l->kind = kind;
+	l->size = l->left = size;
+	l->sync = sync;
+	l->started = 0;
+	buf_reset(&l->small);
+	if (kind == L_MSG || kind == L_PART) {
+		struct imsg *m = &s->m[d];
+		if (m->state == M_HELD) {
+			if (d == SS_S2C)
+				fetch_out(s);
+			else
+				append_out(s, NULL, 0, -1);
+		}
+		msg_begin(s, m, kind == L_PART, it->ts, it->frame);
+	}
+	if (size)
+		lineproto_set(&s->lp[d], LP_OCTETS, size);
+}
+
+/* How a literal that ended is shown after its "{n}". */
+static void lit_shown(struct imap *s, struct buf *b, const struct iliteral *l)
+{
+	if (l->kind == L_SECRET)
+		show_lit(b, LIT(SASL_MASK));
+	else if (l->kind == L_SKIP)
+		return;
+	else if (l->size <= SHOW_LITERAL && l->small.len == l->size && l->kind != L_MSG &&
+	         l->kind != L_PART)
+		show(b, l->small.p, l->small.len);
+	else
+		showf(b, "[%llu bytes]", (unsigned long long)l->size);
+	(void)s;
+}
+
+/* The command's piece p[0..n): the first line after "tag VERB", or a line
+ * that goes on after a literal. */
+static void client_piece(struct imap *s, struct icmd *c, const uint8_t *p, size_t n,
+                         const struct lp_item *it)
+{
+	uint64_t size = 0;
+	int sync = 1, bad = 0;
+	size_t at = literal_at(p, n, &size, &sync, &bad);
+	if (bad)
+		say(s, SAID_BAD_LITERAL, SS_C2S, it->frame, it->ts, "bad_literal",
+		    "a literal announced with an impossible size; read as text");
+	struct cscan x = {s, c, p, 0};
+	if (at < n && !literal_free(&s->ctok, p, at))
+		at = n; /* "{n}" inside a quoted string is text */
+	tok_scan(&s->ctok, p, at, at == n, client_tok, &x);
+	show(&c->shown, p + x.upto, n - x.upto);
+	if (at == n) {
+		c->open = 0;
+		s->cur = NULL;
+		return;
+	}
+	int depth = s->ctok.depth;
+	size_t argi = depth ? 0 : c->argn++;
+	c->open = 1;
+	s->cur = c;
+	lit_begin(s, SS_C2S, client_lit_kind(s, c, depth, argi), size, sync, it);
+	if (!size) {
+		/* "{0}": the line goes on at once */
+		lit_shown(s, &c->shown, &s->lit[SS_C2S]);
+		if (s->lit[SS_C2S].kind == L_MSG || s->lit[SS_C2S].kind == L_PART)
+			s->m[SS_C2S].state = M_HELD;
+	}
+	if (s->lit[SS_C2S].kind == L_MSG || s->lit[SS_C2S].kind == L_PART) {
+		struct imsg *m = &s->m[SS_C2S];
+		if (buf_add(&m->mailbox, c->arg.p, c->arg.len))
+			buf_reset(&m->mailbox);
+	}
+}
+
+static enum ikind kind_of(const uint8_t *v, size_t n)
+{
+	static const struct {
+		const char *w;
+		size_t len;
+		enum ikind kind;
+	} cmds[] = {
+	    {LIT("LOGIN"), I_LOGIN},       {LIT("AUTHENTICATE"), I_AUTH},
+	    {LIT("SELECT"), I_SELECT},     {LIT("EXAMINE"), I_SELECT},
+	    {LIT("CLOSE"), I_CLOSE},       {LIT("UNSELECT"), I_CLOSE},
+	    {LIT("APPEND"), I_APPEND},     {LIT("FETCH"), I_FETCH},
+	    {LIT("UID FETCH"), I_FETCH},   {LIT("STARTTLS"), I_STARTTLS},
+	    {LIT("COMPRESS"), I_COMPRESS}, {LIT("IDLE"), I_IDLE},
+	    {LIT("LOGOUT"), I_LOGOUT},
+	};
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (word_is(v, n, cmds[i].w, cmds[i].len))
+			return cmds[i].kind;
+	return I_OTHER;
+}
+
+/* A new command: "tag SP command [SP arguments]" (RFC 9051 2.2.1). */
+static void client_command(struct imap *s, const uint8_t *p, size_t n, const struct lp_item *it)
+{
+	struct icmd *c = cmd_new(s, it);
+	if (!c)
+		return;
+	size_t t = word_len(p, n);
+	c->tag_len = t;
+	memcpy(c->tag, p, t < TAG_CAP ? t : TAG_CAP);
+	size_t v = t < n ? t + 1 : n, ve = v + word_len(p + v, n - v);
+	if (ve - v == 3 && starts(p + v, n - v, LIT("UID")) && ve < n)
+		ve = ve + 1 + word_len(p + ve + 1, n - ve - 1); /* "UID FETCH" is one */
+	size_t k = 0;
+	for (size_t i = v; i < ve && k + 1 < sizeof c->verb; i++) {
+		uint8_t ch = upper(p[i]);
+		c->verb[k++] = (char)(ch >= 0x20 && ch < 0x7f ? ch : '?');
+	}
+	c->verb[k] = 0;
+	c->kind = kind_of((const uint8_t *)c->verb, k);
+	if (s->logout)
+		say(s, SAID_AFTER_LOGOUT, SS_C2S, it->frame, it->ts, "command_after_logout",
+		    "the client sent more after LOGOUT");
+	show(&c->shown, p, ve);
+	memset(&s->ctok, 0, sizeof s->ctok);
+	client_piece(s, c, p + ve, n - ve, it);
+}
+
+static void client_line(struct imap *s, const struct lp_item *it)
+{
+	const uint8_t *p = it->p;
+	size_t n = it->len;
+	if (it->cut)
+		say(s, -1, SS_C2S, it->frame, it->ts, "line_too_long",
+		    "a command line over --max-line: cut there, the rest skipped");
+	if (!s->greeted && !s->f->midstream)
+		say(s, SAID_BEFORE_GREETING, SS_C2S, it->frame, it->ts, "data_before_greeting",
+		    "the client spoke before the server's greeting (RFC 9051 7.1)");
+	if (s->cur) {
+		client_piece(s, s->cur, p, n, it);
+		return;
+	}
+	if (!n)
+		return; /* an empty line says nothing */
+	int cmdlike = looks_like_command(p, n);
+	struct icmd *idle = cmd_of_kind(s, I_IDLE);
+	if (idle && word_is(p, n, LIT("DONE"))) {
+		show_lit(&idle->shown, LIT(" ... DONE")); /* RFC 2177 3 */
+		s->c_resync = 0;
+		return;
+	}
+	if (s->c_resync) {
+		if (!cmdlike)
+			return;
+		s->c_resync = 0;
+	}
+	struct icmd *auth = cmd_of_kind(s, I_AUTH);
+	if (auth && !auth->open && !cmdlike) {
+		/* A SASL response to the server's "+" challenge (RFC 9051 6.2.2) */
+		buf_reset(&auth->shown);
+		sasl_response(&s->sasl, p, n, s->o->show_secrets, &auth->shown);
+		auth->awaiting = 0;
+		auth->ts = it->ts;
+		auth->frame = it->frame;
+		return;
+	}
+	client_command(s, p, n, it);
+}
+
+static void client_octets(struct imap *s, const struct lp_item *it)
+{
+	struct iliteral *l = &s->lit[SS_C2S];
+	l->started = 1;
+	l->left -= it->len <= l->left ? it->len : l->left;
+	if (l->kind == L_MSG || l->kind == L_PART)
+		msg_add(s, &s->m[SS_C2S], SS_C2S, it);
+	else if (l->kind != L_SECRET && l->small.len < ARG_CAP &&
+	         buf_add(&l->small, it->p,
+	                 it->len < ARG_CAP - l->small.len ? it->len : ARG_CAP - l->small.len))
+		buf_reset(&l->small);
+	if (!it->last)
+		return;
+	struct icmd *c = s->cur;
+	if (l->kind == L_MSG || l->kind == L_PART)
+		s->m[SS_C2S].state = M_HELD;
+	if (!c)
+		return;
+	if (l->kind == L_ARG && l->small.len == l->size) {
+		buf_reset(&c->arg);
+		if (buf_add(&c->arg, l->small.p, l->small.len))
+			buf_reset(&c->arg);
+	}
+	lit_shown(s, &c->shown, l);
+}
+
+static void client_item(void *ctx, const struct lp_item *it)
+{
+	struct imap *s = ctx;
+	switch (it->kind) {
+	case LP_ITEM_LINE:
+		client_line(s, it);
+		break;
+	case LP_ITEM_OCTETS:
+		client_octets(s, it);
+		break;
+	case LP_ITEM_OPAQUE:
+		s->opaque[SS_C2S] += it->len;
+		break;
+	case LP_ITEM_DATA:
+		break;
+	}
+}
+
+/* --- the server's side ----------------------------------------------------- */
+
+/* What the FETCH data item name (RFC 9051 7.5.2) carries: 2 a whole
+ * message (RFC822, BODY[], BINARY[]), 1 part of one (a section, a header,
+ * a text, or a partial "<origin>"), 0 neither. */
+static int fetch_item(const uint8_t *p, size_t n)
+{
+	if (word_is(p, n, LIT("RFC822")))
+		return 2;
+	if (word_is(p, n, LIT("RFC822.HEADER")) || word_is(p, n, LIT("RFC822.TEXT")))
+		return 1;
+	size_t i;
+	if (starts(p, n, LIT("BODY[")))
+		i = 5;
+	else if (starts(p, n, LIT("BINARY[")))
+		i = 7;
+	else if (starts(p, n, LIT("BODY.PEEK[")))
+		i = 10;
+	else
+		return 0;
+	const uint8_t *e = memchr(p + i, ']', n - i);
+	if (!e)
+		return 0;
+	return e == p + i && e + 1 == p + n ? 2 : 1;
+}
+
+static void server_tok(void *ctx, enum tk kind, size_t start, size_t end, int depth)
+{
+	struct cscan *x = ctx;
+	struct iresp *r = &x->s->r;
+	if (!r->fetch || depth != 1 || kind == TK_CLOSE)
+		return;
+	/* Inside "* n FETCH (...)": name, value, name, value... */
+	size_t idx = r->att++;
+	const uint8_t *v = x->p + start;
+	size_t vn = end - start;
+	if (idx % 2 == 0) {
+		r->name_len = kind == TK_ATOM && vn <= sizeof r->name ? vn : 0;
+		memcpy(r->name, v, r->name_len);
+	} else if (kind == TK_ATOM && word_is((const uint8_t *)r->name, r->name_len, LIT("UID"))) {
+		uint64_t u = 0;
+		size_t i = 0;
+		while (i < vn && v[i] >= '0' && v[i] <= '9' && u < UINT64_C(1) << 40)
+			u = u * 10 + (uint64_t)(v[i++] - '0');
+		if (i == vn && vn) {
+			r->uid = u;
+			r->has_uid = 1;
+		}
+	}
+}
+
+/* Adds one shown untagged response to the command's summary. */
+static void summary_add(struct icmd *c, const uint8_t *p, size_t n)
+{
+	c->untagged++;
+	if (c->untagged_shown >= SUMMARY_LINES)
+		return;
+	size_t k = n < SUMMARY_LINE ? n : SUMMARY_LINE;
+	if (buf_add(&c->lines, "\n", 1) || buf_add(&c->lines, p, k) ||
+	    (k < n && buf_add(&c->lines, "...", 3)))
+		return;
+	c->untagged_shown++;
+}
+
+/* Which command an untagged response belongs to: FETCH data to the oldest
+ * FETCH waiting, anything else to the oldest command waiting. */
+static struct icmd *owner(struct imap *s)
+{
+	if (s->r.fetch) {
+		struct icmd *c = cmd_of_kind(s, I_FETCH);
+		if (c)
+			return c;
+	}
+	return s->nq ? s->q[0] : NULL;
+}
+
+static enum status cond_of(const uint8_t *p, size_t n)
+{
+	size_t w = word_len(p, n);
+	if (word_is(p, w, LIT("OK")))
+		return ST_OK;
+	if (word_is(p, w, LIT("NO")))
+		return ST_NO;
+	if (word_is(p, w, LIT("BAD")))
+		return ST_BAD;
+	if (word_is(p, w, LIT("PREAUTH")))
+		return ST_PREAUTH;
+	if (word_is(p, w, LIT("BYE")))
+		return ST_BYE;
+	return ST_NONE;
+}
+
+/* An untagged response is whole. */
+static void untagged_done(struct imap *s)
+{
+	struct iresp *r = &s->r;
+	r->active = 0;
+	if (s->m[SS_S2C].state == M_HELD)
+		fetch_out(s);
+	const uint8_t *p = r->text.p;
+	size_t n = r->text.len;
+	if (!s->greeted && !s->f->midstream) {
+		s->greeted = 1;
+		enum status st = n > 2 ? cond_of(p + 2, n - 2) : ST_NONE;
+		exchange(s, NULL, NULL, p, n, st, r->ts, r->frame);
+		if (st == ST_PREAUTH)
+			note(s, "login", r->ts, r->frame,
+			     "the server says the session is already "
+			     "logged in (PREAUTH)");
+		return;
+	}
+	s->greeted = 1;
+	struct icmd *c = owner(s);
+	if (c) {
+		summary_add(c, p, n);
+		return;
+	}
+	/* Unsolicited (RFC 9051 7): a record of its own. */
+	enum status st = n > 2 ? cond_of(p + 2, n - 2) : ST_NONE;
+	if (st == ST_NONE)
+		st = ST_DATA;
+	exchange(s, NULL, NULL, p, n, st, r->ts, r->frame);
+}
+
+/* A piece of a response: its first line (after "* "), or a line that goes
+ * on after a literal. */
+static void server_piece(struct imap *s, const uint8_t *p, size_t n, const struct lp_item *it)
+{
+	struct iresp *r = &s->r;
+	uint64_t size = 0;
+	int sync = 1, bad = 0;
+	size_t at = literal_at(p, n, &size, &sync, &bad);
+	if (r->skip) {
+		if (at < n)
+			lit_begin(s, SS_S2C, L_SKIP, size, 0, it);
+		else
+			r->active = r->skip = 0;
+		return;
+	}
+	if (bad)
+		say(s, SAID_BAD_LITERAL, SS_S2C, it->frame, it->ts, "bad_literal",
+		    "a literal announced with an impossible size; read as text");
+	struct cscan x = {s, NULL, p, 0};
+	if (at < n && !literal_free(&r->tok, p, at))
+		at = n;
+	tok_scan(&r->tok, p, at, at == n, server_tok, &x);
+	if (r->text.len < RESPONSE_SHOWN)
+		show(&r->text, p, n);
+	if (at == n) {
+		untagged_done(s);
+		return;
+	}
+	r->active = 1;
+	enum lit kind = L_SHOW;
+	int what = 0;
+	if (r->fetch && r->tok.depth == 1 && (r->att++ % 2) == 1)
+		what = fetch_item((const uint8_t *)r->name, r->name_len);
+	if (what)
+		kind = what == 2 ? L_MSG : L_PART;
+	lit_begin(s, SS_S2C, kind, size, 0, it);
+	if (what) {
+		struct imsg *m = &s->m[SS_S2C];
+		memcpy(m->item, r->name, r->name_len);
+		m->item_len = r->name_len;
+		m->ts_start = r->ts;
+		m->frame_start = r->frame;
+	}
+	if (!size) {
+		if (kind == L_MSG || kind == L_PART)
+			s->m[SS_S2C].state = M_HELD;
+		lit_shown(s, &r->text, &s->lit[SS_S2C]);
+	}
+}
+
+static void untagged_begin(struct imap *s, const uint8_t *p, size_t n, const struct lp_item *it)
+{
+	struct iresp *r = &s->r;
+	memset(&r->tok, 0, sizeof r->tok);
+	r->fetch = r->has_uid = 0;
+	r->seq = r->uid = 0;
+	r->att = 0;
+	r->name_len = 0;
+	r->ts = it->ts;
+	r->frame = it->frame;
+	buf_reset(&r->text);
+	show(&r->text, p, n < 2 ? n : 2);
+	/* "* " then a number and a word (EXISTS, EXPUNGE, FETCH), or a word. */
+	size_t i = 2;
+	uint64_t seq = 0;
+	while (i < n && p[i] >= '0' && p[i] <= '9' && seq < UINT64_C(1) << 40)
+		seq = seq * 10 + (uint64_t)(p[i++] - '0');
+	if (i > 2 && i < n && p[i] == ' ') {
+		size_t w = word_len(p + i + 1, n - i - 1);
+		if (word_is(p + i + 1, w, LIT("FETCH"))) {
+			r->fetch = 1;
+			r->seq = seq;
+		}
+	} else if (cond_of(p + 2, n > 2 ? n - 2 : 0) != ST_NONE) {
+		/* resp-cond: text, never a literal (RFC 9051 9 resp-text) */
+		show(&r->text, p + 2, n - 2);
+		untagged_done(s);
+		return;
+	}
+	server_piece(s, p + 2, n > 2 ? n - 2 : 0, it);
+}
+
+/* "+ text": a continuation request (RFC 9051 7.5). */
+static void continuation(struct imap *s, const uint8_t *p, size_t n, const struct lp_item *it)
+{
+	struct icmd *auth = cmd_of_kind(s, I_AUTH);
+	if (auth && !auth->open) {
+		/* A SASL challenge, base64: shown with what it says. */
+		struct buf b;
+		buf_init(&b, n * 4 + 16);
+		show(&b, p, n);
+		if (n > 2) {
+			show_lit(&b, LIT(" ("));
+			sasl_challenge(&s->sasl, p + 2, n - 2, &b);
+			show_lit(&b, LIT(")"));
+		}
+		exchange(s, auth, NULL, b.p, b.len, ST_CONT, it->ts, it->frame);
+		buf_free(&b);
+		auth->awaiting = 1;
+		return;
+	}
+	struct icmd *idle = cmd_of_kind(s, I_IDLE);
+	if (idle && !idle->idling) {
+		idle->idling = 1; /* RFC 2177 3 */
+		struct buf b;
+		buf_init(&b, SUMMARY_LINE * 4);
+		show(&b, p, n);
+		summary_add(idle, b.p, b.len);
+		buf_free(&b);
+		return;
+	}
+	/* The go-ahead for a synchronising literal: nothing to show. */
+}
+
+/* --- COMPRESS=DEFLATE (RFC 4978) ------------------------------------------ */
+
+static void server_item(void *ctx, const struct lp_item *it);
+
+/* Both directions are raw DEFLATE (RFC 1951) from the bytes after the
+ * completion on: from here the line engines read what inflate gives. The
+ * server's compressed bytes may follow its OK in the same segment; its
+ * engine hands them out as octets, kept in zpend and inflated once the
+ * feed returns (imap_data). */
+static void compress_start(struct imap *s)
+{
+	for (int d = 0; d < 2; d++) {
+		memset(&s->z[d], 0, sizeof s->z[d]);
+		s->zon[d] = inflateInit2(&s->z[d], -15) == Z_OK;
+	}
+	if (!s->zon[SS_C2S] || !s->zon[SS_S2C]) {
+		for (int d = 0; d < 2; d++)
+			if (s->zon[d])
+				inflateEnd(&s->z[d]);
+		s->zon[SS_C2S] = s->zon[SS_S2C] = 0;
+		lineproto_set(&s->lp[SS_C2S], LP_OPAQUE, 0);
+		lineproto_set(&s->lp[SS_S2C], LP_OPAQUE, 0);
+		return;
+	}
+	s->zgrab = 1;
+	lineproto_set(&s->lp[SS_S2C], LP_OCTETS, UINT64_MAX);
+}
+
+/* Inflating stops for good (a gap, bad data): the rest is only counted. */
+static void compress_stop(struct imap *s, enum ss_dir d, uint64_t frame, int64_t ts,
+                          const char *why)
+{
+	if (!s->zon[d])
+		return;
+	inflateEnd(&s->z[d]);
+	s->zon[d] = 0;
+	lineproto_flush(&s->lp[d], d == SS_C2S ? client_item : server_item, s);
+	lineproto_set(&s->lp[d], LP_OPAQUE, 0);
+	if (why)
+		ss_eventf("imap", "inflate_error", frame, ts, s->f->id, d,
+		          "the compressed stream cannot be read on (%s): the rest is only counted",
+		          why);
+}
+
+static void inflate_feed(struct imap *s, enum ss_dir d, const uint8_t *p, size_t n,
+                         const struct ss_pos *at)
+{
+	uint8_t out[16384];
+	z_stream *z = &s->z[d];
+	z->next_in = p;
+	z->avail_in = (uInt)n;
+	while (s->zon[d]) {
+		z->next_out = out;
+		z->avail_out = sizeof out;
+		int rc = inflate(z, Z_SYNC_FLUSH);
+		size_t got = sizeof out - z->avail_out;
+		if (got) {
+			struct ss_pos pz = {at->frame, at->ts, s->zout[d], 0};
+			s->zout[d] += got;
+			lineproto_feed(&s->lp[d], out, got, &pz,
+			               d == SS_C2S ? client_item : server_item, s);
+		}
+		if (rc == Z_STREAM_END) {
+			compress_stop(s, d, at->frame, at->ts, "the DEFLATE stream ended");
+			break;
+		}
+		if (rc != Z_OK && rc != Z_BUF_ERROR) {
+			compress_stop(s, d, at->frame, at->ts, z->msg ? z->msg : "not DEFLATE");
+			break;
+		}
+		if (!z->avail_in && z->avail_out)
+			break; /* all read, all given out */
+		if (rc == Z_BUF_ERROR && !got)
+			break;
+	}
+	/* What was left when inflating stopped in this call is only counted. */
+	size_t left = s->zon[d] ? 0 : z->avail_in;
+	s->zraw[d] += n - left;
+	s->opaque[d] += left;
+	z->next_in = NULL;
+	z->avail_in = 0;
+}
+
+/* What the session becomes when command c completes with st. */
+static void completed(struct imap *s, struct icmd *c, enum status st, const uint8_t *reply,
+                      size_t rlen, const struct lp_item *it)
+{
+	int ok = st == ST_OK;
+	switch (c->kind) {
+	case I_LOGIN:
+		if (ok) {
+			buf_reset(&s->login);
+			if (buf_add(&s->login, c->arg.p, c->arg.len))
+				buf_reset(&s->login);
+			sasl_set_user(&s->sasl, c->arg.p, c->arg.len);
+			note(s, "login", it->ts, it->frame, "%s logged in with LOGIN",
+			     s->sasl.user[0] ? s->sasl.user : "(someone)");
+		}
+		break;
+	case I_AUTH:
+		if (ok) {
+			const char *z = memchr(s->sasl.user, 0, sizeof s->sasl.user);
+			buf_reset(&s->login);
+			if (buf_add(&s->login, s->sasl.user,
+			            z ? (size_t)(z - s->sasl.user) : sizeof s->sasl.user))
+				buf_reset(&s->login);
+			note(s, "login", it->ts, it->frame, "%s logged in with %s",
+			     s->sasl.user[0] ? s->sasl.user : "(someone)", s->sasl.mech);
+		}
+		break;
+	case I_SELECT:
+		/* A SELECT that fails leaves no mailbox selected (RFC 9051 6.3.2). */
+		buf_reset(&s->mailbox);
+		if (ok && buf_add(&s->mailbox, c->arg.p, c->arg.len))
+			buf_reset(&s->mailbox);
+		break;
+	case I_CLOSE:
+		if (ok)
+			buf_reset(&s->mailbox);
+		break;
+	case I_STARTTLS:
+		if (ok && !s->compressed) {
+			lineproto_set(&s->lp[SS_C2S], LP_OPAQUE, 0);
+			lineproto_set(&s->lp[SS_S2C], LP_OPAQUE, 0);
+			s->tls = 1;
+			note(s, "tls", it->ts, it->frame,
+			     "STARTTLS accepted: the rest of the session is TLS");
+		}
+		break;
+	case I_COMPRESS:
+		if (ok && !s->compressed && !s->tls) {
+			s->compressed = 1;
+			compress_start(s);
+			note(
+			    s, "compress", it->ts, it->frame,
+			    "COMPRESS accepted: the rest of the session is DEFLATE-compressed (RFC "
+			    "4978)%s",
+			    s->zon[SS_C2S] ? ", read through inflate" : "; not read");
+		}
+		break;
+	case I_LOGOUT:
+		s->logout = 1;
+		break;
+	case I_APPEND:
+		if (s->m[SS_C2S].state == M_HELD)
+			append_out(s, reply, rlen, ok ? 1 : 0);
+		break;
+	default:
+		break;
+	}
+}
+
+/* "tag OK|NO|BAD text" (RFC 9051 7.1). */
+static void tagged(struct imap *s, const uint8_t *p, size_t n, const struct lp_item *it)
+{
+	size_t t = word_len(p, n);
+	size_t i = cmd_find(s, p, t);
+	enum status st = t < n ? cond_of(p + t + 1, n - t - 1) : ST_NONE;
+	if (st != ST_OK && st != ST_NO && st != ST_BAD) {
+		if (s->s_resync)
+			return;
+		say(s, SAID_BAD_LINE, SS_S2C, it->frame, it->ts, "bad_reply_line",
+		    "a server line that is neither untagged, a continuation nor a tagged "
+		    "OK, NO or BAD (RFC 9051 7.1)");
+		return;
+	}
+	if (s->s_resync) {
+		if (i == s->nq)
+			return;
+		/* In sync again: what waited from before the gap had its
+		 * completion in it. */
+		s->s_resync = 0;
+		for (size_t k = 0; k < i;) {
+			if (!s->q[k]->gap) {
+				k++;
+				continue;
+			}
+			static const char lost[] = "[the completion was in a gap]";
+			exchange(s, s->q[k], NULL, (const uint8_t *)lost, sizeof lost - 1, ST_NONE,
+			         it->ts, it->frame);
+			cmd_remove(s, k);
+			i--;
+		}
+	}
+	struct buf b;
+	buf_init(&b, s->o->caps->max_line + SUMMARY_LINES * (SUMMARY_LINE + 8) + 64);
+	show(&b, p, n);
+	if (i == s->nq) {
+		say(s, SAID_NO_CMD, SS_S2C, it->frame, it->ts, "reply_without_command",
+		    "a tagged completion whose command was not seen");
+		static const struct ss_str lost = {(const uint8_t *)"[the command was in a gap]",
+		                                   26};
+		exchange(s, NULL, s->c_gaps ? &lost : NULL, b.p, b.len, st, it->ts, it->frame);
+		buf_free(&b);
+		return;
+	}
+	struct icmd *c = s->q[i];
+	if (c->open && s->cur == c && s->lit[SS_C2S].sync && !s->lit[SS_C2S].started &&
+	    s->lp[SS_C2S].mode == LP_OCTETS) {
+		/* Refused before its synchronising literal was sent (RFC 9051
+		 * 7.5): the client sends the next command instead. A
+		 * non-synchronising one (RFC 7888) comes whatever the server says. */
+		lineproto_set(&s->lp[SS_C2S], LP_LINE, 0);
+		s->m[SS_C2S].state = M_NONE;
+		s->cur = NULL;
+	}
+	if (c->lines.len && buf_add(&b, c->lines.p, c->lines.len) == 0 &&
+	    c->untagged > c->untagged_shown)
+		showf(&b, "\n[%llu more untagged responses]",
+		      (unsigned long long)(c->untagged - c->untagged_shown));
+	if (c->kind == I_APPEND)
+		completed(s, c, st, b.p, b.len, it); /* the message comes before its reply */
+	exchange(s, c, NULL, b.p, b.len, st, it->ts, it->frame);
+	if (c->kind != I_APPEND)
+		completed(s, c, st, b.p, b.len, it);
+	buf_free(&b);
+	cmd_remove(s, cmd_find(s, p, t));
+}
+
+static void server_line(struct imap *s, const struct lp_item *it)
+{
+	const uint8_t *p = it->p;
+	size_t n = it->len;
+	if (it->cut && !s->s_resync)
+		say(s, -1, SS_S2C, it->frame, it->ts, "line_too_long",
+		    "a response line over --max-line: cut there, the rest skipped");
+	if (s->r.active) {
+		server_piece(s, p, n, it);
+		return;
+	}
+	if (n >= 2 && p[0] == '*' && p[1] == ' ') {
+		if (s->s_resync) {
+			/* Skipped, but its literals are followed so that their
+			 * bytes are not read as lines. */
+			uint64_t size;
+			int sync, bad;
+			size_t at = literal_at(p, n, &size, &sync, &bad);
+			if (at < n) {
+				s->r.active = s->r.skip = 1;
+				lit_begin(s, SS_S2C, L_SKIP, size, 0, it);
+			}
+			return;
+		}
+		untagged_begin(s, p, n, it);
+		return;
+	}
+	if (n >= 1 && p[0] == '+' && (n == 1 || p[1] == ' ')) {
+		if (!s->s_resync)
+			continuation(s, p, n, it);
+		return;
+	}
+	if (!s->greeted && !s->f->midstream && !s->s_resync)
+		say(s, SAID_BAD_LINE, SS_S2C, it->frame, it->ts, "bad_reply_line",
+		    "the server's first line is not an untagged greeting (RFC 9051 7.1)");
+	s->greeted = 1;
+	tagged(s, p, n, it);
+}
+
+static void server_octets(struct imap *s, const struct lp_item *it)
+{
+	struct iliteral *l = &s->lit[SS_S2C];
+	l->started = 1;
+	l->left -= it->len <= l->left ? it->len : l->left;
+	if (l->kind == L_MSG || l->kind == L_PART)
+		msg_add(s, &s->m[SS_S2C], SS_S2C, it);
+	else if (l->kind == L_SHOW && l->small.len <= SHOW_LITERAL &&
+	         buf_add(&l->small, it->p,
+	                 it->len < SHOW_LITERAL + 1 - l->small.len
+	                     ? it->len
+	                     : SHOW_LITERAL + 1 - l->small.len))
+		buf_reset(&l->small);
+	if (!it->last)
+		return;
+	if (l->kind == L_MSG || l->kind == L_PART)
+		s->m[SS_S2C].state = M_HELD;
+	if (s->r.text.len < RESPONSE_SHOWN)
+		lit_shown(s, &s->r.text, l);
+}
+
+static void server_item(void *ctx, const struct lp_item *it)
+{
+	struct imap *s = ctx;
+	switch (it->kind) {
+	case LP_ITEM_LINE:
+		server_line(s, it);
+		break;
+	case LP_ITEM_OCTETS:
+		if (s->zgrab) {
+			/* compressed, inflated once the feed returns (compress_start) */
+			if (buf_add(&s->zpend, it->p, it->len))
+				s->opaque[SS_S2C] += it->len; /* over --max-pending: lost */
+			break;
+		}
+		server_octets(s, it);
+		break;
+	case LP_ITEM_OPAQUE:
+		s->opaque[SS_S2C] += it->len;
+		break;
+	case LP_ITEM_DATA:
+		break;
+	}
+}
+
+/* --- the ss_proto callbacks ------------------------------------------------ */
+
+static void *imap_open(const struct ss_flow *f, void *ctx)
+{
+	const struct dissect_opts *o = ctx;
+	struct imap *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->f = f;
+	s->o = o;
+	for (int d = 0; d < 2; d++) {
+		lineproto_init(&s->lp[d], o->caps->max_line);
+		buf_init(&s->lit[d].small, ARG_CAP);
+		buf_init(&s->m[d].data, o->caps->max_message);
+		buf_init(&s->m[d].mailbox, ARG_CAP);
+	}
+	buf_init(&s->r.text, RESPONSE_SHOWN + 128);
+	buf_init(&s->zpend, o->caps->max_pending);
+	buf_init(&s->login, ARG_CAP);
+	buf_init(&s->mailbox, ARG_CAP);
+	return s;
+}
+
+static size_t imap_data(void *st, enum ss_dir d, const uint8_t *p, size_t n,
+                        const struct ss_pos *at)
+{
+	struct imap *s = st;
+	if (!s)
+		return n;
+	if (s->zon[d]) {
+		inflate_feed(s, d, p, n, at);
+		return n;
+	}
+	lineproto_feed(&s->lp[d], p, n, at, d == SS_C2S ? client_item : server_item, s);
+	if (d == SS_S2C && s->zgrab) {
+		/* COMPRESS's OK came in these bytes: what followed it is compressed. */
+		s->zgrab = 0;
+		lineproto_set(&s->lp[d], LP_LINE, 0);
+		struct buf b = s->zpend;
+		buf_init(&s->zpend, b.cap);
+		inflate_feed(s, d, b.p, b.len, at);
+		buf_free(&b);
+	}
+	return n;
+}
+
+static void imap_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at)
+{
+	struct imap *s = st;
+	if (!s)
+		return;
+	struct lineproto *lp = &s->lp[d];
+	if (s->zon[d]) {
+		/* DEFLATE cannot be picked up again after a hole. */
+		compress_stop(s, d, at->frame, at->ts, NULL);
+		if (d == SS_C2S)
+			s->c_gaps++;
+		ss_eventf("imap", "gap", at->frame, at->ts, s->f->id, d,
+		          "%llu bytes of the compressed stream are missing: the rest of this "
+		          "direction is only counted",
+		          (unsigned long long)len);
+		return;
+	}
+	if (lp->mode == LP_OPAQUE)
+		return;
+	lineproto_flush(lp, d == SS_C2S ? client_item : server_item, s);
+	char why[200];
+	struct iliteral *l = &s->lit[d];
+	int in_lit = lp->mode == LP_OCTETS;
+	if (in_lit && (l->kind == L_MSG || l->kind == L_PART))
+		s->m[d].incomplete = 1;
+	if (in_lit && len < lp->want) {
+		/* Inside a literal: its count still says where it ends. */
+		lp->want -= len;
+		l->left -= len <= l->left ? len : l->left;
+		l->started = 1;
+		snprintf(why, sizeof why, "%llu bytes of a literal are missing%s",
+		         (unsigned long long)len,
+		         l->kind == L_MSG || l->kind == L_PART ? ": the message is incomplete"
+		                                               : "");
+		ss_eventf("imap", "gap", at->frame, at->ts, s->f->id, d, "%s", why);
+		return;
+	}
+	if (in_lit) {
+		/* The literal ended in the hole, and what followed is lost. */
+		lineproto_set(lp, LP_LINE, 0);
+		if (l->kind == L_MSG || l->kind == L_PART)
+			s->m[d].state = M_HELD;
+	}
+	if (d == SS_C2S) {
+		s->c_gaps++;
+		if (s->cur)
+			s->cur->open = 0;
+		s->cur = NULL;
+		s->c_resync = 1;
+		snprintf(why, sizeof why,
+		         "%llu bytes of commands are missing%s: commands may be lost; reading "
+		         "again from the next tagged command",
+		         (unsigned long long)len, in_lit ? " (from inside a literal)" : "");
+	} else {
+		if (s->r.active) {
+			s->r.active = 0;
+			if (s->m[SS_S2C].state == M_HELD)
+				fetch_out(s);
+		}
+		for (size_t i = 0; i < s->nq; i++)
+			s->q[i]->gap = 1;
+		s->s_resync = 1;
+		snprintf(why, sizeof why,
+		         "%llu bytes of responses are missing%s: reading again from the next "
+		         "tagged completion",
+		         (unsigned long long)len, in_lit ? " (from inside a literal)" : "");
+	}
+	ss_eventf("imap", "gap", at->frame, at->ts, s->f->id, d, "%s", why);
+}
+
+static void imap_close(void *st, const struct ss_flow *f, const struct ss_pos *at)
+{
+	(void)f;
+	struct imap *s = st;
+	if (!s)
+		return;
+	lineproto_flush(&s->lp[SS_C2S], client_item, s);
+	lineproto_flush(&s->lp[SS_S2C], server_item, s);
+	for (int d = 0; d < 2; d++) {
+		if (s->zon[d])
+			inflateEnd(&s->z[d]);
+		s->zon[d] = 0;
+	}
+	for (int d = 0; d < 2; d++) {
+		if (s->lp[d].mode == LP_OCTETS && s->m[d].state == M_FILLING) {
+			s->m[d].incomplete = 1; /* the literal never ended */
+			s->m[d].state = M_HELD;
+		}
+	}
+	if (s->m[SS_S2C].state != M_NONE)
+		fetch_out(s);
+	if (s->m[SS_C2S].state != M_NONE)
+		append_out(s, NULL, 0, -1);
+	while (s->nq) {
+		struct icmd *c = s->q[0];
+		static const char lost[] = "[the completion was in a gap]";
+		if (c->gap)
+			exchange(s, c, NULL, (const uint8_t *)lost, sizeof lost - 1, ST_NONE, 0, 0);
+		else /* no completion; the untagged responses it drew, if any */
+			exchange(s, c, NULL, c->lines.len ? c->lines.p + 1 : NULL,
+			         c->lines.len ? c->lines.len - 1 : 0, ST_NONE, 0, 0);
+		cmd_remove(s, 0);
+	}
+	if (s->tls)
+		note(s, "tls_end", at->ts, at->frame, "%llu bytes of TLS to the server, %llu back",
+		     (unsigned long long)s->opaque[SS_C2S], (unsigned long long)s->opaque[SS_S2C]);
+	if (s->compressed)
+		note(s, "compress_end", at->ts, at->frame,
+		     "%llu compressed bytes to the server (%llu inflated), %llu back (%llu "
+		     "inflated)",
+		     (unsigned long long)(s->zraw[SS_C2S] + s->opaque[SS_C2S]),
+		     (unsigned long long)s->zout[SS_C2S],
+		     (unsigned long long)(s->zraw[SS_S2C] + s->opaque[SS_S2C]),
+		     (unsigned long long)s->zout[SS_S2C]);
+	for (int d = 0; d < 2; d++) {
+		struct lineproto *lp = &s->lp[d];
+		if (lp->bare_lf)
+			ss_eventf("imap", "bare_lf", lp->first_bare_lf_frame, 0, s->f->id, d,
+			          "%llu lines end in a bare LF (RFC 9051 2.2), first in frame %llu",
+			          (unsigned long long)lp->bare_lf,
+			          (unsigned long long)lp->first_bare_lf_frame);
+		if (lp->nul)
+			ss_eventf("imap", "nul", lp->first_nul_frame, 0, s->f->id, d,
+			          "NUL bytes in %llu lines, first in frame %llu",
+			          (unsigned long long)lp->nul,
+			          (unsigned long long)lp->first_nul_frame);
+		lineproto_free(lp);
+		buf_free(&s->lit[d].small);
+		buf_free(&s->m[d].data);
+		buf_free(&s->m[d].mailbox);
+	}
+	if (s->msg_bare_lf)
+		ss_eventf("imap", "bare_lf", s->first_msg_bare_lf, 0, s->f->id, -1,
+		          "%llu lines of messages end in a bare LF, first in frame %llu",
+		          (unsigned long long)s->msg_bare_lf,
+		          (unsigned long long)s->first_msg_bare_lf);
+	free(s->q);
+	buf_free(&s->r.text);
+	buf_free(&s->zpend);
+	buf_free(&s->login);
+	buf_free(&s->mailbox);
+	free(s);
+}
+
+const struct ss_proto *imap_proto(const struct dissect_opts *o)
+{
+	static struct ss_proto p = {"imap",   probe_imap, port_imap,  imap_open, imap_data,
+	                            imap_gap, NULL,       imap_close, NULL};
+	p.ctx = (void *)o;
+	return &p;
+}
