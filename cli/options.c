@@ -26,6 +26,10 @@ enum {
 	OPT_COLOUR,
 	OPT_OVERWRITE,
 	OPT_SECRETS,
+	OPT_VERIFY,
+	OPT_ZONE,
+	OPT_EXPECT,
+	OPT_SAVE_EXPECT,
 	OPT_VERSION,
 	OPT_HELP,
 	OPT_CAP
@@ -35,6 +39,7 @@ static void usage(FILE *fp)
 {
 	fputs("Usage: smtpsniff [-nv] [-r FILE | -i IFACE] [-w FILE] [-c COUNT] [-s SNAPLEN]\n"
 	      "                 [-B KiB] [-Z USER] [--json] [--flows] [--streams DIR]\n"
+	      "                 [--verify [--zone FILE]... [--expect FILE] [--save-expect FILE]]\n"
 	      "                 [--CAP=N ...] [FILTER EXPRESSION]\n"
 	      "       smtpsniff -D\n"
 	      "\n"
@@ -59,6 +64,14 @@ static void usage(FILE *fp)
 	      "  --color[=WHEN] colour the timeline: always, never, auto (a terminal)\n"
 	      "  --overwrite    let --streams and --export replace files of an earlier run\n"
 	      "  --show-secrets show passwords and tokens of logins instead of ****\n"
+	      "  --verify       re-check SPF, DKIM and DMARC of every SMTP hop offline, with\n"
+	      "                 the DNS answers in the capture only, and compare with what\n"
+	      "                 the receiving servers wrote; exit 1 when they disagree\n"
+	      "  --zone FILE    DNS data the capture lacks, as an RFC 1035 zone file\n"
+	      "                 (repeatable); used only where the capture has no answer\n"
+	      "  --save-expect FILE  write the verdicts in a stable form (implies --verify)\n"
+	      "  --expect FILE  compare the verdicts with a --save-expect file; exit 1 and\n"
+	      "                 show the differences when they changed (implies --verify)\n"
 	      "  --help, --version\n"
 	      "\n"
 	      "Limits (a value in bytes takes K, M or G):\n",
@@ -104,6 +117,10 @@ void options_parse(struct options *o, int argc, char **argv)
 	    {"colour", optional_argument, NULL, OPT_COLOUR},
 	    {"overwrite", no_argument, NULL, OPT_OVERWRITE},
 	    {"show-secrets", no_argument, NULL, OPT_SECRETS},
+	    {"verify", no_argument, NULL, OPT_VERIFY},
+	    {"zone", required_argument, NULL, OPT_ZONE},
+	    {"expect", required_argument, NULL, OPT_EXPECT},
+	    {"save-expect", required_argument, NULL, OPT_SAVE_EXPECT},
 	    {"version", no_argument, NULL, OPT_VERSION},
 	    {"help", no_argument, NULL, OPT_HELP},
 	};
@@ -180,6 +197,26 @@ void options_parse(struct options *o, int argc, char **argv)
 		case OPT_SECRETS:
 			o->show_secrets = 1;
 			break;
+		case OPT_VERIFY:
+			o->rep.verify = 1;
+			break;
+		case OPT_ZONE: {
+			const char **z = realloc(o->zones, (o->rep.nzones + 1) * sizeof *z);
+			if (!z)
+				ss_fatal(SS_EXIT_ENV, "out of memory");
+			z[o->rep.nzones++] = optarg;
+			o->zones = z;
+			o->rep.zones = z;
+			break;
+		}
+		case OPT_EXPECT:
+			o->rep.expect = optarg;
+			o->rep.verify = 1;
+			break;
+		case OPT_SAVE_EXPECT:
+			o->rep.save_expect = optarg;
+			o->rep.verify = 1;
+			break;
 		case OPT_OVERWRITE:
 			o->rep.overwrite = 1;
 			break;
@@ -237,4 +274,6 @@ void options_free(struct options *o)
 {
 	free(o->filter);
 	o->filter = NULL;
+	free(o->zones);
+	o->zones = NULL;
 }

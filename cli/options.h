@@ -10,10 +10,11 @@ struct options {
 	struct ss_source_opts src;
 	struct report_opts rep;
 	struct ss_caps caps;
-	int list_devices; /* -D */
-	int no_names;     /* -n */
-	int show_secrets; /* --show-secrets */
-	char *filter;     /* owned: the trailing words joined */
+	int list_devices;   /* -D */
+	int no_names;       /* -n */
+	int show_secrets;   /* --show-secrets */
+	char *filter;       /* owned: the trailing words joined */
+	const char **zones; /* owned array: the --zone files (rep.zones) */
 };
 
 /* Parses argv into o; prints help or the version and exits 0 when asked,

@@ -136,9 +136,9 @@ int main(int argc, char **argv)
 		ss_fatal(SS_EXIT_ENV, "out of memory");
 	r.dec.ctx = r.reasm;
 	opt.rep.ordered = !source_is_live(r.src);
-	r.rep = report_new(&opt.rep, &opt.caps, r.reasm, err, sizeof err);
+	r.rep = report_new(&opt.rep, &opt.caps, r.reasm, err, sizeof err, &code);
 	if (!r.rep)
-		ss_fatal(SS_EXIT_OUTPUT, "--streams: %s", err);
+		ss_fatal(code, "%s", err);
 	if (source_is_live(r.src)) {
 		setvbuf(opt.rep.out, NULL, _IOLBF, 0); /* each event shows when it happens */
 		/* As tcpdump says it: from here on, frames are being captured. */
@@ -155,6 +155,13 @@ int main(int argc, char **argv)
 	reasm_finish(r.reasm);
 	stats(&r, 1);
 	code = SS_EXIT_OK;
+	int verdicts = report_verdicts_status(r.rep, err, sizeof err);
+	if (verdicts < 0) {
+		ss_error("%s", err);
+		code = SS_EXIT_USAGE;
+	} else if (verdicts) {
+		code = SS_EXIT_DISAGREE;
+	}
 	if (end == SOURCE_BROKEN) {
 		ss_error("%s: %s; everything before it was processed", opt.src.file,
 		         source_error(r.src));

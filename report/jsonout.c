@@ -38,6 +38,19 @@ static void endpoints(FILE *out, const struct jsonout_opts *o, const struct ss_f
 	}
 }
 
+/* ,"NAME":"10.255.2.33","NAME_name":"dmarc.mx.b.test" */
+static void addr_member(FILE *out, const struct jsonout_opts *o, const char *name,
+                        const struct ss_addr *a)
+{
+	char t[SS_ADDR_STRLEN];
+	fprintf(out, ",\"%s\":\"%s\"", name, ss_addr_fmt(a, t));
+	const char *n = o->names ? names_get(a) : NULL;
+	if (n) {
+		fprintf(out, ",\"%s_name\":", name);
+		json_cstr(out, n);
+	}
+}
+
 static void head(FILE *out, const struct jsonout_opts *o, const char *type, int64_t ts,
                  const struct ss_flow *f)
 {
@@ -149,6 +162,16 @@ static void message(FILE *out, const struct jsonout_opts *o, const struct ss_rec
 	fprintf(out, ",\"frame_start\":%" PRIu64 ",\"frame_end\":%" PRIu64, m->frame_start,
 	        m->frame_end);
 	time_field(out, "end", m->ts_end);
+	if (o->hop && o->from) {
+		/* the copy it was passed on from: number, when, and by which hosts */
+		const struct vhop *f = o->from;
+		fprintf(out, ",\"copy_of\":{\"number\":%" PRIu64, f->number);
+		time_field(out, "time", f->ts);
+		addr_member(out, o, "client", &f->client);
+		addr_member(out, o, "server", &f->server);
+		fprintf(out, ",\"added_fields\":%zu,\"exact\":%s}", o->hop->added,
+		        o->hop->exact ? "true" : "false");
+	}
 	if (m->msg) {
 		const struct msg *h = m->msg;
 		fputs(",\"headers\":{", out);

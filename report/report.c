@@ -14,6 +14,7 @@
 #include "export.h"
 #include "flows.h"
 #include "json.h"
+#include "log.h"
 #include "jsonout.h"
 #include "names.h"
 #include "order.h"
@@ -21,6 +22,9 @@
 #include "sstime.h"
 #include "streams.h"
 #include "timeline.h"
+#include "verdictout.h"
+#include "verifier.h"
+#include "vsummary.h"
 
 struct ss_report {
 	struct report_opts o;
@@ -30,6 +34,8 @@ struct ss_report {
 	struct ss_tap flowtap;
 	struct timeline_opts tl;
 	struct jsonout_opts jo;
+	struct verifier *ver; /* every message copy linked to the one before; --verify */
+	struct vsummary *vs;  /* --verify: the table and the stable lines */
 	uint64_t events;
 };
 
@@ -118,13 +124,22 @@ static void on_record(const struct ss_record *r, void *ctx)
 		names_learn(&r->u.dns);
 	if (r->kind == REC_MESSAGE && rp->export)
 		export_message(rp->export, r);
+	/* The copy this message was passed on from, when the capture has it. */
+	const struct vhop *hop = verifier_record(rp->ver, r);
 	if (rp->o.flows_only)
 		return;
+	const struct vhop *from = hop && hop->from ? verifier_hop(rp->ver, hop->from) : NULL;
 	FILE *out = begin(rp, record_time(r));
-	if (rp->o.json)
+	if (rp->o.json) {
+		rp->jo.hop = hop;
+		rp->jo.from = from;
 		jsonout_record(out, &rp->jo, r);
-	else
+		rp->jo.hop = rp->jo.from = NULL;
+	} else {
 		timeline_record(out, &rp->tl, r);
+		if (from)
+			timeline_link(out, &rp->tl, r, hop, from);
+	}
 	end(rp);
 }
 
@@ -153,9 +168,24 @@ static void flow_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 	}
 }
 
-struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *caps,
-                             struct ss_reasm *r, char *err, size_t errlen)
+static void on_verdicts(const struct v_hopcheck *h, void *ctx);
+
+/* Frees what report_new() made so far. */
+static void undo(struct ss_report *rp)
 {
+	char e[300];
+	streams_free(rp->streams, e, sizeof e);
+	export_free(rp->export, e, sizeof e);
+	order_free(rp->ord);
+	verifier_free(rp->ver);
+	vsummary_free(rp->vs);
+	free(rp);
+}
+
+struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *caps,
+                             struct ss_reasm *r, char *err, size_t errlen, int *code)
+{
+	*code = SS_EXIT_ENV;
 	struct ss_report *rp = calloc(1, sizeof *rp);
 	if (!rp) {
 		snprintf(err, errlen, "out of memory");
@@ -163,11 +193,30 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 	}
 	rp->o = *o;
 	rp->tl = (struct timeline_opts){o->verbose, o->colour, o->names};
-	rp->jo = (struct jsonout_opts){o->verbose, o->names};
+	rp->jo = (struct jsonout_opts){o->verbose, o->names, NULL, NULL};
+	int verify = o->verify || o->expect || o->save_expect;
+	struct verifier_opts vo = {verify,           (int64_t)caps->verify_wait * SS_NS_PER_SEC,
+	                           caps->max_hops,   caps->max_waiting,
+	                           caps->verify_mem, o->zones,
+	                           o->nzones};
+	rp->ver = verifier_new(&vo, on_verdicts, rp, err, errlen);
+	if (!rp->ver) {
+		*code = o->nzones ? SS_EXIT_USAGE : SS_EXIT_ENV;
+		free(rp);
+		return NULL;
+	}
+	if (verify && !(rp->vs = vsummary_new())) {
+		snprintf(err, errlen, "out of memory");
+		undo(rp);
+		return NULL;
+	}
 	if (o->streams_dir) {
-		rp->streams = streams_new(o->streams_dir, o->overwrite, caps, err, errlen);
+		char e[300];
+		rp->streams = streams_new(o->streams_dir, o->overwrite, caps, e, sizeof e);
 		if (!rp->streams) {
-			free(rp);
+			snprintf(err, errlen, "--streams: %s", e);
+			*code = SS_EXIT_OUTPUT;
+			undo(rp);
 			return NULL;
 		}
 		reasm_add_tap(r, streams_tap(rp->streams));
@@ -177,8 +226,8 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 		rp->export = export_new(o->export_dir, o->overwrite, o->names, e, sizeof e);
 		if (!rp->export) {
 			snprintf(err, errlen, "--export %s", e);
-			streams_free(rp->streams, e, sizeof e);
-			free(rp);
+			*code = SS_EXIT_OUTPUT;
+			undo(rp);
 			return NULL;
 		}
 	}
@@ -186,7 +235,7 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 		rp->ord = order_new(o->out, (int64_t)10 * SS_NS_PER_SEC, 200000);
 		if (!rp->ord) {
 			snprintf(err, errlen, "out of memory");
-			free(rp);
+			undo(rp);
 			return NULL;
 		}
 	}
@@ -250,16 +299,56 @@ static void stats_text(FILE *out, const struct run_stats *s)
 		        s->live->received, s->live->dropped, s->live->ifdropped);
 }
 
+/* A hop's verdicts, at the time its message was complete. */
+static void on_verdicts(const struct v_hopcheck *h, void *ctx)
+{
+	struct ss_report *rp = ctx;
+	if (rp->vs)
+		vsummary_add(rp->vs, h);
+	if (rp->o.flows_only)
+		return;
+	FILE *out = begin(rp, h->hop->ts);
+	if (rp->o.json)
+		verdictout_json(out, &rp->jo, h);
+	else
+		verdictout_text(out, &rp->tl, h);
+	end(rp);
+}
+
 void report_clock(struct ss_report *rp, int64_t now)
 {
+	verifier_clock(rp->ver, now);
 	if (rp->ord)
 		order_advance(rp->ord, now);
 }
 
+static void verify_summary(struct ss_report *rp)
+{
+	const struct verifier_stats *st = verifier_stats(rp->ver);
+	if (rp->o.json) {
+		fprintf(rp->o.out,
+		        "{\"type\":\"verify_summary\",\"hops\":%" PRIu64 ",\"agree\":%" PRIu64
+		        ",\"disagree\":%" PRIu64 ",\"unchecked\":%" PRIu64 ",\"unknown\":%" PRIu64
+		        "}\n",
+		        st->hops, st->agree, st->disagree, st->unchecked, st->unknown);
+		return;
+	}
+	vsummary_table(rp->o.out, rp->vs, &rp->tl);
+	fprintf(rp->o.out,
+	        "%" PRIu64 " hops checked: %" PRIu64 " verdicts agree, %" PRIu64
+	        " disagree, %" PRIu64 " unchecked by the receiver, %" PRIu64 " unknown\n",
+	        st->hops, st->agree, st->disagree, st->unchecked, st->unknown);
+}
+
 void report_stats(struct ss_report *rp, const struct run_stats *s, int final)
 {
-	if (final && rp->ord)
-		order_flush(rp->ord);
+	if (final) {
+		verifier_finish(rp->ver);
+		if (rp->ord)
+			order_flush(rp->ord);
+		if (rp->vs)
+			verify_summary(rp);
+	}
 	if (rp->o.json) {
 		stats_json(rp->o.out, s, final);
 		fflush(rp->o.out);
@@ -268,6 +357,28 @@ void report_stats(struct ss_report *rp, const struct run_stats *s, int final)
 		fflush(rp->o.out);
 		stats_text(stderr, s);
 	}
+}
+
+int report_verdicts_status(struct ss_report *rp, char *err, size_t errlen)
+{
+	if (!rp->vs)
+		return 0;
+	int rc = verifier_stats(rp->ver)->disagree ? 1 : 0;
+	if (rp->o.save_expect && vsummary_save(rp->vs, rp->o.save_expect, err, errlen))
+		return -1;
+	if (rp->o.expect) {
+		fflush(rp->o.out);
+		int changed = vsummary_expect(rp->vs, rp->o.expect, stderr, err, errlen);
+		if (changed < 0)
+			return -1;
+		if (changed) {
+			fprintf(stderr,
+			        "smtpsniff: the verdicts differ from %s (- expected, + got)\n",
+			        rp->o.expect);
+			rc = 1;
+		}
+	}
+	return rc;
 }
 
 int report_free(struct ss_report *rp, char *err, size_t errlen)
@@ -284,6 +395,8 @@ int report_free(struct ss_report *rp, char *err, size_t errlen)
 		rc = -1;
 	}
 	names_free();
+	verifier_free(rp->ver);
+	vsummary_free(rp->vs);
 	if (fflush(rp->o.out) || ferror(rp->o.out)) {
 		if (!rc)
 			snprintf(err, errlen, "standard output: write error");

@@ -239,6 +239,38 @@ static void note(FILE *out, const struct timeline_opts *o, const struct ss_recor
 	fputc('\n', out);
 }
 
+void timeline_link(FILE *out, const struct timeline_opts *o, const struct ss_record *r,
+                   const struct vhop *hop, const struct vhop *from)
+{
+	const struct rec_message *m = &r->u.msg;
+	char by[256], to[256];
+	int smtp = !strcmp(m->proto, "smtp");
+	if (smtp && !o->verbose)
+		return;
+	timeline_prefix(out, o, m->ts_end, r->flow);
+	proto_tag(out, o, m->proto);
+	timeline_host(o, &from->client, by);
+	timeline_host(o, &from->server, to);
+	if (smtp) {
+		/* "message #2 is message #1 passed on by dkim.smtp.a.test" */
+		fprintf(out, "message #%" PRIu64 " is message #%" PRIu64 " passed on by %s",
+		        m->number, from->number, to);
+	} else {
+		if (m->user.len) {
+			fwrite(m->user.p, 1, m->user.len, out);
+			fputc(' ', out);
+		}
+		fprintf(out, "retrieved %s via ", hop->message_id ? hop->message_id : "a message");
+		for (const char *p = m->proto; *p; p++)
+			fputc(*p >= 'a' && *p <= 'z' ? *p - 32 : *p, out);
+		fprintf(out, " from %s, delivered at ", to);
+		clock_ms(out, from->ts);
+		fprintf(out, " by %s (message #%" PRIu64 ")", by, from->number);
+	}
+	fprintf(out, ", %zu header field%s added%s\n", hop->added, hop->added == 1 ? "" : "s",
+	        hop->exact ? "" : ", and changed below them");
+}
+
 void timeline_record(FILE *out, const struct timeline_opts *o, const struct ss_record *r)
 {
 	switch (r->kind) {

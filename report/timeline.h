@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "hops.h"
 #include "record.h"
 
 struct timeline_opts {
@@ -22,5 +23,9 @@ void timeline_clock(FILE *out, int64_t ts);
 /* "HH:MM:SS.mmm [FLOW] CLIENT > SERVER  " */
 void timeline_prefix(FILE *out, const struct timeline_opts *o, int64_t ts, const struct ss_flow *f);
 void timeline_record(FILE *out, const struct timeline_opts *o, const struct ss_record *r);
+/* Where the message of r (its copy hop) came from: a retrieval says which
+ * hop delivered it; with -v an SMTP hop says which copy it passes on. */
+void timeline_link(FILE *out, const struct timeline_opts *o, const struct ss_record *r,
+                   const struct vhop *hop, const struct vhop *from);
 
 #endif

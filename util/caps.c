@@ -38,6 +38,14 @@ const struct ss_cap_def ss_cap_defs[] = {
     CAP(max_message, 64u << 20, SS_CAP_BYTES,
         "longest message kept whole; a longer one is incomplete"),
     CAP(max_pipeline, 256, SS_CAP_COUNT, "commands awaiting their replies in one session"),
+    CAP(max_hops, 100000, SS_CAP_COUNT,
+        "message copies remembered to link each to the copy it was passed on from"),
+    CAP(verify_wait, 60, SS_CAP_SECONDS,
+        "--verify: capture-time seconds a hop waits for the copy its receiver passes on"),
+    CAP(max_waiting, 10000, SS_CAP_COUNT,
+        "--verify: hops waiting for that copy at once; past it the oldest is reported"),
+    CAP(verify_mem, 256u << 20, SS_CAP_BYTES,
+        "--verify: bytes of the messages of those hops; past it, the same"),
 };
 const size_t ss_cap_ndefs = sizeof ss_cap_defs / sizeof ss_cap_defs[0];
 

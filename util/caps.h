@@ -28,6 +28,10 @@ struct ss_caps {
 	uint64_t max_line;       /* longest protocol line kept; longer ones are cut */
 	uint64_t max_message;    /* longest message kept whole; past it, it is incomplete */
 	uint64_t max_pipeline;   /* commands awaiting their replies, per session */
+	uint64_t max_hops;       /* message copies remembered to link a message's path */
+	uint64_t verify_wait;    /* seconds (capture time) a hop waits for its passed-on copy */
+	uint64_t max_waiting;    /* --verify: hops waiting for their passed-on copy at once */
+	uint64_t verify_mem;     /* --verify: bytes of the messages of those hops */
 };
 
 enum ss_cap_unit { SS_CAP_COUNT, SS_CAP_BYTES, SS_CAP_SECONDS, SS_CAP_MS };

@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "dnsstore.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ struct entry {
 	struct entry *next;   /* hash chain */
 	struct dns_answer *a; /* answers for this name and type */
 	size_t n, cap;
+	struct dns_answer *miss; /* what a lookup that found nothing returned */
 	char name[256];
 	uint16_t type;
 };
@@ -31,8 +33,15 @@ struct dns_store {
 	char *zone_origin[MAX_ZONES]; /* lower case, no final dot */
 	char *zone_path[MAX_ZONES];
 	size_t nzones;
-	struct dns_answer miss; /* what a lookup that finds nothing returns */
+	char **names; /* the zone names given to dns_store_put, owned */
+	size_t nnames;
+	size_t misses;          /* entries made for lookups that found nothing */
+	struct dns_answer miss; /* the answer to such a lookup past MAX_MISSES */
 };
+
+/* Lookups that found nothing, each kept as its own answer (a verifier may
+ * hold several at once); past this many they share one slot. */
+#define MAX_MISSES 65536
 
 /* name -> lower case without the final dot, into out (256 bytes). */
 static void norm(const char *name, char out[256])
@@ -119,12 +128,16 @@ void dns_store_free(struct dns_store *s)
 			for (size_t i = 0; i < e->n; i++)
 				ldns_rr_list_deep_free(e->a[i].rrs);
 			free(e->a);
+			free(e->miss);
 			free(e);
 		}
 	for (size_t i = 0; i < s->nzones; i++) {
 		free(s->zone_origin[i]);
 		free(s->zone_path[i]);
 	}
+	for (size_t i = 0; i < s->nnames; i++)
+		free(s->names[i]);
+	free(s->names);
 	free(s);
 }
 
@@ -203,6 +216,26 @@ void dns_store_add(struct dns_store *s, const struct ss_record *r)
 	}
 }
 
+/* The store's own copy of a zone's name (answers outlive the caller's). */
+static const char *intern(struct dns_store *s, const char *zone)
+{
+	if (!zone)
+		return NULL;
+	for (size_t i = 0; i < s->nzones; i++)
+		if (!strcmp(s->zone_path[i], zone))
+			return s->zone_path[i];
+	for (size_t i = 0; i < s->nnames; i++)
+		if (!strcmp(s->names[i], zone))
+			return s->names[i];
+	char **n = realloc(s->names, (s->nnames + 1) * sizeof *n);
+	if (!n)
+		return "(a zone)";
+	s->names = n;
+	if (!(n[s->nnames] = strdup(zone)))
+		return "(a zone)";
+	return n[s->nnames++];
+}
+
 void dns_store_put(struct dns_store *s, const char *name, uint16_t type, enum dns_kind kind,
                    ldns_rr_list *rrs, const char *zone)
 {
@@ -221,7 +254,7 @@ void dns_store_put(struct dns_store *s, const char *name, uint16_t type, enum dn
 	if (kind != DNS_DATA)
 		ldns_rr_list_deep_free(rrs);
 	a->ttl = min_ttl(a->rrs);
-	a->zone = zone;
+	a->zone = intern(s, zone);
 }
 
 int dns_store_zone(struct dns_store *s, const char *path, char *err, size_t errlen)
@@ -232,7 +265,7 @@ int dns_store_zone(struct dns_store *s, const char *path, char *err, size_t errl
 	}
 	FILE *fp = fopen(path, "r");
 	if (!fp) {
-		snprintf(err, errlen, "%s: cannot open", path);
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	ldns_zone *z = NULL;
@@ -292,8 +325,9 @@ static const char *in_zone(struct dns_store *s, const char *name, int *any)
 	*any = 0;
 	for (size_t z = 0; z < s->nzones; z++) {
 		size_t o = strlen(s->zone_origin[z]);
-		if (!(n == o || (n > o && name[n - o - 1] == '.')) ||
-		    strcmp(name + n - o, s->zone_origin[z]))
+		/* the root's zone holds every name */
+		if (o && (!(n == o || (n > o && name[n - o - 1] == '.')) ||
+		          strcmp(name + n - o, s->zone_origin[z])))
 			continue;
 		for (unsigned h = 0; h < NBUCKETS && !*any; h++)
 			for (const struct entry *e = s->bucket[h]; e && !*any; e = e->next) {
@@ -338,10 +372,17 @@ const struct dns_answer *dns_store_lookup(struct dns_store *s, const char *name,
 		dns_store_put(s, n, type, any ? DNS_NODATA : DNS_NXDOMAIN, NULL, zone);
 		return dns_store_lookup(s, n, type, ts, asker);
 	}
-	s->miss.kind = DNS_NOT_CAPTURED;
-	snprintf(s->miss.name, sizeof s->miss.name, "%s", n);
-	s->miss.type = type;
-	return &s->miss;
+	/* Nothing: an answer of its own, so that it stays valid while the
+	 * caller looks other names up. */
+	struct entry *me = s->misses < MAX_MISSES ? entry_get(s, n, type, 1) : NULL;
+	if (me && !me->miss && (me->miss = calloc(1, sizeof *me->miss)))
+		s->misses++;
+	struct dns_answer *m = me && me->miss ? me->miss : &s->miss;
+	memset(m, 0, sizeof *m);
+	m->kind = DNS_NOT_CAPTURED;
+	snprintf(m->name, sizeof m->name, "%s", n);
+	m->type = type;
+	return m;
 }
 
 char *dns_answer_txt(const struct dns_answer *a, size_t i, size_t *len)

@@ -54,7 +54,7 @@ void dns_store_free(struct dns_store *s);
 void dns_store_add(struct dns_store *s, const struct ss_record *r);
 /* Adds an answer by hand: kind, and for DNS_DATA the records (the store
  * takes rrs). For tests and the RFC 7208 suite; ts 0 and no asker make it
- * count as a zone file's answer named zone. */
+ * count as a zone file's answer named zone (copied). */
 void dns_store_put(struct dns_store *s, const char *name, uint16_t type, enum dns_kind kind,
                    ldns_rr_list *rrs, const char *zone);
 /* Loads an RFC 1035 master file (ldns_zone_new_frm_fp): every RRset in it
@@ -64,7 +64,9 @@ void dns_store_put(struct dns_store *s, const char *name, uint16_t type, enum dn
 int dns_store_zone(struct dns_store *s, const char *path, char *err, size_t errlen);
 /* The answer for name (case-insensitive, trailing dot optional) and type as
  * asker would have got it at time ts (see the top of this file). Never NULL:
- * a miss is DNS_NOT_CAPTURED. Valid until the store is freed. */
+ * a miss is DNS_NOT_CAPTURED. Valid until an answer for the same name and
+ * type is added (dns_store_add, dns_store_put, dns_store_zone) or the store
+ * is freed; other lookups leave it alone. */
 const struct dns_answer *dns_store_lookup(struct dns_store *s, const char *name, uint16_t type,
                                           int64_t ts, const struct ss_addr *asker);
 /* The text of TXT record i of a DNS_DATA answer: its strings concatenated

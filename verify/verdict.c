@@ -64,7 +64,7 @@ void verdict_free(struct verdict *v)
 	free(v);
 }
 
-static char *vformat(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt, va_list ap)
 {
 	va_list again;
 	va_copy(again, ap);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcapfeed.h"
 #include "decode.h"
 #include "dnsstore.h"
 #include "protos.h"
@@ -35,35 +36,6 @@ static void sink(const struct ss_record *r, void *ctx)
 	(void)ctx;
 	if (r->kind == REC_DNS)
 		dns_store_add(store, r);
-}
-
-static void feed(const char *path)
-{
-	char err[PCAP_ERRBUF_SIZE];
-	pcap_t *p = pcap_open_offline(path, err);
-	if (!p) {
-		printf("FAIL %s\n", err);
-		exit(1);
-	}
-	struct ss_caps caps;
-	ss_caps_defaults(&caps);
-	struct ss_reasm *r = reasm_new(&caps);
-	struct dissect_opts o = {&caps, 0, 0};
-	dissect_register(r, &o);
-	struct ss_decoder dec;
-	decode_init(&dec, pcap_datalink(p), &caps, reasm_ip, r);
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	uint64_t n = 0;
-	while (pcap_next_ex(p, &h, &data) == 1) {
-		struct ss_frame f = {++n, ss_time_make(h->ts.tv_sec, (int64_t)h->ts.tv_usec * 1000),
-		                     h->caplen, h->len, data};
-		decode_frame(&dec, &f);
-	}
-	reasm_finish(r);
-	reasm_free(r);
-	decode_fini(&dec);
-	pcap_close(p);
 }
 
 static struct ss_addr ip4(const char *s)
@@ -119,7 +91,8 @@ int main(int argc, char **argv)
 	store = dns_store_new();
 	record_sink_add(sink, NULL);
 	snprintf(path, sizeof path, "%s/pcaps/scenario4-1.pcap", src);
-	feed(path);
+	if (pcapfeed(path))
+		exit(1);
 
 	struct ss_addr mx = ip4("10.255.2.33"), client = ip4("10.255.1.10");
 	int64_t t = 0;

@@ -1,0 +1,93 @@
+#!/bin/bash
+# verify_cli.sh SMTPSNIFF SRCDIR - --verify, --zone, --save-expect and
+# --expect as a user runs them.
+#  1. A DKIM key answer taken out of a capture (a BPF filter drops the one
+#     DNS response over 400 bytes, the key) gives "cannot tell: key not
+#     captured", never fail; --zone with the key the lab generated
+#     (lab/keys, opendkim-genkey's file) gives the pass the receiver wrote.
+#  2. --save-expect, then --expect on the same capture: exit 0, no diff;
+#     a verdict altered in the file: exit 1 and the diff names it.
+#  3. A zone file that does not load is a usage error (exit 2).
+set -uo pipefail
+sniff=$1 src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+
+pcap=$src/pcaps/scenario3-1.pcap
+"$sniff" -r "$pcap" -w "$tmp/nokey.pcap" 'not (udp src port 53 and greater 400)' >/dev/null 2>&1 ||
+	bad "could not write the capture without the key"
+"$sniff" -r "$tmp/nokey.pcap" --verify --json >"$tmp/nokey.json" 2>/dev/null
+code=$?
+# The hop into dkim.mx.b.test (10.255.2.32): its DKIM verdict.
+dkim() {
+	/usr/bin/python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    v = json.loads(l)
+    if v.get("type") == "verdict" and v["method"] == "dkim" and v["hop"]["server"] == "10.255.2.32":
+        print(v["result"], v["agreement"], "|", v["reason"])' "$1"
+}
+got=$(dkim "$tmp/nokey.json")
+case $got in
+"unknown unknown | cannot tell: key not captured"*) ;;
+*) bad "without the key: want unknown, key not captured; got: $got" ;;
+esac
+[ $code = 0 ] || bad "without the key: exit $code, want 0 (nothing disagrees)"
+
+{
+	echo '$ORIGIN pass.dkim.a.test.'
+	echo '$TTL 60'
+	cat "$src/lab/keys/pass.dkim.a.test.txt"
+} >"$tmp/key.zone"
+"$sniff" -r "$tmp/nokey.pcap" --verify --json --zone "$tmp/key.zone" >"$tmp/zone.json" 2>"$tmp/zone.err"
+code=$?
+got=$(dkim "$tmp/zone.json")
+case $got in
+"pass agree | "*) ;;
+*) bad "with --zone: want pass, agree; got: $got ($(cat "$tmp/zone.err"))" ;;
+esac
+grep -q '"source":"zone file '"$tmp"'/key.zone"' "$tmp/zone.json" ||
+	bad "with --zone: the evidence does not name the zone file"
+[ $code = 0 ] || bad "with --zone: exit $code, want 0"
+
+# 2. The regression mode of CI.
+pcap=$src/pcaps/scenario4-4.pcap
+"$sniff" -r "$pcap" --save-expect "$tmp/expect" >/dev/null 2>&1
+code=$?
+[ $code = 1 ] || bad "--save-expect on 4-4 (dmarc disagrees): exit $code, want 1"
+grep -q '^<scenario4-4[^ ]*> 10.255.1.21 > 10.255.2.33 dmarc fail pass disagree$' "$tmp/expect" ||
+	bad "--save-expect: no stable dmarc line: $(grep dmarc "$tmp/expect")"
+if grep -qE '[0-9]{2}:[0-9]{2}:[0-9]{2}|frame' "$tmp/expect"; then
+	bad "--save-expect holds a time or frame number"
+fi
+"$sniff" -r "$pcap" --expect "$tmp/expect" >/dev/null 2>"$tmp/same.err"
+code=$?
+# the disagreement itself still exits 1; nothing changed, so no diff
+[ $code = 1 ] || bad "--expect, unchanged: exit $code, want 1 (dmarc still disagrees)"
+grep -q '^[-+] ' "$tmp/same.err" && bad "--expect, unchanged: a diff was printed"
+# A capture whose verdicts all agree: exit 0 with its own expect file.
+"$sniff" -r "$src/pcaps/scenario3-1.pcap" --save-expect "$tmp/expect31" >/dev/null 2>&1
+"$sniff" -r "$src/pcaps/scenario3-1.pcap" --expect "$tmp/expect31" >/dev/null 2>&1
+code=$?
+[ $code = 0 ] || bad "--expect on an unchanged capture that agrees: exit $code, want 0"
+sed 's/ d=pass.dkim.a.test s=smtpbook pass pass agree$/ d=pass.dkim.a.test s=smtpbook fail pass disagree/' \
+	"$tmp/expect31" >"$tmp/altered"
+cmp -s "$tmp/expect31" "$tmp/altered" && bad "could not alter a verdict in the expect file"
+"$sniff" -r "$src/pcaps/scenario3-1.pcap" --expect "$tmp/altered" >/dev/null 2>"$tmp/diff"
+code=$?
+[ $code = 1 ] || bad "--expect with an altered verdict: exit $code, want 1"
+grep -q '^- .* dkim d=pass.dkim.a.test s=smtpbook fail pass disagree$' "$tmp/diff" &&
+	grep -q '^+ .* dkim d=pass.dkim.a.test s=smtpbook pass pass agree$' "$tmp/diff" ||
+	bad "--expect: the diff does not show the altered verdict: $(cat "$tmp/diff")"
+
+# 3. A zone file that is not one.
+echo 'not a zone' >"$tmp/bad.zone"
+"$sniff" -r "$pcap" --verify --zone "$tmp/bad.zone" >/dev/null 2>"$tmp/bad.err"
+code=$?
+[ $code = 2 ] || bad "a bad zone file: exit $code, want 2"
+grep -q "bad.zone" "$tmp/bad.err" || bad "a bad zone file: the message does not name it"
+
+[ $fail = 0 ] && echo "verify_cli: all checks passed"
+exit $fail

@@ -1,0 +1,135 @@
+/* compare.c - pairing smtpsniff's verdicts with the receiver's (see
+ * compare.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "compare.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const agreement_names[] = {"agree", "disagree", "unchecked", "unknown"};
+
+const char *v_agreement_name(enum v_agreement a)
+{
+	return (unsigned)a <= V_CANNOT_TELL ? agreement_names[a] : "?";
+}
+
+static char *words(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *words(const char *fmt, ...)
+{
+	va_list ap, again;
+	va_start(ap, fmt);
+	va_copy(again, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (s)
+		vsnprintf(s, (size_t)n + 1, fmt, again);
+	va_end(again);
+	return s;
+}
+
+static int same(const char *a, const char *b)
+{
+	return a && b && !strcasecmp(a, b);
+}
+
+/* b= as the receiver gave it is a prefix of ours (RFC 6008 header.b), or
+ * ours (8 characters) of theirs. */
+static int b_matches(const char *ours, const char *theirs)
+{
+	if (!ours || !theirs)
+		return 1;
+	size_t n = strlen(ours) < strlen(theirs) ? strlen(ours) : strlen(theirs);
+	return n && !strncmp(ours, theirs, n);
+}
+
+/* How well receiver verdict t speaks of our verdict v: 0 not at all,
+ * higher is better. */
+static int score(const struct verdict *v, const struct rcv_verdict *t)
+{
+	if (t->method != v->method)
+		return 0;
+	switch (v->method) {
+	case V_DKIM:
+		if (v->result == V_NONE)
+			return t->result == V_NONE ? 1 : 0;
+		if (!same(v->domain, t->domain))
+			return 0;
+		if (t->selector && v->selector && !same(v->selector, t->selector))
+			return 0;
+		if (!b_matches(verdict_get(v, "b"), t->b))
+			return 0;
+		return 1 + (t->selector != NULL) + (t->b != NULL);
+	case V_SPF: {
+		const char *id = verdict_get(v, "identity");
+		const char *tid = t->identity ? t->identity : "mailfrom";
+		return id && !strcasecmp(id, tid) ? 1 : 0;
+	}
+	case V_DMARC:
+		return 1;
+	}
+	return 0;
+}
+
+static const char *method_upper(enum v_method m)
+{
+	return m == V_DKIM ? "DKIM" : m == V_SPF ? "SPF" : "DMARC";
+}
+
+void compare_hop(struct v_hopcheck *h, const char *host)
+{
+	int used[RECEIVER_MAX_VERDICTS] = {0};
+	for (size_t i = 0; i < h->nchecks; i++) {
+		struct v_check *c = &h->checks[i];
+		const struct verdict *v = c->ours;
+		c->theirs = NULL;
+		int best = 0;
+		size_t bi = 0;
+		for (size_t j = 0; j < h->theirs.n; j++) {
+			int s = used[j] ? 0 : score(v, &h->theirs.v[j]);
+			if (s > best) {
+				best = s;
+				bi = j;
+			}
+		}
+		if (best) {
+			used[bi] = 1;
+			c->theirs = &h->theirs.v[bi];
+		}
+		const struct rcv_verdict *t = c->theirs;
+		free(c->why);
+		c->why = NULL;
+		if (v->result == V_UNKNOWN) {
+			c->agreement = V_CANNOT_TELL;
+			c->why = words("%s", v->reason ? v->reason : "smtpsniff cannot tell");
+		} else if (!h->copy_seen) {
+			c->agreement = V_CANNOT_TELL;
+			c->why =
+			    words("what %s wrote is unknown: the copy it passed on is not in the "
+			          "capture",
+			          host);
+		} else if (!t) {
+			c->agreement = V_UNCHECKED;
+			if (h->theirs.foreign)
+				c->why = words("%s wrote no %s verdict of its own (its copy has "
+				               "Authentication-Results by %s, another host)",
+				               host, method_upper(v->method), h->theirs.foreign_id);
+			else
+				c->why =
+				    words("%s wrote no %s verdict", host, method_upper(v->method));
+		} else if (t->result == (int)v->result) {
+			c->agreement = V_AGREE;
+		} else {
+			c->agreement = V_DISAGREE;
+			/* our reason says why the RFC gives our result; this
+			 * says what the receiver wrote instead */
+			c->why = words("%s wrote %s=%s%s in %s (\"%s\"); by the RFC it is %s", host,
+			               v_method_name(v->method), t->word,
+			               t->result < 0 ? ", a result RFC 8601 does not define," : "",
+			               t->field, t->text ? t->text : "", v_result_name(v->result));
+		}
+	}
+}

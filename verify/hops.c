@@ -1,0 +1,290 @@
+/* hops.c - copies of messages, linked to the copies they were passed on
+ * from (see hops.h).
+ *
+ * The index is keyed by (hash of a copy's first field, its server): a later
+ * copy B asks, for each of its top fields, "which copy started with this
+ * field and went to the host B comes from?". Keying by the host keeps the
+ * chains short when one message is sent many times (load generators send
+ * the same bytes thousands of times), and each chain is walked newest first
+ * for at most HOPS_MAX_WALK copies, so a copy costs bounded work.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "hops.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "message.h"
+
+/* Candidates looked at per field of a new copy. */
+#define HOPS_MAX_WALK 16
+
+struct hop {
+	struct vhop v;
+	uint64_t key;      /* first_field mixed with the server */
+	struct hop *chain; /* the next older copy with the same key bucket */
+};
+
+struct hops {
+	struct hop **ring; /* oldest at ring[head] */
+	size_t cap, head, n, max;
+	struct hop **bucket;
+	size_t nbuckets; /* a power of two */
+	uint64_t dropped;
+};
+
+/* FNV-1a, then a final mix: the key only spreads copies over buckets;
+ * every candidate is confirmed by its bytes' SHA-256 or its field. */
+static uint64_t hash_bytes(const uint8_t *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+static uint64_t mix_host(uint64_t fh, const struct ss_addr *a)
+{
+	uint64_t h = fh ^ a->family;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ a->b[i]) * 1099511628211ULL;
+	h ^= h >> 29;
+	return h;
+}
+
+struct hops *hops_new(size_t max_hops)
+{
+	struct hops *h = calloc(1, sizeof *h);
+	if (!h)
+		return NULL;
+	h->max = max_hops ? max_hops : 1;
+	h->nbuckets = 1024;
+	h->bucket = calloc(h->nbuckets, sizeof *h->bucket);
+	if (!h->bucket) {
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+static void hop_free(struct hop *p)
+{
+	free(p->v.helo);
+	free(p->v.mail_from);
+	free(p->v.user);
+	free(p->v.message_id);
+	free(p);
+}
+
+void hops_free(struct hops *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->n; i++)
+		hop_free(h->ring[(h->head + i) % h->cap]);
+	free(h->ring);
+	free(h->bucket);
+	free(h);
+}
+
+uint64_t hops_dropped(const struct hops *h)
+{
+	return h->dropped;
+}
+
+static void unchain(struct hops *h, struct hop *p)
+{
+	for (struct hop **q = &h->bucket[p->key & (h->nbuckets - 1)]; *q; q = &(*q)->chain)
+		if (*q == p) {
+			*q = p->chain;
+			return;
+		}
+}
+
+static void chain(struct hops *h, struct hop *p)
+{
+	struct hop **b = &h->bucket[p->key & (h->nbuckets - 1)];
+	p->chain = *b;
+	*b = p;
+}
+
+/* Doubles the buckets once they hold two copies each on average; the
+ * chains are rebuilt from the ring so newest-first order is kept. */
+static void grow_buckets(struct hops *h)
+{
+	if (h->n < 2 * h->nbuckets)
+		return;
+	struct hop **b = calloc(h->nbuckets * 2, sizeof *b);
+	if (!b)
+		return;
+	free(h->bucket);
+	h->bucket = b;
+	h->nbuckets *= 2;
+	for (size_t i = 0; i < h->n; i++) {
+		struct hop *p = h->ring[(h->head + i) % h->cap];
+		if (p->key)
+			chain(h, p);
+	}
+}
+
+static int ring_push(struct hops *h, struct hop *p)
+{
+	if (h->n == h->max) {
+		struct hop *old = h->ring[h->head];
+		if (old->key)
+			unchain(h, old);
+		hop_free(old);
+		h->head = (h->head + 1) % h->cap;
+		h->n--;
+		h->dropped++;
+	}
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 64;
+		if (cap > h->max)
+			cap = h->max;
+		struct hop **r = malloc(cap * sizeof *r);
+		if (!r)
+			return -1;
+		for (size_t i = 0; i < h->n; i++)
+			r[i] = h->ring[(h->head + i) % h->cap];
+		free(h->ring);
+		h->ring = r;
+		h->cap = cap;
+		h->head = 0;
+	}
+	h->ring[(h->head + h->n) % h->cap] = p;
+	h->n++;
+	return 0;
+}
+
+const struct vhop *hops_find(const struct hops *h, uint64_t number)
+{
+	/* numbers grow along the ring: binary search */
+	size_t lo = 0, hi = h->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct hop *p = h->ring[(h->head + mid) % h->cap];
+		if (p->v.number == number)
+			return &p->v;
+		if (p->v.number < number)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static char *dup_str(struct ss_str s)
+{
+	char *c = malloc(s.len + 1);
+	if (c) {
+		if (s.len)
+			memcpy(c, s.p, s.len);
+		c[s.len] = 0;
+	}
+	return c;
+}
+
+static void sha256(const uint8_t *p, size_t n, uint8_t out[32])
+{
+	unsigned len = 0;
+	if (!EVP_Digest(p ? p : (const uint8_t *)"", n, out, &len, EVP_sha256(), NULL))
+		memset(out, 0, 32);
+}
+
+/* Finds the copy b was passed on from: for each of b's top fields, the
+ * copies that started with it and went to the host b comes from. An
+ * exact match (the rest of b is that copy, byte for byte) wins; else the
+ * first copy whose first field is found, topmost. */
+static void link_copy(struct hops *h, struct hop *b, const struct msg *m, const uint8_t *data)
+{
+	const struct ss_addr *host = strcmp(b->v.proto, "smtp") ? &b->v.server : &b->v.client;
+	const struct hop *loose = NULL;
+	size_t loose_k = 0;
+	size_t top = m->nfields < HOPS_MAX_ADDED + 1 ? m->nfields : HOPS_MAX_ADDED + 1;
+	for (size_t k = 0; k < top; k++) {
+		const struct msg_field *f = &m->fields[k];
+		uint64_t key = mix_host(hash_bytes(data + f->off, f->len), host);
+		size_t walked = 0;
+		for (const struct hop *a = h->bucket[key & (h->nbuckets - 1)];
+		     a && walked < HOPS_MAX_WALK; a = a->chain) {
+			if (a->key != key || a == b || strcmp(a->v.proto, "smtp") ||
+			    ss_addr_cmp(&a->v.server, host))
+				continue;
+			walked++;
+			if (a->v.len == b->v.len - f->off) {
+				uint8_t d[32];
+				sha256(data + f->off, a->v.len, d);
+				if (!memcmp(d, a->v.sha256, 32)) {
+					b->v.from = a->v.number;
+					b->v.exact = 1;
+					b->v.added = k;
+					return;
+				}
+			}
+			if (!loose) {
+				loose = a;
+				loose_k = k;
+			}
+		}
+	}
+	if (loose) {
+		b->v.from = loose->v.number;
+		b->v.added = loose_k;
+	}
+}
+
+const struct vhop *hops_add(struct hops *h, const struct ss_record *r)
+{
+	if (r->kind != REC_MESSAGE)
+		return NULL;
+	const struct rec_message *rm = &r->u.msg;
+	struct hop *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	struct vhop *v = &p->v;
+	v->number = rm->number;
+	v->proto = rm->proto;
+	if (r->flow) {
+		v->flow = r->flow->id;
+		v->client = r->flow->ep[SS_C2S].addr;
+		v->server = r->flow->ep[SS_S2C].addr;
+		v->client_port = r->flow->ep[SS_C2S].port;
+		v->server_port = r->flow->ep[SS_S2C].port;
+	}
+	int smtp = !strcmp(rm->proto, "smtp");
+	if (smtp) {
+		v->helo = dup_str(rm->helo);
+		v->mail_from = dup_str(rm->mail_from);
+	} else if (rm->user.len) {
+		v->user = dup_str(rm->user);
+	}
+	if (rm->msg && rm->msg->message_id)
+		v->message_id = strdup(rm->msg->message_id);
+	v->ts = rm->ts_end;
+	v->frame = rm->frame_end;
+	v->len = rm->data.len;
+	v->incomplete = rm->incomplete;
+	v->partial = rm->partial;
+	v->code = rm->code;
+	sha256(rm->data.p, rm->data.len, v->sha256);
+	if (rm->msg && rm->msg->nfields) {
+		const struct msg_field *f = &rm->msg->fields[0];
+		v->first_field = hash_bytes(rm->data.p + f->off, f->len);
+		if (!rm->partial)
+			link_copy(h, p, rm->msg, rm->data.p);
+		/* only SMTP copies are passed on by their server */
+		if (smtp && !rm->incomplete)
+			p->key = mix_host(v->first_field, &v->server);
+	}
+	if (ring_push(h, p)) {
+		hop_free(p);
+		return NULL;
+	}
+	if (p->key) {
+		chain(h, p);
+		grow_buckets(h);
+	}
+	return v;
+}

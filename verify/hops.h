@@ -1,0 +1,70 @@
+/* hops.h - the path of each message through the capture: every copy of a
+ * message seen on the wire (an SMTP transaction, a POP3 or IMAP retrieval)
+ * linked to the copy it was passed on from.
+ *
+ * A copy B was passed on from an earlier copy A when B came from the host
+ * that received A (B's SMTP client, or B's POP3/IMAP server, is A's server)
+ * and B is A plus the header fields that host put on top (RFC 5321 4.4:
+ * Received, and at delivery Return-Path, Delivered-To, the verifiers'
+ * Authentication-Results and Received-SPF). Those added fields are the
+ * receiving host's own words about A, which is how its verdicts are found
+ * (RFC 8601 5: only fields a host added itself speak for it). When B's
+ * lower part differs from A (a host that rewrote the message), B still
+ * links when A's first field is found in B's header; the link is then not
+ * exact.
+ *
+ * Copies are found by hashing their first header field, so no Message-ID
+ * is needed (one is reported when present). Memory: about 200 bytes per
+ * copy plus its Message-ID, at most max_hops copies (the oldest go first).
+ */
+#ifndef SS_HOPS_H
+#define SS_HOPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "record.h"
+
+/* How many of a copy's top fields are tried as the start of an earlier
+ * copy: the fields a host adds are a handful; 64 leaves room for long
+ * verifier chains without making every message cost much. */
+#define HOPS_MAX_ADDED 64
+
+struct vhop {
+	uint64_t number;   /* the run's message number (rec_message.number) */
+	const char *proto; /* "smtp", "pop3", "imap" */
+	uint64_t flow;     /* the flow's id */
+	struct ss_addr client, server;
+	uint16_t client_port, server_port;
+	char *helo, *mail_from; /* SMTP: as sent (NULL otherwise) */
+	char *user;             /* POP3/IMAP: who retrieved it (NULL when unknown) */
+	char *message_id;       /* the Message-ID field's value, or NULL */
+	int64_t ts;             /* when the copy was complete */
+	uint64_t frame;
+	size_t len;           /* the copy's size in bytes */
+	int incomplete;       /* bytes were missing */
+	int partial;          /* only a part (TOP, a section FETCH) */
+	int code;             /* SMTP: the server's reply code to it; -1 when none */
+	uint64_t from;        /* the number of the copy this one was passed on from, or 0 */
+	int exact;            /* from: this copy is from's bytes with fields added on top */
+	size_t added;         /* from: how many fields from's server put on top */
+	uint64_t first_field; /* hash of the copy's first header field (0: it has none) */
+	uint8_t sha256[32];   /* of the whole copy */
+};
+
+struct hops;
+
+struct hops *hops_new(size_t max_hops);
+void hops_free(struct hops *h);
+/* Adds the copy of a REC_MESSAGE record and links it to the copy it was
+ * passed on from, when that is known. Returns the new hop (valid until the
+ * next hops_add), or NULL when memory ran out. */
+const struct vhop *hops_add(struct hops *h, const struct ss_record *r);
+/* The hop of message number n, if it is still kept (valid until the next
+ * hops_add). */
+const struct vhop *hops_find(const struct hops *h, uint64_t number);
+/* How many copies were dropped for max_hops so far. */
+uint64_t hops_dropped(const struct hops *h);
+
+#endif

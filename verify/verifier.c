@@ -1,0 +1,365 @@
+/* verifier.c - the checks of each hop and their report once the receiver's
+ * words are known (see verifier.h).
+ *
+ * Hops waiting for their passed-on copy sit in a queue in message-number
+ * order (the order they completed in): a later copy finds its hop by
+ * binary search, and the queue's front leaves when its wait is over or it
+ * was reported, so the work per message is logarithmic and the memory
+ * bounded by max_waiting and max_mem.
+ *
+ * The checks run when the hop is reported, not when its message is
+ * complete: DNS answers that came later in the capture (another host
+ * asking, after this hop) are then in the store too, and the store picks
+ * the answer nearest the hop's time. So a waiting hop keeps its message's
+ * bytes.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "verifier.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare.h"
+#include "dkimcheck.h"
+#include "dmarc.h"
+#include "dnsstore.h"
+#include "spf.h"
+
+struct waiting {
+	struct vhop hop; /* a copy, its strings owned */
+	uint8_t *data;   /* the message's bytes (hop.len of them), until checked */
+	int done;
+};
+
+struct verifier {
+	struct verifier_opts o;
+	verifier_out_fn *out;
+	void *ctx;
+	struct hops *hops;
+	struct dns_store *store;
+	struct waiting **q; /* ring, oldest at q[head] */
+	size_t head, n, cap;
+	uint64_t mem; /* bytes of the waiting messages */
+	struct verifier_stats st;
+};
+
+struct verifier *verifier_new(const struct verifier_opts *o, verifier_out_fn *out, void *ctx,
+                              char *err, size_t errlen)
+{
+	struct verifier *v = calloc(1, sizeof *v);
+	if (!v) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	v->o = *o;
+	if (!v->o.max_waiting)
+		v->o.max_waiting = 1;
+	v->out = out;
+	v->ctx = ctx;
+	v->hops = hops_new(o->max_hops);
+	v->store = o->verify ? dns_store_new() : NULL;
+	if (!v->hops || (o->verify && !v->store)) {
+		snprintf(err, errlen, "out of memory");
+		verifier_free(v);
+		return NULL;
+	}
+	for (size_t i = 0; i < o->nzones; i++) {
+		char e[512];
+		if (dns_store_zone(v->store, o->zones[i], e, sizeof e)) {
+			snprintf(err, errlen, "--zone %s", e);
+			verifier_free(v);
+			return NULL;
+		}
+	}
+	return v;
+}
+
+const struct verifier_stats *verifier_stats(const struct verifier *v)
+{
+	return &v->st;
+}
+
+const struct vhop *verifier_hop(const struct verifier *v, uint64_t n)
+{
+	return hops_find(v->hops, n);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void waiting_free(struct waiting *w)
+{
+	if (!w)
+		return;
+	free(w->hop.helo);
+	free(w->hop.mail_from);
+	free(w->hop.user);
+	free(w->hop.message_id);
+	free(w->data);
+	free(w);
+}
+
+/* The name the captured DNS gives addr (its PTR answer), or NULL. */
+static char *ptr_name(struct dns_store *s, const struct ss_addr *addr, int64_t ts)
+{
+	ldns_rdf *a =
+	    ldns_rdf_new_frm_data(addr->family == SS_AF_INET ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA,
+	                          addr->family == SS_AF_INET ? 4 : 16, addr->b);
+	ldns_rdf *rev = a ? ldns_rdf_address_reverse(a) : NULL;
+	char *q = rev ? ldns_rdf2str(rev) : NULL;
+	ldns_rdf_deep_free(a);
+	ldns_rdf_deep_free(rev);
+	char *name = NULL;
+	if (q) {
+		const struct dns_answer *ans = dns_store_lookup(s, q, LDNS_RR_TYPE_PTR, ts, addr);
+		if (ans->kind == DNS_DATA && ans->rrs && ldns_rr_list_rr_count(ans->rrs)) {
+			const ldns_rr *rr = ldns_rr_list_rr(ans->rrs, 0);
+			if (ldns_rr_rd_count(rr) == 1)
+				name = ldns_rdf2str(ldns_rr_rdf(rr, 0));
+		}
+		free(q);
+	}
+	if (name) {
+		size_t n = strlen(name);
+		if (n && name[n - 1] == '.')
+			name[n - 1] = 0;
+	}
+	return name;
+}
+
+static int add_check(struct v_hopcheck *hc, struct verdict *ours)
+{
+	if (!ours)
+		return -1;
+	struct v_check *c = realloc(hc->checks, (hc->nchecks + 1) * sizeof *c);
+	if (!c) {
+		verdict_free(ours);
+		return -1;
+	}
+	hc->checks = c;
+	c[hc->nchecks++] = (struct v_check){ours, NULL, V_CANNOT_TELL, NULL};
+	return 0;
+}
+
+/* Every check of one SMTP hop, as its receiver could have made them. */
+static void run_checks(struct verifier *v, struct v_hopcheck *hc, const struct waiting *w,
+                       const char *host)
+{
+	const struct vhop *h = &w->hop;
+	struct msg parsed;
+	const uint8_t *data = w->data ? w->data : (const uint8_t *)"";
+	int have_msg = !msg_parse(&parsed, data, h->len);
+	const char *mail_from = h->mail_from ? h->mail_from : "";
+	const char *helo = h->helo && *h->helo ? h->helo : NULL;
+	struct verdict *spf_mf = spf_check(v->store, h->ts, &h->server, &h->client, mail_from,
+	                                   helo ? helo : "", host, SPF_MAILFROM);
+	struct verdict *spf_helo = helo ? spf_check(v->store, h->ts, &h->server, &h->client,
+	                                            mail_from, helo, host, SPF_HELO)
+	                                : NULL;
+	struct verdict **dk = NULL;
+	size_t ndk =
+	    dkimcheck_verify(data, h->len, h->incomplete, v->store, h->ts, &h->server, &dk);
+	/* DMARC takes the SPF result of the MAIL FROM, or of HELO for the null
+	 * sender (RFC 7489 4.1, RFC 7208 2.4) */
+	struct verdict *for_dmarc = *mail_from || !spf_helo ? spf_mf : spf_helo;
+	struct verdict *dmarc =
+	    have_msg ? dmarc_check(v->store, h->ts, &h->server, &parsed, for_dmarc, dk, ndk) : NULL;
+	add_check(hc, spf_mf);
+	if (spf_helo)
+		add_check(hc, spf_helo);
+	for (size_t i = 0; i < ndk; i++)
+		add_check(hc, dk[i]);
+	free(dk);
+	if (dmarc)
+		add_check(hc, dmarc);
+	msg_free(&parsed);
+}
+
+static void report(struct verifier *v, struct waiting *w, const struct vhop *copy,
+                   const struct msg *copy_msg)
+{
+	struct v_hopcheck h = {.hop = &w->hop};
+	/* The receiver's names: its PTR answer, and the name it gave itself
+	 * on its next hop; the first known names it in the words. */
+	char *ptr = ptr_name(v->store, &w->hop.server, w->hop.ts);
+	const char *names[3] = {NULL, NULL, NULL};
+	size_t k = 0;
+	if (ptr)
+		names[k++] = ptr;
+	if (copy && copy->helo && *copy->helo && !strcmp(copy->proto, "smtp"))
+		names[k++] = copy->helo;
+	run_checks(v, &h, w, ptr);
+	if (copy && copy_msg) {
+		h.copy_seen = 1;
+		h.copy_number = copy->number;
+		receiver_read(&h.theirs, copy_msg, copy->added, names);
+	}
+	/* named in the words by what it calls itself, else its address */
+	char addr[SS_ADDR_STRLEN];
+	const char *host = names[0]           ? names[0]
+	                   : h.theirs.by_name ? h.theirs.by_name
+	                                      : ss_addr_fmt(&w->hop.server, addr);
+	compare_hop(&h, host);
+	v->st.hops++;
+	for (size_t i = 0; i < h.nchecks; i++)
+		switch (h.checks[i].agreement) {
+		case V_AGREE:
+			v->st.agree++;
+			break;
+		case V_DISAGREE:
+			v->st.disagree++;
+			break;
+		case V_UNCHECKED:
+			v->st.unchecked++;
+			break;
+		case V_CANNOT_TELL:
+			v->st.unknown++;
+			break;
+		}
+	if (v->out)
+		v->out(&h, v->ctx);
+	receiver_free(&h.theirs);
+	for (size_t i = 0; i < h.nchecks; i++) {
+		verdict_free(h.checks[i].ours);
+		free(h.checks[i].why);
+	}
+	free(h.checks);
+	free(ptr);
+	w->done = 1;
+	v->mem -= w->hop.len;
+	free(w->data);
+	w->data = NULL;
+}
+
+static struct waiting *front(struct verifier *v)
+{
+	return v->n ? v->q[v->head] : NULL;
+}
+
+static void pop_front(struct verifier *v)
+{
+	waiting_free(v->q[v->head]);
+	v->head = (v->head + 1) % v->cap;
+	v->n--;
+}
+
+/* Drops what was reported from the front; reports what waited long
+ * enough (all of it when now is INT64_MAX). */
+static void expire(struct verifier *v, int64_t now)
+{
+	struct waiting *w;
+	while ((w = front(v))) {
+		if (!w->done) {
+			if (now != INT64_MAX && w->hop.ts + v->o.wait > now &&
+			    v->n <= v->o.max_waiting && v->mem <= v->o.max_mem)
+				break;
+			if (now != INT64_MAX && w->hop.ts + v->o.wait > now)
+				v->st.reported_early++;
+			report(v, w, NULL, NULL);
+		}
+		pop_front(v);
+	}
+}
+
+static int push(struct verifier *v, struct waiting *w)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 64;
+		struct waiting **q = malloc(cap * sizeof *q);
+		if (!q)
+			return -1;
+		for (size_t i = 0; i < v->n; i++)
+			q[i] = v->q[(v->head + i) % v->cap];
+		free(v->q);
+		v->q = q;
+		v->cap = cap;
+		v->head = 0;
+	}
+	v->q[(v->head + v->n++) % v->cap] = w;
+	return 0;
+}
+
+static struct waiting *find_waiting(struct verifier *v, uint64_t number)
+{
+	size_t lo = 0, hi = v->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		struct waiting *w = v->q[(v->head + mid) % v->cap];
+		if (w->hop.number == number)
+			return w;
+		if (w->hop.number < number)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+const struct vhop *verifier_record(struct verifier *v, const struct ss_record *r)
+{
+	if (r->kind == REC_DNS) {
+		if (v->store)
+			dns_store_add(v->store, r);
+		return NULL;
+	}
+	if (r->kind != REC_MESSAGE)
+		return NULL;
+	const struct rec_message *m = &r->u.msg;
+	const struct vhop *hop = hops_add(v->hops, r);
+	if (!hop || !v->o.verify)
+		return hop;
+	/* This copy may be what an earlier hop's receiver passed on. */
+	if (hop->from) {
+		struct waiting *w = find_waiting(v, hop->from);
+		if (w && !w->done && m->msg)
+			report(v, w, hop, m->msg);
+	}
+	if (!strcmp(m->proto, "smtp") && !m->partial) {
+		struct waiting *w = calloc(1, sizeof *w);
+		if (w) {
+			w->hop = *hop;
+			w->hop.helo = dup_or_null(hop->helo);
+			w->hop.mail_from = dup_or_null(hop->mail_from);
+			w->hop.user = dup_or_null(hop->user);
+			w->hop.message_id = dup_or_null(hop->message_id);
+			w->data = malloc(m->data.len ? m->data.len : 1);
+			if (w->data && m->data.len)
+				memcpy(w->data, m->data.p, m->data.len);
+			if (!w->data)
+				w->hop.incomplete = 1; /* no room to keep it: DKIM cannot tell */
+			v->mem += w->hop.len;
+			if (push(v, w)) {
+				report(v, w, NULL, NULL);
+				waiting_free(w);
+			}
+		}
+	}
+	expire(v, hop->ts);
+	return hops_find(v->hops, m->number);
+}
+
+void verifier_clock(struct verifier *v, int64_t now)
+{
+	expire(v, now);
+}
+
+void verifier_finish(struct verifier *v)
+{
+	expire(v, INT64_MAX);
+}
+
+void verifier_free(struct verifier *v)
+{
+	if (!v)
+		return;
+	while (v->n)
+		pop_front(v);
+	free(v->q);
+	hops_free(v->hops);
+	dns_store_free(v->store);
+	dkimcheck_shutdown();
+	free(v);
+}
