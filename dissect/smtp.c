@@ -338,7 +338,10 @@ static void msg_add(struct smtp *s, const struct lp_item *it)
 		s->msg_ts = it->ts;
 		s->msg_frame = it->frame;
 	}
-	if (!s->msg_too_big && buf_add(&s->msg, it->p, it->len)) {
+	/* Past --max-message its first bytes are kept, exactly up to the cap. */
+	size_t room = s->msg.cap - s->msg.len;
+	if (!s->msg_too_big &&
+	    (buf_add(&s->msg, it->p, it->len < room ? it->len : room) || it->len > room)) {
 		s->msg_too_big = 1;
 		say(s, SAID_TOO_BIG, SS_C2S, it->frame, it->ts, "message_too_big",
 		    "a message over --max-message; what was kept is marked incomplete");

@@ -370,6 +370,31 @@ static void queue_ids(void)
 	}
 }
 
+/* Past --max-message the message's first bytes are kept, exactly up to the
+ * cap however the segments fall, and it is incomplete. */
+static void too_big(void)
+{
+	static const struct turn t[] = {
+	    S("220 mx ESMTP\r\n"),     C("HELO c\r\n"),
+	    S("250 mx\r\n"),           C("MAIL FROM:<a@a.test>\r\n"),
+	    S("250 ok\r\n"),           C("RCPT TO:<b@b.test>\r\n"),
+	    S("250 ok\r\n"),           C("DATA\r\n"),
+	    S("354 go\r\n"),           C("Subject: twelve\r\n\r\nbody\r\n.\r\n"),
+	    S("250 queued as Q3\r\n"),
+	};
+	caps.max_message = 10;
+	expect("a message over --max-message: its first 10 bytes kept", t, sizeof t / sizeof t[0],
+	       "EX -||220|220 mx ESMTP\n"
+	       "EX HELO|HELO c|250|250 mx\n"
+	       "EX MAIL|MAIL FROM:<a@a.test>|250|250 ok\n"
+	       "EX RCPT|RCPT TO:<b@b.test>|250|250 ok\n"
+	       "EX DATA|DATA|354|354 go\n"
+	       "MSG DATA from=a@a.test to=b@b.test helo=c q=Q3 code=250 INCOMPLETE [Subject: t]\n"
+	       "EX .|.|250|250 queued as Q3\n",
+	       "message_too_big;");
+	ss_caps_defaults(&caps);
+}
+
 int main(void)
 {
 	ss_caps_defaults(&caps);
@@ -384,6 +409,7 @@ int main(void)
 	smuggling();
 	anomalies();
 	queue_ids();
+	too_big();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
