@@ -417,17 +417,8 @@ static void note(struct imap *s, const char *what, int64_t ts, uint64_t frame, c
 	va_end(ap);
 	if (k < 0)
 		return;
-	struct ss_record r;
-	memset(&r, 0, sizeof r);
-	r.kind = REC_NOTE;
-	r.flow = s->f;
-	r.u.note.proto = "imap";
-	r.u.note.what = what;
-	r.u.note.detail =
-	    (struct ss_str){(const uint8_t *)d, (size_t)k < sizeof d ? (size_t)k : sizeof d - 1};
-	r.u.note.ts = ts;
-	r.u.note.frame = frame;
-	record_emit(&r);
+	record_note(s->f, "imap", what, d, (size_t)k < sizeof d ? (size_t)k : sizeof d - 1, ts,
+	            frame);
 }
 
 /* --- messages in literals --------------------------------------------------- */

@@ -182,16 +182,7 @@ static void exchange(struct pop3 *s, const struct pending *p, const uint8_t *rep
 static void note(struct pop3 *s, const char *what, const char *detail, size_t len, int64_t ts,
                  uint64_t frame)
 {
-	struct ss_record r;
-	memset(&r, 0, sizeof r);
-	r.kind = REC_NOTE;
-	r.flow = s->f;
-	r.u.note.proto = "pop3";
-	r.u.note.what = what;
-	r.u.note.detail = (struct ss_str){(const uint8_t *)detail, len};
-	r.u.note.ts = ts;
-	r.u.note.frame = frame;
-	record_emit(&r);
+	record_note(s->f, "pop3", what, detail, len, ts, frame);
 }
 
 static void notef(struct pop3 *s, const char *what, int64_t ts, uint64_t frame, const char *fmt,

@@ -1,6 +1,8 @@
 /* record.c - the sinks records go to. */
 #include "record.h"
 
+#include <string.h>
+
 #define MAX_SINKS 8
 
 static struct {
@@ -34,4 +36,19 @@ void record_emit(const struct ss_record *r)
 {
 	for (int i = 0; i < nsinks; i++)
 		sinks[i].fn(r, sinks[i].ctx);
+}
+
+void record_note(const struct ss_flow *f, const char *proto, const char *what, const char *detail,
+                 size_t len, int64_t ts, uint64_t frame)
+{
+	struct ss_record r;
+	memset(&r, 0, sizeof r);
+	r.kind = REC_NOTE;
+	r.flow = f;
+	r.u.note.proto = proto;
+	r.u.note.what = what;
+	r.u.note.detail = (struct ss_str){(const uint8_t *)detail, len};
+	r.u.note.ts = ts;
+	r.u.note.frame = frame;
+	record_emit(&r);
 }

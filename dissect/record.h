@@ -107,6 +107,9 @@ int record_sink_add(ss_record_fn *fn, void *ctx);
 /* Removes every sink (tests). */
 void record_sink_clear(void);
 void record_emit(const struct ss_record *r);
+/* Emits a REC_NOTE of proto on flow f: what changed, in detail[0..len). */
+void record_note(const struct ss_flow *f, const char *proto, const char *what, const char *detail,
+                 size_t len, int64_t ts, uint64_t frame);
 /* The next message number of the run (1, 2, ...). */
 uint64_t record_message_number(void);
 

@@ -211,16 +211,7 @@ static void exchange(struct smtp *s, const struct pending *p, const uint8_t *rep
 static void note(struct smtp *s, const char *what, const char *detail, size_t len, int64_t ts,
                  uint64_t frame)
 {
-	struct ss_record r;
-	memset(&r, 0, sizeof r);
-	r.kind = REC_NOTE;
-	r.flow = s->f;
-	r.u.note.proto = "smtp";
-	r.u.note.what = what;
-	r.u.note.detail = (struct ss_str){(const uint8_t *)detail, len};
-	r.u.note.ts = ts;
-	r.u.note.frame = frame;
-	record_emit(&r);
+	record_note(s->f, "smtp", what, detail, len, ts, frame);
 }
 
 /* The queue id a server names in its reply to a message: Postfix "queued
