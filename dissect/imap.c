@@ -931,9 +931,7 @@ static void client_octets(struct imap *s, const struct lp_item *it)
 	if (!c)
 		return;
 	if (l->kind == L_ARG && l->small.len == l->size) {
-		buf_reset(&c->arg);
-		if (buf_add(&c->arg, l->small.p, l->small.len))
-			buf_reset(&c->arg);
+		buf_set(&c->arg, l->small.p, l->small.len);
 	}
 	lit_shown(s, &c->shown, l);
 }
@@ -1285,9 +1283,7 @@ static void completed(struct imap *s, struct icmd *c, enum status st, const uint
 	switch (c->kind) {
 	case I_LOGIN:
 		if (ok) {
-			buf_reset(&s->login);
-			if (buf_add(&s->login, c->arg.p, c->arg.len))
-				buf_reset(&s->login);
+			buf_set(&s->login, c->arg.p, c->arg.len);
 			sasl_set_user(&s->sasl, c->arg.p, c->arg.len);
 			note(s, "login", it->ts, it->frame, "%s logged in with LOGIN",
 			     s->sasl.user[0] ? s->sasl.user : "(someone)");
@@ -1296,19 +1292,15 @@ static void completed(struct imap *s, struct icmd *c, enum status st, const uint
 	case I_AUTH:
 		if (ok) {
 			const char *z = memchr(s->sasl.user, 0, sizeof s->sasl.user);
-			buf_reset(&s->login);
-			if (buf_add(&s->login, s->sasl.user,
-			            z ? (size_t)(z - s->sasl.user) : sizeof s->sasl.user))
-				buf_reset(&s->login);
+			buf_set(&s->login, s->sasl.user,
+			        z ? (size_t)(z - s->sasl.user) : sizeof s->sasl.user);
 			note(s, "login", it->ts, it->frame, "%s logged in with %s",
 			     s->sasl.user[0] ? s->sasl.user : "(someone)", s->sasl.mech);
 		}
 		break;
 	case I_SELECT:
 		/* A SELECT that fails leaves no mailbox selected (RFC 9051 6.3.2). */
-		buf_reset(&s->mailbox);
-		if (ok && buf_add(&s->mailbox, c->arg.p, c->arg.len))
-			buf_reset(&s->mailbox);
+		buf_set(&s->mailbox, c->arg.p, ok ? c->arg.len : 0);
 		break;
 	case I_CLOSE:
 		if (ok)

@@ -140,13 +140,6 @@ static uint8_t *dup_bytes(const void *p, size_t n)
 	return d;
 }
 
-static void buf_set(struct buf *b, const void *p, size_t n)
-{
-	buf_reset(b);
-	if (buf_add(b, p, n))
-		buf_reset(b); /* longer than its cap: keep it empty rather than cut */
-}
-
 static void pending_free(struct pending *p)
 {
 	free(p->shown);
@@ -429,16 +422,8 @@ static void client_auth(struct pop3 *s, struct pending *p, const uint8_t *line, 
 	buf_init(&b, n * 4 + 64);
 	if (v) {
 		/* AUTH mechanism [initial-response] (RFC 5034 4) */
-		size_t i = v;
-		while (i < n && line[i] == ' ')
-			i++;
-		size_t m = i;
-		while (m < n && line[m] != ' ')
-			m++;
-		sasl_begin(&s->sasl, line + i, m - i);
-		if (buf_add(&b, "AUTH ", 5) == 0 && escape_add(&b, line + i, m - i) == 0 && m < n &&
-		    buf_add(&b, " ", 1) == 0)
-			sasl_response(&s->sasl, line + m + 1, n - m - 1, s->o->show_secrets, &b);
+		if (buf_add(&b, "AUTH ", 5) == 0) /* b has room for it */
+			sasl_command(&s->sasl, line + v, n - v, s->o->show_secrets, &b);
 	} else {
 		sasl_response(&s->sasl, line, n, s->o->show_secrets, &b);
 	}

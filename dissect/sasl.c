@@ -202,3 +202,16 @@ void sasl_response(struct sasl *s, const uint8_t *p, size_t n, int show, struct 
 	}
 	free(d);
 }
+
+void sasl_command(struct sasl *s, const uint8_t *args, size_t n, int show, struct buf *out)
+{
+	size_t i = 0;
+	while (i < n && args[i] == ' ')
+		i++;
+	size_t m = i;
+	while (m < n && args[m] != ' ')
+		m++;
+	sasl_begin(s, args + i, m - i);
+	if (escape_add(out, args + i, m - i) == 0 && m < n && buf_add(out, " ", 1) == 0)
+		sasl_response(s, args + m + 1, n - m - 1, show, out);
+}

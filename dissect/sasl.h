@@ -32,6 +32,11 @@ void sasl_challenge(struct sasl *s, const uint8_t *p, size_t n, struct buf *out)
  * cancels): appends what may be shown to out - the identity in clear, the
  * secret as SASL_MASK unless show is set. */
 void sasl_response(struct sasl *s, const uint8_t *p, size_t n, int show, struct buf *out);
+/* The command that starts an exchange, "AUTH mech [initial-response]" of
+ * SMTP and POP3: args is what follows the command word. Starts the exchange
+ * and appends the mechanism and, when there is one, " " and the shown form
+ * of the initial response to out. */
+void sasl_command(struct sasl *s, const uint8_t *args, size_t n, int show, struct buf *out);
 /* The user for a LOGIN-style command that carries it in clear (POP3 USER,
  * IMAP LOGIN). */
 void sasl_set_user(struct sasl *s, const uint8_t *p, size_t n);

@@ -126,13 +126,6 @@ static uint8_t *dup_bytes(const void *p, size_t n)
 	return d;
 }
 
-static void buf_set(struct buf *b, const void *p, size_t n)
-{
-	buf_reset(b);
-	if (buf_add(b, p, n))
-		buf_reset(b); /* longer than the line cap cannot happen; keep it empty then */
-}
-
 /* --- the queue of commands awaiting replies ------------------------------ */
 
 static struct pending *push(struct smtp *s, enum kind kind, const uint8_t *verb, size_t vlen,
@@ -384,19 +377,9 @@ static void client_auth(struct smtp *s, struct pending *p, const uint8_t *line, 
 	struct buf b;
 	buf_init(&b, n * 4 + 64);
 	if (first) {
-		/* AUTH mech [initial-response] */
-		size_t i = 4;
-		while (i < n && line[i] == ' ')
-			i++;
-		size_t m = i;
-		while (m < n && line[m] != ' ')
-			m++;
-		sasl_begin(&s->sasl, line + i, m - i);
-		if (buf_add(&b, "AUTH ", 5) == 0 && escape_add(&b, line + i, m - i) == 0 && m < n) {
-			if (buf_add(&b, " ", 1) == 0)
-				sasl_response(&s->sasl, line + m + 1, n - m - 1, s->o->show_secrets,
-				              &b);
-		}
+		/* AUTH mech [initial-response]; b has room for it */
+		if (buf_add(&b, "AUTH ", 5) == 0)
+			sasl_command(&s->sasl, line + 4, n - 4, s->o->show_secrets, &b);
 	} else {
 		sasl_response(&s->sasl, line, n, s->o->show_secrets, &b);
 	}

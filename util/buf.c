@@ -40,6 +40,13 @@ int buf_add(struct buf *b, const void *p, size_t n)
 	return 0;
 }
 
+void buf_set(struct buf *b, const void *p, size_t n)
+{
+	b->len = 0;
+	if (buf_add(b, p, n))
+		b->len = 0;
+}
+
 void buf_consume(struct buf *b, size_t n)
 {
 	if (n >= b->len) {

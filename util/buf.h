@@ -29,6 +29,9 @@ void buf_free(struct buf *b);
 /* Appends n bytes; -1 (nothing appended) when len + n would pass the cap or
  * memory runs out. */
 int buf_add(struct buf *b, const void *p, size_t n) SS_MUST_CHECK;
+/* Replaces the contents with p[0..n); a value longer than the cap leaves the
+ * buffer empty rather than cut. */
+void buf_set(struct buf *b, const void *p, size_t n);
 /* Drops the first n bytes (n <= len), keeping the rest. */
 void buf_consume(struct buf *b, size_t n);
 static inline void buf_reset(struct buf *b)
