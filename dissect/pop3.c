@@ -24,6 +24,7 @@
 
 #include "escape.h"
 #include "event.h"
+#include "fifo.h"
 #include "lineproto.h"
 #include "message.h"
 #include "probe.h"
@@ -75,8 +76,7 @@ struct pop3 {
 	const struct ss_flow *f;
 	const struct dissect_opts *o;
 	struct lineproto lp[2];
-	struct pending *q; /* commands without a response, a ring */
-	size_t qhead, qlen, qcap;
+	struct fifo q; /* commands without a response, a ring */
 	/* the multi-line response being read */
 	enum body body;
 	struct pending cur; /* the command it answers */
@@ -360,33 +360,30 @@ static void body_line(struct pop3 *s, const struct lp_item *it)
 
 /* --- the queue of commands awaiting responses ------------------------------ */
 
+/* The k-th command still waiting, from the oldest. */
+static struct pending *nth(const struct pop3 *s, size_t k)
+{
+	return fifo_at(&s->q, k);
+}
+
+static struct pending *front(const struct pop3 *s)
+{
+	return nth(s, 0);
+}
+
 static struct pending *push(struct pop3 *s, enum kind kind, const uint8_t *verb, size_t vlen,
                             const struct lp_item *it)
 {
 	size_t max = s->o->caps->max_pipeline ? (size_t)s->o->caps->max_pipeline : 1;
-	if (s->qlen == s->qcap && s->qcap < max) {
-		size_t cap = s->qcap ? s->qcap * 2 : 8;
-		if (cap > max)
-			cap = max;
-		struct pending *q = malloc(cap * sizeof *q);
-		if (!q)
-			return NULL;
-		for (size_t i = 0; i < s->qlen; i++)
-			q[i] = s->q[(s->qhead + i) % s->qcap];
-		free(s->q);
-		s->q = q;
-		s->qcap = cap;
-		s->qhead = 0;
-	}
-	if (s->qlen == s->qcap) {
+	if (fifo_make_room(&s->q, max))
+		return NULL;
+	if (s->q.len == s->q.cap) {
 		say(s, SAID_PIPE_FULL, SS_C2S, it->frame, it->ts, "pipeline_full",
 		    "more commands without responses than --max-pipeline; the oldest is dropped");
-		pending_free(&s->q[s->qhead]);
-		s->qhead = (s->qhead + 1) % s->qcap;
-		s->qlen--;
+		pending_free(fifo_at(&s->q, 0));
+		fifo_pop(&s->q, NULL);
 	}
-	struct pending *p = &s->q[(s->qhead + s->qlen++) % s->qcap];
-	memset(p, 0, sizeof *p);
+	struct pending *p = fifo_push(&s->q);
 	p->kind = kind;
 	size_t k = vlen < sizeof p->verb - 1 ? vlen : sizeof p->verb - 1;
 	for (size_t i = 0; i < k; i++) {
@@ -395,7 +392,7 @@ static struct pending *push(struct pop3 *s, enum kind kind, const uint8_t *verb,
 	}
 	/* After a gap in the responses, what still waits may have been
 	 * answered in it: not taken for pipelining. */
-	p->pipelined = !s->resync && (s->qlen > 1 || s->body == B_DOT);
+	p->pipelined = !s->resync && (s->q.len > 1 || s->body == B_DOT);
 	p->ts = it->ts;
 	p->frame = it->frame;
 	return p;
@@ -403,9 +400,7 @@ static struct pending *push(struct pop3 *s, enum kind kind, const uint8_t *verb,
 
 static void pop(struct pop3 *s, struct pending *out)
 {
-	*out = s->q[s->qhead];
-	s->qhead = (s->qhead + 1) % s->qcap;
-	s->qlen--;
+	fifo_pop(&s->q, out);
 }
 
 /* --- the client's side ----------------------------------------------------- */
@@ -580,11 +575,11 @@ static void status_line(struct pop3 *s, const struct lp_item *it, enum status st
 		/* After a gap in the responses: a client that waits for each
 		 * response before the next command has all but the newest command
 		 * answered in the gap. */
-		while (s->qlen > 1)
+		while (s->q.len > 1)
 			lost_reply(s, it->ts, it->frame);
 		s->resync = 0;
 	}
-	if (st == ST_CONT && s->q[s->qhead].kind != K_AUTH) {
+	if (st == ST_CONT && front(s)->kind != K_AUTH) {
 		say(s, SAID_BAD_LINE, SS_S2C, it->frame, it->ts, "bad_reply_line",
 		    "a \"+\" continuation that answers no AUTH (RFC 5034 4)");
 		return;
@@ -682,14 +677,14 @@ static void server_line(struct pop3 *s, const struct lp_item *it)
 			body_end(s, it->ts, it->frame);
 			return;
 		}
-		if (st == ST_NONE || !s->qlen) {
+		if (st == ST_NONE || !s->q.len) {
 			body_line(s, it);
 			return;
 		}
 		body_end(s, it->ts, it->frame); /* its end was in the gap */
 	}
 	if (st == ST_NONE) {
-		if (s->resync && s->greeted && s->qlen && may_have_body(s->q[s->qhead].kind)) {
+		if (s->resync && s->greeted && s->q.len && may_have_body(front(s)->kind)) {
 			/* The status line was in the gap: this is its body. */
 			struct pending q;
 			pop(s, &q);
@@ -707,7 +702,7 @@ static void server_line(struct pop3 *s, const struct lp_item *it)
 		    "a server line that is not +OK, -ERR or a continuation (RFC 1939 3)");
 		return;
 	}
-	if (!s->greeted && s->f->midstream && !s->qlen && st == ST_OK) {
+	if (!s->greeted && s->f->midstream && !s->q.len && st == ST_OK) {
 		/* Picked up mid-way: this answers a command from before the
 		 * capture, and a body may follow; read it as after a gap. */
 		struct lp_item at = *it;
@@ -718,7 +713,7 @@ static void server_line(struct pop3 *s, const struct lp_item *it)
 			q->shown_len = q->shown ? sizeof before - 1 : 0;
 		}
 	}
-	if (!s->greeted && (!s->qlen || !s->f->midstream)) {
+	if (!s->greeted && (!s->q.len || !s->f->midstream)) {
 		s->greeted = 1;
 		struct buf b;
 		buf_init(&b, n * 4 + 16);
@@ -729,7 +724,7 @@ static void server_line(struct pop3 *s, const struct lp_item *it)
 		return;
 	}
 	s->greeted = 1;
-	if (!s->qlen) {
+	if (!s->q.len) {
 		say(s, SAID_NO_CMD, SS_S2C, it->frame, it->ts, "reply_without_command",
 		    "a response that answers no command seen");
 		struct buf b;
@@ -740,7 +735,7 @@ static void server_line(struct pop3 *s, const struct lp_item *it)
 		buf_free(&b);
 		return;
 	}
-	if (s->q[s->qhead].kind == K_GAP && st == ST_OK) {
+	if (front(s)->kind == K_GAP && st == ST_OK) {
 		/* The command was lost: whether a body follows is unknown, so
 		 * read on line by line; the next status line or "." ends it. */
 		struct pending q;
@@ -783,6 +778,7 @@ static void *pop3_open(const struct ss_flow *f, void *ctx)
 		return NULL;
 	s->f = f;
 	s->o = o;
+	fifo_init(&s->q, sizeof(struct pending));
 	for (int d = 0; d < 2; d++)
 		lineproto_init(&s->lp[d], o->caps->max_line);
 	buf_init(&s->status, o->caps->max_line);
@@ -832,8 +828,8 @@ static void pop3_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 		/* Commands seen since may have come after responses in the hole
 		 * (the capture shows a lost tail only when the peer's ACK or its
 		 * next bytes reveal it): not taken for pipelining. */
-		for (size_t i = 0; i < s->qlen; i++)
-			s->q[(s->qhead + i) % s->qcap].pipelined = 0;
+		for (size_t i = 0; i < s->q.len; i++)
+			nth(s, i)->pipelined = 0;
 		if (s->body != B_NONE) {
 			/* The end of this response may be in the hole. */
 			s->incomplete = 1;
@@ -864,7 +860,7 @@ static void pop3_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 		s->incomplete = 1; /* the "." line never came */
 		body_end(s, at->ts, at->frame);
 	}
-	while (s->qlen) {
+	while (s->q.len) {
 		struct pending p;
 		pop(s, &p);
 		exchange(s, &p, NULL, 0, ST_NONE, 0, 0);
@@ -893,7 +889,7 @@ static void pop3_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 		    "%llu lines of retrieved messages end in a bare LF (RFC 1939 3), first in "
 		    "frame %llu",
 		    (unsigned long long)s->msg_bare_lf, (unsigned long long)s->first_msg_bare_lf);
-	free(s->q);
+	fifo_free(&s->q);
 	buf_free(&s->status);
 	buf_free(&s->data);
 	buf_free(&s->user);

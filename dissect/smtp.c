@@ -15,6 +15,7 @@
 
 #include "escape.h"
 #include "event.h"
+#include "fifo.h"
 #include "lineproto.h"
 #include "message.h"
 #include "probe.h"
@@ -58,8 +59,7 @@ struct smtp {
 	const struct ss_flow *f;
 	const struct dissect_opts *o;
 	struct lineproto lp[2];
-	struct pending *q; /* the queue of commands without a reply, a ring */
-	size_t qhead, qlen, qcap;
+	struct fifo q;    /* the queue of commands without a reply, a ring */
 	struct buf reply; /* the reply being put together */
 	int reply_code;
 	int64_t reply_ts;
@@ -128,43 +128,39 @@ static uint8_t *dup_bytes(const void *p, size_t n)
 
 /* --- the queue of commands awaiting replies ------------------------------ */
 
+/* The k-th command still waiting, from the oldest. */
+static struct pending *nth(const struct smtp *s, size_t k)
+{
+	return fifo_at(&s->q, k);
+}
+
+static struct pending *front(const struct smtp *s)
+{
+	return nth(s, 0);
+}
+
 static struct pending *push(struct smtp *s, enum kind kind, const uint8_t *verb, size_t vlen,
                             const struct lp_item *it)
 {
 	size_t max = s->o->caps->max_pipeline ? (size_t)s->o->caps->max_pipeline : 1;
-	if (s->qlen == s->qcap && s->qcap < max) {
-		/* Grow the ring (most sessions never have more than a few waiting). */
-		size_t cap = s->qcap ? s->qcap * 2 : 8;
-		if (cap > max)
-			cap = max;
-		struct pending *q = malloc(cap * sizeof *q);
-		if (!q)
-			return NULL;
-		for (size_t i = 0; i < s->qlen; i++)
-			q[i] = s->q[(s->qhead + i) % s->qcap];
-		free(s->q);
-		s->q = q;
-		s->qcap = cap;
-		s->qhead = 0;
-	}
-	if (s->qlen == s->qcap) {
+	if (fifo_make_room(&s->q, max))
+		return NULL;
+	if (s->q.len == s->q.cap) {
 		say(s, SAID_PIPE_FULL, SS_C2S, it->frame, it->ts, "pipeline_full",
 		    "more commands without replies than --max-pipeline; the oldest is dropped");
-		struct pending *o = &s->q[s->qhead];
+		struct pending *o = fifo_at(&s->q, 0);
 		free(o->shown);
 		free(o->arg);
-		s->qhead = (s->qhead + 1) % s->qcap;
-		s->qlen--;
+		fifo_pop(&s->q, NULL);
 	}
-	struct pending *p = &s->q[(s->qhead + s->qlen++) % s->qcap];
-	memset(p, 0, sizeof *p);
+	struct pending *p = fifo_push(&s->q);
 	p->kind = kind;
 	size_t k = vlen < sizeof p->verb - 1 ? vlen : sizeof p->verb - 1;
 	for (size_t i = 0; i < k; i++) {
 		uint8_t c = upper(verb[i]);
 		p->verb[i] = (char)(c > 0x20 && c < 0x7f ? c : '?');
 	}
-	p->pipelined = s->qlen > 1;
+	p->pipelined = s->q.len > 1;
 	p->ts = it->ts;
 	p->frame = it->frame;
 	return p;
@@ -172,9 +168,7 @@ static struct pending *push(struct smtp *s, enum kind kind, const uint8_t *verb,
 
 static void pop(struct smtp *s, struct pending *out)
 {
-	*out = s->q[s->qhead];
-	s->qhead = (s->qhead + 1) % s->qcap;
-	s->qlen--;
+	fifo_pop(&s->q, out);
 }
 
 /* --- records -------------------------------------------------------------- */
@@ -546,12 +540,12 @@ static enum kind only_for(int code)
 static void resync(struct smtp *s, int code, int64_t ts, uint64_t fr)
 {
 	enum kind want = only_for(code);
-	if (want == K_OTHER || s->q[s->qhead].kind == want || s->q[s->qhead].kind == K_GAP)
+	if (want == K_OTHER || front(s)->kind == want || front(s)->kind == K_GAP)
 		return;
 	size_t k = 1;
-	while (k < s->qlen && s->q[(s->qhead + k) % s->qcap].kind != want)
+	while (k < s->q.len && nth(s, k)->kind != want)
 		k++;
-	if (k == s->qlen)
+	if (k == s->q.len)
 		return; /* nothing waiting fits: pair as usual */
 	while (k--) {
 		struct pending p;
@@ -577,7 +571,7 @@ static void reply_done(struct smtp *s)
 		exchange(s, NULL, r, rn, code, ts, fr);
 		return;
 	}
-	if (!s->qlen) {
+	if (!s->q.len) {
 		say(s, SAID_NO_CMD, SS_S2C, fr, ts, "reply_without_command",
 		    "a reply that answers no command seen");
 		exchange(s, NULL, r, rn, code, ts, fr);
@@ -737,6 +731,7 @@ static void *smtp_open(const struct ss_flow *f, void *ctx)
 		return NULL;
 	s->f = f;
 	s->o = o;
+	fifo_init(&s->q, sizeof(struct pending));
 	for (int d = 0; d < 2; d++)
 		lineproto_init(&s->lp[d], o->caps->max_line);
 	buf_init(&s->reply, o->caps->max_line);
@@ -824,7 +819,7 @@ static void smtp_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 		buf_reset(&s->reply);
 	}
 	/* Commands that never got a reply are shown as such. */
-	while (s->qlen) {
+	while (s->q.len) {
 		struct pending p;
 		pop(s, &p);
 		if (p.kind == K_DATA_END)
@@ -875,7 +870,7 @@ static void smtp_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 	}
 	tx_clear(s);
 	free(s->rcpt);
-	free(s->q);
+	fifo_free(&s->q);
 	buf_free(&s->reply);
 	buf_free(&s->helo);
 	buf_free(&s->mail_from);

@@ -1,0 +1,33 @@
+/* fifo.h - a FIFO of fixed-size elements in one array that wraps, grown by
+ * doubling up to a cap the caller gives (a session's commands awaiting their
+ * replies: most sessions never hold more than a few). */
+#ifndef SS_FIFO_H
+#define SS_FIFO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct fifo {
+	uint8_t *a;
+	size_t esz;            /* bytes per element */
+	size_t head, len, cap; /* in elements */
+};
+
+void fifo_init(struct fifo *r, size_t esz);
+/* Frees the array; the elements' own storage is the caller's. */
+void fifo_free(struct fifo *r);
+/* When full and under max elements, grows toward max (8, 16, ...).
+ * Returns -1 when memory runs out; the ring may still be full at max. */
+int fifo_make_room(struct fifo *r, size_t max);
+/* Appends a zeroed element (len < cap) and returns it. */
+void *fifo_push(struct fifo *r);
+/* Takes the oldest element (len > 0), copied to out unless out is NULL. */
+void fifo_pop(struct fifo *r, void *out);
+
+/* The i-th element from the oldest (i < len). */
+static inline void *fifo_at(const struct fifo *r, size_t i)
+{
+	return r->a + (r->head + i) % r->cap * r->esz;
+}
+
+#endif
