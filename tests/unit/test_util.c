@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "caps.h"
 #include "cur.h"
+#include "fifo.h"
 #include "json.h"
 #include "link.h"
 #include "ring.h"
@@ -231,6 +232,38 @@ static void test_ring(void)
 	      ring_cmp(&off, 10, 0, stream, 10, &differs) == 0);
 }
 
+/* The FIFO: oldest first across the wrap, growth keeping the order, and
+ * never past the cap it is given. */
+static void test_fifo(void)
+{
+	struct fifo q;
+	fifo_init(&q, sizeof(int));
+	int next = 0, want = 0;
+	for (int round = 0; round < 40; round++) {
+		/* push three, take two: the ring wraps and grows as it fills */
+		for (int k = 0; k < 3; k++) {
+			CHECK(fifo_make_room(&q, 16) == 0);
+			if (q.len == q.cap) {
+				fifo_pop(&q, NULL); /* full at the cap: the oldest goes */
+				want++;
+			}
+			*(int *)fifo_push(&q) = next++;
+		}
+		for (int k = 0; k < 2 && q.len; k++) {
+			int got = -1;
+			fifo_pop(&q, &got);
+			CHECK(got == want);
+			want++;
+		}
+		CHECK(q.cap <= 16 && q.len <= q.cap);
+		for (size_t i = 0; i < q.len; i++)
+			CHECK(*(int *)fifo_at(&q, i) == want + (int)i);
+	}
+	CHECK(q.cap == 16 && q.len == 14); /* full at 16, then two taken */
+	fifo_free(&q);
+	CHECK(q.a == NULL && q.len == 0 && q.esz == sizeof(int));
+}
+
 int main(void)
 {
 	test_cursor();
@@ -239,6 +272,7 @@ int main(void)
 	test_json();
 	test_link();
 	test_ring();
+	test_fifo();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
