@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "buf.h"
 
 /* U+FFFD REPLACEMENT CHARACTER, in UTF-8. */
@@ -162,21 +163,6 @@ static int hexval(uint8_t c)
 	return -1;
 }
 
-static int b64val(uint8_t c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /* Decodes the encoded-text into dst (room for text_len bytes: neither
  * encoding grows). Returns the length, or -1 when B text holds a byte
  * outside the alphabet (the word is then shown as written). Missing "="
@@ -206,7 +192,7 @@ static long ew_payload(const struct ew *w, uint8_t *dst)
 	for (size_t i = 0; i < w->text_len; i++) {
 		if (w->text[i] == '=')
 			break; /* padding: the rest carries nothing */
-		int v = b64val(w->text[i]);
+		int v = base64_value(w->text[i]);
 		if (v < 0)
 			return -1;
 		acc = (acc << 6 | (uint32_t)v) & 0xffffff;

@@ -1,7 +1,7 @@
 /* base64.c - base64 decoding (RFC 4648 4). */
 #include "base64.h"
 
-static int value(uint8_t c)
+int base64_value(uint8_t c)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -27,7 +27,7 @@ long base64_decode(const uint8_t *p, size_t n, uint8_t *out)
 			if (p[i + k] == '=' && i + 4 == n && k >= 2) {
 				v[k] = 0;
 				pad++;
-			} else if (pad || (v[k] = value(p[i + k])) < 0) {
+			} else if (pad || (v[k] = base64_value(p[i + k])) < 0) {
 				return -1; /* data after padding, or not the alphabet */
 			}
 		}
@@ -40,4 +40,16 @@ long base64_decode(const uint8_t *p, size_t n, uint8_t *out)
 			out[w++] = (uint8_t)x;
 	}
 	return w;
+}
+
+int base64_shaped(const char *v, size_t *n)
+{
+	size_t pad = 0;
+	for (*n = 0; v[*n]; ++*n) {
+		if (v[*n] == '=')
+			pad++;
+		else if (pad || base64_value((uint8_t)v[*n]) < 0)
+			return 0;
+	}
+	return pad <= 2;
 }

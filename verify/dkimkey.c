@@ -52,18 +52,11 @@ static unsigned key_bits(enum dkimkey_type t, const char *p)
 	return bits;
 }
 
+/* p= as base64string, whole groups of four. */
 static int base64_ok(const char *v)
 {
-	size_t n = 0, pad = 0;
-	for (; *v; v++, n++) {
-		int alpha = (*v >= 'A' && *v <= 'Z') || (*v >= 'a' && *v <= 'z') ||
-		            (*v >= '0' && *v <= '9') || *v == '+' || *v == '/';
-		if (*v == '=')
-			pad++;
-		else if (!alpha || pad)
-			return 0;
-	}
-	return pad <= 2 && n % 4 == 0;
+	size_t n;
+	return base64_shaped(v, &n) && n % 4 == 0;
 }
 
 /* "v=DKIM1; h=sha256; k=rsa; s=email; t=s; p=..." from the tags present. */

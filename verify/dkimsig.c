@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base64.h"
 #include "dkimtags.h"
 
 static void fail(struct dkimsig *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -66,20 +67,11 @@ static int all_digits(const char *v)
 	return 1;
 }
 
-/* base64string of RFC 6376 2.4 with FWS already removed: the alphabet,
- * then at most two "=". */
+/* base64string of RFC 6376 2.4, not empty. */
 static int base64_ok(const char *v)
 {
-	size_t n = 0, pad = 0;
-	for (; *v; v++, n++) {
-		int alpha = (*v >= 'A' && *v <= 'Z') || (*v >= 'a' && *v <= 'z') ||
-		            (*v >= '0' && *v <= '9') || *v == '+' || *v == '/';
-		if (*v == '=')
-			pad++;
-		else if (!alpha || pad)
-			return 0;
-	}
-	return n > 0 && pad <= 2;
+	size_t n;
+	return base64_shaped(v, &n) && n > 0;
 }
 
 /* A time of t= or x=: up to 12 digits as a number, more as infinite. */
