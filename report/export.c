@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +82,7 @@ static void endpoint(FILE *out, const char *side, const struct ss_endpoint *e, i
 	}
 }
 
-void export_message(struct export *x, const struct ss_record *r)
+void export_message(struct export *x, const struct ss_record *r, const uint8_t *digest)
 {
 	const struct rec_message *m = &r->u.msg;
 	char name[64];
@@ -112,10 +111,6 @@ void export_message(struct export *x, const struct ss_record *r)
 		fail(x, name);
 		return;
 	}
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
-	EVP_Digest(m->data.p ? m->data.p : (const uint8_t *)"", m->data.len, md, &mdlen,
-	           EVP_sha256(), NULL);
 	char t[40];
 	FILE *o = x->index;
 	fprintf(o, "%s{\"file\":\"%s\",\"number\":%" PRIu64 ",\"proto\":\"%s\",\"how\":\"%s\"",
@@ -138,10 +133,9 @@ void export_message(struct export *x, const struct ss_record *r)
 		json_cstr(o, m->msg->message_id);
 	else
 		fputs("null", o);
-	fprintf(o, ",\"size\":%zu,\"sha256\":\"", m->data.len);
-	for (unsigned i = 0; i < mdlen; i++)
-		fprintf(o, "%02x", md[i]);
-	fprintf(o, "\",\"incomplete\":%s,\"partial\":%s}", m->incomplete ? "true" : "false",
+	fprintf(o, ",\"size\":%zu,\"sha256\":", m->data.len);
+	json_sha256(o, digest, m->data.p, m->data.len);
+	fprintf(o, ",\"incomplete\":%s,\"partial\":%s}", m->incomplete ? "true" : "false",
 	        m->partial ? "true" : "false");
 	x->count++;
 }

@@ -1,6 +1,7 @@
-/* json.c - JSON string escaping (RFC 8259 7). */
+/* json.c - JSON string escaping (RFC 8259 7), and digests written as JSON. */
 #include "json.h"
 
+#include <openssl/evp.h>
 #include <string.h>
 
 /* Length of the valid UTF-8 sequence at p (RFC 3629), or 0. */
@@ -78,4 +79,19 @@ void json_str(FILE *out, const void *pv, size_t n)
 void json_cstr(FILE *out, const char *s)
 {
 	json_str(out, s, strlen(s));
+}
+
+void json_sha256(FILE *out, const uint8_t digest[32], const uint8_t *p, size_t n)
+{
+	uint8_t md[32];
+	if (!digest) {
+		unsigned len = 0;
+		if (!EVP_Digest(p ? p : (const uint8_t *)"", n, md, &len, EVP_sha256(), NULL))
+			memset(md, 0, sizeof md);
+		digest = md;
+	}
+	char hex[65];
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	fprintf(out, "\"%s\"", hex);
 }

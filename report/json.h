@@ -14,5 +14,9 @@
 void json_str(FILE *out, const void *p, size_t n);
 /* The same for a NUL-terminated string. */
 void json_cstr(FILE *out, const char *s);
+/* Writes the SHA-256 of p[0..n) as a quoted hex string: digest when the
+ * caller has it already (a message is hashed once, by verify/hops.c), else
+ * computed here. */
+void json_sha256(FILE *out, const uint8_t digest[32], const uint8_t *p, size_t n);
 
 #endif

@@ -2,7 +2,6 @@
 #include "jsonout.h"
 
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <string.h>
 
 #include "dnsout.h"
@@ -101,17 +100,6 @@ static void exchange(FILE *out, const struct jsonout_opts *o, const struct ss_re
 	fprintf(out, ",\"pipelined\":%s}\n", x->pipelined ? "true" : "false");
 }
 
-static void sha256_hex(const uint8_t *p, size_t n, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned len = 0;
-	out[0] = 0;
-	if (!EVP_Digest(p ? p : (const uint8_t *)"", n, md, &len, EVP_sha256(), NULL))
-		return;
-	for (unsigned i = 0; i < len && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
 static void header(FILE *out, const struct msg *m, const char *key, const char *value)
 {
 	(void)m;
@@ -124,16 +112,16 @@ static void header(FILE *out, const struct msg *m, const char *key, const char *
 static void message(FILE *out, const struct jsonout_opts *o, const struct ss_record *r)
 {
 	const struct rec_message *m = &r->u.msg;
-	char sha[65];
 	head(out, o, "message", m->ts_start, r->flow);
 	fputs(",\"proto\":", out);
 	json_cstr(out, m->proto);
 	fputs(",\"how\":", out);
 	json_cstr(out, m->how);
 	fprintf(out, ",\"number\":%" PRIu64 ",\"size\":%zu", m->number, m->data.len);
-	sha256_hex(m->data.p, m->data.len, sha);
-	fprintf(out, ",\"sha256\":\"%s\",\"incomplete\":%s,\"partial\":%s", sha,
-	        m->incomplete ? "true" : "false", m->partial ? "true" : "false");
+	fputs(",\"sha256\":", out);
+	json_sha256(out, o->hop ? o->hop->sha256 : NULL, m->data.p, m->data.len);
+	fprintf(out, ",\"incomplete\":%s,\"partial\":%s", m->incomplete ? "true" : "false",
+	        m->partial ? "true" : "false");
 	if (!strcmp(m->proto, "smtp")) {
 		fputs(",\"helo\":", out);
 		str(out, m->helo);

@@ -122,10 +122,10 @@ static void on_record(const struct ss_record *r, void *ctx)
 	struct ss_report *rp = ctx;
 	if (r->kind == REC_DNS && rp->o.names)
 		names_learn(&r->u.dns);
-	if (r->kind == REC_MESSAGE && rp->export)
-		export_message(rp->export, r);
 	/* The copy this message was passed on from, when the capture has it. */
 	const struct vhop *hop = verifier_record(rp->ver, r);
+	if (r->kind == REC_MESSAGE && rp->export)
+		export_message(rp->export, r, hop ? hop->sha256 : NULL);
 	if (rp->o.flows_only)
 		return;
 	const struct vhop *from = hop && hop->from ? verifier_hop(rp->ver, hop->from) : NULL;
