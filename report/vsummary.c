@@ -5,10 +5,10 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "strf.h"
 #include "verdictout.h"
 
 struct row {
@@ -82,21 +82,6 @@ static void line_add(struct vsummary *s, char *line)
 	s->lines[s->nlines++] = line;
 }
 
-static char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *format(const char *fmt, ...)
-{
-	va_list ap, again;
-	va_start(ap, fmt);
-	va_copy(again, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	char *p = n >= 0 ? malloc((size_t)n + 1) : NULL;
-	if (p)
-		vsnprintf(p, (size_t)n + 1, fmt, again);
-	va_end(again);
-	return p;
-}
-
 void vsummary_add(struct vsummary *s, const struct v_hopcheck *h)
 {
 	const struct vhop *hop = h->hop;
@@ -136,9 +121,9 @@ void vsummary_add(struct vsummary *s, const struct v_hopcheck *h)
 			cell_add(&r->cell[k->ours->method], text);
 		}
 		line_add(s,
-		         format("%s %s > %s %s %s %s %s", hop->message_id ? hop->message_id : num,
-		                c, v, v_method_name(k->ours->method), label, theirs,
-		                v_agreement_name(k->agreement)));
+		         ss_strf("%s %s > %s %s %s %s %s", hop->message_id ? hop->message_id : num,
+		                 c, v, v_method_name(k->ours->method), label, theirs,
+		                 v_agreement_name(k->agreement)));
 	}
 }
 

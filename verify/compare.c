@@ -3,32 +3,18 @@
 #define _POSIX_C_SOURCE 200809L
 #include "compare.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "strf.h"
 
 static const char *const agreement_names[] = {"agree", "disagree", "unchecked", "unknown"};
 
 const char *v_agreement_name(enum v_agreement a)
 {
 	return (unsigned)a <= V_CANNOT_TELL ? agreement_names[a] : "?";
-}
-
-static char *words(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *words(const char *fmt, ...)
-{
-	va_list ap, again;
-	va_start(ap, fmt);
-	va_copy(again, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-	if (s)
-		vsnprintf(s, (size_t)n + 1, fmt, again);
-	va_end(again);
-	return s;
 }
 
 static int same(const char *a, const char *b)
@@ -104,32 +90,34 @@ void compare_hop(struct v_hopcheck *h, const char *host)
 		c->why = NULL;
 		if (v->result == V_UNKNOWN) {
 			c->agreement = V_CANNOT_TELL;
-			c->why = words("%s", v->reason ? v->reason : "smtpsniff cannot tell");
+			c->why = ss_strf("%s", v->reason ? v->reason : "smtpsniff cannot tell");
 		} else if (!h->copy_seen) {
 			c->agreement = V_CANNOT_TELL;
 			c->why =
-			    words("what %s wrote is unknown: the copy it passed on is not in the "
-			          "capture",
-			          host);
+			    ss_strf("what %s wrote is unknown: the copy it passed on is not in the "
+			            "capture",
+			            host);
 		} else if (!t) {
 			c->agreement = V_UNCHECKED;
 			if (h->theirs.foreign)
-				c->why = words("%s wrote no %s verdict of its own (its copy has "
-				               "Authentication-Results by %s, another host)",
-				               host, method_upper(v->method), h->theirs.foreign_id);
-			else
 				c->why =
-				    words("%s wrote no %s verdict", host, method_upper(v->method));
+				    ss_strf("%s wrote no %s verdict of its own (its copy has "
+				            "Authentication-Results by %s, another host)",
+				            host, method_upper(v->method), h->theirs.foreign_id);
+			else
+				c->why = ss_strf("%s wrote no %s verdict", host,
+				                 method_upper(v->method));
 		} else if (t->result == (int)v->result) {
 			c->agreement = V_AGREE;
 		} else {
 			c->agreement = V_DISAGREE;
 			/* our reason says why the RFC gives our result; this
 			 * says what the receiver wrote instead */
-			c->why = words("%s wrote %s=%s%s in %s (\"%s\"); by the RFC it is %s", host,
-			               v_method_name(v->method), t->word,
-			               t->result < 0 ? ", a result RFC 8601 does not define," : "",
-			               t->field, t->text ? t->text : "", v_result_name(v->result));
+			c->why =
+			    ss_strf("%s wrote %s=%s%s in %s (\"%s\"); by the RFC it is %s", host,
+			            v_method_name(v->method), t->word,
+			            t->result < 0 ? ", a result RFC 8601 does not define," : "",
+			            t->field, t->text ? t->text : "", v_result_name(v->result));
 		}
 	}
 }

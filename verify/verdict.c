@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "dnstext.h"
+#include "strf.h"
 
 static const char *const method_names[] = {"dkim", "spf", "dmarc"};
 static const char *const result_names[] = {
@@ -64,18 +65,6 @@ void verdict_free(struct verdict *v)
 	free(v);
 }
 
-__attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt, va_list ap)
-{
-	va_list again;
-	va_copy(again, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-	if (s)
-		vsnprintf(s, (size_t)n + 1, fmt, again);
-	va_end(again);
-	return s;
-}
-
 void verdict_set(struct verdict *v, enum v_result r, const char *fmt, ...)
 {
 	if (!v)
@@ -83,7 +72,7 @@ void verdict_set(struct verdict *v, enum v_result r, const char *fmt, ...)
 	v->result = r;
 	va_list ap;
 	va_start(ap, fmt);
-	char *s = vformat(fmt, ap);
+	char *s = ss_vstrf(fmt, ap);
 	va_end(ap);
 	free(v->reason);
 	v->reason = s;
@@ -114,7 +103,7 @@ void verdict_prop(struct verdict *v, const char *key, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	char *s = vformat(fmt, ap);
+	char *s = ss_vstrf(fmt, ap);
 	va_end(ap);
 	if (!s)
 		return;
