@@ -37,12 +37,11 @@ static void endpoints(FILE *out, const struct jsonout_opts *o, const struct ss_f
 	}
 }
 
-/* ,"NAME":"10.255.2.33","NAME_name":"dmarc.mx.b.test" */
-static void addr_member(FILE *out, const struct jsonout_opts *o, const char *name,
-                        const struct ss_addr *a)
+void jsonout_host(FILE *out, const struct jsonout_opts *o, const char *name,
+                  const struct ss_addr *a)
 {
 	char t[SS_ADDR_STRLEN];
-	fprintf(out, ",\"%s\":\"%s\"", name, ss_addr_fmt(a, t));
+	fprintf(out, "\"%s\":\"%s\"", name, ss_addr_fmt(a, t));
 	const char *n = o->names ? names_get(a) : NULL;
 	if (n) {
 		fprintf(out, ",\"%s_name\":", name);
@@ -155,8 +154,10 @@ static void message(FILE *out, const struct jsonout_opts *o, const struct ss_rec
 		const struct vhop *f = o->from;
 		fprintf(out, ",\"copy_of\":{\"number\":%" PRIu64, f->number);
 		time_field(out, "time", f->ts);
-		addr_member(out, o, "client", &f->client);
-		addr_member(out, o, "server", &f->server);
+		fputc(',', out);
+		jsonout_host(out, o, "client", &f->client);
+		fputc(',', out);
+		jsonout_host(out, o, "server", &f->server);
 		fprintf(out, ",\"added_fields\":%zu,\"exact\":%s}", o->hop->added,
 		        o->hop->exact ? "true" : "false");
 	}

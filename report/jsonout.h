@@ -18,5 +18,9 @@ struct jsonout_opts {
 };
 
 void jsonout_record(FILE *out, const struct jsonout_opts *o, const struct ss_record *r);
+/* "NAME":"10.255.2.33","NAME_name":"dmarc.mx.b.test" (the name when DNS
+ * answers in the capture gave one and o->names is set). */
+void jsonout_host(FILE *out, const struct jsonout_opts *o, const char *name,
+                  const struct ss_addr *a);
 
 #endif

@@ -101,18 +101,6 @@ void verdictout_text(FILE *out, const struct timeline_opts *o, const struct v_ho
 	}
 }
 
-static void host_member(FILE *out, const struct jsonout_opts *o, const char *name,
-                        const struct ss_addr *a)
-{
-	char t[SS_ADDR_STRLEN];
-	fprintf(out, "\"%s\":\"%s\"", name, ss_addr_fmt(a, t));
-	const char *n = o->names ? names_get(a) : NULL;
-	if (n) {
-		fprintf(out, ",\"%s_name\":", name);
-		json_cstr(out, n);
-	}
-}
-
 static void opt_cstr(FILE *out, const char *key, const char *value)
 {
 	fprintf(out, ",\"%s\":", key);
@@ -135,9 +123,9 @@ void verdictout_json(FILE *out, const struct jsonout_opts *o, const struct v_hop
 		opt_cstr(out, "domain", v->domain);
 		opt_cstr(out, "selector", v->selector);
 		fputs(",\"hop\":{", out);
-		host_member(out, o, "client", &hop->client);
+		jsonout_host(out, o, "client", &hop->client);
 		fputc(',', out);
-		host_member(out, o, "server", &hop->server);
+		jsonout_host(out, o, "server", &hop->server);
 		fprintf(out, ",\"flow\":%" PRIu64 "}", hop->flow);
 		fprintf(out, ",\"message\":%" PRIu64 ",\"time\":\"%s\"", hop->number,
 		        ss_time_iso(hop->ts, t));
