@@ -146,10 +146,26 @@ static void say(char *why, size_t cap, const char *what, const char *t, size_t n
 	snprintf(why, cap, "%s \"%s\"", what, escape_str(esc, sizeof esc, (const uint8_t *)t, n));
 }
 
+/* A domain-spec (after a mechanism's ":" or a modifier's "=") of the term
+ * t[0..n): checked, then kept in *out. Returns 0 or -1 with why. */
+static int domain_spec(const char *spec, size_t len, const char **out, size_t *out_len,
+                       const char *t, size_t n, char *why, size_t cap)
+{
+	const char *w;
+	if (!spf_record_spec_ok(spec, len, &w)) {
+		char what[200];
+		snprintf(what, sizeof what, "%s in", w);
+		say(why, cap, what, t, n);
+		return -1;
+	}
+	*out = spec;
+	*out_len = len;
+	return 0;
+}
+
 /* A mechanism term t[0..n); fills m. Returns 0 or -1 with why. */
 static int mechanism(struct spf_term *m, const char *t, size_t n, char *why, size_t cap)
 {
-	const char *w;
 	size_t i = 0;
 	m->qual = '+';
 	if (n && t[0] && strchr("+-~?", t[0])) {
@@ -188,15 +204,7 @@ static int mechanism(struct spf_term *m, const char *t, size_t n, char *why, siz
 			say(why, cap, "a domain-spec is missing or malformed in", t, n);
 			return -1;
 		}
-		if (!spf_record_spec_ok(r + 1, rn - 1, &w)) {
-			char what[200];
-			snprintf(what, sizeof what, "%s in", w);
-			say(why, cap, what, t, n);
-			return -1;
-		}
-		m->spec = r + 1;
-		m->spec_len = rn - 1;
-		return 0;
+		return domain_spec(r + 1, rn - 1, &m->spec, &m->spec_len, t, n, why, cap);
 	case SPF_M_A:
 	case SPF_M_MX:
 		if (dual_cidr(r, &rn, &m->cidr4, &m->cidr6)) {
@@ -209,15 +217,7 @@ static int mechanism(struct spf_term *m, const char *t, size_t n, char *why, siz
 			say(why, cap, "a malformed", t, n);
 			return -1;
 		}
-		if (!spf_record_spec_ok(r + 1, rn - 1, &w)) {
-			char what[200];
-			snprintf(what, sizeof what, "%s in", w);
-			say(why, cap, what, t, n);
-			return -1;
-		}
-		m->spec = r + 1;
-		m->spec_len = rn - 1;
-		return 0;
+		return domain_spec(r + 1, rn - 1, &m->spec, &m->spec_len, t, n, why, cap);
 	case SPF_M_IP4:
 	case SPF_M_IP6: {
 		int v4 = m->mech == SPF_M_IP4;
@@ -291,19 +291,10 @@ int spf_record_parse(struct spf_record *r, const char *txt, size_t len, char *wh
 					         red ? "redirect" : "exp");
 					goto bad;
 				}
-				if (!spf_record_spec_ok(v, vn, &w)) {
-					char what[200];
-					snprintf(what, sizeof what, "%s in", w);
-					say(why, cap, what, t, n);
+				if (domain_spec(v, vn, red ? &r->redirect : &r->exp,
+				                red ? &r->redirect_len : &r->exp_len, t, n, why,
+				                cap))
 					goto bad;
-				}
-				if (red) {
-					r->redirect = v;
-					r->redirect_len = vn;
-				} else {
-					r->exp = v;
-					r->exp_len = vn;
-				}
 			} else if (spf_macro_check(v, vn, SPF_MACRO_EXPLAIN, &w)) {
 				/* unknown-modifier = name "=" macro-string: ignored, but
 				 * it must be well-formed (RFC 7208 6, A) */
