@@ -6,22 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "event.h"
 #include "frag.h"
 #include "sstime.h"
 
-static int failures, checks;
 static char events[1024];
-
-#define CHECK(cond) check((cond), #cond, __LINE__)
-static void check(int ok, const char *what, int line)
-{
-	checks++;
-	if (!ok) {
-		failures++;
-		printf("FAIL line %d: %s\n", line, what);
-	}
-}
 
 static void on_event(const struct ss_event *e, void *ctx)
 {

@@ -8,18 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "lineproto.h"
-
-static int failures, checks;
-#define CHECK(cond) check((cond), #cond, __LINE__)
-static void check(int ok, const char *what, int line)
-{
-	checks++;
-	if (!ok) {
-		failures++;
-		printf("FAIL line %d: %s\n", line, what);
-	}
-}
 
 /* What the engine handed out. */
 static uint8_t got[8192];

@@ -9,22 +9,12 @@
 
 #include "buf.h"
 #include "caps.h"
+#include "check.h"
 #include "cur.h"
 #include "fifo.h"
 #include "json.h"
 #include "link.h"
 #include "ring.h"
-
-static int failures, checks;
-#define CHECK(cond) check((cond), #cond, __LINE__)
-static void check(int ok, const char *what, int line)
-{
-	checks++;
-	if (!ok) {
-		failures++;
-		printf("FAIL line %d: %s\n", line, what);
-	}
-}
 
 static void test_cursor(void)
 {

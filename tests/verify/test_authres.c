@@ -17,21 +17,10 @@
 #include <strings.h>
 
 #include "authres.h"
+#include "check.h"
 #include "hdrlex.h"
 #include "message.h"
 #include "verdict.h"
-
-static int failures, checks;
-#define CHECK(cond) check((cond), #cond, __LINE__)
-static int check(int ok, const char *what, int line)
-{
-	checks++;
-	if (!ok) {
-		failures++;
-		printf("FAIL line %d: %s\n", line, what);
-	}
-	return ok;
-}
 
 /* ---- one parse, written out as a line to compare ---------------------- */
 

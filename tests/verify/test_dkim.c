@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "check.h"
 #include "pcapfeed.h"
 #include "decode.h"
 #include "dkimcheck.h"
@@ -27,17 +28,6 @@
 #include "protos.h"
 #include "sstime.h"
 #include "verdict.h"
-
-static int failures, checks;
-#define CHECK(cond) check((cond), #cond, __LINE__)
-static void check(int ok, const char *what, int line)
-{
-	checks++;
-	if (!ok) {
-		failures++;
-		printf("FAIL line %d: %s\n", line, what);
-	}
-}
 
 static void show(const char *label, struct verdict **v, size_t n)
 {

@@ -24,6 +24,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "pcapfeed.h"
 #include "decode.h"
 #include "dmarc.h"
@@ -34,17 +35,6 @@
 #include "protos.h"
 #include "sstime.h"
 #include "verdict.h"
-
-static int failures, checks;
-#define CHECK(cond) check((cond), #cond, __LINE__)
-static void check(int ok, const char *what, int line)
-{
-	checks++;
-	if (!ok) {
-		failures++;
-		printf("FAIL line %d: %s\n", line, what);
-	}
-}
 
 /* ---- 1. Organizational Domains ------------------------------------- */
 

@@ -14,23 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "pcapfeed.h"
 #include "decode.h"
 #include "hops.h"
 #include "message.h"
 #include "protos.h"
 #include "sstime.h"
-
-static int failures, checks;
-#define CHECK(cond) check((cond), #cond, __LINE__)
-static void check(int ok, const char *what, int line)
-{
-	checks++;
-	if (!ok) {
-		failures++;
-		printf("FAIL line %d: %s\n", line, what);
-	}
-}
 
 /* What the test keeps of each copy: its bytes and addresses. */
 struct copy {

@@ -9,19 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "message.h"
 #include "receiver.h"
-
-static int failures, checks;
-#define CHECK(cond) check((cond), #cond, __LINE__)
-static void check(int ok, const char *what, int line)
-{
-	checks++;
-	if (!ok) {
-		failures++;
-		printf("FAIL line %d: %s\n", line, what);
-	}
-}
 
 static const char copy[] =
     "Return-Path: <user1@a.test>\r\n"

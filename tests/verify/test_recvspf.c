@@ -13,22 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "hdrlex.h"
 #include "message.h"
 #include "recvspf.h"
 #include "verdict.h"
-
-static int failures, checks;
-#define CHECK(cond) check((cond), #cond, __LINE__)
-static int check(int ok, const char *what, int line)
-{
-	checks++;
-	if (!ok) {
-		failures++;
-		printf("FAIL line %d: %s\n", line, what);
-	}
-	return ok;
-}
 
 struct out {
 	char s[65536];

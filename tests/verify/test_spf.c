@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "pcapfeed.h"
 #include "decode.h"
 #include "dnsstore.h"
@@ -23,17 +24,6 @@
 #include "spfmacro.h"
 #include "sstime.h"
 #include "verdict.h"
-
-static int failures, checks;
-#define CHECK(cond) check((cond), #cond, __LINE__)
-static void check(int ok, const char *what, int line)
-{
-	checks++;
-	if (!ok) {
-		failures++;
-		printf("FAIL line %d: %s\n", line, what);
-	}
-}
 
 #define ZONE "hand.zone" /* what hand-put answers say they came from */
 
