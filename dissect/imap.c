@@ -39,8 +39,8 @@
 #include "probe.h"
 #include "record.h"
 #include "sasl.h"
+#include "word.h"
 
-#define LIT(s) (s), (sizeof(s) - 1)
 #define SHOW_LITERAL 64     /* literals up to this size are shown inline, unless secret */
 #define ARG_CAP 1024        /* a user or mailbox name kept from a command */
 #define SUMMARY_LINES 8     /* untagged responses shown with a command's completion */
@@ -302,28 +302,6 @@ static void say(struct imap *s, int once, enum ss_dir d, uint64_t frame, int64_t
 	ss_eventf("imap", what, frame, ts, s->f->id, d, "%s", detail);
 }
 
-static uint8_t upper(uint8_t c)
-{
-	return c >= 'a' && c <= 'z' ? (uint8_t)(c - 32) : c;
-}
-
-/* Case-insensitive: is p[0..n) exactly the upper-case literal w? */
-static int word_is(const uint8_t *p, size_t n, const char *w, size_t k)
-{
-	if (n != k)
-		return 0;
-	for (size_t i = 0; i < k; i++)
-		if (upper(p[i]) != (uint8_t)w[i])
-			return 0;
-	return 1;
-}
-
-/* Case-insensitive: does p[0..n) start with the upper-case literal w? */
-static int starts(const uint8_t *p, size_t n, const char *w, size_t k)
-{
-	return n >= k && word_is(p, k, w, k);
-}
-
 static void show(struct buf *b, const uint8_t *p, size_t n)
 {
 	if (escape_add(b, p, n))
@@ -516,7 +494,7 @@ static void append_out(struct imap *s, const uint8_t *reply, size_t rlen, int co
 	char which[80];
 	int k = 0;
 	for (size_t i = 0; i + 11 < rlen; i++) {
-		if (!starts(reply + i, rlen - i, LIT("[APPENDUID ")))
+		if (!word_starts(reply + i, rlen - i, LIT("[APPENDUID ")))
 			continue;
 		size_t a = i + 11;
 		while (a < rlen && reply[a] >= '0' && reply[a] <= '9')
@@ -854,11 +832,11 @@ static void client_command(struct imap *s, const uint8_t *p, size_t n, const str
 	c->tag_len = t;
 	memcpy(c->tag, p, t < TAG_CAP ? t : TAG_CAP);
 	size_t v = t < n ? t + 1 : n, ve = v + word_len(p + v, n - v);
-	if (ve - v == 3 && starts(p + v, n - v, LIT("UID")) && ve < n)
+	if (ve - v == 3 && word_starts(p + v, n - v, LIT("UID")) && ve < n)
 		ve = ve + 1 + word_len(p + ve + 1, n - ve - 1); /* "UID FETCH" is one */
 	size_t k = 0;
 	for (size_t i = v; i < ve && k + 1 < sizeof c->verb; i++) {
-		uint8_t ch = upper(p[i]);
+		uint8_t ch = ascii_upper(p[i]);
 		c->verb[k++] = (char)(ch >= 0x20 && ch < 0x7f ? ch : '?');
 	}
 	c->verb[k] = 0;
@@ -966,11 +944,11 @@ static int fetch_item(const uint8_t *p, size_t n)
 	if (word_is(p, n, LIT("RFC822.HEADER")) || word_is(p, n, LIT("RFC822.TEXT")))
 		return 1;
 	size_t i;
-	if (starts(p, n, LIT("BODY[")))
+	if (word_starts(p, n, LIT("BODY[")))
 		i = 5;
-	else if (starts(p, n, LIT("BINARY[")))
+	else if (word_starts(p, n, LIT("BINARY[")))
 		i = 7;
-	else if (starts(p, n, LIT("BODY.PEEK[")))
+	else if (word_starts(p, n, LIT("BODY.PEEK[")))
 		i = 10;
 	else
 		return 0;

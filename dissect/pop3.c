@@ -30,8 +30,8 @@
 #include "probe.h"
 #include "record.h"
 #include "sasl.h"
+#include "word.h"
 
-#define LIT(s) (s), (sizeof(s) - 1)
 #define LIST_LINES 100 /* lines of a listing (LIST, UIDL, CAPA) put in its reply */
 
 enum kind {
@@ -114,30 +114,6 @@ static void say(struct pop3 *s, int once, enum ss_dir d, uint64_t frame, int64_t
 	if (once >= 0 && s->said[once]++)
 		return;
 	ss_eventf("pop3", what, frame, ts, s->f->id, d, "%s", detail);
-}
-
-static uint8_t upper(uint8_t c)
-{
-	return c >= 'a' && c <= 'z' ? (uint8_t)(c - 32) : c;
-}
-
-/* Case-insensitive: is p[0..n) exactly the upper-case literal w? */
-static int word_is(const uint8_t *p, size_t n, const char *w, size_t k)
-{
-	if (n != k)
-		return 0;
-	for (size_t i = 0; i < k; i++)
-		if (upper(p[i]) != (uint8_t)w[i])
-			return 0;
-	return 1;
-}
-
-static uint8_t *dup_bytes(const void *p, size_t n)
-{
-	uint8_t *d = malloc(n ? n : 1);
-	if (d && n)
-		memcpy(d, p, n);
-	return d;
 }
 
 static void pending_free(struct pending *p)
@@ -296,9 +272,10 @@ static int octets(const uint8_t *p, size_t n)
 	size_t d = i;
 	while (i < n && p[i] >= '0' && p[i] <= '9')
 		i++;
-	return d > 3 && i > d && i + 7 <= n && p[i] == ' ' && upper(p[i + 1]) == 'O' &&
-	       upper(p[i + 2]) == 'C' && upper(p[i + 3]) == 'T' && upper(p[i + 4]) == 'E' &&
-	       upper(p[i + 5]) == 'T' && upper(p[i + 6]) == 'S';
+	return d > 3 && i > d && i + 7 <= n && p[i] == ' ' && ascii_upper(p[i + 1]) == 'O' &&
+	       ascii_upper(p[i + 2]) == 'C' && ascii_upper(p[i + 3]) == 'T' &&
+	       ascii_upper(p[i + 4]) == 'E' && ascii_upper(p[i + 5]) == 'T' &&
+	       ascii_upper(p[i + 6]) == 'S';
 }
 
 static void body_begin(struct pop3 *s, struct pending *p, const uint8_t *line, size_t n, int64_t ts,
@@ -387,7 +364,7 @@ static struct pending *push(struct pop3 *s, enum kind kind, const uint8_t *verb,
 	p->kind = kind;
 	size_t k = vlen < sizeof p->verb - 1 ? vlen : sizeof p->verb - 1;
 	for (size_t i = 0; i < k; i++) {
-		uint8_t c = upper(verb[i]);
+		uint8_t c = ascii_upper(verb[i]);
 		p->verb[i] = (char)(c > 0x20 && c < 0x7f ? c : '?');
 	}
 	/* After a gap in the responses, what still waits may have been
@@ -501,13 +478,13 @@ static void client_line(struct pop3 *s, const struct lp_item *it)
 		size_t e = a;
 		while (e < n && p[e] != ' ')
 			e++;
-		q->arg = dup_bytes(p + a, e - a);
+		q->arg = bytes_dup(p + a, e - a);
 		q->arg_len = q->arg ? e - a : 0;
 		shown_masked(s, q, p, n, e < n ? e + 1 : n);
 		return;
 	}
 	case K_USER:
-		q->arg = dup_bytes(p + a, n - a);
+		q->arg = bytes_dup(p + a, n - a);
 		q->arg_len = q->arg ? n - a : 0;
 		break;
 	case K_RETR:
@@ -546,11 +523,11 @@ static void client_item(void *ctx, const struct lp_item *it)
  * 4: "+" and a space, or "+" alone, is a SASL continuation. */
 static enum status status_of(const uint8_t *p, size_t n)
 {
-	if (n >= 3 && p[0] == '+' && upper(p[1]) == 'O' && upper(p[2]) == 'K' &&
+	if (n >= 3 && p[0] == '+' && ascii_upper(p[1]) == 'O' && ascii_upper(p[2]) == 'K' &&
 	    (n == 3 || p[3] == ' ' || p[3] == '['))
 		return ST_OK;
-	if (n >= 4 && p[0] == '-' && upper(p[1]) == 'E' && upper(p[2]) == 'R' &&
-	    upper(p[3]) == 'R' && (n == 4 || p[4] == ' ' || p[4] == '['))
+	if (n >= 4 && p[0] == '-' && ascii_upper(p[1]) == 'E' && ascii_upper(p[2]) == 'R' &&
+	    ascii_upper(p[3]) == 'R' && (n == 4 || p[4] == ' ' || p[4] == '['))
 		return ST_ERR;
 	if (n >= 1 && p[0] == '+' && (n == 1 || p[1] == ' '))
 		return ST_CONT;
@@ -709,7 +686,7 @@ static void server_line(struct pop3 *s, const struct lp_item *it)
 		struct pending *q = push(s, K_GAP, (const uint8_t *)"", 0, &at);
 		static const char before[] = "[a command from before the capture]";
 		if (q) {
-			q->shown = dup_bytes(before, sizeof before - 1);
+			q->shown = bytes_dup(before, sizeof before - 1);
 			q->shown_len = q->shown ? sizeof before - 1 : 0;
 		}
 	}
@@ -816,7 +793,7 @@ static void pop3_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 			char t[64];
 			int k =
 			    snprintf(t, sizeof t, "[%llu bytes missing]", (unsigned long long)len);
-			q->shown = dup_bytes(t, (size_t)k);
+			q->shown = bytes_dup(t, (size_t)k);
 			q->shown_len = q->shown ? (size_t)k : 0;
 		}
 		snprintf(why, sizeof why,

@@ -21,8 +21,8 @@
 #include "probe.h"
 #include "record.h"
 #include "sasl.h"
+#include "word.h"
 
-#define LIT(s) (s), (sizeof(s) - 1)
 #define MAX_RCPT 1000 /* RFC 5321 4.5.3.1.8 asks for 100; kept beyond are counted */
 /* A session keeps its message storage between messages up to this size. */
 #define SMTP_KEEP_MSG_BUFFER (256u << 10)
@@ -102,30 +102,6 @@ static void say(struct smtp *s, int once, enum ss_dir d, uint64_t frame, int64_t
 	ss_eventf("smtp", what, frame, ts, s->f->id, d, "%s", detail);
 }
 
-static uint8_t upper(uint8_t c)
-{
-	return c >= 'a' && c <= 'z' ? (uint8_t)(c - 32) : c;
-}
-
-/* Case-insensitive: does p[0..n) start with the upper-case literal w? */
-static int starts(const uint8_t *p, size_t n, const char *w, size_t k)
-{
-	if (n < k)
-		return 0;
-	for (size_t i = 0; i < k; i++)
-		if (upper(p[i]) != (uint8_t)w[i])
-			return 0;
-	return 1;
-}
-
-static uint8_t *dup_bytes(const void *p, size_t n)
-{
-	uint8_t *d = malloc(n ? n : 1);
-	if (d && n)
-		memcpy(d, p, n);
-	return d;
-}
-
 /* --- the queue of commands awaiting replies ------------------------------ */
 
 /* The k-th command still waiting, from the oldest. */
@@ -157,7 +133,7 @@ static struct pending *push(struct smtp *s, enum kind kind, const uint8_t *verb,
 	p->kind = kind;
 	size_t k = vlen < sizeof p->verb - 1 ? vlen : sizeof p->verb - 1;
 	for (size_t i = 0; i < k; i++) {
-		uint8_t c = upper(verb[i]);
+		uint8_t c = ascii_upper(verb[i]);
 		p->verb[i] = (char)(c > 0x20 && c < 0x7f ? c : '?');
 	}
 	p->pipelined = s->q.len > 1;
@@ -213,7 +189,7 @@ static void find_queue_id(struct smtp *s, const uint8_t *p, size_t n)
 	buf_reset(&s->queue_id);
 	for (size_t i = 0; i < n; i++) {
 		for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-			if (!starts(p + i, n - i, keys[k].key, keys[k].len) ||
+			if (!word_starts(p + i, n - i, keys[k].key, keys[k].len) ||
 			    (i && p[i - 1] != ' ' && p[i - 1] != '[' && p[i - 1] != '('))
 				continue;
 			size_t a = i + keys[k].len, b = a;
@@ -228,7 +204,7 @@ static void find_queue_id(struct smtp *s, const uint8_t *p, size_t n)
 	}
 	/* Sendmail: "250 2.0.0 x8AB12345 Message accepted for delivery" */
 	for (size_t i = 0; i + 17 <= n; i++) {
-		if (!starts(p + i, n - i, LIT(" MESSAGE ACCEPTED")))
+		if (!word_starts(p + i, n - i, LIT(" MESSAGE ACCEPTED")))
 			continue;
 		size_t b = i, a = b;
 		while (a > 0 && p[a - 1] != ' ')
@@ -405,23 +381,24 @@ static void client_line(struct smtp *s, const struct lp_item *it)
 	while (v < n && p[v] != ' ')
 		v++;
 	enum kind kind = K_OTHER;
-	if (starts(p, v, LIT("EHLO")) || starts(p, v, LIT("HELO")) || starts(p, v, LIT("LHLO")))
+	if (word_starts(p, v, LIT("EHLO")) || word_starts(p, v, LIT("HELO")) ||
+	    word_starts(p, v, LIT("LHLO")))
 		kind = v == 4 ? K_HELO : K_OTHER;
-	else if (v == 4 && starts(p, n, LIT("MAIL")))
+	else if (v == 4 && word_starts(p, n, LIT("MAIL")))
 		kind = K_MAIL;
-	else if (v == 4 && starts(p, n, LIT("RCPT")))
+	else if (v == 4 && word_starts(p, n, LIT("RCPT")))
 		kind = K_RCPT;
-	else if (v == 4 && starts(p, n, LIT("DATA")))
+	else if (v == 4 && word_starts(p, n, LIT("DATA")))
 		kind = K_DATA;
-	else if (v == 4 && starts(p, n, LIT("BDAT")))
+	else if (v == 4 && word_starts(p, n, LIT("BDAT")))
 		kind = K_BDAT;
-	else if (v == 8 && starts(p, n, LIT("STARTTLS")))
+	else if (v == 8 && word_starts(p, n, LIT("STARTTLS")))
 		kind = K_STARTTLS;
-	else if (v == 4 && starts(p, n, LIT("AUTH")))
+	else if (v == 4 && word_starts(p, n, LIT("AUTH")))
 		kind = K_AUTH;
-	else if (v == 4 && starts(p, n, LIT("QUIT")))
+	else if (v == 4 && word_starts(p, n, LIT("QUIT")))
 		kind = K_QUIT;
-	else if (v == 4 && starts(p, n, LIT("RSET")))
+	else if (v == 4 && word_starts(p, n, LIT("RSET")))
 		kind = K_RSET;
 	struct pending *q = push(s, kind, p, v, it);
 	if (!q)
@@ -452,7 +429,7 @@ static void client_line(struct smtp *s, const struct lp_item *it)
 			size = size * 10 + (uint64_t)(p[i++] - '0');
 		while (i < n && p[i] == ' ')
 			i++;
-		q->last = starts(p + i, n - i, LIT("LAST"));
+		q->last = word_starts(p + i, n - i, LIT("LAST"));
 		if (i == d0) {
 			say(s, -1, SS_C2S, it->frame, it->ts, "bad_bdat", "BDAT without a size");
 			return;
@@ -467,7 +444,7 @@ static void client_line(struct smtp *s, const struct lp_item *it)
 		}
 	}
 	if (a) {
-		q->arg = dup_bytes(a, alen);
+		q->arg = bytes_dup(a, alen);
 		q->arg_len = q->arg ? alen : 0;
 	}
 }
@@ -599,7 +576,7 @@ static void reply_done(struct smtp *s)
 	case K_RCPT:
 		if (ok && s->nrcpt < MAX_RCPT) {
 			struct ss_str *v = realloc(s->rcpt, (s->nrcpt + 1) * sizeof *v);
-			uint8_t *a = dup_bytes(p.arg, p.arg_len);
+			uint8_t *a = bytes_dup(p.arg, p.arg_len);
 			if (v && a) {
 				s->rcpt = v;
 				s->rcpt[s->nrcpt++] = (struct ss_str){a, p.arg_len};
@@ -778,7 +755,7 @@ static void smtp_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 				char t[64];
 				int k = snprintf(t, sizeof t, "[%llu bytes missing]",
 				                 (unsigned long long)len);
-				q->shown = dup_bytes(t, (size_t)k);
+				q->shown = bytes_dup(t, (size_t)k);
 				q->shown_len = q->shown ? (size_t)k : 0;
 			}
 			snprintf(why, sizeof why,

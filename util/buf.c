@@ -47,6 +47,14 @@ void buf_set(struct buf *b, const void *p, size_t n)
 		b->len = 0;
 }
 
+uint8_t *bytes_dup(const void *p, size_t n)
+{
+	uint8_t *d = malloc(n ? n : 1);
+	if (d && n)
+		memcpy(d, p, n);
+	return d;
+}
+
 void buf_consume(struct buf *b, size_t n)
 {
 	if (n >= b->len) {

@@ -32,6 +32,9 @@ int buf_add(struct buf *b, const void *p, size_t n) SS_MUST_CHECK;
 /* Replaces the contents with p[0..n); a value longer than the cap leaves the
  * buffer empty rather than cut. */
 void buf_set(struct buf *b, const void *p, size_t n);
+/* A copy of p[0..n) in an allocation of its own (one byte for n = 0), or
+ * NULL when memory runs out. */
+uint8_t *bytes_dup(const void *p, size_t n);
 /* Drops the first n bytes (n <= len), keeping the rest. */
 void buf_consume(struct buf *b, size_t n);
 static inline void buf_reset(struct buf *b)
