@@ -85,11 +85,11 @@ void verdictout_text(FILE *out, const struct timeline_opts *o, const struct v_ho
 			/* keys and long records cut here; -v and --json keep them whole */
 			const char *a = v->dns[j].answer;
 			int cut = !o->verbose && strlen(a) > VERDICTOUT_MAX_ANSWER;
-			/* "not in the capture" needs no source after it */
-			int same = !strcmp(a, v->dns[j].source);
+			/* an answer not captured has no source to name */
+			int none = v->dns[j].kind == DNS_NOT_CAPTURED;
 			fprintf(out, "        dns: %s -> %.*s%s%s%s%s\n", v->dns[j].question,
 			        cut ? VERDICTOUT_MAX_ANSWER : (int)strlen(a), a, cut ? "..." : "",
-			        same ? "" : " (", same ? "" : v->dns[j].source, same ? "" : ")");
+			        none ? "" : " (", none ? "" : v->dns[j].source, none ? "" : ")");
 		}
 		if (o->verbose) {
 			for (size_t j = 0; j < v->nprops; j++)
