@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "decode.h"
-#include "sstime.h"
+#include "frames.h"
 
 struct dgram {
 	uint8_t *p;
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	char err[PCAP_ERRBUF_SIZE];
-	pcap_t *p = pcap_open_offline(argv[1], err);
+	pcap_t *p = frames_open(argv[1], err);
 	if (!p) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
@@ -96,14 +96,7 @@ int main(int argc, char **argv)
 	struct ss_decoder dec;
 	if (decode_init(&dec, pcap_datalink(p), &caps, keep, NULL))
 		return 2;
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	uint64_t n = 0;
-	while (pcap_next_ex(p, &h, &data) == 1) {
-		struct ss_frame f = {++n, ss_time_make(h->ts.tv_sec, (int64_t)h->ts.tv_usec * 1000),
-		                     h->caplen, h->len, data};
-		decode_frame(&dec, &f);
-	}
+	uint64_t n = frames_decode(p, &dec);
 	const struct frag_stats *fs = frag_stats(dec.frags);
 	printf("frames %llu fragments %llu reassembled %llu malformed %llu\n",
 	       (unsigned long long)n, (unsigned long long)fs->fragments,

@@ -19,9 +19,9 @@
 
 #include "decode.h"
 #include "event.h"
+#include "frames.h"
 #include "protos.h"
 #include "reclog.h"
-#include "sstime.h"
 #include "synth.h"
 
 #define LOG_CAP (4u << 20)
@@ -173,7 +173,7 @@ int main(int argc, char **argv)
 	}
 	size_t maxbytes = argc > 2 ? (size_t)strtoul(argv[2], NULL, 10) : 20000;
 	char err[PCAP_ERRBUF_SIZE];
-	pcap_t *p = pcap_open_offline(argv[1], err);
+	pcap_t *p = frames_open(argv[1], err);
 	if (!p) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
@@ -189,14 +189,7 @@ int main(int argc, char **argv)
 	struct ss_decoder dec;
 	if (decode_init(&dec, pcap_datalink(p), &caps, reasm_ip, r))
 		return 2;
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	uint64_t n = 0;
-	while (pcap_next_ex(p, &h, &data) == 1) {
-		struct ss_frame f = {++n, ss_time_make(h->ts.tv_sec, (int64_t)h->ts.tv_usec * 1000),
-		                     h->caplen, h->len, data};
-		decode_frame(&dec, &f);
-	}
+	frames_decode(p, &dec);
 	reasm_finish(r);
 	reasm_free(r);
 	decode_fini(&dec);

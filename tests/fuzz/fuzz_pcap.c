@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "decode.h"
+#include "frames.h"
 #include "protos.h"
 #include "reasm.h"
-#include "sstime.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -72,14 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pcap_close(p);
 		return 0;
 	}
-	struct pcap_pkthdr *h;
-	const u_char *pkt;
-	uint64_t n = 0;
-	while (pcap_next_ex(p, &h, &pkt) == 1) {
-		struct ss_frame f = {++n, ss_time_make(h->ts.tv_sec, h->ts.tv_usec), h->caplen,
-		                     h->len, pkt};
-		decode_frame(&dec, &f);
-	}
+	frames_decode(p, &dec);
 	reasm_finish(r);
 	reasm_free(r);
 	decode_fini(&dec);

@@ -7,14 +7,14 @@
 
 #include "caps.h"
 #include "decode.h"
+#include "frames.h"
 #include "protos.h"
 #include "reasm.h"
-#include "sstime.h"
 
 int pcapfeed(const char *path)
 {
 	char err[PCAP_ERRBUF_SIZE];
-	pcap_t *p = pcap_open_offline(path, err);
+	pcap_t *p = frames_open(path, err);
 	if (!p) {
 		printf("FAIL cannot open %s: %s\n", path, err);
 		return -1;
@@ -26,14 +26,7 @@ int pcapfeed(const char *path)
 	dissect_register(r, &o);
 	struct ss_decoder dec;
 	decode_init(&dec, pcap_datalink(p), &caps, reasm_ip, r);
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	uint64_t n = 0;
-	while (pcap_next_ex(p, &h, &data) == 1) {
-		struct ss_frame f = {++n, ss_time_make(h->ts.tv_sec, (int64_t)h->ts.tv_usec * 1000),
-		                     h->caplen, h->len, data};
-		decode_frame(&dec, &f);
-	}
+	frames_decode(p, &dec);
 	reasm_finish(r);
 	reasm_free(r);
 	decode_fini(&dec);

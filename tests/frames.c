@@ -1,0 +1,24 @@
+/* frames.c - see frames.h. */
+#define _DEFAULT_SOURCE
+#include "frames.h"
+
+#include "sstime.h"
+
+pcap_t *frames_open(const char *path, char *err)
+{
+	return pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, err);
+}
+
+uint64_t frames_decode(pcap_t *p, struct ss_decoder *dec)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	uint64_t n = 0;
+	while (pcap_next_ex(p, &h, &data) == 1) {
+		/* with nanosecond precision tv_usec holds nanoseconds */
+		struct ss_frame f = {++n, ss_time_make(h->ts.tv_sec, h->ts.tv_usec), h->caplen,
+		                     h->len, data};
+		decode_frame(dec, &f);
+	}
+	return n;
+}
