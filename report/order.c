@@ -1,92 +1,236 @@
-/* order.c - a heap of finished lines, ordered by (time, arrival).
+/* order.c - finished lines put back in time order, by a calendar of
+ * capture time (see order.h).
+ *
+ * A line waits in the bucket of its time: the window is cut into
+ * ORDER_BUCKETS - 2 slices, and the buckets form a ring over them. When
+ * capture time has moved a whole bucket past the window, the bucket is
+ * sorted by (time, arrival) and written out. Lines mostly come almost in
+ * order, so a bucket is usually sorted already. (A heap of lines, each
+ * allocated, cost as much as the dissection when a 10 s window held
+ * 200,000 lines.)
+ *
+ * Each item, its header and then its text, is appended to a chunk of
+ * memory shared by all buckets; a chunk is reused once every item in it
+ * is out. Lines leave roughly in the order they came, so few chunks are
+ * live, and nothing is allocated per line.
  *
  * Items are written through one stream that lives as long as the queue
- * (fopencookie): it gathers an item's bytes in acc, and order_end() keeps
- * them. A stream per item (open_memstream) cost more than the dissection.
+ * (fopencookie): it appends an item's bytes to the current chunk, or
+ * straight to the output when the item is late (its bucket is gone).
  */
 #define _GNU_SOURCE
 #include "order.h"
 
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define ORDER_STREAM_BUFFER (64u << 10)
+#define ORDER_BUCKETS 1024 /* a power of two */
+#define ORDER_CHUNK (1u << 20)
+#define ORDER_SPARE_CHUNKS 4 /* emptied chunks kept for reuse; more are freed */
+
+struct chunk {
+	struct chunk *next; /* in the spare list */
+	size_t used, size;  /* bytes of text[] */
+	size_t live;        /* items in it still waiting */
+	alignas(max_align_t) unsigned char text[];
+};
 
 struct item {
 	int64_t ts;
 	uint64_t seq;
-	char *text;
-	size_t len;
+	size_t len;        /* the text, which follows this header */
+	struct item *next; /* in its bucket, in arrival order */
+	struct chunk *c;
+};
+
+struct bucket {
+	struct item *head, *tail;
+	size_t n;
 };
 
 struct order {
 	FILE *out;
-	int64_t window;
-	size_t max;
-	struct item *h;
-	size_t n, cap;
+	int64_t window, width; /* width: the capture time one bucket holds */
+	size_t max, n;         /* items waiting, at most max */
 	uint64_t seq;
-	/* the item being written: the stream, and what it has gathered */
+	struct bucket b[ORDER_BUCKETS];
+	int64_t next; /* the oldest bucket not yet written (time / width) */
+	int started;  /* next is set */
+	int64_t newest;
+	struct chunk *cur, *spare; /* the chunk being filled; emptied ones */
+	size_t nspare;
+	struct item **sort; /* a bucket's items while it is written */
+	size_t sort_cap;
+	/* the item being written: the stream, its bucket (NULL: straight out),
+	 * and where its header sits in cur */
 	FILE *stream;
 	int writing;
-	char *acc;
-	size_t acc_len, acc_cap;
-	int acc_failed; /* memory ran out: the item goes out unordered */
+	struct bucket *wb;
+	size_t item_at;
 	int64_t cur_ts;
-	int64_t newest; /* capture time seen */
 };
 
-static int less(const struct item *a, const struct item *b)
+#define ITEM_SPACE ((sizeof(struct item) + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1))
+
+static int64_t slot(const struct order *o, int64_t ts)
 {
-	return a->ts < b->ts || (a->ts == b->ts && a->seq < b->seq);
+	int64_t q = ts / o->width;
+	return q - (ts % o->width < 0); /* floor, for times before 1970 too */
 }
 
-static void swap(struct item *a, struct item *b)
+static struct bucket *bucket_of(struct order *o, int64_t q)
 {
-	struct item t = *a;
-	*a = *b;
-	*b = t;
+	return &o->b[(uint64_t)q & (ORDER_BUCKETS - 1)];
 }
 
-static void pop_out(struct order *o)
+static void chunk_release(struct order *o, struct chunk *c)
 {
-	fwrite(o->h[0].text, 1, o->h[0].len, o->out);
-	free(o->h[0].text);
-	o->h[0] = o->h[--o->n];
-	for (size_t i = 0;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		if (l < o->n && less(&o->h[l], &o->h[m]))
-			m = l;
-		if (r < o->n && less(&o->h[r], &o->h[m]))
-			m = r;
-		if (m == i)
-			break;
-		swap(&o->h[i], &o->h[m]);
-		i = m;
+	if (c == o->cur || c->live)
+		return;
+	if (o->nspare < ORDER_SPARE_CHUNKS && c->size == ORDER_CHUNK) {
+		c->next = o->spare;
+		o->spare = c;
+		o->nspare++;
+	} else {
+		free(c);
 	}
+}
+
+static int item_less(const void *x, const void *y)
+{
+	const struct item *a = *(struct item *const *)x, *b = *(struct item *const *)y;
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void write_item(struct order *o, struct item *it)
+{
+	fwrite((unsigned char *)it + ITEM_SPACE, 1, it->len, o->out);
+	it->c->live--;
+	chunk_release(o, it->c);
+}
+
+static void drain(struct order *o, struct bucket *b)
+{
+	if (!b->n)
+		return;
+	if (b->n > o->sort_cap) {
+		size_t cap = o->sort_cap ? o->sort_cap : 256;
+		while (cap < b->n)
+			cap *= 2;
+		struct item **s = realloc(o->sort, cap * sizeof *s);
+		if (s) {
+			o->sort = s;
+			o->sort_cap = cap;
+		}
+	}
+	struct item *it = b->head;
+	if (b->n <= o->sort_cap) {
+		int sorted = 1;
+		for (size_t i = 0; i < b->n; i++, it = it->next) {
+			o->sort[i] = it;
+			sorted = sorted && (!i || item_less(&o->sort[i - 1], &o->sort[i]) < 0);
+		}
+		if (!sorted)
+			qsort(o->sort, b->n, sizeof *o->sort, item_less);
+		for (size_t i = 0; i < b->n; i++)
+			write_item(o, o->sort[i]);
+	} else { /* memory ran out: in the order they came */
+		while (it) {
+			struct item *next = it->next;
+			write_item(o, it);
+			it = next;
+		}
+	}
+	o->n -= b->n;
+	*b = (struct bucket){0};
+}
+
+/* Writes the buckets before slot q, oldest first. Once nothing waits the
+ * ring jumps ahead, so a long idle gap in the capture costs nothing. */
+static void drain_before(struct order *o, int64_t q)
+{
+	while (o->next < q) {
+		if (!o->n) {
+			o->next = q;
+			break;
+		}
+		drain(o, bucket_of(o, o->next));
+		o->next++;
+	}
+}
+
+/* Writes the oldest waiting bucket (max items were passed). */
+static void drain_oldest(struct order *o)
+{
+	while (o->n) {
+		struct bucket *b = bucket_of(o, o->next++);
+		if (b->n) {
+			drain(o, b);
+			return;
+		}
+	}
+}
+
+/* A chunk with room for need more bytes after the item being written,
+ * which moves into it when the current one is full. */
+static int chunk_room(struct order *o, size_t need)
+{
+	struct chunk *c = o->cur;
+	if (c && c->used + need <= c->size)
+		return 0;
+	size_t part = c ? c->used - o->item_at : 0; /* the item so far */
+	struct chunk *n = NULL;
+	if (part + need <= ORDER_CHUNK && o->spare) {
+		n = o->spare;
+		o->spare = n->next;
+		o->nspare--;
+	} else {
+		size_t size = ORDER_CHUNK;
+		while (size < part + need)
+			size *= 2;
+		n = malloc(sizeof *n + size);
+		if (!n)
+			return -1;
+		n->size = size;
+	}
+	n->used = part;
+	n->live = 0;
+	if (part)
+		memcpy(n->text, c->text + o->item_at, part);
+	o->cur = n;
+	o->item_at = 0;
+	if (c) {
+		c->used -= part;
+		chunk_release(o, c);
+	}
+	return 0;
 }
 
 static ssize_t gather(void *cookie, const char *p, size_t n)
 {
 	struct order *o = cookie;
-	if (o->acc_len + n > o->acc_cap) {
-		size_t cap = o->acc_cap ? o->acc_cap : 4096;
-		while (cap < o->acc_len + n)
-			cap *= 2;
-		char *a = realloc(o->acc, cap);
-		if (!a) {
-			/* keep the output whole, if out of order */
-			fwrite(o->acc, 1, o->acc_len, o->out);
-			fwrite(p, 1, n, o->out);
-			o->acc_len = 0;
-			o->acc_failed = 1;
-			return (ssize_t)n;
+	if (o->wb && chunk_room(o, n)) {
+		/* memory ran out: keep the output whole, if out of order */
+		struct chunk *c = o->cur;
+		if (c) {
+			size_t hdr = o->item_at + ITEM_SPACE;
+			if (c->used > hdr)
+				fwrite(c->text + hdr, 1, c->used - hdr, o->out);
+			c->used = o->item_at;
 		}
-		o->acc = a;
-		o->acc_cap = cap;
+		o->wb = NULL;
 	}
-	memcpy(o->acc + o->acc_len, p, n);
-	o->acc_len += n;
+	if (!o->wb) {
+		fwrite(p, 1, n, o->out);
+		return (ssize_t)n;
+	}
+	memcpy(o->cur->text + o->cur->used, p, n);
+	o->cur->used += n;
 	return (ssize_t)n;
 }
 
@@ -96,7 +240,9 @@ struct order *order_new(FILE *out, int64_t window, size_t max)
 	if (!o)
 		return NULL;
 	o->out = out;
-	o->window = window;
+	o->window = window > 0 ? window : 0;
+	/* the window and the bucket being filled fit in the ring */
+	o->width = o->window / (ORDER_BUCKETS - 2) + 1;
 	o->max = max ? max : 1;
 	o->stream = fopencookie(o, "w", (cookie_io_functions_t){.write = gather});
 	if (!o->stream) {
@@ -109,10 +255,22 @@ struct order *order_new(FILE *out, int64_t window, size_t max)
 
 FILE *order_begin(struct order *o, int64_t ts)
 {
+	/* the capture has reached ts at least: what is older than the window
+	 * goes out, which also leaves room in the ring for ts */
+	order_advance(o, ts);
+	int64_t q = slot(o, ts);
+	o->wb = q < o->next ? NULL : bucket_of(o, q); /* late: straight out */
 	o->cur_ts = ts;
 	o->writing = 1;
-	o->acc_len = 0;
-	o->acc_failed = 0;
+	/* the item's header goes first; its text follows as it is written */
+	if (o->cur)
+		o->item_at = o->cur->used; /* nothing of this item yet */
+	if (o->wb && chunk_room(o, ITEM_SPACE))
+		o->wb = NULL;
+	if (o->wb) {
+		o->item_at = o->cur->used;
+		o->cur->used += ITEM_SPACE;
+	}
 	return o->stream;
 }
 
@@ -122,48 +280,52 @@ void order_end(struct order *o)
 		return;
 	o->writing = 0;
 	fflush(o->stream);
-	char *text = o->acc_failed ? NULL : malloc(o->acc_len ? o->acc_len : 1);
-	if (text)
-		memcpy(text, o->acc, o->acc_len);
-	if (text && o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 256;
-		struct item *h = realloc(o->h, cap * sizeof *h);
-		if (h) {
-			o->h = h;
-			o->cap = cap;
-		} else {
-			free(text);
-			text = NULL;
-		}
-	}
-	if (!text) {
-		if (!o->acc_failed)
-			fwrite(o->acc, 1, o->acc_len, o->out);
+	struct bucket *b = o->wb;
+	o->wb = NULL;
+	if (!b)
+		return;
+	struct chunk *c = o->cur;
+	size_t len = c->used - o->item_at - ITEM_SPACE;
+	if (!len) {
+		c->used = o->item_at;
 		return;
 	}
-	size_t i = o->n++;
-	o->h[i] = (struct item){o->cur_ts, o->seq++, text, o->acc_len};
-	while (i && less(&o->h[i], &o->h[(i - 1) / 2])) {
-		swap(&o->h[i], &o->h[(i - 1) / 2]);
-		i = (i - 1) / 2;
-	}
+	struct item *it = (struct item *)(c->text + o->item_at);
+	*it = (struct item){o->cur_ts, o->seq++, len, NULL, c};
+	/* the next item's header starts aligned */
+	c->used = (c->used + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
+	if (c->used > c->size)
+		c->used = c->size;
+	c->live++;
+	if (b->tail)
+		b->tail->next = it;
+	else
+		b->head = it;
+	b->tail = it;
+	b->n++;
+	o->n++;
 	while (o->n > o->max)
-		pop_out(o);
-	order_advance(o, o->newest);
+		drain_oldest(o);
 }
 
 void order_advance(struct order *o, int64_t now)
 {
+	if (!o->started) {
+		o->started = 1;
+		o->newest = now;
+		o->next = slot(o, now - o->window);
+	}
 	if (now > o->newest)
 		o->newest = now;
-	while (o->n && o->h[0].ts <= o->newest - o->window)
-		pop_out(o);
+	/* a bucket goes once all of it is older than newest - window */
+	drain_before(o, slot(o, o->newest - o->window));
 }
 
 void order_flush(struct order *o)
 {
-	while (o->n)
-		pop_out(o);
+	/* next stays: what comes after is still put in order */
+	for (int64_t q = o->next; o->n && q < o->next + ORDER_BUCKETS; q++)
+		drain(o, bucket_of(o, q));
 	fflush(o->out);
 }
 
@@ -173,7 +335,12 @@ void order_free(struct order *o)
 		return;
 	order_flush(o);
 	fclose(o->stream);
-	free(o->acc);
-	free(o->h);
+	free(o->cur);
+	while (o->spare) {
+		struct chunk *c = o->spare;
+		o->spare = c->next;
+		free(c);
+	}
+	free(o->sort);
 	free(o);
 }
