@@ -134,7 +134,7 @@ void export_message(struct export *x, const struct ss_record *r, const uint8_t *
 	else
 		fputs("null", o);
 	fprintf(o, ",\"size\":%zu,\"sha256\":", m->data.len);
-	json_sha256(o, digest, m->data.p, m->data.len);
+	json_sha256(o, digest);
 	fprintf(o, ",\"incomplete\":%s,\"partial\":%s}", m->incomplete ? "true" : "false",
 	        m->partial ? "true" : "false");
 	x->count++;

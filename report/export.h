@@ -12,8 +12,7 @@ struct export;
 /* dir must exist. Nothing already there is replaced unless overwrite is
  * set. Returns NULL with the reason in err. */
 struct export *export_new(const char *dir, int overwrite, int names, char *err, size_t errlen);
-/* Writes a message record's bytes; digest: their SHA-256 when the caller has
- * it (NULL: computed here). */
+/* Writes a message record's bytes; digest: their SHA-256. */
 void export_message(struct export *x, const struct ss_record *r, const uint8_t *digest);
 /* Finishes index.json; -1 when anything could not be written (why in err). */
 int export_free(struct export *x, char *err, size_t errlen);

@@ -81,15 +81,15 @@ void json_cstr(FILE *out, const char *s)
 	json_str(out, s, strlen(s));
 }
 
-void json_sha256(FILE *out, const uint8_t digest[32], const uint8_t *p, size_t n)
+void sha256_of(const uint8_t *p, size_t n, uint8_t digest[32])
 {
-	uint8_t md[32];
-	if (!digest) {
-		unsigned len = 0;
-		if (!EVP_Digest(p ? p : (const uint8_t *)"", n, md, &len, EVP_sha256(), NULL))
-			memset(md, 0, sizeof md);
-		digest = md;
-	}
+	unsigned len = 0;
+	if (!EVP_Digest(p ? p : (const uint8_t *)"", n, digest, &len, EVP_sha256(), NULL))
+		memset(digest, 0, 32);
+}
+
+void json_sha256(FILE *out, const uint8_t digest[32])
+{
 	char hex[65];
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", digest[i]);

@@ -14,9 +14,10 @@
 void json_str(FILE *out, const void *p, size_t n);
 /* The same for a NUL-terminated string. */
 void json_cstr(FILE *out, const char *s);
-/* Writes the SHA-256 of p[0..n) as a quoted hex string: digest when the
- * caller has it already (a message is hashed once, by verify/hops.c), else
- * computed here. */
-void json_sha256(FILE *out, const uint8_t digest[32], const uint8_t *p, size_t n);
+/* The SHA-256 of p[0..n): the digest --json and --export give each
+ * message (all zeros if OpenSSL fails). */
+void sha256_of(const uint8_t *p, size_t n, uint8_t digest[32]);
+/* Writes a SHA-256 digest as a quoted hex string. */
+void json_sha256(FILE *out, const uint8_t digest[32]);
 
 #endif

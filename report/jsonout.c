@@ -118,7 +118,10 @@ static void message(FILE *out, const struct jsonout_opts *o, const struct ss_rec
 	json_cstr(out, m->how);
 	fprintf(out, ",\"number\":%" PRIu64 ",\"size\":%zu", m->number, m->data.len);
 	fputs(",\"sha256\":", out);
-	json_sha256(out, o->hop ? o->hop->sha256 : NULL, m->data.p, m->data.len);
+	uint8_t md[32];
+	if (!o->sha256)
+		sha256_of(m->data.p, m->data.len, md);
+	json_sha256(out, o->sha256 ? o->sha256 : md);
 	fprintf(out, ",\"incomplete\":%s,\"partial\":%s", m->incomplete ? "true" : "false",
 	        m->partial ? "true" : "false");
 	if (!strcmp(m->proto, "smtp")) {

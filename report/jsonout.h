@@ -15,6 +15,7 @@ struct jsonout_opts {
 	/* For the message being written: its copy, and the copy it was passed
 	 * on from (NULL when that is not in the capture). */
 	const struct vhop *hop, *from;
+	const uint8_t *sha256; /* the message's SHA-256 */
 };
 
 void jsonout_record(FILE *out, const struct jsonout_opts *o, const struct ss_record *r);

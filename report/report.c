@@ -124,8 +124,13 @@ static void on_record(const struct ss_record *r, void *ctx)
 		names_learn(&r->u.dns);
 	/* The copy this message was passed on from, when the capture has it. */
 	const struct vhop *hop = verifier_record(rp->ver, r);
+	/* --json and --export name each message by its SHA-256, hashed once */
+	uint8_t sha256[32];
+	int hashed = r->kind == REC_MESSAGE && (rp->export || rp->o.json);
+	if (hashed)
+		sha256_of(r->u.msg.data.p, r->u.msg.data.len, sha256);
 	if (r->kind == REC_MESSAGE && rp->export)
-		export_message(rp->export, r, hop ? hop->sha256 : NULL);
+		export_message(rp->export, r, sha256);
 	if (rp->o.flows_only)
 		return;
 	const struct vhop *from = hop && hop->from ? verifier_hop(rp->ver, hop->from) : NULL;
@@ -133,8 +138,10 @@ static void on_record(const struct ss_record *r, void *ctx)
 	if (rp->o.json) {
 		rp->jo.hop = hop;
 		rp->jo.from = from;
+		rp->jo.sha256 = hashed ? sha256 : NULL;
 		jsonout_record(out, &rp->jo, r);
 		rp->jo.hop = rp->jo.from = NULL;
+		rp->jo.sha256 = NULL;
 	} else {
 		timeline_record(out, &rp->tl, r);
 		if (from)
@@ -193,7 +200,7 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 	}
 	rp->o = *o;
 	rp->tl = (struct timeline_opts){o->verbose, o->colour, o->names};
-	rp->jo = (struct jsonout_opts){o->verbose, o->names, NULL, NULL};
+	rp->jo = (struct jsonout_opts){.verbose = o->verbose, .names = o->names};
 	int verify = o->verify || o->expect || o->save_expect;
 	struct verifier_opts vo = {verify,           (int64_t)caps->verify_wait * SS_NS_PER_SEC,
 	                           caps->max_hops,   caps->max_waiting,

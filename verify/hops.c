@@ -6,24 +6,29 @@
  * field and went to the host B comes from?". Keying by the host keeps the
  * chains short when one message is sent many times (load generators send
  * the same bytes thousands of times), and each chain is walked newest first
- * for at most HOPS_MAX_WALK copies, so a copy costs bounded work.
+ * for at most HOPS_MAX_LOOK copies, so a copy costs bounded work. A copy is
+ * taken out of its chain in constant time when the oldest are dropped.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "hops.h"
 
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "message.h"
 
-/* Candidates looked at per field of a new copy. */
-#define HOPS_MAX_WALK 16
+/* Copies looked at per field of a new copy: those of its key, and the
+ * others its bucket holds (a bucket crowded by another message's copies
+ * can then hide an older candidate; the newest are seen). */
+#define HOPS_MAX_LOOK 32
 
 struct hop {
 	struct vhop v;
-	uint64_t key;      /* first_field mixed with the server */
-	struct hop *chain; /* the next older copy with the same key bucket */
+	uint64_t key;       /* first_field mixed with the server */
+	struct hop *chain;  /* the next older copy in the same bucket */
+	struct hop **pprev; /* what points at this one */
+	char strings[];     /* helo, mail_from, user, message_id */
 };
 
 struct hops {
@@ -34,14 +39,22 @@ struct hops {
 	uint64_t dropped;
 };
 
-/* FNV-1a, then a final mix: the key only spreads copies over buckets;
- * every candidate is confirmed by its bytes' SHA-256 or its field. */
+/* The key only spreads copies over buckets; every candidate is confirmed
+ * by its digest or its field. 0 means "no first field". */
 static uint64_t hash_bytes(const uint8_t *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
+	uint64_t h = XXH3_64bits(p, n);
 	return h ? h : 1;
+}
+
+/* XXH3-128 rather than SHA-256: the digest only tells whether a later
+ * copy holds this one's bytes, and every message is hashed, so a
+ * cryptographic hash cost a quarter of the whole run. A collision needs
+ * the same first field, host and length as well; made on purpose, it
+ * could only mark a rewritten copy exact (see hops.h). */
+static void digest(const uint8_t *p, size_t n, uint8_t out[16])
+{
+	XXH128_canonicalFromHash((XXH128_canonical_t *)out, XXH3_128bits(p, n));
 }
 
 static uint64_t mix_host(uint64_t fh, const struct ss_addr *a)
@@ -70,11 +83,7 @@ struct hops *hops_new(size_t max_hops)
 
 static void hop_free(struct hop *p)
 {
-	free(p->v.helo);
-	free(p->v.mail_from);
-	free(p->v.user);
-	free(p->v.message_id);
-	free(p);
+	free(p); /* its strings too */
 }
 
 void hops_free(struct hops *h)
@@ -93,19 +102,20 @@ uint64_t hops_dropped(const struct hops *h)
 	return h->dropped;
 }
 
-static void unchain(struct hops *h, struct hop *p)
+static void unchain(struct hop *p)
 {
-	for (struct hop **q = &h->bucket[p->key & (h->nbuckets - 1)]; *q; q = &(*q)->chain)
-		if (*q == p) {
-			*q = p->chain;
-			return;
-		}
+	*p->pprev = p->chain;
+	if (p->chain)
+		p->chain->pprev = p->pprev;
 }
 
 static void chain(struct hops *h, struct hop *p)
 {
 	struct hop **b = &h->bucket[p->key & (h->nbuckets - 1)];
 	p->chain = *b;
+	if (*b)
+		(*b)->pprev = &p->chain;
+	p->pprev = b;
 	*b = p;
 }
 
@@ -133,7 +143,7 @@ static int ring_push(struct hops *h, struct hop *p)
 	if (h->n == h->max) {
 		struct hop *old = h->ring[h->head];
 		if (old->key)
-			unchain(h, old);
+			unchain(old);
 		hop_free(old);
 		h->head = (h->head + 1) % h->cap;
 		h->n--;
@@ -175,22 +185,15 @@ const struct vhop *hops_find(const struct hops *h, uint64_t number)
 	return NULL;
 }
 
-static char *dup_str(struct ss_str s)
+/* Copies s, NUL-terminated, to *at and moves *at past it. */
+static char *put_str(char **at, const char *s, size_t n)
 {
-	char *c = malloc(s.len + 1);
-	if (c) {
-		if (s.len)
-			memcpy(c, s.p, s.len);
-		c[s.len] = 0;
-	}
+	char *c = *at;
+	if (n)
+		memcpy(c, s, n);
+	c[n] = 0;
+	*at += n + 1;
 	return c;
-}
-
-static void sha256(const uint8_t *p, size_t n, uint8_t out[32])
-{
-	unsigned len = 0;
-	if (!EVP_Digest(p ? p : (const uint8_t *)"", n, out, &len, EVP_sha256(), NULL))
-		memset(out, 0, 32);
 }
 
 /* Finds the copy b was passed on from: for each of b's top fields, the
@@ -206,17 +209,16 @@ static void link_copy(struct hops *h, struct hop *b, const struct msg *m, const 
 	for (size_t k = 0; k < top; k++) {
 		const struct msg_field *f = &m->fields[k];
 		uint64_t key = mix_host(hash_bytes(data + f->off, f->len), host);
-		size_t walked = 0;
+		size_t looked = 0;
 		for (const struct hop *a = h->bucket[key & (h->nbuckets - 1)];
-		     a && walked < HOPS_MAX_WALK; a = a->chain) {
+		     a && looked++ < HOPS_MAX_LOOK; a = a->chain) {
 			if (a->key != key || a == b || strcmp(a->v.proto, "smtp") ||
 			    ss_addr_cmp(&a->v.server, host))
 				continue;
-			walked++;
 			if (a->v.len == b->v.len - f->off) {
-				uint8_t d[32];
-				sha256(data + f->off, a->v.len, d);
-				if (!memcmp(d, a->v.sha256, 32)) {
+				uint8_t d[16];
+				digest(data + f->off, a->v.len, d);
+				if (!memcmp(d, a->v.digest, sizeof d)) {
 					b->v.from = a->v.number;
 					b->v.exact = 1;
 					b->v.added = k;
@@ -240,9 +242,15 @@ const struct vhop *hops_add(struct hops *h, const struct ss_record *r)
 	if (r->kind != REC_MESSAGE)
 		return NULL;
 	const struct rec_message *rm = &r->u.msg;
-	struct hop *p = calloc(1, sizeof *p);
+	int smtp = !strcmp(rm->proto, "smtp");
+	const char *mid = rm->msg ? rm->msg->message_id : NULL;
+	size_t nmid = mid ? strlen(mid) : 0;
+	/* one allocation for the copy and its strings */
+	size_t room = smtp ? rm->helo.len + 1 + rm->mail_from.len + 1 : rm->user.len + 1;
+	struct hop *p = calloc(1, sizeof *p + room + nmid + 1);
 	if (!p)
 		return NULL;
+	char *at = p->strings;
 	struct vhop *v = &p->v;
 	v->number = rm->number;
 	v->proto = rm->proto;
@@ -253,22 +261,21 @@ const struct vhop *hops_add(struct hops *h, const struct ss_record *r)
 		v->client_port = r->flow->ep[SS_C2S].port;
 		v->server_port = r->flow->ep[SS_S2C].port;
 	}
-	int smtp = !strcmp(rm->proto, "smtp");
 	if (smtp) {
-		v->helo = dup_str(rm->helo);
-		v->mail_from = dup_str(rm->mail_from);
+		v->helo = put_str(&at, (const char *)rm->helo.p, rm->helo.len);
+		v->mail_from = put_str(&at, (const char *)rm->mail_from.p, rm->mail_from.len);
 	} else if (rm->user.len) {
-		v->user = dup_str(rm->user);
+		v->user = put_str(&at, (const char *)rm->user.p, rm->user.len);
 	}
-	if (rm->msg && rm->msg->message_id)
-		v->message_id = strdup(rm->msg->message_id);
+	if (mid)
+		v->message_id = put_str(&at, mid, nmid);
 	v->ts = rm->ts_end;
 	v->frame = rm->frame_end;
 	v->len = rm->data.len;
 	v->incomplete = rm->incomplete;
 	v->partial = rm->partial;
 	v->code = rm->code;
-	sha256(rm->data.p, rm->data.len, v->sha256);
+	digest(rm->data.p, rm->data.len, v->digest);
 	if (rm->msg && rm->msg->nfields) {
 		const struct msg_field *f = &rm->msg->fields[0];
 		v->first_field = hash_bytes(rm->data.p + f->off, f->len);

@@ -14,8 +14,12 @@
  * exact.
  *
  * Copies are found by hashing their first header field, so no Message-ID
- * is needed (one is reported when present). Memory: about 200 bytes per
- * copy plus its Message-ID, at most max_hops copies (the oldest go first).
+ * is needed (one is reported when present). "Exact" is told by length and
+ * a 128-bit XXH3 digest: fast enough to run on every message, sure against
+ * chance, but not against a collision made on purpose, which could only
+ * call a rewritten copy exact (the link itself needs the field and host).
+ * Memory: about 200 bytes per copy plus its Message-ID, at most max_hops
+ * copies (the oldest go first).
  */
 #ifndef SS_HOPS_H
 #define SS_HOPS_H
@@ -50,7 +54,7 @@ struct vhop {
 	int exact;            /* from: this copy is from's bytes with fields added on top */
 	size_t added;         /* from: how many fields from's server put on top */
 	uint64_t first_field; /* hash of the copy's first header field (0: it has none) */
-	uint8_t sha256[32];   /* of the whole copy */
+	uint8_t digest[16];   /* XXH3-128 of the whole copy: tells exact links only */
 };
 
 struct hops;
