@@ -130,8 +130,13 @@ int main(int argc, char **argv)
 	r.reasm = reasm_new(&opt.caps);
 	/* --flows shows no record: the protocols are named, not dissected,
 	 * unless -v (their anomalies) or --export want the dissectors. */
+	/* message storage is kept for the next message up to a size the
+	 * traffic of a busy lab reaches (one message of 100 kB grows to 128 kB) */
+	static struct bufpool spare;
+	bufpool_init(&spare, 256u << 10);
 	struct dissect_opts dopt = {&opt.caps, opt.show_secrets,
-	                            opt.rep.flows_only && !opt.rep.verbose && !opt.rep.export_dir};
+	                            opt.rep.flows_only && !opt.rep.verbose && !opt.rep.export_dir,
+	                            &spare};
 	if (!r.reasm || dissect_register(r.reasm, &dopt))
 		ss_fatal(SS_EXIT_ENV, "out of memory");
 	r.dec.ctx = r.reasm;
@@ -179,6 +184,7 @@ int main(int argc, char **argv)
 		code = SS_EXIT_OUTPUT;
 	}
 	reasm_free(r.reasm);
+	bufpool_free(&spare);
 	decode_fini(&r.dec);
 	options_free(&opt);
 	return code;

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "cur.h"
+#include "textscan.h"
 
 struct line {
 	size_t off; /* where the line starts in the message */
@@ -81,30 +82,27 @@ static void line_anomalies(struct msg *m, const struct line *ln)
 }
 
 /* The body's anomalies, as line_anomalies() would count them line by line,
- * but with one search per line instead of three: the CR and NUL bytes of
- * the whole body are counted in one pass each (a message is mostly body). */
+ * but in one pass of counting (util/textscan.h): a message is mostly body.
+ * Lines are measured only when one may be too long. */
 static void body_anomalies(struct msg *m, struct cur *c)
 {
 	const uint8_t *start = m->data + c->off, *end = m->data + m->len, *p = start, *lf;
-	size_t crlf = 0;
-	/* A tight loop from LF to LF: the body is most of a message. */
-	while (p < end && (lf = memchr(p, '\n', (size_t)(end - p)))) {
-		size_t len = (size_t)(lf - p);
-		int cr = len && lf[-1] == '\r';
-		crlf += (size_t)cr;
-		m->bare_lf += (size_t)!cr;
-		if (len - (size_t)cr > MSG_MAX_LINE)
-			m->long_lines++;
-		p = lf + 1;
-	}
-	if (p < end) {
-		m->no_final_eol = 1;
-		if ((size_t)(end - p) > MSG_MAX_LINE)
-			m->long_lines++;
-	}
 	size_t n = (size_t)(end - start);
-	m->bare_cr += count_byte(start, n, '\r') - crlf; /* the CRs that end lines are not bare */
-	m->nul += count_byte(start, n, 0);
+	struct textscan t;
+	textscan(start, n, MSG_MAX_LINE, &t);
+	m->bare_lf += t.lf - t.crlf;
+	m->bare_cr += t.cr - t.crlf; /* the CRs that end lines are not bare */
+	m->nul += t.nul;
+	if (n && end[-1] != '\n')
+		m->no_final_eol = 1;
+	while (t.may_exceed && p < end) {
+		lf = memchr(p, '\n', (size_t)(end - p));
+		size_t len = (size_t)((lf ? lf : end) - p);
+		size_t cr = lf && len && lf[-1] == '\r';
+		if (len - cr > MSG_MAX_LINE)
+			m->long_lines++;
+		p = lf ? lf + 1 : end;
+	}
 	cur_skip(c, n, "body");
 }
 

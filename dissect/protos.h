@@ -2,13 +2,15 @@
 #ifndef SS_PROTOS_H
 #define SS_PROTOS_H
 
+#include "buf.h"
 #include "caps.h"
 #include "reasm.h"
 
 struct dissect_opts {
 	const struct ss_caps *caps;
-	int show_secrets; /* --show-secrets: passwords and tokens in clear */
-	int probe_only;   /* name the flows' protocols, dissect nothing (--flows) */
+	int show_secrets;      /* --show-secrets: passwords and tokens in clear */
+	int probe_only;        /* name the flows' protocols, dissect nothing (--flows) */
+	struct bufpool *spare; /* message storage passed from one session to the next, or NULL */
 };
 
 /* Registers every dissector with r, in probe order; o must outlive r.

@@ -24,8 +24,6 @@
 #include "word.h"
 
 #define MAX_RCPT 1000 /* RFC 5321 4.5.3.1.8 asks for 100; kept beyond are counted */
-/* A session keeps its message storage between messages up to this size. */
-#define SMTP_KEEP_MSG_BUFFER (256u << 10)
 
 enum kind {
 	K_OTHER,
@@ -254,12 +252,9 @@ static void message_out(struct smtp *s, int code, const uint8_t *reply, size_t r
 		msg_free(&parsed);
 	}
 	s->in_msg = 0;
-	/* The next message of the session reuses the storage, unless it is
-	 * large: an idle session should not sit on a big message's memory. */
-	if (s->msg.size > SMTP_KEEP_MSG_BUFFER)
-		buf_free(&s->msg);
-	else
-		buf_reset(&s->msg);
+	/* An idle session does not sit on the storage: the next message, of
+	 * this session or another, takes it from the pool. */
+	bufpool_give(s->o->spare, &s->msg);
 }
 
 static void tx_clear(struct smtp *s)
@@ -281,6 +276,7 @@ static void msg_begin(struct smtp *s, const char *how, int64_t ts, uint64_t fram
 	s->msg_ts_end = 0;
 	s->msg_frame_end = 0;
 	buf_reset(&s->msg);
+	bufpool_take(s->o->spare, &s->msg);
 	buf_reset(&s->queue_id);
 }
 
@@ -852,7 +848,7 @@ static void smtp_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 	buf_free(&s->helo);
 	buf_free(&s->mail_from);
 	buf_free(&s->queue_id);
-	buf_free(&s->msg);
+	bufpool_give(s->o->spare, &s->msg);
 	free(s);
 }
 

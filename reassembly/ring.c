@@ -21,8 +21,9 @@ static void ring_read(const struct ring *g, uint64_t off, uint8_t *dst, size_t n
 static long ring_grow(struct ring *g, uint64_t end, uint64_t want)
 {
 	uint32_t alloc = g->alloc ? g->alloc : FIRST_ALLOC;
+	/* four times at a step: each step moves every byte held */
 	while (alloc < want && alloc < g->size)
-		alloc = alloc > g->size / 2 ? g->size : alloc * 2;
+		alloc = alloc > g->size / 4 ? g->size : alloc * 4;
 	if (alloc > g->size)
 		alloc = g->size;
 	if (alloc == g->alloc)

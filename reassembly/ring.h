@@ -2,8 +2,9 @@
  * retransmission can be compared with the first copy (Zeek's
  * rexmit_inconsistency). Byte at stream offset x lives at p[x % alloc].
  *
- * The storage starts small and doubles up to the window as bytes come, so
- * the many flows that carry a few hundred bytes do not each pay for it.
+ * The storage starts small and grows fourfold up to the window as bytes
+ * come, so the many flows that carry a few hundred bytes do not each pay
+ * for it.
  */
 #ifndef SS_RING_H
 #define SS_RING_H

@@ -64,3 +64,38 @@ void buf_consume(struct buf *b, size_t n)
 	memmove(b->p, b->p + n, b->len - n);
 	b->len -= n;
 }
+
+void bufpool_init(struct bufpool *bp, size_t keep)
+{
+	bp->n = 0;
+	bp->keep = keep;
+}
+
+void bufpool_free(struct bufpool *bp)
+{
+	while (bp->n)
+		free(bp->spare[--bp->n].p);
+}
+
+void bufpool_take(struct bufpool *bp, struct buf *b)
+{
+	if (!bp || !bp->n || b->p)
+		return;
+	bp->n--;
+	b->p = bp->spare[bp->n].p;
+	b->size = bp->spare[bp->n].size;
+	b->len = 0;
+}
+
+void bufpool_give(struct bufpool *bp, struct buf *b)
+{
+	if (bp && b->p && bp->n < BUFPOOL_MAX && b->size <= bp->keep) {
+		bp->spare[bp->n].p = b->p;
+		bp->spare[bp->n].size = b->size;
+		bp->n++;
+		b->p = NULL;
+		b->len = b->size = 0;
+		return;
+	}
+	buf_free(b);
+}

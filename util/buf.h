@@ -42,4 +42,25 @@ static inline void buf_reset(struct buf *b)
 	b->len = 0;
 }
 
+/* Storage of finished buffers, lent to the next buffer that needs some: a
+ * busy capture then does not allocate, grow and fault in each message's
+ * storage anew. Holds at most BUFPOOL_MAX storages of at most keep bytes. */
+#define BUFPOOL_MAX 16
+struct bufpool {
+	struct {
+		uint8_t *p;
+		size_t size;
+	} spare[BUFPOOL_MAX];
+	size_t n, keep;
+};
+
+void bufpool_init(struct bufpool *bp, size_t keep);
+void bufpool_free(struct bufpool *bp);
+/* An empty buffer without storage takes the storage given back last (bp
+ * may be NULL: nothing is taken). */
+void bufpool_take(struct bufpool *bp, struct buf *b);
+/* The buffer's storage goes to bp, or is freed when bp is NULL, full or
+ * the storage is over keep; the buffer is left empty, without storage. */
+void bufpool_give(struct bufpool *bp, struct buf *b);
+
 #endif

@@ -79,7 +79,7 @@ static void play(const uint8_t *data, size_t size)
 		init = 1;
 	}
 	struct ss_reasm *r = reasm_new(&caps);
-	struct dissect_opts o = {&caps, 0, 0};
+	struct dissect_opts o = {&caps, 0, 0, NULL};
 	if (!r || dissect_register(r, &o)) {
 		reasm_free(r);
 		return;

@@ -60,7 +60,7 @@ static void play(const struct turn *t, size_t nt, size_t chunk, size_t cut)
 {
 	log_[0] = events[0] = 0;
 	struct ss_reasm *r = reasm_new(&caps);
-	struct dissect_opts o = {&caps, show_secrets, 0};
+	struct dissect_opts o = {&caps, show_secrets, 0, NULL};
 	dissect_register(r, &o);
 	synth_reset();
 	uint32_t cs = 1000, ss = 5000;

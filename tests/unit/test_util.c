@@ -15,6 +15,7 @@
 #include "json.h"
 #include "link.h"
 #include "ring.h"
+#include "textscan.h"
 
 static void test_cursor(void)
 {
@@ -254,6 +255,96 @@ static void test_fifo(void)
 	CHECK(q.a == NULL && q.len == 0 && q.esz == sizeof(int));
 }
 
+/* The counts a byte at a time, as the RFCs define the line ends, and the
+ * longest line (its bytes before the LF, without a CR just before it; a
+ * last line without LF counts whole). */
+static void naive_scan(const uint8_t *p, size_t n, struct textscan *t, size_t *longest)
+{
+	memset(t, 0, sizeof *t);
+	*longest = 0;
+	size_t start = 0;
+	for (size_t i = 0; i < n; i++) {
+		t->lf += p[i] == '\n';
+		t->cr += p[i] == '\r';
+		t->nul += p[i] == 0;
+		if (p[i] == '\n') {
+			int cr = i > start && p[i - 1] == '\r';
+			t->crlf += i > 0 && p[i - 1] == '\r';
+			size_t len = i - start - (size_t)cr;
+			if (len > *longest)
+				*longest = len;
+			start = i + 1;
+		}
+	}
+	if (n - start > *longest)
+		*longest = n - start;
+}
+
+static int same_counts(const struct textscan *a, const struct textscan *b)
+{
+	return a->lf == b->lf && a->cr == b->cr && a->nul == b->nul && a->crlf == b->crlf;
+}
+
+/* textscan against the byte loop: random texts at every alignment, and a
+ * line one byte over the limit wherever it starts must be flagged, while
+ * text of short lines is not (the flag is what spares the line loop). */
+static void test_textscan(void)
+{
+	static uint8_t text[6000];
+	const uint8_t alphabet[] = {'\r', '\n', 0, 'a', ' ', '.', 0xff};
+	uint32_t seed = 12345;
+	int mismatches = 0, unflagged = 0;
+	for (int round = 0; round < 3000; round++) {
+		size_t n = (size_t)(round * 7 % 2900), off = (size_t)round % 64;
+		int spread = round % 3; /* 0: odd bytes everywhere; 1, 2: mostly text */
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			uint32_t r = seed >> 16;
+			text[off + i] = spread == 0 || r % (spread == 1 ? 8 : 400) == 0
+			                    ? alphabet[r % sizeof alphabet]
+			                    : (uint8_t)('a' + r % 26);
+		}
+		struct textscan got, want;
+		size_t longest;
+		textscan(text + off, n, 998, &got);
+		naive_scan(text + off, n, &want, &longest);
+		mismatches += !same_counts(&got, &want);
+		unflagged += longest > 998 && !got.may_exceed;
+	}
+	CHECK(mismatches == 0);
+	CHECK(unflagged == 0);
+	/* 999 bytes (one over) between CR LFs, at every start in a block */
+	int missed = 0;
+	for (size_t at = 0; at < 130; at++) {
+		size_t n = at + 999 + 2 + 200;
+		memset(text, 'x', n);
+		for (size_t i = 0; i + 1 < at; i += 2)
+			memcpy(text + i, "\r\n", 2);
+		if (at >= 2)
+			memcpy(text + at - 2, "\r\n", 2);
+		memcpy(text + at + 999, "\r\n", 2);
+		for (size_t i = at + 1001; i + 2 <= n; i += 10)
+			memcpy(text + i + 8, "\r\n", 2);
+		struct textscan got;
+		textscan(text, n, 998, &got);
+		missed += !got.may_exceed;
+	}
+	CHECK(missed == 0);
+	/* lines of 76 bytes, as base64 is sent: counted, and no line measured */
+	size_t n = 0;
+	while (n + 78 <= sizeof text) {
+		memset(text + n, 'Q', 76);
+		memcpy(text + n + 76, "\r\n", 2);
+		n += 78;
+	}
+	struct textscan got;
+	textscan(text, n, 998, &got);
+	CHECK(got.lf == n / 78 && got.crlf == n / 78 && got.cr == n / 78 && got.nul == 0);
+	CHECK(!got.may_exceed);
+	textscan(text, 0, 998, &got);
+	CHECK(got.lf == 0 && got.crlf == 0 && !got.may_exceed);
+}
+
 int main(void)
 {
 	test_cursor();
@@ -263,6 +354,7 @@ int main(void)
 	test_link();
 	test_ring();
 	test_fifo();
+	test_textscan();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
