@@ -18,7 +18,7 @@ static void ring_read(const struct ring *g, uint64_t off, uint8_t *dst, size_t n
 
 /* Grows the storage to hold want bytes (at most the window), keeping what
  * is held, which ends at stream offset end. Returns the bytes added. */
-static long ring_grow(struct ring *g, uint64_t end, uint64_t want)
+static long ring_grow(struct ring *g, struct bufpool *pool, uint64_t end, uint64_t want)
 {
 	uint32_t alloc = g->alloc ? g->alloc : FIRST_ALLOC;
 	/* four times at a step: each step moves every byte held */
@@ -28,7 +28,9 @@ static long ring_grow(struct ring *g, uint64_t end, uint64_t want)
 		alloc = g->size;
 	if (alloc == g->alloc)
 		return 0;
-	uint8_t *p = malloc(alloc);
+	uint8_t *p = alloc == g->size ? bufpool_get(pool, alloc) : NULL;
+	if (!p)
+		p = malloc(alloc);
 	if (!p) {
 		free(g->p);
 		g->p = NULL;
@@ -53,13 +55,13 @@ static long ring_grow(struct ring *g, uint64_t end, uint64_t want)
 	return added;
 }
 
-long ring_push(struct ring *g, uint64_t off, const uint8_t *p, size_t n)
+long ring_push(struct ring *g, struct bufpool *pool, uint64_t off, const uint8_t *p, size_t n)
 {
 	long added = 0;
 	if (!g->size || !n)
 		return 0;
 	if (g->len + n > g->alloc && g->alloc < g->size) {
-		added = ring_grow(g, off, g->len + n);
+		added = ring_grow(g, pool, off, g->len + n);
 		if (added < 0)
 			return -1;
 	}
@@ -101,10 +103,13 @@ size_t ring_cmp(const struct ring *g, uint64_t end, uint64_t off, const uint8_t 
 	return n;
 }
 
-uint32_t ring_free(struct ring *g)
+uint32_t ring_free(struct ring *g, struct bufpool *pool)
 {
 	uint32_t freed = g->p ? g->alloc : 0;
-	free(g->p);
+	if (g->alloc == g->size)
+		bufpool_put(pool, g->p, g->alloc);
+	else
+		free(g->p);
 	g->p = NULL;
 	g->alloc = 0;
 	g->len = 0;

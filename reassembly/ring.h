@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
+
 struct ring {
 	uint8_t *p;     /* NULL until the first push */
 	uint32_t size;  /* the window: most bytes ever held; 0 turns the ring off */
@@ -20,15 +22,16 @@ struct ring {
 };
 
 /* Appends n bytes that sit at stream offset off (the stream's next offset).
- * Returns the bytes newly allocated (for memory accounting), -1 when
- * allocation failed (the ring is then off). */
-long ring_push(struct ring *g, uint64_t off, const uint8_t *p, size_t n);
+ * Storage of the full window comes from pool when it has one (the rings
+ * of closed flows go there). Returns the bytes newly allocated (for memory
+ * accounting), -1 when allocation failed (the ring is then off). */
+long ring_push(struct ring *g, struct bufpool *pool, uint64_t off, const uint8_t *p, size_t n);
 /* Compares [off, off + n) with the held copy, where end is the stream's next
  * offset. Returns how many bytes could be compared; *differs is set to 1 when
  * any of them differs. */
 size_t ring_cmp(const struct ring *g, uint64_t end, uint64_t off, const uint8_t *p, size_t n,
                 int *differs);
-/* Frees the storage; returns the bytes freed. */
-uint32_t ring_free(struct ring *g);
+/* Gives the storage back to pool (or frees it); returns its bytes. */
+uint32_t ring_free(struct ring *g, struct bufpool *pool);
 
 #endif

@@ -46,6 +46,7 @@ static size_t key_hash(const struct ss_reasm *r, const struct flow_key *k)
 
 int table_init(struct ss_reasm *r)
 {
+	bufpool_init(&r->rings, r->caps->rexmit_window);
 	r->nbuckets = FIRST_BUCKETS;
 	r->bucket = calloc(r->nbuckets, sizeof *r->bucket);
 	r->seed = mix((uint64_t)time(NULL) ^ (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)r);
@@ -56,6 +57,7 @@ void table_fini(struct ss_reasm *r)
 {
 	free(r->bucket);
 	r->bucket = NULL;
+	bufpool_free(&r->rings);
 }
 
 void flow_key_make(struct flow_key *k, const struct ss_ip *ip, uint16_t sport, uint16_t dport,

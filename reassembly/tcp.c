@@ -57,7 +57,7 @@ static void in_order(struct ss_reasm *r, struct flow *f, enum ss_dir d, const ui
                      uint64_t frame, int64_t ts)
 {
 	struct half *h = &f->h[d];
-	long added = ring_push(&h->hist, h->next, p, n);
+	long added = ring_push(&h->hist, &r->rings, h->next, p, n);
 	if (added > 0)
 		mem_add(r, f, added);
 	uint64_t off = h->next;
@@ -526,6 +526,6 @@ void tcp_release(struct ss_reasm *r, struct flow *f)
 		}
 		h->ooo = NULL;
 		h->ooo_bytes = 0;
-		mem_add(r, f, -(int64_t)ring_free(&h->hist));
+		mem_add(r, f, -(int64_t)ring_free(&h->hist, &r->rings));
 	}
 }

@@ -89,13 +89,25 @@ void bufpool_take(struct bufpool *bp, struct buf *b)
 
 void bufpool_give(struct bufpool *bp, struct buf *b)
 {
-	if (bp && b->p && bp->n < BUFPOOL_MAX && b->size <= bp->keep) {
-		bp->spare[bp->n].p = b->p;
-		bp->spare[bp->n].size = b->size;
+	bufpool_put(bp, b->p, b->size);
+	b->p = NULL;
+	b->len = b->size = 0;
+}
+
+uint8_t *bufpool_get(struct bufpool *bp, size_t size)
+{
+	if (!bp || !bp->n || bp->spare[bp->n - 1].size != size)
+		return NULL;
+	return bp->spare[--bp->n].p;
+}
+
+void bufpool_put(struct bufpool *bp, uint8_t *p, size_t size)
+{
+	if (bp && p && bp->n < BUFPOOL_MAX && size <= bp->keep) {
+		bp->spare[bp->n].p = p;
+		bp->spare[bp->n].size = size;
 		bp->n++;
-		b->p = NULL;
-		b->len = b->size = 0;
 		return;
 	}
-	buf_free(b);
+	free(p);
 }

@@ -62,5 +62,9 @@ void bufpool_take(struct bufpool *bp, struct buf *b);
 /* The buffer's storage goes to bp, or is freed when bp is NULL, full or
  * the storage is over keep; the buffer is left empty, without storage. */
 void bufpool_give(struct bufpool *bp, struct buf *b);
+/* The same for bare storage: the storage given back last, if it has
+ * exactly size bytes (else NULL); and p (size bytes) kept or freed. */
+uint8_t *bufpool_get(struct bufpool *bp, size_t size);
+void bufpool_put(struct bufpool *bp, uint8_t *p, size_t size);
 
 #endif

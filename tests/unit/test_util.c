@@ -184,12 +184,13 @@ static void test_link(void)
 
 /* The retransmission ring: whatever the pushes and however it grew, the
  * last min(window, total) bytes compare equal to the stream, and a changed
- * byte is found. */
-static void test_ring(void)
+ * byte is found; a ring freed into a pool lends its storage to the next,
+ * which then holds only its own bytes. */
+static void ring_round(struct bufpool *pool, uint8_t salt)
 {
 	static uint8_t stream[50000];
 	for (size_t i = 0; i < sizeof stream; i++)
-		stream[i] = (uint8_t)(i * 131 + (i >> 7));
+		stream[i] = (uint8_t)(i * 131 + (i >> 7) + salt);
 	struct ring g = {NULL, 16384, 0, 0};
 	uint64_t next = 0;
 	long mem = 0;
@@ -198,7 +199,7 @@ static void test_ring(void)
 		size_t n = sizes[k % 10];
 		if (next + n > sizeof stream)
 			n = sizeof stream - next;
-		long added = ring_push(&g, next, stream + next, n);
+		long added = ring_push(&g, pool, next, stream + next, n);
 		CHECK(added >= 0);
 		mem += added;
 		next += n;
@@ -217,10 +218,30 @@ static void test_ring(void)
 	CHECK(ring_cmp(&g, next, 40000, copy, 100, &differs) == 100 && differs);
 	/* Bytes no longer held cannot be compared. */
 	CHECK(ring_cmp(&g, next, 100, stream + 100, 100, &differs) == 0 && !differs);
-	CHECK(ring_free(&g) == 16384);
+	CHECK(ring_free(&g, pool) == 16384);
 	struct ring off = {NULL, 0, 0, 0};
-	CHECK(ring_push(&off, 0, stream, 10) == 0 &&
+	CHECK(ring_push(&off, pool, 0, stream, 10) == 0 &&
 	      ring_cmp(&off, 10, 0, stream, 10, &differs) == 0);
+}
+
+static void test_ring(void)
+{
+	ring_round(NULL, 0);
+	struct bufpool pool;
+	bufpool_init(&pool, 16384);
+	ring_round(&pool, 1);
+	CHECK(pool.n == 1 && pool.spare[0].size == 16384);
+	uint8_t *lent = pool.spare[0].p;
+	struct ring g = {NULL, 16384, 0, 0};
+	uint8_t a[20000];
+	memset(a, 'a', sizeof a);
+	CHECK(ring_push(&g, &pool, 0, a, 1000) == 1024 && pool.n == 1); /* small: its own */
+	CHECK(ring_push(&g, &pool, 1000, a, 19000) == 16384 - 1024 && pool.n == 0 && g.p == lent);
+	ring_free(&g, &pool);
+	ring_round(&pool, 2); /* the lent storage's old bytes never compare */
+	CHECK(pool.n == 1);
+	bufpool_free(&pool);
+	CHECK(pool.n == 0);
 }
 
 /* The FIFO: oldest first across the wrap, growth keeping the order, and
