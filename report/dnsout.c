@@ -28,10 +28,12 @@ static enum side bad_side(const struct rec_dns *d)
 }
 
 /* Milliseconds with three decimals from nanoseconds. */
-static void put_ms(FILE *out, int64_t ns)
+static const char *ms_of(int64_t ns, char out[32])
 {
 	uint64_t a = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
-	fprintf(out, "%s%" PRIu64 ".%03" PRIu64, ns < 0 ? "-" : "", a / 1000000, a / 1000 % 1000);
+	snprintf(out, 32, "%s%" PRIu64 ".%03" PRIu64, ns < 0 ? "-" : "", a / 1000000,
+	         a / 1000 % 1000);
+	return out;
 }
 
 static const char *side_word(enum side s)
@@ -45,44 +47,45 @@ static const ldns_pkt *asking(const struct rec_dns *d)
 	return d->query ? d->query : d->response;
 }
 
-static void print_question(FILE *out, const ldns_pkt *p)
+static void print_question(struct text *out, const ldns_pkt *p)
 {
 	char b[DNSOUT_LINE];
 	struct dnstext t;
 	dnstext_init(&t, b, sizeof b);
 	dnstext_question(&t, p);
-	fputs(t.s, out);
+	text_add(out, t.s, t.len);
 }
 
-void dnsout_text(FILE *out, const struct rec_dns *d)
+void dnsout_text(struct text *out, const struct rec_dns *d)
 {
 	const ldns_pkt *q = asking(d);
 	char b[DNSOUT_LINE];
 	struct dnstext t;
-	fputs("DNS ", out);
+	text_str(out, "DNS ");
 	if (!q) {
-		fprintf(out, "malformed %s: %s (%zu bytes)", side_word(bad_side(d)),
-		        d->malformed ? d->malformed : "?", d->raw.len);
+		text_printf(out, "malformed %s: %s (%zu bytes)", side_word(bad_side(d)),
+		            d->malformed ? d->malformed : "?", d->raw.len);
 		return;
 	}
 	print_question(out, q);
 	if (d->response) {
 		dnstext_init(&t, b, sizeof b);
 		dnstext_answer(&t, d->response);
-		fprintf(out, " -> %s", t.s);
+		text_str(out, " -> ");
+		text_add(out, t.s, t.len);
 		if (d->malformed)
-			fprintf(out, " (malformed query: %s)", d->malformed);
+			text_printf(out, " (malformed query: %s)", d->malformed);
 		else if (!d->frame_query)
-			fputs(" (query not seen)", out);
+			text_str(out, " (query not seen)");
 		return;
 	}
 	if (d->malformed && d->frame_response)
-		fprintf(out, " -> malformed response: %s", d->malformed);
+		text_printf(out, " -> malformed response: %s", d->malformed);
 	else
-		fputs(" (no answer)", out);
+		text_str(out, " (no answer)");
 }
 
-static void put_edns(FILE *out, const ldns_pkt *p, const char *indent)
+static void put_edns(struct text *out, const ldns_pkt *p, const char *indent)
 {
 	struct dnstext_edns e;
 	char b[DNSOUT_LINE];
@@ -90,31 +93,31 @@ static void put_edns(FILE *out, const ldns_pkt *p, const char *indent)
 	dnstext_init(&nsid, b, sizeof b);
 	if (!dnstext_edns(p, &e, &nsid))
 		return;
-	fprintf(out, "%s;; EDNS: version %u; flags:%s; udp: %u", indent, e.version,
-	        e.do_bit ? " do" : "", e.udp);
+	text_printf(out, "%s;; EDNS: version %u; flags:%s; udp: %u", indent, e.version,
+	            e.do_bit ? " do" : "", e.udp);
 	if (nsid.len)
-		fprintf(out, "; NSID: %s", nsid.s);
-	fputc('\n', out);
+		text_printf(out, "; NSID: %s", nsid.s);
+	text_char(out, '\n');
 }
 
-static void put_header(FILE *out, const char *what, const ldns_pkt *p, uint64_t frame)
+static void put_header(struct text *out, const char *what, const ldns_pkt *p, uint64_t frame)
 {
 	char b[256], op[16], rc[16];
 	struct dnstext t;
 	dnstext_init(&t, b, sizeof b);
 	dnstext_flags(&t, p);
-	fprintf(out, "    ;; %s (frame %" PRIu64 "): opcode %s, status %s, id %u; flags: %s\n",
-	        what, frame, dnstext_opcode(p, op), dnstext_rcode_name(dnstext_rcode(p), rc),
-	        ldns_pkt_id(p), t.s);
+	text_printf(out, "    ;; %s (frame %" PRIu64 "): opcode %s, status %s, id %u; flags: %s\n",
+	            what, frame, dnstext_opcode(p, op), dnstext_rcode_name(dnstext_rcode(p), rc),
+	            ldns_pkt_id(p), t.s);
 	put_edns(out, p, "    ");
 }
 
-static void put_section(FILE *out, const char *name, const ldns_rr_list *l, int question)
+static void put_section(struct text *out, const char *name, const ldns_rr_list *l, int question)
 {
 	size_t n = l ? ldns_rr_list_rr_count(l) : 0;
 	if (!n && !question)
 		return;
-	fprintf(out, "    ;; %s SECTION:\n", name);
+	text_printf(out, "    ;; %s SECTION:\n", name);
 	char *b = malloc(2 * DNSOUT_LINE);
 	if (!b)
 		return;
@@ -122,13 +125,15 @@ static void put_section(FILE *out, const char *name, const ldns_rr_list *l, int 
 		struct dnstext t;
 		dnstext_init(&t, b, 2 * DNSOUT_LINE);
 		dnstext_rr(&t, ldns_rr_list_rr(l, i), question);
-		fprintf(out, "    %s\n", t.s);
+		text_str(out, "    ");
+		text_add(out, t.s, t.len);
+		text_char(out, '\n');
 	}
 	free(b);
 }
 
 /* ldns takes a TSIG record (RFC 8945 4.2) out of the additional section. */
-static void put_tsig(FILE *out, const ldns_pkt *p)
+static void put_tsig(struct text *out, const ldns_pkt *p)
 {
 	const ldns_rr *tsig = ldns_pkt_tsig(p);
 	if (!tsig)
@@ -139,17 +144,25 @@ static void put_tsig(FILE *out, const ldns_pkt *p)
 	struct dnstext t;
 	dnstext_init(&t, b, 2 * DNSOUT_LINE);
 	dnstext_rr(&t, tsig, 0);
-	fprintf(out, "    ;; TSIG PSEUDOSECTION:\n    %s\n", t.s);
+	text_str(out, "    ;; TSIG PSEUDOSECTION:\n    ");
+	text_add(out, t.s, t.len);
+	text_char(out, '\n');
 	free(b);
 }
 
-static void put_hex(FILE *out, const uint8_t *p, size_t n)
+/* The first DNSOUT_RAW bytes in hex; returns the length of out. */
+static size_t hex_of(const uint8_t *p, size_t n, char out[2 * DNSOUT_RAW])
 {
-	for (size_t i = 0; i < n && i < DNSOUT_RAW; i++)
-		fprintf(out, "%02x", p[i]);
+	static const char hex[] = "0123456789abcdef";
+	size_t k = 0;
+	for (size_t i = 0; i < n && i < DNSOUT_RAW; i++) {
+		out[k++] = hex[p[i] >> 4];
+		out[k++] = hex[p[i] & 15];
+	}
+	return k;
 }
 
-void dnsout_verbose(FILE *out, const struct rec_dns *d)
+void dnsout_verbose(struct text *out, const struct rec_dns *d)
 {
 	if (d->query) {
 		put_header(out, "query", d->query, d->frame_query);
@@ -164,9 +177,9 @@ void dnsout_verbose(FILE *out, const struct rec_dns *d)
 	if (d->response) {
 		put_header(out, "response", d->response, d->frame_response);
 		if (d->frame_query) {
-			fputs("    ;; Query time: ", out);
-			put_ms(out, d->ts_response - d->ts_query);
-			fputs(" ms\n", out);
+			char ms[32];
+			text_printf(out, "    ;; Query time: %s ms\n",
+			            ms_of(d->ts_response - d->ts_query, ms));
 		}
 		put_section(out, "QUESTION", ldns_pkt_question(d->response), 1);
 		put_section(out, "ANSWER", ldns_pkt_answer(d->response), 0);
@@ -175,11 +188,12 @@ void dnsout_verbose(FILE *out, const struct rec_dns *d)
 		put_tsig(out, d->response);
 	}
 	if (d->malformed) {
-		fprintf(out, "    ;; malformed %s (%zu bytes): %s\n", side_word(bad_side(d)),
-		        d->raw.len, d->malformed);
-		fputs("    ;; bytes: ", out);
-		put_hex(out, d->raw.p, d->raw.len);
-		fputs(d->raw.len > DNSOUT_RAW ? "...\n" : "\n", out);
+		text_printf(out, "    ;; malformed %s (%zu bytes): %s\n", side_word(bad_side(d)),
+		            d->raw.len, d->malformed);
+		char hex[2 * DNSOUT_RAW];
+		text_str(out, "    ;; bytes: ");
+		text_add(out, hex, hex_of(d->raw.p, d->raw.len, hex));
+		text_str(out, d->raw.len > DNSOUT_RAW ? "...\n" : "\n");
 	}
 }
 
@@ -281,7 +295,8 @@ void dnsout_json(FILE *out, const struct rec_dns *d)
 		json_cstr(out, d->malformed);
 		fprintf(out, ",\"malformed_side\":\"%s\",\"raw_len\":%zu,\"raw\":\"",
 		        side_word(bad_side(d)), d->raw.len);
-		put_hex(out, d->raw.p, d->raw.len);
+		char hex[2 * DNSOUT_RAW];
+		fwrite(hex, 1, hex_of(d->raw.p, d->raw.len, hex), out);
 		fputc('"', out);
 		if (d->raw.len >= 2 && !asking(d))
 			fprintf(out, ",\"id\":%u", (unsigned)(d->raw.p[0] << 8 | d->raw.p[1]));
@@ -313,8 +328,8 @@ void dnsout_json(FILE *out, const struct rec_dns *d)
 	json_bool(out, "cd", ldns_pkt_cd(r));
 	json_edns(out, "edns", r);
 	if (d->frame_query) {
-		fputs(",\"rtt_ms\":", out);
-		put_ms(out, d->ts_response - d->ts_query);
+		char ms[32];
+		fprintf(out, ",\"rtt_ms\":%s", ms_of(d->ts_response - d->ts_query, ms));
 	}
 	json_section(out, "answer", ldns_pkt_answer(r));
 	json_section(out, "authority", ldns_pkt_authority(r));

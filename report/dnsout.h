@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "record.h"
+#include "text.h"
 
 /* The rest of a timeline line, without the newline:
  *   DNS TXT? _dmarc.a.test -> "v=DMARC1; p=quarantine; pct=100" NOERROR ttl=60
@@ -20,11 +21,11 @@
  *   DNS A? x.test -> malformed response: <ldns's reason>
  *   DNS malformed query: <ldns's reason> (<n> bytes)
  * Wire text is escaped (dnstext.h), so the line is one line. */
-void dnsout_text(FILE *out, const struct rec_dns *d);
+void dnsout_text(struct text *out, const struct rec_dns *d);
 /* The messages in full for -v: header, EDNS and each section's records as
  * dig prints them, one per line, each line indented by four spaces and
  * ended by a newline. */
-void dnsout_verbose(FILE *out, const struct rec_dns *d);
+void dnsout_verbose(struct text *out, const struct rec_dns *d);
 /* The DNS members of the record's JSON object, each preceded by a comma:
  *   ,"status":"answered","id":4711,"opcode":"QUERY","qname":"_dmarc.a.test",
  *   "qtype":"TXT","qclass":"IN","rcode":"NOERROR","tc":false,"aa":true,...

@@ -23,6 +23,7 @@
 
 #include <stdalign.h>
 #include <stddef.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,6 +108,29 @@ static int item_less(const void *x, const void *y)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+/* Lines come nearly in order (a line is late by the time its reply took),
+ * so insertion sort does it in a few steps a line; past a budget of steps
+ * (lines much out of order) qsort takes over, so no input makes it
+ * quadratic. */
+static void sort_items(struct item **a, size_t n)
+{
+	size_t budget = 8 * n + 64;
+	for (size_t i = 1; i < n; i++) {
+		struct item *x = a[i];
+		size_t j = i;
+		while (j && item_less(&a[j - 1], &x) > 0) {
+			if (!budget--) {
+				a[j] = x; /* the array whole again, then sorted anew */
+				qsort(a, n, sizeof *a, item_less);
+				return;
+			}
+			a[j] = a[j - 1];
+			j--;
+		}
+		a[j] = x;
+	}
+}
+
 static void write_item(struct order *o, struct item *it)
 {
 	fwrite((unsigned char *)it + ITEM_SPACE, 1, it->len, o->out);
@@ -130,13 +154,9 @@ static void drain(struct order *o, struct bucket *b)
 	}
 	struct item *it = b->head;
 	if (b->n <= o->sort_cap) {
-		int sorted = 1;
-		for (size_t i = 0; i < b->n; i++, it = it->next) {
+		for (size_t i = 0; i < b->n; i++, it = it->next)
 			o->sort[i] = it;
-			sorted = sorted && (!i || item_less(&o->sort[i - 1], &o->sort[i]) < 0);
-		}
-		if (!sorted)
-			qsort(o->sort, b->n, sizeof *o->sort, item_less);
+		sort_items(o->sort, b->n);
 		for (size_t i = 0; i < b->n; i++)
 			write_item(o, o->sort[i]);
 	} else { /* memory ran out: in the order they came */
@@ -250,6 +270,8 @@ struct order *order_new(FILE *out, int64_t window, size_t max)
 		return NULL;
 	}
 	setvbuf(o->stream, NULL, _IOFBF, ORDER_STREAM_BUFFER);
+	/* One thread writes it: stdio's lock around every fputc is pure cost. */
+	__fsetlocking(o->stream, FSETLOCKING_BYCALLER);
 	return o;
 }
 
@@ -274,6 +296,29 @@ FILE *order_begin(struct order *o, int64_t ts)
 	return o->stream;
 }
 
+/* Queues the item whose header sits at at in c, len bytes of text after
+ * it, in bucket b. */
+static void queue(struct order *o, struct bucket *b, struct chunk *c, size_t at, size_t len,
+                  int64_t ts)
+{
+	struct item *it = (struct item *)(c->text + at);
+	*it = (struct item){ts, o->seq++, len, NULL, c};
+	/* the next item's header starts aligned */
+	c->used = (at + ITEM_SPACE + len + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
+	if (c->used > c->size)
+		c->used = c->size;
+	c->live++;
+	if (b->tail)
+		b->tail->next = it;
+	else
+		b->head = it;
+	b->tail = it;
+	b->n++;
+	o->n++;
+	while (o->n > o->max)
+		drain_oldest(o);
+}
+
 void order_end(struct order *o)
 {
 	if (!o->writing)
@@ -290,22 +335,25 @@ void order_end(struct order *o)
 		c->used = o->item_at;
 		return;
 	}
-	struct item *it = (struct item *)(c->text + o->item_at);
-	*it = (struct item){o->cur_ts, o->seq++, len, NULL, c};
-	/* the next item's header starts aligned */
-	c->used = (c->used + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
-	if (c->used > c->size)
-		c->used = c->size;
-	c->live++;
-	if (b->tail)
-		b->tail->next = it;
-	else
-		b->head = it;
-	b->tail = it;
-	b->n++;
-	o->n++;
-	while (o->n > o->max)
-		drain_oldest(o);
+	queue(o, b, c, o->item_at, len, o->cur_ts);
+}
+
+void order_put(struct order *o, int64_t ts, const void *p, size_t n)
+{
+	order_advance(o, ts);
+	if (!n)
+		return;
+	int64_t q = slot(o, ts);
+	struct bucket *b = q < o->next ? NULL : bucket_of(o, q); /* late: straight out */
+	o->item_at = o->cur ? o->cur->used : 0;                  /* nothing of this item yet */
+	if (!b || chunk_room(o, ITEM_SPACE + n)) {
+		fwrite(p, 1, n, o->out); /* late, or memory ran out: out of order */
+		return;
+	}
+	struct chunk *c = o->cur;
+	size_t at = c->used;
+	memcpy(c->text + at + ITEM_SPACE, p, n);
+	queue(o, b, c, at, n, ts);
 }
 
 void order_advance(struct order *o, int64_t now)

@@ -18,6 +18,8 @@ struct order *order_new(FILE *out, int64_t window, size_t max);
  * item is queued by order_end(). */
 FILE *order_begin(struct order *o, int64_t ts);
 void order_end(struct order *o);
+/* The same for an item already put together: n bytes at p, copied. */
+void order_put(struct order *o, int64_t ts, const void *p, size_t n);
 /* Capture time is now now: what is old enough goes out. */
 void order_advance(struct order *o, int64_t now);
 /* Everything goes out (the end of the capture, or SIGUSR1). */

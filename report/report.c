@@ -21,6 +21,7 @@
 #include "record.h"
 #include "sstime.h"
 #include "streams.h"
+#include "text.h"
 #include "timeline.h"
 #include "verdictout.h"
 #include "verifier.h"
@@ -36,6 +37,7 @@ struct ss_report {
 	struct jsonout_opts jo;
 	struct verifier *ver; /* every message copy linked to the one before; --verify */
 	struct vsummary *vs;  /* --verify: the table and the stable lines */
+	struct text line;     /* a timeline item being put together */
 	uint64_t events;
 };
 
@@ -49,6 +51,25 @@ static void end(struct ss_report *rp)
 {
 	if (rp->ord)
 		order_end(rp->ord);
+}
+
+/* An item put together in t goes where begin() would have sent it. */
+static void put(struct ss_report *rp, int64_t ts, const struct text *t)
+{
+	const char *p = (const char *)t->b.p;
+	size_t n = t->b.len;
+	/* memory ran out while it was made: what was made, ended as a line */
+	int nl = t->cut && (!n || p[n - 1] != '\n');
+	if (rp->ord) {
+		order_put(rp->ord, ts, p, n);
+		if (nl)
+			order_put(rp->ord, ts, "\n", 1);
+	} else {
+		if (n)
+			fwrite(p, 1, n, rp->o.out);
+		if (nl)
+			fputc('\n', rp->o.out);
+	}
 }
 
 static void event_out(struct ss_report *rp, FILE *out, const struct ss_event *e);
@@ -134,20 +155,22 @@ static void on_record(const struct ss_record *r, void *ctx)
 	if (rp->o.flows_only)
 		return;
 	const struct vhop *from = hop && hop->from ? verifier_hop(rp->ver, hop->from) : NULL;
-	FILE *out = begin(rp, record_time(r));
 	if (rp->o.json) {
+		FILE *out = begin(rp, record_time(r));
 		rp->jo.hop = hop;
 		rp->jo.from = from;
 		rp->jo.sha256 = hashed ? sha256 : NULL;
 		jsonout_record(out, &rp->jo, r);
 		rp->jo.hop = rp->jo.from = NULL;
 		rp->jo.sha256 = NULL;
-	} else {
-		timeline_record(out, &rp->tl, r);
-		if (from)
-			timeline_link(out, &rp->tl, r, hop, from);
+		end(rp);
+		return;
 	}
-	end(rp);
+	text_reset(&rp->line);
+	timeline_record(&rp->line, &rp->tl, r);
+	if (from)
+		timeline_link(&rp->line, &rp->tl, r, hop, from);
+	put(rp, record_time(r), &rp->line);
 }
 
 static void *flow_open(const struct ss_flow *f, void *ctx)
@@ -186,6 +209,7 @@ static void undo(struct ss_report *rp)
 	order_free(rp->ord);
 	verifier_free(rp->ver);
 	vsummary_free(rp->vs);
+	text_free(&rp->line);
 	free(rp);
 }
 
@@ -199,6 +223,7 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 		return NULL;
 	}
 	rp->o = *o;
+	text_init(&rp->line);
 	rp->tl = (struct timeline_opts){o->verbose, o->colour, o->names};
 	rp->jo = (struct jsonout_opts){.verbose = o->verbose, .names = o->names};
 	int verify = o->verify || o->expect || o->save_expect;
@@ -409,6 +434,7 @@ int report_free(struct ss_report *rp, char *err, size_t errlen)
 			snprintf(err, errlen, "standard output: write error");
 		rc = -1;
 	}
+	text_free(&rp->line);
 	free(rp);
 	return rc;
 }

@@ -9,7 +9,6 @@
 
 #include <inttypes.h>
 #include <string.h>
-#include <time.h>
 
 #include "dnsout.h"
 #include "message.h"
@@ -47,43 +46,54 @@ const char *timeline_host(const struct timeline_opts *o, const struct ss_addr *a
 		snprintf(out, 256, "%s", n);
 		return out;
 	}
-	char t[SS_ADDR_STRLEN];
-	snprintf(out, 256, "%s", ss_addr_fmt(a, t));
-	return out;
+	return ss_addr_fmt(a, out); /* SS_ADDR_STRLEN fits in 256 */
 }
 
 /* HH:MM:SS.mmm in local time: people read milliseconds; -r --flows keeps
  * microseconds. */
-static void clock_ms(FILE *out, int64_t ns)
+static size_t clock_ms(int64_t ns, char out[32])
 {
-	char t[32];
-	ss_time_clock(ns, t);
-	size_t n = strlen(t);
+	ss_time_clock(ns, out);
+	size_t n = strlen(out);
 	if (n > 3)
-		t[n - 3] = 0; /* .uuuuuu -> .mmm */
-	fputs(t, out);
+		out[n -= 3] = 0; /* .uuuuuu -> .mmm */
+	return n;
 }
 
 void timeline_clock(FILE *out, int64_t ts)
 {
-	clock_ms(out, ts);
+	char t[32];
+	fwrite(t, 1, clock_ms(ts, t), out);
+}
+
+static void put_clock(struct text *out, int64_t ts)
+{
+	char t[32];
+	text_add(out, t, clock_ms(ts, t));
+}
+
+static void put_str(struct text *out, const struct ss_str *s)
+{
+	text_add(out, s->p, s->len);
 }
 
 /* The flow number tells apart sessions between the same two hosts. The
- * text " [N] CLIENT > SERVER  " is kept per flow (a small direct-mapped
- * cache) until a DNS answer may have renamed a host: the timeline writes
- * it on every line, and naming hosts anew each time cost more than
- * dissecting. */
-#define PREFIX_CACHE 256
-void timeline_prefix(FILE *out, const struct timeline_opts *o, int64_t ts, const struct ss_flow *f)
+ * text " [N] CLIENT > SERVER  " is kept per flow (a direct-mapped cache)
+ * until a DNS answer may have renamed a host: the timeline writes it on
+ * every line, and naming hosts anew each time cost more than dissecting. */
+#define PREFIX_CACHE 2048
+#define PREFIX_TEXT 120
+void timeline_prefix(struct text *out, const struct timeline_opts *o, int64_t ts,
+                     const struct ss_flow *f)
 {
 	static struct {
 		uint64_t id;
 		unsigned long gen;
 		int names;
-		char text[200];
+		uint8_t len;
+		char text[PREFIX_TEXT];
 	} cache[PREFIX_CACHE];
-	clock_ms(out, ts);
+	put_clock(out, ts);
 	unsigned long gen = o->names ? names_generation() : 0;
 	size_t i = f->id % PREFIX_CACHE;
 	if (cache[i].id != f->id || cache[i].gen != gen || cache[i].names != o->names) {
@@ -95,25 +105,51 @@ void timeline_prefix(FILE *out, const struct timeline_opts *o, int64_t ts, const
 		cache[i].id = n > 0 && (size_t)n < sizeof cache[i].text ? f->id : 0;
 		cache[i].gen = gen;
 		cache[i].names = o->names;
+		cache[i].len = (uint8_t)(cache[i].id ? n : 0);
 		if (!cache[i].id) {
-			fprintf(out, " [%" PRIu64 "] %s > %s  ", f->id, c, s);
+			text_printf(out, " [%" PRIu64 "] %s > %s  ", f->id, c, s);
 			return;
 		}
 	}
-	fputs(cache[i].text, out);
+	text_add(out, cache[i].text, cache[i].len);
 }
 
-static void proto_tag(FILE *out, const struct timeline_opts *o, const char *proto)
+/* "SMTP", the protocol's name upper-cased. */
+static void put_proto(struct text *out, const char *proto)
 {
-	fputs(col(o, C_CYAN), out);
+	static const char *const tags[][2] = {
+	    {"smtp", "SMTP"}, {"pop3", "POP3"}, {"imap", "IMAP"}, {"dns", "DNS"}};
+	for (size_t k = 0; k < sizeof tags / sizeof tags[0]; k++)
+		if (!strcmp(tags[k][0], proto)) {
+			text_str(out, tags[k][1]);
+			return;
+		}
 	for (const char *p = proto; *p; p++)
-		fputc(*p >= 'a' && *p <= 'z' ? *p - 32 : *p, out);
-	fprintf(out, "%s ", col(o, C_OFF));
+		text_char(out, *p >= 'a' && *p <= 'z' ? (char)(*p - 32) : *p);
+}
+
+/* "SMTP " in cyan. */
+static void proto_tag(struct text *out, const struct timeline_opts *o, const char *proto)
+{
+	text_str(out, col(o, C_CYAN));
+	put_proto(out, proto);
+	text_str(out, col(o, C_OFF));
+	text_char(out, ' ');
+}
+
+/* " [incomplete]", dimmed or coloured. */
+static void put_mark(struct text *out, const struct timeline_opts *o, const char *colour,
+                     const char *mark)
+{
+	text_char(out, ' ');
+	text_str(out, col(o, colour));
+	text_str(out, mark);
+	text_str(out, col(o, C_OFF));
 }
 
 /* A reply on one line: EHLO's capabilities after its first line, other
  * multi-line replies joined with " / " without their repeated codes. */
-static void reply_line(FILE *out, const struct rec_exchange *x)
+static void reply_line(struct text *out, const struct rec_exchange *x)
 {
 	const uint8_t *p = x->reply.p, *end = p + x->reply.len;
 	int ehlo = x->verb && (!strcmp(x->verb, "EHLO") || !strcmp(x->verb, "LHLO"));
@@ -126,18 +162,32 @@ static void reply_line(FILE *out, const struct rec_exchange *x)
 			if (e - t >= 4 && t[0] >= '0' && t[0] <= '9' &&
 			    (t[3] == '-' || t[3] == ' '))
 				t += 4;
-			fputs(ehlo ? " " : " / ", out);
+			text_str(out, ehlo ? " " : " / ");
 		} else if (e - t >= 4 && t[3] == '-') {
-			fwrite(t, 1, 3, out); /* "250-first line" shows as "250 first line" */
-			fputc(' ', out);
+			text_add(out, t, 3); /* "250-first line" shows as "250 first line" */
+			text_char(out, ' ');
 			t += 4;
 		}
-		fwrite(t, 1, (size_t)(e - t), out);
+		text_add(out, t, (size_t)(e - t));
 		p = nl ? nl + 1 : end;
 	}
 }
 
-static void exchange(FILE *out, const struct timeline_opts *o, const struct ss_record *r)
+/* Each line of p[0..n) on its own, indented (-v). */
+static void indented(struct text *out, const uint8_t *p, size_t n)
+{
+	const uint8_t *end = p + n;
+	while (p < end) {
+		const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+		const uint8_t *e = nl ? nl : end;
+		text_str(out, "    ");
+		text_add(out, p, (size_t)(e - p));
+		text_char(out, '\n');
+		p = nl ? nl + 1 : end;
+	}
+}
+
+static void exchange(struct text *out, const struct timeline_opts *o, const struct ss_record *r)
 {
 	const struct rec_exchange *x = &r->u.ex;
 	if (x->verb && !strcmp(x->verb, ".") && !o->verbose)
@@ -145,101 +195,101 @@ static void exchange(FILE *out, const struct timeline_opts *o, const struct ss_r
 	timeline_prefix(out, o, x->verb || x->cmd.len ? x->ts_cmd : x->ts_reply, r->flow);
 	proto_tag(out, o, x->proto);
 	if (x->verb || x->cmd.len) {
-		fwrite(x->cmd.p, 1, x->cmd.len, out);
-		fputs(" -> ", out);
+		put_str(out, &x->cmd);
+		text_str(out, " -> ");
 	}
 	if (x->reply.len) {
-		fputs(col(o, code_colour(x->code)), out);
+		text_str(out, col(o, code_colour(x->code)));
 		reply_line(out, x);
-		fputs(col(o, C_OFF), out);
+		text_str(out, col(o, C_OFF));
 	} else {
-		fprintf(out, "%s(no reply)%s", col(o, C_DIM), col(o, C_OFF));
+		text_str(out, col(o, C_DIM));
+		text_str(out, "(no reply)");
+		text_str(out, col(o, C_OFF));
 	}
 	if (o->verbose && x->pipelined)
-		fprintf(out, " %s[pipelined]%s", col(o, C_DIM), col(o, C_OFF));
-	fputc('\n', out);
-	if (o->verbose &&
-	    memchr(x->reply.p ? x->reply.p : (const uint8_t *)"", '\n', x->reply.len)) {
-		const uint8_t *p = x->reply.p, *end = p + x->reply.len;
-		while (p < end) {
-			const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
-			const uint8_t *e = nl ? nl : end;
-			fputs("    ", out);
-			fwrite(p, 1, (size_t)(e - p), out);
-			fputc('\n', out);
-			p = nl ? nl + 1 : end;
-		}
-	}
+		put_mark(out, o, C_DIM, "[pipelined]");
+	text_char(out, '\n');
+	if (o->verbose && x->reply.len && memchr(x->reply.p, '\n', x->reply.len))
+		indented(out, x->reply.p, x->reply.len);
 }
 
-static void field_value(FILE *out, const struct msg *m, const char *name, const char *label)
-{
-	const struct msg_field *f = m ? msg_find(m, name, 0) : NULL;
-	if (f && f->unfolded)
-		fprintf(out, " %s: %s", label, f->unfolded);
-}
-
-static void message(FILE *out, const struct timeline_opts *o, const struct ss_record *r)
+static void message(struct text *out, const struct timeline_opts *o, const struct ss_record *r)
 {
 	const struct rec_message *m = &r->u.msg;
 	timeline_prefix(out, o, m->ts_start, r->flow);
 	proto_tag(out, o, m->proto);
-	fprintf(out, "%smessage #%" PRIu64 "%s", col(o, C_BOLD), m->number, col(o, C_OFF));
+	text_str(out, col(o, C_BOLD));
+	text_str(out, "message #");
+	text_u64(out, m->number);
+	text_str(out, col(o, C_OFF));
 	if (m->mail_from.len || m->nrcpt) {
-		fputs(" <", out);
-		fwrite(m->mail_from.p, 1, m->mail_from.len, out);
-		fputs("> ->", out);
+		text_str(out, " <");
+		put_str(out, &m->mail_from);
+		text_str(out, "> ->");
 		size_t shown = m->nrcpt > 4 && !o->verbose ? 3 : m->nrcpt;
 		for (size_t i = 0; i < shown; i++) {
-			fputs(i ? ", <" : " <", out);
-			fwrite(m->rcpt[i].p, 1, m->rcpt[i].len, out);
-			fputc('>', out);
+			text_str(out, i ? ", <" : " <");
+			put_str(out, &m->rcpt[i]);
+			text_char(out, '>');
 		}
-		if (shown < m->nrcpt)
-			fprintf(out, " (+%zu more)", m->nrcpt - shown);
+		if (shown < m->nrcpt) {
+			text_str(out, " (+");
+			text_u64(out, m->nrcpt - shown);
+			text_str(out, " more)");
+		}
 	}
 	if (m->msg) {
-		fputs(" From:", out);
-		fprintf(out, " %s", m->msg->from ? m->msg->from : "(none)");
-		if (m->msg->subject)
-			fprintf(out, " Subject: %s", m->msg->subject);
+		text_str(out, " From: ");
+		text_str(out, m->msg->from ? m->msg->from : "(none)");
+		if (m->msg->subject) {
+			text_str(out, " Subject: ");
+			text_str(out, m->msg->subject);
+		}
 	}
-	fprintf(out, " (%zu bytes)", m->data.len);
+	text_str(out, " (");
+	text_u64(out, m->data.len);
+	text_str(out, " bytes)");
 	if (m->reply.len) {
 		/* The server's word on it: "250 2.0.0 Ok: queued as X", "554 ..." */
 		const uint8_t *nl = memchr(m->reply.p, '\n', m->reply.len);
-		fprintf(out, " -> %s", col(o, code_colour(m->code)));
-		fwrite(m->reply.p, 1, nl ? (size_t)(nl - m->reply.p) : m->reply.len, out);
-		fputs(col(o, C_OFF), out);
+		text_str(out, " -> ");
+		text_str(out, col(o, code_colour(m->code)));
+		text_add(out, m->reply.p, nl ? (size_t)(nl - m->reply.p) : m->reply.len);
+		text_str(out, col(o, C_OFF));
 	} else if (m->code < 0 && !strcmp(m->proto, "smtp")) {
-		fprintf(out, " -> %s(no reply)%s", col(o, C_DIM), col(o, C_OFF));
+		text_str(out, " -> ");
+		text_str(out, col(o, C_DIM));
+		text_str(out, "(no reply)");
+		text_str(out, col(o, C_OFF));
 	}
 	if (m->incomplete)
-		fprintf(out, " %s[incomplete]%s", col(o, C_YELLOW), col(o, C_OFF));
+		put_mark(out, o, C_YELLOW, "[incomplete]");
 	if (m->partial)
-		fprintf(out, " %s[part]%s", col(o, C_DIM), col(o, C_OFF));
-	fputc('\n', out);
+		put_mark(out, o, C_DIM, "[part]");
+	text_char(out, '\n');
 	if (o->verbose && m->msg) {
 		for (size_t i = 0; i < m->msg->nfields; i++) {
 			const struct msg_field *f = &m->msg->fields[i];
-			fputs("    ", out);
-			fwrite(m->data.p + f->off, 1, f->name_len, out);
-			fprintf(out, ": %s\n", f->unfolded ? f->unfolded : "");
+			text_str(out, "    ");
+			text_add(out, m->data.p + f->off, f->name_len);
+			text_str(out, ": ");
+			text_str(out, f->unfolded ? f->unfolded : "");
+			text_char(out, '\n');
 		}
 	}
-	(void)field_value;
 }
 
-static void note(FILE *out, const struct timeline_opts *o, const struct ss_record *r)
+static void note(struct text *out, const struct timeline_opts *o, const struct ss_record *r)
 {
 	const struct rec_note *n = &r->u.note;
 	timeline_prefix(out, o, n->ts, r->flow);
 	proto_tag(out, o, n->proto);
-	fwrite(n->detail.p, 1, n->detail.len, out);
-	fputc('\n', out);
+	put_str(out, &n->detail);
+	text_char(out, '\n');
 }
 
-void timeline_link(FILE *out, const struct timeline_opts *o, const struct ss_record *r,
+void timeline_link(struct text *out, const struct timeline_opts *o, const struct ss_record *r,
                    const struct vhop *hop, const struct vhop *from)
 {
 	const struct rec_message *m = &r->u.msg;
@@ -253,25 +303,25 @@ void timeline_link(FILE *out, const struct timeline_opts *o, const struct ss_rec
 	timeline_host(o, &from->server, to);
 	if (smtp) {
 		/* "message #2 is message #1 passed on by dkim.smtp.a.test" */
-		fprintf(out, "message #%" PRIu64 " is message #%" PRIu64 " passed on by %s",
-		        m->number, from->number, to);
+		text_printf(out, "message #%" PRIu64 " is message #%" PRIu64 " passed on by %s",
+		            m->number, from->number, to);
 	} else {
 		if (m->user.len) {
-			fwrite(m->user.p, 1, m->user.len, out);
-			fputc(' ', out);
+			put_str(out, &m->user);
+			text_char(out, ' ');
 		}
-		fprintf(out, "retrieved %s via ", hop->message_id ? hop->message_id : "a message");
-		for (const char *p = m->proto; *p; p++)
-			fputc(*p >= 'a' && *p <= 'z' ? *p - 32 : *p, out);
-		fprintf(out, " from %s, delivered at ", to);
-		clock_ms(out, from->ts);
-		fprintf(out, " by %s (message #%" PRIu64 ")", by, from->number);
+		text_printf(out, "retrieved %s via ",
+		            hop->message_id ? hop->message_id : "a message");
+		put_proto(out, m->proto);
+		text_printf(out, " from %s, delivered at ", to);
+		put_clock(out, from->ts);
+		text_printf(out, " by %s (message #%" PRIu64 ")", by, from->number);
 	}
-	fprintf(out, ", %zu header field%s added%s\n", hop->added, hop->added == 1 ? "" : "s",
-	        hop->exact ? "" : ", and changed below them");
+	text_printf(out, ", %zu header field%s added%s\n", hop->added, hop->added == 1 ? "" : "s",
+	            hop->exact ? "" : ", and changed below them");
 }
 
-void timeline_record(FILE *out, const struct timeline_opts *o, const struct ss_record *r)
+void timeline_record(struct text *out, const struct timeline_opts *o, const struct ss_record *r)
 {
 	switch (r->kind) {
 	case REC_EXCHANGE:
@@ -287,7 +337,7 @@ void timeline_record(FILE *out, const struct timeline_opts *o, const struct ss_r
 		const struct rec_dns *d = &r->u.dns;
 		timeline_prefix(out, o, d->ts_query ? d->ts_query : d->ts_response, r->flow);
 		dnsout_text(out, d);
-		fputc('\n', out);
+		text_char(out, '\n');
 		if (o->verbose)
 			dnsout_verbose(out, d);
 		break;

@@ -8,6 +8,7 @@
 
 #include "hops.h"
 #include "record.h"
+#include "text.h"
 
 struct timeline_opts {
 	int verbose; /* -v: every line of a reply, the header fields of a message */
@@ -21,11 +22,15 @@ const char *timeline_host(const struct timeline_opts *o, const struct ss_addr *a
 /* "HH:MM:SS.mmm" */
 void timeline_clock(FILE *out, int64_t ts);
 /* "HH:MM:SS.mmm [FLOW] CLIENT > SERVER  " */
-void timeline_prefix(FILE *out, const struct timeline_opts *o, int64_t ts, const struct ss_flow *f);
-void timeline_record(FILE *out, const struct timeline_opts *o, const struct ss_record *r);
+void timeline_prefix(struct text *out, const struct timeline_opts *o, int64_t ts,
+                     const struct ss_flow *f);
+/* The record's line (with -v, the lines under it too), each ending in a
+ * newline; nothing for the reply to a message's ".", which the message's
+ * own line shows. */
+void timeline_record(struct text *out, const struct timeline_opts *o, const struct ss_record *r);
 /* Where the message of r (its copy hop) came from: a retrieval says which
  * hop delivered it; with -v an SMTP hop says which copy it passes on. */
-void timeline_link(FILE *out, const struct timeline_opts *o, const struct ss_record *r,
+void timeline_link(struct text *out, const struct timeline_opts *o, const struct ss_record *r,
                    const struct vhop *hop, const struct vhop *from);
 
 #endif

@@ -27,15 +27,19 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static FILE *sink_out;
+static struct text sink_text;
 
 static void sink(const struct ss_record *r, void *ctx)
 {
 	(void)ctx;
 	if (r->kind != REC_DNS)
 		return;
-	dnsout_text(sink_out, &r->u.dns);
-	fputc('\n', sink_out);
-	dnsout_verbose(sink_out, &r->u.dns);
+	text_reset(&sink_text);
+	dnsout_text(&sink_text, &r->u.dns);
+	text_char(&sink_text, '\n');
+	dnsout_verbose(&sink_text, &r->u.dns);
+	if (sink_text.b.len)
+		fwrite(sink_text.b.p, 1, sink_text.b.len, sink_out);
 	dnsout_json(sink_out, &r->u.dns);
 	fputc('\n', sink_out);
 	names_learn(&r->u.dns);
@@ -196,6 +200,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!sink_out) {
 		/* FUZZ_DNS_SHOW=1: the records on stdout, to look at a seed. */
 		sink_out = getenv("FUZZ_DNS_SHOW") ? stdout : fopen("/dev/null", "w");
+		text_init(&sink_text);
 		if (!sink_out || record_sink_add(sink, NULL))
 			abort();
 	}

@@ -90,6 +90,17 @@ static void capture(char *buf, size_t cap, void (*fn)(FILE *, const struct rec_d
 	free(m);
 }
 
+/* Runs fn(text, d) into buf. */
+static void capture_text(char *buf, size_t cap, void (*fn)(struct text *, const struct rec_dns *),
+                         const struct rec_dns *d)
+{
+	struct text t;
+	text_init(&t);
+	fn(&t, d);
+	snprintf(buf, cap, "%.*s", (int)t.b.len, t.b.p ? (const char *)t.b.p : "");
+	text_free(&t);
+}
+
 static void on_record(const struct ss_record *r, void *ctx)
 {
 	(void)ctx;
@@ -97,8 +108,8 @@ static void on_record(const struct ss_record *r, void *ctx)
 		return;
 	const struct rec_dns *d = &r->u.dns;
 	struct got *g = &got[ngot++];
-	capture(g->text, sizeof g->text, dnsout_text, d);
-	capture(g->verbose, sizeof g->verbose, dnsout_verbose, d);
+	capture_text(g->text, sizeof g->text, dnsout_text, d);
+	capture_text(g->verbose, sizeof g->verbose, dnsout_verbose, d);
 	capture(g->json, sizeof g->json, dnsout_json, d);
 	snprintf(g->malformed, sizeof g->malformed, "%s", d->malformed ? d->malformed : "");
 	g->fq = d->frame_query;

@@ -131,12 +131,41 @@ static void test_late_and_long(void)
 	free(text);
 }
 
+/* Lines of one bucket in reverse order, as many as insertion sort may not
+ * take on (it gives way to qsort): still out sorted, each once. */
+static void test_reversed_bucket(void)
+{
+	enum { N = 3000 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	struct order *o = order_new(out, 2000 * MS, 1000000);
+	int64_t t0 = 1700000000LL * 1000 * MS;
+	for (uint64_t i = 0; i < N; i++) {
+		int64_t ts = t0 + (int64_t)(N - i); /* a nanosecond apart: one bucket */
+		fprintf(order_begin(o, ts), "%" PRId64 " %" PRIu64 "\n", ts, i);
+		order_end(o);
+	}
+	order_free(o);
+	fclose(out);
+	static struct line got[N + 1];
+	size_t n = parse(text, got, N + 1);
+	CHECK(n == N);
+	size_t unsorted = 0;
+	for (size_t i = 1; i < n; i++)
+		unsorted += !before(&got[i - 1], &got[i]);
+	CHECK(unsorted == 0);
+	CHECK(n && got[0].seq == N - 1 && got[n - 1].seq == 0);
+	free(text);
+}
+
 int main(void)
 {
 	test_in_window(1000000, 0);
 	test_in_window(1000000, 1);
 	test_in_window(500, 0);
 	test_late_and_long();
+	test_reversed_bucket();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

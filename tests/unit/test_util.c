@@ -15,6 +15,7 @@
 #include "json.h"
 #include "link.h"
 #include "ring.h"
+#include "text.h"
 #include "textscan.h"
 
 static void test_cursor(void)
@@ -366,6 +367,37 @@ static void test_textscan(void)
 	CHECK(got.lf == 0 && got.crlf == 0 && !got.may_exceed);
 }
 
+/* The output text: pieces in order, numbers in decimal, a format longer
+ * than its first try, and appends past the cap dropped and told. */
+static void test_text(void)
+{
+	struct text t;
+	text_init(&t);
+	text_str(&t, "message #");
+	text_u64(&t, 0);
+	text_char(&t, ' ');
+	text_u64(&t, 18446744073709551615u);
+	text_add(&t, " (", 2);
+	text_printf(&t, "%d bytes)", 42);
+	const char *want = "message #0 18446744073709551615 (42 bytes)";
+	CHECK(t.b.len == strlen(want) && !memcmp(t.b.p, want, t.b.len) && !t.cut);
+	text_reset(&t);
+	char big[1000];
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	text_printf(&t, "<%s>", big);
+	CHECK(t.b.len == sizeof big + 1 && t.b.p[0] == '<' && t.b.p[sizeof big] == '>' && !t.cut);
+	text_free(&t);
+	/* a small cap: what fits stays, the rest is dropped and marked */
+	text_init(&t);
+	t.b.cap = 8;
+	text_str(&t, "12345");
+	text_str(&t, "6789");
+	text_str(&t, "0");
+	CHECK(t.cut && t.b.len == 5 && !memcmp(t.b.p, "12345", 5));
+	text_free(&t);
+}
+
 int main(void)
 {
 	test_cursor();
@@ -376,6 +408,7 @@ int main(void)
 	test_ring();
 	test_fifo();
 	test_textscan();
+	test_text();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
