@@ -101,6 +101,7 @@ struct ss_reasm {
 	uint64_t frame;       /* the frame being handled, for positions */
 	struct flow *waiting; /* flows with a hole whose --ack-wait runs */
 	struct flow *last;    /* the flow table_find() found last */
+	int64_t expire_at;    /* no flow's silence outlasts its timeout before this */
 	struct bufpool rings; /* full-window rings of closed flows, for new ones */
 };
 

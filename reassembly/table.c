@@ -50,6 +50,7 @@ int table_init(struct ss_reasm *r)
 	r->nbuckets = FIRST_BUCKETS;
 	r->bucket = calloc(r->nbuckets, sizeof *r->bucket);
 	r->seed = mix((uint64_t)time(NULL) ^ (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)r);
+	r->expire_at = INT64_MAX; /* no flow yet */
 	return r->bucket ? 0 : -1;
 }
 
@@ -120,9 +121,31 @@ static void list_unlink(struct ss_reasm *r, struct flow *f)
 	f->prev = f->next = NULL;
 }
 
+/* The silence after which a flow of list where ends (or, closed, is
+ * forgotten). */
+static int64_t timeout_of(const struct ss_reasm *r, int where)
+{
+	uint64_t s = where == LIST_TCP   ? r->caps->tcp_timeout
+	             : where == LIST_UDP ? r->caps->udp_timeout
+	                                 : r->caps->tcp_linger;
+	return (int64_t)s * SS_NS_PER_SEC;
+}
+
+/* When the head of list where runs out of time (saturating: capture times
+ * come from the file). */
+static int64_t head_due(const struct ss_reasm *r, int where)
+{
+	const struct flow *h = r->list[where].head;
+	if (!h)
+		return INT64_MAX;
+	int64_t t = timeout_of(r, where);
+	return h->pub.last_ts > INT64_MAX - t ? INT64_MAX : h->pub.last_ts + t;
+}
+
 static void list_append(struct ss_reasm *r, struct flow *f, int where)
 {
 	struct flow_list *l = &r->list[where];
+	int was_empty = !l->head;
 	f->where = (uint8_t)where;
 	f->prev = l->tail;
 	f->next = NULL;
@@ -131,6 +154,14 @@ static void list_append(struct ss_reasm *r, struct flow *f, int where)
 	else
 		l->head = f;
 	l->tail = f;
+	/* A new head may run out sooner than any flow before it. Every other
+	 * change makes a list's head younger, which only makes expire_at
+	 * early: table_expire() then looks once for nothing. */
+	if (was_empty) {
+		int64_t due = head_due(r, where);
+		if (due < r->expire_at)
+			r->expire_at = due;
+	}
 }
 
 /* Puts f at the young end of list where (its activity is now). */
@@ -199,6 +230,10 @@ void table_remove(struct ss_reasm *r, struct flow *f)
  * flows whose linger time is over. */
 void table_expire(struct ss_reasm *r)
 {
+	/* Called for every packet: the lists' heads are looked at only once
+	 * one of them may be due. */
+	if (r->now <= r->expire_at)
+		return;
 	const struct ss_caps *c = r->caps;
 	int64_t tcp = (int64_t)c->tcp_timeout * SS_NS_PER_SEC;
 	int64_t udp = (int64_t)c->udp_timeout * SS_NS_PER_SEC;
@@ -211,4 +246,10 @@ void table_expire(struct ss_reasm *r)
 	}
 	while ((f = r->list[LIST_UDP].head) && r->now - f->pub.last_ts > udp)
 		flow_end(r, f, SS_CLOSE_IDLE);
+	r->expire_at = INT64_MAX;
+	for (int l = 0; l < NLISTS; l++) {
+		int64_t due = head_due(r, l);
+		if (due < r->expire_at)
+			r->expire_at = due;
+	}
 }

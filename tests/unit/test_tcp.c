@@ -558,6 +558,34 @@ static void case_idle_and_caps(void)
 	CHECK_STR(seen[0].close, "idle");
 	end();
 
+	caps.tcp_timeout = 60;
+	begin("idle timeout: silence of exactly the timeout is not yet too long");
+	seg_port(C, 40001, 0, SYN, 1, 0, NULL, 0);
+	seg_port(C, 40002, 30000, SYN, 1, 0, NULL, 0);
+	seg_port(C, 40003, 60000, SYN, 1, 0, NULL, 0); /* 40001 silent for 60 s */
+	CHECK(!seen[0].closed);
+	seg_port(C, 40003, 60001, ACK, 2, 0, NULL, 0);
+	CHECK(seen[0].closed && !seen[1].closed);
+	CHECK_STR(seen[0].close, "idle");
+	/* the next oldest became the first to run out: 40002 at 90 s */
+	seg_port(C, 40003, 90000, ACK, 2, 0, NULL, 0);
+	CHECK(!seen[1].closed);
+	seg_port(C, 40003, 90001, ACK, 2, 0, NULL, 0);
+	CHECK(seen[1].closed && !seen[2].closed);
+	end();
+
+	caps.tcp_timeout = 60;
+	begin("idle timeout: a flow busy again is not the oldest any more");
+	seg_port(C, 40001, 0, SYN, 1, 0, NULL, 0);
+	seg_port(C, 40002, 10000, SYN, 1, 0, NULL, 0);
+	seg_port(C, 40001, 50000, ACK, 2, 0, NULL, 0); /* 40001 busy: 40002 is oldest */
+	seg_port(C, 40002, 69000, ACK, 2, 0, NULL, 0);
+	seg_port(C, 40001, 100000, ACK, 2, 0, NULL, 0);
+	CHECK(!seen[0].closed && !seen[1].closed);
+	seg_port(C, 40001, 129001, ACK, 2, 0, NULL, 0); /* 40002 silent 60.001 s */
+	CHECK(seen[1].closed && !seen[0].closed);
+	end();
+
 	caps.max_flows = 2;
 	begin("--max-flows ends the longest idle flow");
 	seg_port(C, 40001, 0, SYN, 1, 0, NULL, 0);
