@@ -6,8 +6,22 @@
 
 const char *ss_addr_fmt(const struct ss_addr *a, char out[SS_ADDR_STRLEN])
 {
-	int af = a->family == SS_AF_INET6 ? AF_INET6 : AF_INET;
-	if (!inet_ntop(af, a->b, out, SS_ADDR_STRLEN))
+	if (a->family != SS_AF_INET6) {
+		/* The dotted quad by hand: glibc's inet_ntop prints it with
+		 * sprintf, and every new flow's line names two addresses. */
+		char *o = out;
+		for (int i = 0; i < 4; i++) {
+			unsigned v = a->b[i];
+			if (v >= 100)
+				*o++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*o++ = (char)('0' + v / 10 % 10);
+			*o++ = (char)('0' + v % 10);
+			*o++ = i < 3 ? '.' : 0;
+		}
+		return out;
+	}
+	if (!inet_ntop(AF_INET6, a->b, out, SS_ADDR_STRLEN))
 		memcpy(out, "?", 2);
 	return out;
 }

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
+#include "addr.h"
 #include "buf.h"
 #include "caps.h"
 #include "check.h"
@@ -367,6 +370,28 @@ static void test_textscan(void)
 	CHECK(got.lf == 0 && got.crlf == 0 && !got.may_exceed);
 }
 
+/* Addresses printed as inet_ntop prints them: every IPv4 byte value in
+ * every position, and IPv6 through inet_ntop itself. */
+static void test_addr(void)
+{
+	size_t bad = 0;
+	for (unsigned v = 0; v < 256; v++) {
+		for (int pos = 0; pos < 4; pos++) {
+			struct ss_addr a = {SS_AF_INET, {0}};
+			for (int i = 0; i < 4; i++)
+				a.b[i] =
+				    (uint8_t)(i == pos ? v : (v * 37 + (unsigned)i * 101) % 256);
+			char got[SS_ADDR_STRLEN], want[INET_ADDRSTRLEN];
+			inet_ntop(AF_INET, a.b, want, sizeof want);
+			bad += strcmp(ss_addr_fmt(&a, got), want) != 0;
+		}
+	}
+	CHECK(bad == 0);
+	struct ss_addr a6 = {SS_AF_INET6, {0x20, 0x01, 0x0d, 0xb8, [15] = 1}};
+	char t[SS_ADDR_STRLEN];
+	CHECK(!strcmp(ss_addr_fmt(&a6, t), "2001:db8::1"));
+}
+
 /* The output text: pieces in order, numbers in decimal, a format longer
  * than its first try, and appends past the cap dropped and told. */
 static void test_text(void)
@@ -409,6 +434,7 @@ int main(void)
 	test_fifo();
 	test_textscan();
 	test_text();
+	test_addr();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
