@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "pending.h"
 #include "reasm_int.h"
 
 static void taps_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, const uint8_t *p, size_t n,
@@ -20,71 +21,22 @@ static void taps_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, const u
 			r->tap[i]->data(f->tap_st[i], d, p, n, at);
 }
 
-/* Hands bytes to the dissector, in front of which come the bytes it left
- * unconsumed last time. What it leaves now is kept, up to --max-pending. */
-static void app_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, const uint8_t *p, size_t n,
+/* Hands bytes to the dissector, behind those it left unconsumed before
+ * (pending.h). Those bytes are the dissector's, held for it, and bounded by
+ * --max-pending: not part of the engine's memory. */
+static void app_data(struct flow *f, enum ss_dir d, const uint8_t *p, size_t n,
                      const struct ss_pos *at)
 {
-	struct half *h = &f->h[d];
-	if (!f->app || !f->app->data)
-		return;
-	if (h->pending.len && h->pending.len + n > r->caps->max_pending) {
-		struct ss_pos gp = *at;
-		gp.off = at->off - h->pending.len;
-		ss_eventf("tcp", "pending_overflow", at->frame, at->ts, f->pub.id, d,
-		          "%s left %zu bytes unconsumed (--max-pending); they are skipped as a gap",
-		          f->app->name, h->pending.len);
-		size_t held = h->pending.len;
-		buf_reset(&h->pending);
-		mem_add(r, f, -(int64_t)held);
-		if (f->app->gap)
-			f->app->gap(f->app_st, d, held, &gp);
-	}
-	if (!h->pending.len) {
-		size_t used = f->app->data(f->app_st, d, p, n, at);
-		if (used >= n)
-			return;
-		p += used;
-		n -= used;
-		if (n > r->caps->max_pending || buf_add(&h->pending, p, n)) {
-			struct ss_pos gp = *at;
-			gp.off = at->off + used;
-			ss_eventf("tcp", "pending_overflow", at->frame, at->ts, f->pub.id, d,
-			          "%s left %zu bytes unconsumed (--max-pending); they are skipped "
-			          "as a gap",
-			          f->app->name, n);
-			if (f->app->gap)
-				f->app->gap(f->app_st, d, n, &gp);
-			return;
-		}
-		mem_add(r, f, (int64_t)n);
-		return;
-	}
-	if (buf_add(&h->pending, p, n))
-		ss_panic("pending buffer: append within the cap failed"); /* room was made above */
-	mem_add(r, f, (int64_t)n);
-	struct ss_pos pp = *at;
-	pp.off = at->off + n - h->pending.len;
-	size_t used = f->app->data(f->app_st, d, h->pending.p, h->pending.len, &pp);
-	if (used > h->pending.len)
-		used = h->pending.len;
-	buf_consume(&h->pending, used);
-	mem_add(r, f, -(int64_t)used);
+	if (f->app && f->app->data)
+		pending_feed(&f->h[d].pending, f->app, f->app_st, f->pub.id, d, p, n, at);
 }
 
 /* Tells the dissector that no byte follows the pending ones, then drops
  * what it still leaves. */
-static void app_drain(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t frame, int64_t ts)
+static void app_drain(struct flow *f, enum ss_dir d, uint64_t frame, int64_t ts)
 {
 	struct half *h = &f->h[d];
-	if (!h->pending.len)
-		return;
-	if (f->app && f->app->data) {
-		struct ss_pos at = {frame, ts, h->next - h->pending.len, 1};
-		f->app->data(f->app_st, d, h->pending.p, h->pending.len, &at);
-	}
-	mem_add(r, f, -(int64_t)h->pending.len);
-	buf_free(&h->pending);
+	pending_drain(&h->pending, f->app, f->app_st, d, frame, ts, h->next);
 }
 
 static void detect_free(struct ss_reasm *r, struct flow *f)
@@ -121,7 +73,7 @@ static void decide(struct ss_reasm *r, struct flow *f, int i)
 	for (uint32_t k = 0; f->app && k < f->nlog; k++) {
 		const struct chunk *c = &f->log[k];
 		struct ss_pos at = {c->frame, c->ts, c->off, 0};
-		app_data(r, f, c->dir, f->h[c->dir].detect.p + used[c->dir], c->len, &at);
+		app_data(f, c->dir, f->h[c->dir].detect.p + used[c->dir], c->len, &at);
 		used[c->dir] += c->len;
 	}
 	detect_free(r, f);
@@ -197,7 +149,7 @@ void deliver_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, const uint8
 		int i = probe_all(r, f, d, b->p, b->len);
 		decide(r, f, i < 0 ? -1 : i);
 	}
-	app_data(r, f, d, p, n, &at);
+	app_data(f, d, p, n, &at);
 }
 
 void deliver_gap(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t off, uint64_t len,
@@ -214,7 +166,7 @@ void deliver_gap(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t off
 			r->tap[i]->gap(f->tap_st[i], d, len, &at);
 	if (f->deciding)
 		decide(r, f, -1);
-	app_drain(r, f, d, r->frame, r->now);
+	app_drain(f, d, r->frame, r->now);
 	if (f->app && f->app->gap)
 		f->app->gap(f->app_st, d, len, &at);
 }
@@ -242,7 +194,7 @@ void deliver_close(struct ss_reasm *r, struct flow *f)
 	if (f->deciding)
 		decide(r, f, -1);
 	for (int d = 0; d < 2; d++)
-		app_drain(r, f, (enum ss_dir)d, r->frame, r->now);
+		app_drain(f, (enum ss_dir)d, r->frame, r->now);
 	if (f->app && f->app->close)
 		f->app->close(f->app_st, &f->pub, &at);
 	f->app_st = NULL;
@@ -254,8 +206,6 @@ void deliver_close(struct ss_reasm *r, struct flow *f)
 void deliver_free(struct ss_reasm *r, struct flow *f)
 {
 	detect_free(r, f);
-	for (int d = 0; d < 2; d++) {
-		mem_add(r, f, -(int64_t)f->h[d].pending.len);
+	for (int d = 0; d < 2; d++)
 		buf_free(&f->h[d].pending);
-	}
 }
