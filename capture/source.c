@@ -4,10 +4,9 @@
  * privileges (-Z), and only then open the output file, so that -w never
  * writes as root when the user asked not to.
  *
- * A capture file is read by a thread of its own (readahead.h), so that
- * libpcap's reading runs beside the dissection; a pipe and a live capture
- * are read on the caller's thread, where a signal can break a blocked read.
- * Either way the caller sees every frame in order, on its own thread.
+ * source_run may run on a thread other than the one that takes the signals
+ * (reassembly/handoff.h): the flags the handlers set are atomics, and the
+ * loop looks at them between frames.
  */
 #define _DEFAULT_SOURCE
 #include "source.h"
@@ -26,7 +25,6 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "readahead.h"
 #include "sstime.h"
 
 #define DEFAULT_SNAPLEN 262144         /* tcpdump's default: whole frames, TSO included */
@@ -40,7 +38,6 @@ struct ss_source {
 	pcap_dumper_t *dump;
 	int live, nano;
 	uint64_t count, frames;
-	uint64_t read; /* frames libpcap gave, ahead of frames when a thread reads */
 	char err[PCAP_ERRBUF_SIZE + 128];
 	char dltname[16];
 };
@@ -233,23 +230,22 @@ static int64_t wall_now(void)
 }
 
 /* One frame from libpcap, also written to -w: 1, or 0 at the end with *why
- * set. Runs on the reading thread when there is one. */
-static int next_frame(void *ctx, struct ss_frame *f, int *why)
+ * set (-1: a live timeout). */
+static int next_frame(struct ss_source *s, struct ss_frame *f, int *why)
 {
-	struct ss_source *s = ctx;
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	if (atomic_load(&stop_asked)) {
 		*why = SOURCE_SIGNAL;
 		return 0;
 	}
-	if (s->count && s->read >= s->count) {
+	if (s->count && s->frames >= s->count) {
 		*why = SOURCE_COUNT;
 		return 0;
 	}
 	int rc = pcap_next_ex(s->p, &h, &data);
 	if (rc == 1) {
-		s->read++;
+		f->num = ++s->frames;
 		f->ts = ss_time_make(h->ts.tv_sec, (int64_t)h->ts.tv_usec * (s->nano ? 1 : 1000));
 		f->caplen = h->caplen;
 		f->wirelen = h->len;
@@ -266,7 +262,11 @@ static int next_frame(void *ctx, struct ss_frame *f, int *why)
 		*why = atomic_load(&stop_asked) ? SOURCE_SIGNAL : SOURCE_EOF;
 		return 0;
 	}
-	snprintf(s->err, sizeof s->err, "after frame %llu: %s", (unsigned long long)s->read,
+	if (atomic_load(&stop_asked)) { /* a pipe's read broken by the signal */
+		*why = SOURCE_SIGNAL;
+		return 0;
+	}
+	snprintf(s->err, sizeof s->err, "after frame %llu: %s", (unsigned long long)s->frames,
 	         pcap_geterr(s->p));
 	*why = s->live ? SOURCE_FAILED : SOURCE_BROKEN;
 	return 0;
@@ -282,58 +282,27 @@ static void answer_usr1(void (*usr1)(void *ctx), void *ctx)
 	}
 }
 
-/* A regular file, read by a thread of its own (readahead.h); NULL when it
- * is a pipe, whose reads may block for ever, or a thread cannot start. */
-static struct readahead *read_ahead(struct ss_source *s)
+int source_is_file(const struct ss_source *s)
 {
 	struct stat st;
 	FILE *fp = s->live ? NULL : pcap_file(s->p);
-	if (!fp || fstat(fileno(fp), &st) || !S_ISREG(st.st_mode))
-		return NULL;
-	return readahead_start(next_frame, s);
-}
-
-static enum source_end run_ahead(struct ss_source *s, struct readahead *ra, ss_frame_fn *fn,
-                                 void (*usr1)(void *ctx), void *ctx)
-{
-	enum source_end end;
-	for (;;) {
-		answer_usr1(usr1, ctx);
-		struct ss_frame f;
-		int why;
-		if (atomic_load(&stop_asked)) {
-			end = SOURCE_SIGNAL;
-			break;
-		}
-		if (!readahead_frame(ra, &f, &why)) {
-			if (why < 0)
-				snprintf(s->err, sizeof s->err, "after frame %llu: out of memory",
-				         (unsigned long long)s->frames);
-			end = why < 0 ? SOURCE_BROKEN : (enum source_end)why;
-			break;
-		}
-		f.num = ++s->frames;
-		fn(&f, ctx);
-	}
-	readahead_stop(ra);
-	return end;
+	return fp && !fstat(fileno(fp), &st) && S_ISREG(st.st_mode);
 }
 
 enum source_end source_run(struct ss_source *s, ss_frame_fn *fn, ss_tick_fn *tick,
                            void (*usr1)(void *ctx), void *ctx)
 {
-	struct readahead *ra = read_ahead(s);
-	if (ra)
-		return run_ahead(s, ra, fn, usr1, ctx);
 	int64_t flushed = 0;
-	running = s->p; /* a signal breaks a blocked read */
+	/* A signal breaks a live capture's blocked read. (A pipe's read ends
+	 * with EINTR; a regular file's reads do not block, and it may be read
+	 * on another thread than the one the signal comes to.) */
+	running = s->live ? s->p : NULL;
 	enum source_end end;
 	for (;;) {
 		answer_usr1(usr1, ctx);
 		struct ss_frame f;
 		int why;
 		if (next_frame(s, &f, &why)) {
-			f.num = ++s->frames;
 			/* Live, keep the -w file current for whoever reads it,
 			 * without a write per frame. */
 			if (s->dump && s->live && f.ts - flushed > FLUSH_NS) {

@@ -43,6 +43,9 @@ int source_dlt(const struct ss_source *s);
 const char *source_dlt_name(struct ss_source *s);
 int source_is_live(const struct ss_source *s);
 int source_snaplen(const struct ss_source *s);
+/* The input is a regular file (not live, not a pipe): its reads never
+ * block for long, so it can be read on a thread that takes no signals. */
+int source_is_file(const struct ss_source *s);
 /* Reads until the input ends, -c frames were read, or a signal asks to stop.
  * SIGUSR1 calls usr1 (statistics) from the loop, not from the handler. */
 enum source_end source_run(struct ss_source *s, ss_frame_fn *fn, ss_tick_fn *tick,

@@ -4,6 +4,10 @@
  * gaps) -> dissect (protocols) -> report (what is printed and written).
  * Each layer only knows those below it; this file is the one place that
  * knows them all.
+ *
+ * A capture file is read, decoded and put in order on a thread of its own
+ * (reassembly/handoff.h) while this one dissects and reports; a pipe and a
+ * live capture run on this thread alone.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
@@ -15,6 +19,7 @@
 #include <unistd.h>
 
 #include "decode.h"
+#include "handoff.h"
 #include "log.h"
 #include "options.h"
 #include "protos.h"
@@ -30,6 +35,8 @@ struct run {
 	struct ss_reasm *reasm;
 	struct ss_report *rep;
 	struct options *opt;
+	struct handoff *h;   /* the engine runs on its own thread */
+	enum source_end end; /* why reading ended (that thread's answer) */
 };
 
 static int64_t wall_ns(void)
@@ -79,14 +86,28 @@ static void on_tick(int64_t now, void *ctx)
 	report_clock(r->rep, now);
 }
 
-static void stats(struct run *r, int final)
+/* The counters of the layers below report/, taken where they are kept. */
+struct counts {
+	struct ss_decode_stats dec;
+	struct frag_stats frag;
+	struct reasm_stats reasm;
+};
+
+static void counts_take(const struct run *r, struct counts *c)
+{
+	c->dec = r->dec.st;
+	c->frag = *frag_stats(r->dec.frags);
+	c->reasm = *reasm_stats(r->reasm);
+}
+
+static void stats_of(struct run *r, const struct counts *c, int final)
 {
 	struct source_stats live;
 	source_stats(r->src, &live);
 	struct run_stats s = {
-	    &r->dec.st,
-	    frag_stats(r->dec.frags),
-	    reasm_stats(r->reasm),
+	    &c->dec,
+	    &c->frag,
+	    &c->reasm,
 	    live.valid ? &live : NULL,
 	    r->opt->src.file ? r->opt->src.file : r->opt->src.iface,
 	    source_dlt_name(r->src),
@@ -94,9 +115,61 @@ static void stats(struct run *r, int final)
 	report_stats(r->rep, &s, final);
 }
 
+static void stats(struct run *r, int final)
+{
+	struct counts c;
+	counts_take(r, &c);
+	stats_of(r, &c, final);
+}
+
 static void on_usr1(void *ctx)
 {
 	stats(ctx, 0);
+}
+
+/* --- with the engine on its own thread (handoff.h) --- */
+
+/* On this thread, in order with the deliveries: the counters as the
+ * engine's thread had them when SIGUSR1 came. */
+static void usr1_counts(const void *p, size_t n, void *ctx)
+{
+	struct counts c;
+	if (n != sizeof c)
+		return;
+	memcpy(&c, p, sizeof c);
+	stats_of(ctx, &c, 0);
+}
+
+static void on_usr1_ahead(void *ctx)
+{
+	struct run *r = ctx;
+	struct counts c;
+	counts_take(r, &c);
+	handoff_call(r->h, usr1_counts, &c, sizeof c);
+}
+
+static void on_frame_ahead(const struct ss_frame *f, void *ctx)
+{
+	struct run *r = ctx;
+	decode_frame(&r->dec, f);
+	handoff_clock(r->h, f->ts);
+	if (r->progress && !(f->num & 8191))
+		progress(r, 0);
+}
+
+static void produce(void *ctx)
+{
+	struct run *r = ctx;
+	r->end = source_run(r->src, on_frame_ahead, NULL, on_usr1_ahead, r);
+	if (r->progress)
+		progress(r, 1);
+	reasm_finish(r->reasm);
+}
+
+static void on_clock(int64_t now, void *ctx)
+{
+	struct run *r = ctx;
+	report_clock(r->rep, now);
 }
 
 int main(int argc, char **argv)
@@ -154,10 +227,19 @@ int main(int argc, char **argv)
 
 	/* Only when the output goes elsewhere: on the terminal, it is its own progress. */
 	r.progress = opt.src.file && isatty(STDERR_FILENO) && !isatty(fileno(opt.rep.out));
-	enum source_end end = source_run(r.src, on_frame, on_tick, on_usr1, &r);
-	if (r.progress)
-		progress(&r, 1);
-	reasm_finish(r.reasm);
+	r.h = source_is_file(r.src) ? handoff_new(r.reasm, on_clock, &r) : NULL;
+	enum source_end end;
+	if (r.h && handoff_start(r.h, produce, &r) == 0) {
+		handoff_consume(r.h);
+		end = r.end;
+	} else {
+		end = source_run(r.src, on_frame, on_tick, on_usr1, &r);
+		if (r.progress)
+			progress(&r, 1);
+		reasm_finish(r.reasm);
+	}
+	handoff_free(r.h);
+	r.h = NULL;
 	stats(&r, 1);
 	code = SS_EXIT_OK;
 	int verdicts = report_verdicts_status(r.rep, err, sizeof err);

@@ -1,11 +1,14 @@
-/* event.c - the one event sink. */
+/* event.c - the one event sink of each thread: report/'s on the main
+ * thread; on reassembly's own thread (reassembly/handoff.c), the queue that
+ * brings its events to the main thread in their place among its
+ * deliveries. */
 #include "event.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
-static ss_event_fn *sink;
-static void *sink_ctx;
+static _Thread_local ss_event_fn *sink;
+static _Thread_local void *sink_ctx;
 
 void ss_event_sink(ss_event_fn *fn, void *ctx)
 {

@@ -24,7 +24,8 @@ struct ss_event {
 
 typedef void ss_event_fn(const struct ss_event *e, void *ctx);
 
-/* Sets the sink; NULL drops events (the default, for tests of one layer). */
+/* Sets the calling thread's sink; NULL drops events (the default, for
+ * tests of one layer, and for a thread that set none). */
 void ss_event_sink(ss_event_fn *fn, void *ctx);
 void ss_event_emit(const struct ss_event *e);
 /* Formats detail and emits. */

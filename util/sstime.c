@@ -22,7 +22,7 @@ static void split(int64_t ns, time_t *sec, long *usec)
 const char *ss_time_clock(int64_t ns, char out[32])
 {
 	/* The timeline stamps every line: localtime_r once per second of
-	 * capture time, not once per line (the tool is single-threaded). */
+	 * capture time, not once per line (only the main thread prints). */
 	static time_t last = -1;
 	static char hms[16];
 	static int hms_ok;

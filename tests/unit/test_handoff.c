@@ -1,0 +1,275 @@
+/* test_handoff.c - the engine on a thread of its own (reassembly/
+ * handoff.c) against the engine on the caller's thread: the same segments
+ * give the consumers the same calls, in the same order, with the same
+ * arguments, the same events and the same capture time between them. The
+ * cases are the ones where a copy could go wrong: a dissector that leaves
+ * bytes unconsumed (held on its side, offered again, drained at a gap and
+ * at the end, past --max-pending skipped as a gap), a hole, a flow no
+ * dissector takes (its statistics reach the tap at the close), datagrams,
+ * idle timeouts far apart in time, and a call from the engine's thread.
+ * The log of the one-thread run is also checked against what the cases
+ * mean, so the two runs cannot agree on nothing.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "event.h"
+#include "handoff.h"
+#include "synth.h"
+
+#define SYN 0x02
+#define FIN 0x01
+#define ACK 0x10
+
+static char logbuf[1 << 16];
+/* Capture time as the consumer knew it, logged when the next call comes:
+ * what the engine's thread tells it once before a call is the same as
+ * what one thread tells it after every frame. */
+static int64_t clock_now, clock_said;
+
+__attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
+{
+	size_t n = strlen(logbuf);
+	if (clock_now != clock_said) {
+		snprintf(logbuf + n, sizeof logbuf - n, "clock %lld\n",
+		         (long long)(clock_now / 1000000 % 10000000));
+		clock_said = clock_now;
+		n = strlen(logbuf);
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(logbuf + n, sizeof logbuf - n, fmt, ap);
+	va_end(ap);
+}
+
+/* "line": consumes whole lines only, so the rest waits in front of the
+ * next bytes. */
+static enum ss_probe line_probe(const struct ss_flow *f, enum ss_dir d, const uint8_t *p, size_t n)
+{
+	(void)d;
+	(void)p;
+	if (f->ep[SS_S2C].port != 7777)
+		return SS_PROBE_NO;
+	return n ? SS_PROBE_YES : SS_PROBE_MORE;
+}
+
+static void *line_open(const struct ss_flow *f, void *ctx)
+{
+	(void)ctx;
+	say("app open %llu\n", (unsigned long long)f->id);
+	return (void *)f;
+}
+
+static size_t line_data(void *st, enum ss_dir d, const uint8_t *p, size_t n,
+                        const struct ss_pos *at)
+{
+	const struct ss_flow *f = st;
+	size_t k = n;
+	while (k && p[k - 1] != '\n')
+		k--;
+	if (at->last)
+		k = n; /* nothing follows: all of it */
+	say("app data %llu %d off=%llu last=%d frame=%llu [%.*s] took %zu\n",
+	    (unsigned long long)f->id, d, (unsigned long long)at->off, at->last,
+	    (unsigned long long)at->frame, (int)n, (const char *)p, k);
+	if (memchr(p, '!', k))
+		ss_eventf("test", "bang", at->frame, at->ts, f->id, d, "a line with a bang");
+	return k;
+}
+
+static void line_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at)
+{
+	const struct ss_flow *f = st;
+	say("app gap %llu %d len=%llu off=%llu\n", (unsigned long long)f->id, d,
+	    (unsigned long long)len, (unsigned long long)at->off);
+}
+
+static void line_datagram(void *st, enum ss_dir d, const uint8_t *p, size_t n,
+                          const struct ss_pos *at)
+{
+	(void)at;
+	const struct ss_flow *f = st;
+	say("app datagram %llu %d [%.*s]\n", (unsigned long long)f->id, d, (int)n, (const char *)p);
+}
+
+static void line_close(void *st, const struct ss_flow *f, const struct ss_pos *at)
+{
+	(void)st;
+	say("app close %llu %s frame=%llu bytes=%llu/%llu\n", (unsigned long long)f->id,
+	    ss_close_name(f->how), (unsigned long long)at->frame,
+	    (unsigned long long)f->st[0].bytes, (unsigned long long)f->st[1].bytes);
+}
+
+static const struct ss_proto line = {"line",   line_probe,    NULL,       line_open, line_data,
+                                     line_gap, line_datagram, line_close, NULL};
+
+/* A tap that says everything it sees. */
+static void *tap_open(const struct ss_flow *f, void *ctx)
+{
+	(void)ctx;
+	say("tap open %llu proto=%u\n", (unsigned long long)f->id, f->proto);
+	return (void *)f;
+}
+
+static void tap_data(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at)
+{
+	const struct ss_flow *f = st;
+	say("tap data %llu %d off=%llu [%.*s]\n", (unsigned long long)f->id, d,
+	    (unsigned long long)at->off, (int)n, (const char *)p);
+}
+
+static void tap_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at)
+{
+	(void)at;
+	const struct ss_flow *f = st;
+	say("tap gap %llu %d %llu\n", (unsigned long long)f->id, d, (unsigned long long)len);
+}
+
+static void tap_close(void *st, const struct ss_flow *f, const struct ss_pos *at)
+{
+	(void)st;
+	(void)at;
+	say("tap close %llu %s app=%s pkts=%llu/%llu bytes=%llu/%llu gaps=%llu\n",
+	    (unsigned long long)f->id, ss_close_name(f->how), f->app ? f->app : "-",
+	    (unsigned long long)f->st[0].packets, (unsigned long long)f->st[1].packets,
+	    (unsigned long long)f->st[0].bytes, (unsigned long long)f->st[1].bytes,
+	    (unsigned long long)(f->st[0].gaps + f->st[1].gaps));
+}
+
+static const struct ss_tap tap = {tap_open, tap_data, tap_gap, NULL, tap_close, NULL};
+
+static void on_event(const struct ss_event *e, void *ctx)
+{
+	(void)ctx;
+	say("event %s %s flow=%llu frame=%llu: %s\n", e->layer, e->what,
+	    (unsigned long long)e->flow, (unsigned long long)e->frame, e->detail);
+}
+
+static void on_clock(int64_t now, void *ctx)
+{
+	(void)ctx;
+	clock_now = now;
+}
+
+static void on_call(const void *p, size_t n, void *ctx)
+{
+	(void)ctx;
+	say("call [%.*s]\n", (int)n, (const char *)p);
+}
+
+static struct ss_caps caps;
+static struct ss_reasm *r;
+static struct handoff *h; /* NULL: the one-thread run */
+
+static void tcp(int from_client, uint16_t cport, uint16_t sport, int ms, int flags, uint32_t seq,
+                uint32_t ack, const char *payload)
+{
+	synth_tcp(r, from_client, cport, sport, ms, flags, seq, ack, payload,
+	          payload ? strlen(payload) : 0, 0);
+	int64_t now = (int64_t)ms * 1000000 + 1700000000LL * 1000000000;
+	if (h)
+		handoff_clock(h, now);
+	else
+		on_clock(now, NULL);
+}
+
+static void udp(int from_client, int ms, const char *payload)
+{
+	synth_udp(r, from_client, 40000, 7777, ms, payload, strlen(payload));
+	int64_t now = (int64_t)ms * 1000000 + 1700000000LL * 1000000000;
+	if (h)
+		handoff_clock(h, now);
+	else
+		on_clock(now, NULL);
+}
+
+/* The cases, fed to the engine on whichever thread runs them. */
+static void cases(void *ctx)
+{
+	(void)ctx;
+	enum { C = 1, S = 0 };
+	/* flow 1: lines cut anywhere, one out of order, a hole, then a FIN */
+	tcp(C, 1001, 7777, 0, SYN, 100, 0, NULL);
+	tcp(S, 1001, 7777, 1, SYN | ACK, 500, 101, NULL);
+	tcp(C, 1001, 7777, 2, ACK, 101, 501, "HELLO wor");
+	tcp(C, 1001, 7777, 3, ACK, 110, 501, "ld\n!bang\npart");
+	tcp(S, 1001, 7777, 4, ACK, 501, 124, "ok\n");
+	tcp(C, 1001, 7777, 6, ACK, 128, 504, "ial\nafter\n"); /* "ial" early: held */
+	tcp(C, 1001, 7777, 5, ACK, 124, 504, "XXXX");         /* the missing bytes */
+	tcp(C, 1001, 7777, 7, ACK, 150, 504, "beyond a hole\n");
+	tcp(S, 1001, 7777, 8, ACK, 504, 164, NULL); /* acks past the hole */
+	tcp(S, 1001, 7777, 400, ACK, 504, 164, "late\n");
+	tcp(C, 1001, 7777, 401, FIN | ACK, 164, 509, NULL);
+	tcp(S, 1001, 7777, 402, FIN | ACK, 509, 165, NULL);
+	/* flow 2: no protocol takes it; its numbers reach the tap at the close */
+	tcp(C, 2002, 9999, 10, SYN, 1, 0, NULL);
+	tcp(S, 2002, 9999, 11, SYN | ACK, 9, 2, NULL);
+	tcp(C, 2002, 9999, 12, ACK, 2, 10, "nobody's\n");
+	tcp(S, 2002, 9999, 13, ACK, 10, 11, "reply");
+	/* flow 3: datagrams */
+	udp(C, 20, "question");
+	udp(S, 21, "answer");
+	if (h)
+		handoff_call(h, on_call, "from the engine's thread", 24);
+	else
+		on_call("from the engine's thread", 24, NULL);
+	/* flow 4: more than --max-pending left unconsumed */
+	tcp(C, 4004, 7777, 30, SYN, 1, 0, NULL);
+	tcp(C, 4004, 7777, 31, ACK, 2, 0, "no line end, and more than the cap");
+	tcp(C, 4004, 7777, 32, ACK, 36, 0, "still none");
+	/* far later: flows 2, 3 and 4 end idle, flow 1's linger is over */
+	tcp(C, 5005, 7777, 2000000, SYN, 1, 0, NULL);
+	reasm_finish(r);
+}
+
+static void run(int threaded)
+{
+	logbuf[0] = 0;
+	clock_now = clock_said = 0;
+	synth_reset();
+	ss_caps_defaults(&caps);
+	caps.max_pending = 24;
+	r = reasm_new(&caps);
+	reasm_add_proto(r, &line);
+	reasm_add_tap(r, &tap);
+	ss_event_sink(on_event, NULL);
+	h = threaded ? handoff_new(r, on_clock, NULL) : NULL;
+	if (threaded) {
+		CHECK(h != NULL);
+		CHECK(h && handoff_start(h, cases, NULL) == 0);
+		handoff_consume(h);
+		handoff_free(h);
+		h = NULL;
+	} else {
+		cases(NULL);
+	}
+	reasm_free(r);
+	ss_event_sink(NULL, NULL);
+}
+
+int main(void)
+{
+	run(0);
+	char *direct = strdup(logbuf);
+	run(1);
+	CHECK(!strcmp(direct, logbuf));
+	if (strcmp(direct, logbuf))
+		printf("one thread:\n%s\nthreaded:\n%s\n", direct, logbuf);
+	/* the one-thread log says what the cases mean */
+	CHECK(strstr(direct, "[HELLO wor] took 0") && strstr(direct, "[HELLO world\n!bang\npart]"));
+	CHECK(strstr(direct, "event test bang") != NULL);
+	CHECK(strstr(direct, "app gap 1 0") != NULL);
+	CHECK(strstr(direct, "tap close 2 idle app=- pkts=2/2 bytes=9/5") != NULL);
+	CHECK(strstr(direct, "app datagram 3 0 [question]") &&
+	      strstr(direct, "app datagram 3 1 [answer]"));
+	CHECK(strstr(direct, "call [from the engine's thread]") != NULL);
+	CHECK(strstr(direct, "pending_overflow") != NULL);
+	CHECK(strstr(direct, "clock 2000000") != NULL);
+	free(direct);
+	printf("%d checks, %d failed\n", checks, failures);
+	return failures ? 1 : 0;
+}
