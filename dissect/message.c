@@ -90,8 +90,8 @@ static void body_anomalies(struct msg *m, struct cur *c)
 	size_t n = (size_t)(end - start);
 	struct textscan t;
 	textscan(start, n, MSG_MAX_LINE, &t);
-	m->bare_lf += t.lf - t.crlf;
-	m->bare_cr += t.cr - t.crlf; /* the CRs that end lines are not bare */
+	m->bare_lf += t.bare_lf;
+	m->bare_cr += t.bare_cr;
 	m->nul += t.nul;
 	if (n && end[-1] != '\n')
 		m->no_final_eol = 1;

@@ -1,29 +1,38 @@
-/* textscan.c - one pass over text counting its line ends and odd bytes.
+/* textscan.c - one pass over text for its odd line ends and bytes.
  *
- * The bytes go 32 at a time through GCC vector comparisons (AVX2 or SSE2
- * on x86-64, NEON on arm64; other compilers get the byte loop). A
- * comparison gives -1 in each lane that matches, so adding it counts
- * down; a lane counts at most 2 per 64-byte block, and the counts are
- * summed before 63 blocks could overflow a byte.
+ * Mail is CR LF lines: almost every text has no bare LF, no bare CR and
+ * no NUL. The first pass only asks whether it has any, 32 bytes at a time
+ * through GCC vector comparisons (AVX2 or SSE2 on x86-64, NEON on arm64;
+ * other compilers get the byte loop): an LF must follow a CR and a CR
+ * must precede an LF, so (byte is LF) XOR (byte before is CR) is set
+ * exactly at a bare one, and NUL is looked for alongside. Only a text
+ * that has some is counted, by the byte loop.
  *
- * Long lines: R bytes in a row hold at least (R - 126) / 64 whole blocks,
- * wherever they start; so a line of more than max_line bytes means that
- * many blocks in a row without an LF. may_exceed is set when they come,
- * and the caller then measures its lines.
+ * Long lines: R bytes in a row hold at least (R + 1 - BLOCK) / BLOCK whole
+ * blocks, wherever they start; so a line of more than max_line bytes means
+ * that many blocks in a row without an LF. may_exceed is set when they
+ * come, and the caller then measures its lines. (256-byte blocks: the test
+ * for an LF once per block is a good part of the cost; a line of 512 bytes
+ * can already set the flag, which only costs the measuring.)
  */
 #include "textscan.h"
 
 #include <string.h>
 
-#define BLOCK 64
+#define BLOCK 256
 
-static void scan_bytes(const uint8_t *p, size_t i, size_t n, struct textscan *t)
+/* The exact counts, a byte at a time, and the long-line flag as the
+ * blocks would set it (every text this runs on is odd, so rare). */
+static void count_bytes(const uint8_t *p, size_t n, size_t max_line, struct textscan *t)
 {
-	for (; i < n; i++) {
-		t->lf += p[i] == '\n';
-		t->cr += p[i] == '\r';
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
 		t->nul += p[i] == 0;
-		t->crlf += i && p[i] == '\n' && p[i - 1] == '\r';
+		t->bare_lf += p[i] == '\n' && !(i && p[i - 1] == '\r');
+		t->bare_cr += p[i] == '\r' && !(i + 1 < n && p[i + 1] == '\n');
+		run = p[i] == '\n' ? 0 : run + 1;
+		if (run > max_line)
+			t->may_exceed = 1;
 	}
 }
 
@@ -31,7 +40,6 @@ static void scan_bytes(const uint8_t *p, size_t i, size_t n, struct textscan *t)
 /* 32 bytes a step: AVX2 where the CPU has it (the clone is chosen when the
  * program loads), two SSE2 steps otherwise. */
 typedef uint8_t vec __attribute__((vector_size(32)));
-typedef int8_t mask __attribute__((vector_size(32)));
 #define VEC ((int)sizeof(vec))
 
 /* (Not under ThreadSanitizer: the clone's resolver runs while the program
@@ -42,80 +50,65 @@ typedef int8_t mask __attribute__((vector_size(32)));
 #define CLONES
 #endif
 
-/* The sum of the lanes' counts (each lane holds minus its count). */
-#define LANES(acc, sum)                                                                            \
-	do {                                                                                       \
-		for (int l_ = 0; l_ < VEC; l_++)                                                   \
-			(sum) += (uint8_t) - (acc)[l_];                                            \
-	} while (0)
-
-/* The whole blocks after the first byte; returns where they end. (The
- * clone returns before the byte loop runs: an AVX2 function that jumped
- * straight to SSE code would leave the upper halves of the registers dirty,
- * and slow every SSE instruction after it, XXH3's included.) */
-CLONES static size_t scan_blocks(const uint8_t *p, size_t n, size_t need, struct textscan *t)
+/* The whole blocks after the first byte: whether any pair (i - 1, i) in
+ * them is odd, and the long-line flag. Returns where they end, in *end.
+ * (The clone returns before any SSE code runs: an AVX2 function that went
+ * straight on to SSE code would leave the upper halves of the registers
+ * dirty and slow every SSE instruction after it, XXH3's included.) */
+CLONES static int odd_blocks(const uint8_t *p, size_t n, size_t need, int *may_exceed, size_t *end)
 {
 	size_t i = 1, blocks = n > 1 ? (n - 1) / BLOCK : 0, run = 0;
-	vec LF, CR, NUL;
+	vec LF, CR, NUL, odd = {0};
 	memset(&LF, '\n', sizeof LF);
 	memset(&CR, '\r', sizeof CR);
 	memset(&NUL, 0, sizeof NUL);
-	while (blocks) {
-		/* a lane counts at most BLOCK / VEC a block: sums before it wraps */
-		size_t k = blocks < 63 ? blocks : 63;
-		blocks -= k;
-		mask clf = {0}, ccr = {0}, cnul = {0}, ccrlf = {0};
-		for (; k; k--, i += BLOCK) {
-			mask seen = {0};
-			for (int j = 0; j < BLOCK; j += VEC) {
-				vec v, prev;
-				memcpy(&v, p + i + j, sizeof v);
-				memcpy(&prev, p + i + j - 1, sizeof prev);
-				mask isl = (mask)(v == LF);
-				seen |= isl;
-				clf += isl;
-				ccr += (mask)(v == CR);
-				cnul += (mask)(v == NUL);
-				ccrlf += isl & (mask)(prev == CR);
-			}
-			uint64_t w[VEC / 8], any = 0;
-			memcpy(w, &seen, sizeof w);
-			for (int l = 0; l < VEC / 8; l++)
-				any |= w[l];
-			if (any) {
-				run = 0;
-			} else if (++run >= need) {
-				t->may_exceed = 1;
-			}
+	for (; blocks; blocks--, i += BLOCK) {
+		vec seen = {0};
+		for (int j = 0; j < BLOCK; j += VEC) {
+			vec v, prev;
+			memcpy(&v, p + i + j, sizeof v);
+			memcpy(&prev, p + i + j - 1, sizeof prev);
+			vec lf = (vec)(v == LF);
+			seen |= lf;
+			odd |= (lf ^ (vec)(prev == CR)) | (vec)(v == NUL);
 		}
-		LANES(clf, t->lf);
-		LANES(ccr, t->cr);
-		LANES(cnul, t->nul);
-		LANES(ccrlf, t->crlf);
+		uint64_t w[VEC / 8], any = 0;
+		memcpy(w, &seen, sizeof w);
+		for (int l = 0; l < VEC / 8; l++)
+			any |= w[l];
+		if (any)
+			run = 0;
+		else if (++run >= need)
+			*may_exceed = 1;
 	}
-	return i;
+	uint64_t w[VEC / 8], any = 0;
+	memcpy(w, &odd, sizeof w);
+	for (int l = 0; l < VEC / 8; l++)
+		any |= w[l];
+	*end = i;
+	return any != 0;
 }
+#endif
 
 void textscan(const uint8_t *p, size_t n, size_t max_line, struct textscan *t)
 {
 	memset(t, 0, sizeof *t);
-	size_t need = max_line + 1 > 126 ? (max_line + 1 - 126 + BLOCK - 1) / BLOCK : 0;
+#if defined(__GNUC__)
+	size_t need = max_line + 2 > BLOCK ? (max_line + 2 - BLOCK) / BLOCK : 0;
 	t->may_exceed = need == 0;
-	if (n) { /* the first byte, which has no byte before it */
-		t->lf = p[0] == '\n';
-		t->cr = p[0] == '\r';
-		t->nul = p[0] == 0;
-	}
-	/* pairs (i - 1, i) from i = 1: CR LF is counted where the LF is */
-	size_t i = scan_blocks(p, n, need, t);
-	scan_bytes(p, i, n, t); /* the last bytes, short of a block */
-}
+	size_t end;
+	int odd = odd_blocks(p, n, need, &t->may_exceed, &end);
+	/* the first byte (no byte before it), the bytes after the blocks, and
+	 * a CR at the very end (no LF after it) */
+	odd = odd || (n && (p[0] == '\n' || p[0] == 0)) || (n && p[n - 1] == '\r');
+	for (size_t i = end; !odd && i < n; i++)
+		odd = p[i] == 0 || ((p[i] == '\n') != (p[i - 1] == '\r'));
+	if (!odd)
+		return; /* the bytes after the blocks are a partial block, as the first */
+	int flag = t->may_exceed;
+	count_bytes(p, n, max_line, t);
+	t->may_exceed |= flag;
 #else
-void textscan(const uint8_t *p, size_t n, size_t max_line, struct textscan *t)
-{
-	(void)max_line;
-	memset(t, 0, sizeof *t);
-	scan_bytes(p, 0, n, t);
-	t->may_exceed = 1;
-}
+	count_bytes(p, n, max_line, t);
 #endif
+}

@@ -1,8 +1,8 @@
-/* textscan.h - one pass over text counting its line ends and odd bytes.
+/* textscan.h - one pass over text for its odd line ends and bytes.
  *
  * A message body is most of the bytes smtpsniff sees. Searching it line by
  * line (memchr for each LF, then for each CR) cost a tenth of a whole run;
- * counting the bytes in 64-byte blocks costs a fraction of that, and tells
+ * looking at the bytes in 64-byte blocks costs a fraction of that, and tells
  * whether any line can be long enough to need measuring.
  */
 #ifndef SS_TEXTSCAN_H
@@ -12,8 +12,9 @@
 #include <stdint.h>
 
 struct textscan {
-	size_t lf, cr, nul;
-	size_t crlf;    /* CR LF pairs, both bytes inside the text */
+	size_t bare_lf; /* LFs with no CR just before them */
+	size_t bare_cr; /* CRs with no LF just after them (a CR that ends the text too) */
+	size_t nul;
 	int may_exceed; /* 0: no run of more than max_line bytes lacks an LF */
 };
 

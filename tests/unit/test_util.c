@@ -280,7 +280,7 @@ static void test_fifo(void)
 	CHECK(q.a == NULL && q.len == 0 && q.esz == sizeof(int));
 }
 
-/* The counts a byte at a time, as the RFCs define the line ends, and the
+/* The odd bytes one at a time, as the RFCs define the line ends, and the
  * longest line (its bytes before the LF, without a CR just before it; a
  * last line without LF counts whole). */
 static void naive_scan(const uint8_t *p, size_t n, struct textscan *t, size_t *longest)
@@ -289,12 +289,11 @@ static void naive_scan(const uint8_t *p, size_t n, struct textscan *t, size_t *l
 	*longest = 0;
 	size_t start = 0;
 	for (size_t i = 0; i < n; i++) {
-		t->lf += p[i] == '\n';
-		t->cr += p[i] == '\r';
 		t->nul += p[i] == 0;
+		t->bare_lf += p[i] == '\n' && (i == 0 || p[i - 1] != '\r');
+		t->bare_cr += p[i] == '\r' && (i + 1 == n || p[i + 1] != '\n');
 		if (p[i] == '\n') {
 			int cr = i > start && p[i - 1] == '\r';
-			t->crlf += i > 0 && p[i - 1] == '\r';
 			size_t len = i - start - (size_t)cr;
 			if (len > *longest)
 				*longest = len;
@@ -307,7 +306,7 @@ static void naive_scan(const uint8_t *p, size_t n, struct textscan *t, size_t *l
 
 static int same_counts(const struct textscan *a, const struct textscan *b)
 {
-	return a->lf == b->lf && a->cr == b->cr && a->nul == b->nul && a->crlf == b->crlf;
+	return a->bare_lf == b->bare_lf && a->bare_cr == b->bare_cr && a->nul == b->nul;
 }
 
 /* textscan against the byte loop: random texts at every alignment, and a
@@ -340,7 +339,7 @@ static void test_textscan(void)
 	CHECK(unflagged == 0);
 	/* 999 bytes (one over) between CR LFs, at every start in a block */
 	int missed = 0;
-	for (size_t at = 0; at < 130; at++) {
+	for (size_t at = 0; at < 520; at++) { /* two blocks of 256 */
 		size_t n = at + 999 + 2 + 200;
 		memset(text, 'x', n);
 		for (size_t i = 0; i + 1 < at; i += 2)
@@ -364,10 +363,45 @@ static void test_textscan(void)
 	}
 	struct textscan got;
 	textscan(text, n, 998, &got);
-	CHECK(got.lf == n / 78 && got.crlf == n / 78 && got.cr == n / 78 && got.nul == 0);
+	CHECK(got.bare_lf == 0 && got.bare_cr == 0 && got.nul == 0);
 	CHECK(!got.may_exceed);
+	/* ... and each odd byte found, wherever it is */
+	int lost = 0;
+	for (size_t at = 0; at < n; at += 37) {
+		const uint8_t odd[] = {'\n', '\r', 0};
+		uint8_t keep = text[at];
+		for (int k = 0; k < 3; k++) {
+			if (keep == odd[k])
+				continue; /* nothing changes there */
+			text[at] = odd[k];
+			struct textscan o, want;
+			size_t longest;
+			textscan(text, n, 998, &o);
+			naive_scan(text, n, &want, &longest);
+			lost += !same_counts(&o, &want) || o.bare_lf + o.bare_cr + o.nul == 0;
+		}
+		text[at] = keep;
+	}
+	CHECK(lost == 0);
+	/* a line one byte over that ends near the end of the text, after the
+	 * whole blocks: wherever it starts, and however little follows it */
+	int missed_tail = 0;
+	for (size_t at = 0; at < 260; at++) {
+		for (size_t after = 0; after < 260; after++) {
+			size_t m = at + 999 + 2 + after;
+			memset(text, 'z', m); /* all CR LF lines: the quick path */
+			if (at >= 2)
+				memcpy(text + at - 2, "\r\n", 2);
+			memcpy(text + at + 999, "\r\n", 2);
+			if (after >= 2)
+				memcpy(text + m - 2, "\r\n", 2);
+			textscan(text, m, 998, &got);
+			missed_tail += !got.may_exceed || got.bare_lf || got.bare_cr;
+		}
+	}
+	CHECK(missed_tail == 0);
 	textscan(text, 0, 998, &got);
-	CHECK(got.lf == 0 && got.crlf == 0 && !got.may_exceed);
+	CHECK(got.bare_lf == 0 && got.nul == 0 && !got.may_exceed);
 }
 
 /* Addresses printed as inet_ntop prints them: every IPv4 byte value in
