@@ -8,7 +8,10 @@
  * becomes one record: what it was, the consumers' flow, the position, and
  * the bytes, the flow as the engine had it, or the event. The producer
  * never touches a struct mflow after making it: the consumer's thread
- * fills it, uses it and frees it; the stand-ins find their handoff through
+ * fills it and uses it; once the consumer has given back the block that
+ * held the flow's close (spsc_done), the producer makes its next flow in
+ * it (a free on the other thread would take the producer's arena lock,
+ * and a malloc per flow is wasted anyway). The stand-ins find their handoff through
  * the producer thread's own pointer to it (the engine hands them only the
  * flow's state, and reading the struct mflow would share its cache lines
  * with the consumer's thread).
@@ -22,6 +25,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "fifo.h"
 #include "pending.h"
 #include "reasm_int.h"
 #include "spsc.h"
@@ -84,6 +88,14 @@ struct handoff {
 	/* the producer's capture time, told before the next record */
 	int64_t clock_at;
 	int clock_due;
+	/* the producer's closed flows, oldest first, with the block of their
+	 * close: reused once the consumer is done with that block */
+	struct fifo spent;
+};
+
+struct spent {
+	struct mflow *m;
+	uint64_t block;
 };
 
 /* --- the producer's side ---------------------------------------------------- */
@@ -106,16 +118,18 @@ static struct rec *put(struct handoff *h, enum kind k, struct mflow *m, size_t e
 	return r;
 }
 
-static void put_flow(struct handoff *h, enum kind k, struct mflow *m, const struct ss_flow *f,
-                     const struct ss_pos *at, uint8_t app)
+/* 0 when the record could not be queued. */
+static int put_flow(struct handoff *h, enum kind k, struct mflow *m, const struct ss_flow *f,
+                    const struct ss_pos *at, uint8_t app)
 {
 	struct rec *r = put(h, k, m, sizeof *f);
 	if (!r)
-		return;
+		return 0;
 	if (at)
 		r->at = *at;
 	r->app = app;
 	memcpy(r + 1, f, sizeof *f);
+	return 1;
 }
 
 static void put_bytes(struct handoff *h, enum kind k, struct mflow *m, enum ss_dir d,
@@ -141,11 +155,25 @@ static void put_gap(struct handoff *h, enum kind k, struct mflow *m, enum ss_dir
 	r->len = len;
 }
 
+/* A struct mflow for a new flow: the oldest closed one the consumer is
+ * done with, else a new one. */
+static struct mflow *mflow_new(struct handoff *h)
+{
+	struct fifo *q = &h->spent;
+	if (q->len && ((struct spent *)fifo_at(q, 0))->block < spsc_done(h->q)) {
+		struct spent s;
+		fifo_pop(q, &s);
+		memset(s.m, 0, sizeof *s.m);
+		return s.m;
+	}
+	return calloc(1, sizeof(struct mflow));
+}
+
 /* The stand-in tap: the consumers' flow begins and ends here. */
 static void *tap_open(const struct ss_flow *f, void *ctx)
 {
 	(void)ctx;
-	struct mflow *m = calloc(1, sizeof *m);
+	struct mflow *m = mflow_new(self);
 	if (!m)
 		return NULL;
 	struct rec *r = put(self, K_OPEN, m, sizeof *f);
@@ -178,8 +206,13 @@ static void tap_datagram(void *st, enum ss_dir d, const uint8_t *p, size_t n,
 
 static void tap_close(void *st, const struct ss_flow *f, const struct ss_pos *at)
 {
-	if (st)
-		put_flow(self, K_CLOSE, st, f, at, 0);
+	struct handoff *h = self;
+	if (!st || !put_flow(h, K_CLOSE, st, f, at, 0))
+		return; /* (not queued: the consumer quit, and it leaks) */
+	/* about as many wait as flows close while the consumer is a ring
+	 * behind; past a million something is wrong, and they are let go */
+	if (!fifo_make_room(&h->spent, 1u << 20) && h->spent.len < h->spent.cap)
+		*(struct spent *)fifo_push(&h->spent) = (struct spent){st, spsc_block(h->q)};
 }
 
 /* The stand-in protocols. */
@@ -331,8 +364,7 @@ static void flow_rec(struct handoff *h, const struct rec *r, struct mflow *m, co
 				h->tap[i]->close(m->tap_st[i], &m->pub, &r->at);
 		for (int k = 0; k < 2; k++)
 			buf_free(&m->held[k]);
-		free(m);
-		break;
+		break; /* the producer makes its next flow in m */
 	default:
 		break;
 	}
@@ -392,6 +424,7 @@ struct handoff *handoff_new(struct ss_reasm *r, handoff_clock_fn *clock, void *c
 	h->r = r;
 	h->clock = clock;
 	h->ctx = ctx;
+	fifo_init(&h->spent, sizeof(struct spent));
 	return h;
 }
 
@@ -460,6 +493,12 @@ void handoff_free(struct handoff *h)
 {
 	if (!h)
 		return;
+	while (h->spent.len) {
+		struct spent s;
+		fifo_pop(&h->spent, &s);
+		free(s.m);
+	}
+	fifo_free(&h->spent);
 	spsc_free(h->q);
 	free(h);
 }

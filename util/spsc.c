@@ -34,7 +34,8 @@ struct spsc {
 	atomic_int quit;
 	alignas(LINE) pthread_mutex_t mu;
 	pthread_cond_t filled_cv, taken_cv;
-	uint64_t filled, taken; /* blocks handed over, and given back */
+	uint64_t filled;        /* blocks handed over */
+	_Atomic uint64_t taken; /* and given back (written under mu) */
 	struct block b[SPSC_BLOCKS];
 	/* the producer's side */
 	alignas(LINE) struct block *fill;
@@ -132,6 +133,17 @@ void *spsc_put(struct spsc *q, size_t n)
 	return rec;
 }
 
+uint64_t spsc_block(const struct spsc *q)
+{
+	return q->n;
+}
+
+uint64_t spsc_done(struct spsc *q)
+{
+	/* acquire: what the consumer did with the block happened before */
+	return atomic_load_explicit(&q->taken, memory_order_acquire);
+}
+
 void spsc_flush(struct spsc *q)
 {
 	if (q->fill && q->used)
@@ -162,7 +174,7 @@ const void *spsc_get(struct spsc *q, size_t *n)
 		}
 		pthread_mutex_lock(&q->mu);
 		if (q->cur) { /* done with it: the producer may fill it again */
-			q->taken++;
+			atomic_store_explicit(&q->taken, q->taken + 1, memory_order_release);
 			pthread_cond_signal(&q->taken_cv);
 		}
 		while (q->taken == q->filled)

@@ -14,6 +14,7 @@
 #define SS_SPSC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct spsc;
 
@@ -28,6 +29,12 @@ void spsc_free(struct spsc *q);
  * lost; the producer should stop). The record is the consumer's once the
  * block goes over. */
 void *spsc_put(struct spsc *q, size_t n);
+/* The number of the block the last record went into, and how many blocks
+ * the consumer has given back: every record of block b has been taken,
+ * and the consumer is done with it, once spsc_done(q) > b. The producer
+ * can then reuse what such a record lent the consumer. */
+uint64_t spsc_block(const struct spsc *q);
+uint64_t spsc_done(struct spsc *q);
 /* Hands over the block being filled, even if it has room left. */
 void spsc_flush(struct spsc *q);
 /* No more records: the consumer gets the end after the last one. */
