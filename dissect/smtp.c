@@ -40,14 +40,23 @@ enum kind {
 	K_GAP, /* stands for commands lost in a gap */
 };
 
+/* A command's text, in the command itself when it is short (most are: a
+ * malloc and a free for each of half a million commands was a tenth of
+ * the main thread's work), else on the heap. Read it with text_of(): a
+ * struct pending is copied out of the queue. */
+#define PENDING_INLINE 96
+struct ptext {
+	uint8_t *heap; /* NULL: the bytes are in in[] */
+	size_t len;
+	uint8_t in[PENDING_INLINE];
+};
+
 struct pending {
 	enum kind kind;
 	char verb[12];
-	uint8_t *shown; /* the command as shown: escaped, secrets masked */
-	size_t shown_len;
-	uint8_t *arg; /* MAIL/RCPT: the address; HELO/EHLO: the name */
-	size_t arg_len;
-	int last; /* BDAT ... LAST */
+	struct ptext shown; /* the command as shown: escaped, secrets masked */
+	struct ptext arg;   /* MAIL/RCPT: the address; HELO/EHLO: the name */
+	int last;           /* BDAT ... LAST */
 	int pipelined;
 	int64_t ts;
 	uint64_t frame;
@@ -92,6 +101,46 @@ enum {
 	SAID_RCPTS
 };
 
+static const uint8_t *text_of(const struct ptext *t)
+{
+	return t->heap ? t->heap : t->in;
+}
+
+/* Sets t to p[0..n); a text that does not fit inline and finds no memory
+ * is left empty. */
+static void text_set(struct ptext *t, const void *p, size_t n)
+{
+	free(t->heap);
+	t->heap = NULL;
+	t->len = 0;
+	if (n > sizeof t->in && !(t->heap = bytes_dup(p, n)))
+		return;
+	if (n)
+		memcpy(t->heap ? t->heap : t->in, p, n);
+	t->len = n;
+}
+
+/* Takes b's bytes (b is left without storage). */
+static void text_take(struct ptext *t, struct buf *b)
+{
+	if (b->len <= sizeof t->in) {
+		text_set(t, b->p, b->len);
+		buf_free(b);
+		return;
+	}
+	free(t->heap);
+	t->heap = b->p;
+	t->len = b->len;
+	b->p = NULL;
+	b->len = b->size = 0;
+}
+
+static void pending_release(struct pending *p)
+{
+	free(p->shown.heap);
+	free(p->arg.heap);
+}
+
 static void say(struct smtp *s, int once, enum ss_dir d, uint64_t frame, int64_t ts,
                 const char *what, const char *detail)
 {
@@ -122,9 +171,7 @@ static struct pending *push(struct smtp *s, enum kind kind, const uint8_t *verb,
 	if (s->q.len == s->q.cap) {
 		say(s, SAID_PIPE_FULL, SS_C2S, it->frame, it->ts, "pipeline_full",
 		    "more commands without replies than --max-pipeline; the oldest is dropped");
-		struct pending *o = fifo_at(&s->q, 0);
-		free(o->shown);
-		free(o->arg);
+		pending_release(fifo_at(&s->q, 0));
 		fifo_pop(&s->q, NULL);
 	}
 	struct pending *p = fifo_push(&s->q);
@@ -157,7 +204,7 @@ static void exchange(struct smtp *s, const struct pending *p, const uint8_t *rep
 	r.u.ex.proto = "smtp";
 	r.u.ex.verb = p && p->verb[0] ? p->verb : NULL;
 	if (p) {
-		r.u.ex.cmd = (struct ss_str){p->shown, p->shown_len};
+		r.u.ex.cmd = (struct ss_str){text_of(&p->shown), p->shown.len};
 		r.u.ex.ts_cmd = p->ts;
 		r.u.ex.frame_cmd = p->frame;
 		r.u.ex.pipelined = p->pipelined;
@@ -330,12 +377,15 @@ static void address(const uint8_t *p, size_t n, const uint8_t **a, size_t *alen)
 
 static void shown_line(struct pending *p, const uint8_t *line, size_t n)
 {
+	if (escape_plain(line, n)) { /* as it came: no copy to escape into */
+		text_set(&p->shown, line, n);
+		return;
+	}
 	struct buf b;
 	buf_init(&b, n * 4 + 16);
 	if (escape_add(&b, line, n))
 		buf_reset(&b);
-	p->shown = b.p;
-	p->shown_len = b.len;
+	text_take(&p->shown, &b);
 }
 
 static void client_auth(struct smtp *s, struct pending *p, const uint8_t *line, size_t n, int first)
@@ -349,8 +399,7 @@ static void client_auth(struct smtp *s, struct pending *p, const uint8_t *line, 
 	} else {
 		sasl_response(&s->sasl, line, n, s->o->show_secrets, &b);
 	}
-	p->shown = b.p;
-	p->shown_len = b.len;
+	text_take(&p->shown, &b);
 }
 
 static void client_line(struct smtp *s, const struct lp_item *it)
@@ -439,10 +488,8 @@ static void client_line(struct smtp *s, const struct lp_item *it)
 			s->msg_frame_end = it->frame;
 		}
 	}
-	if (a) {
-		q->arg = bytes_dup(a, alen);
-		q->arg_len = q->arg ? alen : 0;
-	}
+	if (a)
+		text_set(&q->arg, a, alen);
 }
 
 static void client_item(void *ctx, const struct lp_item *it)
@@ -525,8 +572,7 @@ static void resync(struct smtp *s, int code, int64_t ts, uint64_t fr)
 		pop(s, &p);
 		static const char lost[] = "[the reply was in a gap]";
 		exchange(s, &p, (const uint8_t *)lost, sizeof lost - 1, -1, ts, fr);
-		free(p.shown);
-		free(p.arg);
+		pending_release(&p);
 	}
 	s->resync = 0;
 }
@@ -558,24 +604,24 @@ static void reply_done(struct smtp *s)
 	switch (p.kind) {
 	case K_HELO:
 		if (ok) {
-			buf_set(&s->helo, p.arg, p.arg_len);
+			buf_set(&s->helo, text_of(&p.arg), p.arg.len);
 			tx_clear(s);
 		}
 		break;
 	case K_MAIL:
 		if (ok) {
 			tx_clear(s);
-			buf_set(&s->mail_from, p.arg, p.arg_len);
+			buf_set(&s->mail_from, text_of(&p.arg), p.arg.len);
 			s->in_tx = 1;
 		}
 		break;
 	case K_RCPT:
 		if (ok && s->nrcpt < MAX_RCPT) {
 			struct ss_str *v = realloc(s->rcpt, (s->nrcpt + 1) * sizeof *v);
-			uint8_t *a = bytes_dup(p.arg, p.arg_len);
+			uint8_t *a = bytes_dup(text_of(&p.arg), p.arg.len);
 			if (v && a) {
 				s->rcpt = v;
-				s->rcpt[s->nrcpt++] = (struct ss_str){a, p.arg_len};
+				s->rcpt[s->nrcpt++] = (struct ss_str){a, p.arg.len};
 			} else {
 				if (v)
 					s->rcpt = v;
@@ -652,8 +698,7 @@ static void reply_done(struct smtp *s)
 		                 s->sasl.user[0] ? s->sasl.user : "(someone)", s->sasl.mech);
 		note(s, "login", d, (size_t)k < sizeof d ? (size_t)k : sizeof d - 1, ts, fr);
 	}
-	free(p.shown);
-	free(p.arg);
+	pending_release(&p);
 }
 
 static void server_line(struct smtp *s, const struct lp_item *it)
@@ -751,8 +796,7 @@ static void smtp_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 				char t[64];
 				int k = snprintf(t, sizeof t, "[%llu bytes missing]",
 				                 (unsigned long long)len);
-				q->shown = bytes_dup(t, (size_t)k);
-				q->shown_len = q->shown ? (size_t)k : 0;
+				text_set(&q->shown, t, (size_t)k);
 			}
 			snprintf(why, sizeof why,
 			         "%llu bytes of commands are missing: replies may pair with "
@@ -798,8 +842,7 @@ static void smtp_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 		if (p.kind == K_DATA_END)
 			message_out(s, -1, NULL, 0, at->ts, at->frame);
 		exchange(s, &p, NULL, 0, -1, 0, 0);
-		free(p.shown);
-		free(p.arg);
+		pending_release(&p);
 	}
 	if (s->in_msg) {
 		s->msg_incomplete = 1; /* the end of the message never came */

@@ -26,6 +26,14 @@ static int plain(uint8_t c)
 	return c >= 0x20 && c < 0x7f && c != '\\';
 }
 
+int escape_plain(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!plain(p[i]))
+			return 0;
+	return 1;
+}
+
 int escape_add(struct buf *out, const uint8_t *p, size_t n)
 {
 	char tmp[5];

@@ -9,6 +9,8 @@
 
 #include "buf.h"
 
+/* 1 when p[0..n) is its own escaped form (printable ASCII, no backslash). */
+int escape_plain(const uint8_t *p, size_t n);
 /* Appends the escaped form of p[0..n) to out; stops quietly at out's cap.
  * Returns -1 when it had to stop. */
 int escape_add(struct buf *out, const uint8_t *p, size_t n);
