@@ -12,6 +12,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hops.h"
 
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -29,8 +31,20 @@
  * can then hide an older candidate; the newest are seen). */
 #define HOPS_MAX_LOOK 32
 
+/* Copies are made in order and dropped oldest first, so they are laid end
+ * to end in chunks, and a chunk goes when its last copy does: a message
+ * costs no malloc and no free of its own. */
+#define HOPS_CHUNK (256u << 10)
+
+struct chunk {
+	struct chunk *next; /* the next younger chunk */
+	size_t used, size, live;
+	alignas(max_align_t) unsigned char mem[];
+};
+
 struct hop {
 	struct vhop v;
+	struct chunk *c;    /* where it lives */
 	uint64_t key;       /* first_field mixed with the server */
 	struct hop *chain;  /* the next older copy in the same bucket */
 	struct hop **pprev; /* what points at this one */
@@ -43,6 +57,7 @@ struct hops {
 	struct hop **bucket;
 	size_t nbuckets; /* a power of two */
 	uint64_t dropped;
+	struct chunk *oldest, *young; /* the chunks, oldest to youngest */
 };
 
 /* The key only spreads copies over buckets; every candidate is confirmed
@@ -87,17 +102,57 @@ struct hops *hops_new(size_t max_hops)
 	return h;
 }
 
-static void hop_free(struct hop *p)
+/* Room for a copy of n bytes (zeroed), after the youngest copy. */
+static struct hop *hop_new(struct hops *h, size_t n)
 {
-	free(p); /* its strings too */
+	n = (n + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
+	struct chunk *c = h->young;
+	if (!c || c->size - c->used < n) {
+		size_t size = n > HOPS_CHUNK ? n : HOPS_CHUNK;
+		c = malloc(sizeof *c + size);
+		if (!c)
+			return NULL;
+		*c = (struct chunk){NULL, 0, size, 0};
+		if (h->young)
+			h->young->next = c;
+		else
+			h->oldest = c;
+		h->young = c;
+	}
+	struct hop *p = (struct hop *)(c->mem + c->used);
+	memset(p, 0, n);
+	p->c = c;
+	c->used += n;
+	c->live++;
+	return p;
+}
+
+/* Copies go oldest first (the youngest, when hops_add gives it up, is
+ * the last one made): a chunk is freed with its last copy. */
+static void hop_free(struct hops *h, struct hop *p)
+{
+	struct chunk *c = p->c;
+	if (--c->live)
+		return;
+	if (c == h->young) { /* empty now: kept for the next copies */
+		c->used = 0;
+		return;
+	}
+	if (c == h->oldest) {
+		h->oldest = c->next;
+		free(c);
+	}
 }
 
 void hops_free(struct hops *h)
 {
 	if (!h)
 		return;
-	for (size_t i = 0; i < h->n; i++)
-		hop_free(h->ring[(h->head + i) % h->cap]);
+	while (h->oldest) {
+		struct chunk *c = h->oldest;
+		h->oldest = c->next;
+		free(c);
+	}
 	free(h->ring);
 	free(h->bucket);
 	free(h);
@@ -150,7 +205,7 @@ static int ring_push(struct hops *h, struct hop *p)
 		struct hop *old = h->ring[h->head];
 		if (old->key)
 			unchain(old);
-		hop_free(old);
+		hop_free(h, old);
 		h->head = (h->head + 1) % h->cap;
 		h->n--;
 		h->dropped++;
@@ -253,7 +308,7 @@ const struct vhop *hops_add(struct hops *h, const struct ss_record *r)
 	size_t nmid = mid ? strlen(mid) : 0;
 	/* one allocation for the copy and its strings */
 	size_t room = smtp ? rm->helo.len + 1 + rm->mail_from.len + 1 : rm->user.len + 1;
-	struct hop *p = calloc(1, sizeof *p + room + nmid + 1);
+	struct hop *p = hop_new(h, sizeof *p + room + nmid + 1);
 	if (!p)
 		return NULL;
 	char *at = p->strings;
@@ -292,7 +347,7 @@ const struct vhop *hops_add(struct hops *h, const struct ss_record *r)
 			p->key = mix_host(v->first_field, &v->server);
 	}
 	if (ring_push(h, p)) {
-		hop_free(p);
+		hop_free(h, p);
 		return NULL;
 	}
 	if (p->key) {

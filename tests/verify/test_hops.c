@@ -207,6 +207,31 @@ int main(int argc, char **argv)
 		free(copies[i].data);
 	hops_free(hops);
 
+	/* Many copies through a small cap: the copies live end to end in
+	 * chunks that go with their last copy (under the sanitizers, any copy
+	 * used after its chunk went would show); the newest are kept, each
+	 * with its strings. */
+	hops = hops_new(100);
+	size_t lost = 0;
+	for (uint64_t i = 1; i <= 20000; i++) {
+		char mid[40];
+		snprintf(mid, sizeof mid, "helo-%llu", (unsigned long long)i);
+		struct ss_record r = {0};
+		r.kind = REC_MESSAGE;
+		r.u.msg.proto = "smtp";
+		r.u.msg.number = i;
+		r.u.msg.helo = (struct ss_str){(const uint8_t *)mid, strlen(mid)};
+		r.u.msg.data = (struct ss_str){(const uint8_t *)"x", 1};
+		const struct vhop *v = hops_add(hops, &r);
+		lost += !v || v->number != i || strcmp(v->helo, mid);
+	}
+	CHECK(lost == 0);
+	CHECK(hops_dropped(hops) == 19900 && hops_find(hops, 19900) == NULL);
+	const struct vhop *last = hops_find(hops, 19901), *newest = hops_find(hops, 20000);
+	CHECK(last && !strcmp(last->helo, "helo-19901") && newest &&
+	      !strcmp(newest->helo, "helo-20000"));
+	hops_free(hops);
+
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
