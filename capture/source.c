@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -159,6 +160,9 @@ struct ss_source *source_open(const struct ss_source_opts *o, char *err, size_t 
 		s->readbuf = malloc(SOURCE_READ_BUFFER);
 		if (s->readbuf)
 			setvbuf(fp, s->readbuf, _IOFBF, SOURCE_READ_BUFFER);
+		/* One thread at a time reads it (libpcap's two freads a frame
+		 * then take no lock each). */
+		__fsetlocking(fp, FSETLOCKING_BYCALLER);
 		s->p =
 		    pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, perr);
 		if (!s->p) {

@@ -31,7 +31,7 @@
 #include "spsc.h"
 
 enum kind {
-	K_CLOCK, /* at.ts: capture time */
+	K_CLOCK, /* nothing but the clock (at the end) */
 	K_EVENT, /* a struct ss_event, then its detail */
 	K_CALL,  /* a handoff_call_fn, then its bytes */
 	K_OPEN,  /* the flow, as struct ss_flow */
@@ -48,6 +48,8 @@ enum kind {
 
 struct rec {
 	uint8_t kind, dir, app;
+	uint8_t clock; /* first tell the consumer capture time is now */
+	int64_t now;
 	struct mflow *m;
 	struct ss_pos at;
 	uint64_t len; /* a gap's length */
@@ -106,15 +108,13 @@ static _Thread_local struct handoff *self; /* the producer thread's */
  * no more (the delivery is lost). */
 static struct rec *put(struct handoff *h, enum kind k, struct mflow *m, size_t extra)
 {
-	if (h->clock_due) {
-		h->clock_due = 0;
-		struct rec *c = spsc_put(h->q, sizeof *c);
-		if (c)
-			*c = (struct rec){.kind = K_CLOCK, .at = {.ts = h->clock_at}};
-	}
 	struct rec *r = spsc_put(h->q, sizeof *r + extra);
-	if (r)
-		*r = (struct rec){.kind = (uint8_t)k, .m = m};
+	if (!r)
+		return NULL;
+	/* the time comes with the record rather than in one of its own */
+	*r = (struct rec){
+	    .kind = (uint8_t)k, .clock = (uint8_t)h->clock_due, .now = h->clock_at, .m = m};
+	h->clock_due = 0;
 	return r;
 }
 
@@ -289,11 +289,8 @@ static void *run(void *arg)
 	self = h;
 	ss_event_sink(on_event, h); /* this thread's sink */
 	h->produce(h->pctx);
-	if (h->clock_due) {
-		struct rec *c = spsc_put(h->q, sizeof *c);
-		if (c)
-			*c = (struct rec){.kind = K_CLOCK, .at = {.ts = h->clock_at}};
-	}
+	if (h->clock_due)
+		put(h, K_CLOCK, NULL, 0);
 	spsc_close(h->q);
 	return NULL;
 }
@@ -378,9 +375,10 @@ void handoff_consume(struct handoff *h)
 		const struct rec *r = p;
 		const uint8_t *x = (const uint8_t *)(r + 1);
 		size_t xn = n - sizeof *r;
+		if (r->clock)
+			h->clock(r->now, h->ctx);
 		switch ((enum kind)r->kind) {
 		case K_CLOCK:
-			h->clock(r->at.ts, h->ctx);
 			break;
 		case K_EVENT: {
 			struct ss_event e;

@@ -98,18 +98,23 @@ void timeline_prefix(struct text *out, const struct timeline_opts *o, int64_t ts
 	size_t i = f->id % PREFIX_CACHE;
 	if (cache[i].id != f->id || cache[i].gen != gen || cache[i].names != o->names) {
 		char c[256], s[256];
-		int n = snprintf(cache[i].text, sizeof cache[i].text, " [%" PRIu64 "] %s > %s  ",
-		                 f->id, timeline_host(o, &f->ep[SS_C2S].addr, c),
-		                 timeline_host(o, &f->ep[SS_S2C].addr, s));
-		/* too long for the cache (long names): not kept */
-		cache[i].id = n > 0 && (size_t)n < sizeof cache[i].text ? f->id : 0;
+		size_t at = out->b.len;
+		text_str(out, " [");
+		text_u64(out, f->id);
+		text_str(out, "] ");
+		text_str(out, timeline_host(o, &f->ep[SS_C2S].addr, c));
+		text_str(out, " > ");
+		text_str(out, timeline_host(o, &f->ep[SS_S2C].addr, s));
+		text_str(out, "  ");
+		/* kept unless too long for the cache (long names); ids start at 1 */
+		size_t n = out->b.len - at;
+		cache[i].id = !out->cut && n <= sizeof cache[i].text ? f->id : 0;
 		cache[i].gen = gen;
 		cache[i].names = o->names;
 		cache[i].len = (uint8_t)(cache[i].id ? n : 0);
-		if (!cache[i].id) {
-			text_printf(out, " [%" PRIu64 "] %s > %s  ", f->id, c, s);
-			return;
-		}
+		if (cache[i].id)
+			memcpy(cache[i].text, out->b.p + at, n);
+		return;
 	}
 	text_add(out, cache[i].text, cache[i].len);
 }
