@@ -6,21 +6,23 @@
  * closing, and per protocol a stand-in that keeps the real one's probe and
  * port hint (they only look at bytes) and queues the rest. Each delivery
  * becomes one record: what it was, the consumers' flow, the position, and
- * the bytes, the flow as the engine had it, or the event. The producer
- * never touches a struct mflow after making it: the consumer's thread
- * fills it and uses it; once the consumer has given back the block that
- * held the flow's close (spsc_done), the producer makes its next flow in
- * it (a free on the other thread would take the producer's arena lock,
- * and a malloc per flow is wasted anyway). The stand-ins find their handoff through
- * the producer thread's own pointer to it (the engine hands them only the
- * flow's state, and reading the struct mflow would share its cache lines
- * with the consumer's thread).
+ * the bytes, the flow as the engine had it, or the event.
+ *
+ * The producer never touches a struct mflow after making it: the
+ * consumer's thread fills it and uses it. Once the consumer has given back
+ * the block that held the flow's close (spsc_done), the producer makes its
+ * next flow in it (a free on the other thread would take the producer's
+ * arena lock, and a malloc per flow is wasted anyway). The stand-ins find
+ * their handoff through the producer thread's own pointer to it: the
+ * engine hands them only the flow's state, and reading the struct mflow
+ * would share its cache lines with the consumer's thread.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "handoff.h"
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +48,8 @@ enum kind {
 	K_APP_CLOSE, /* the flow, as it closed */
 };
 
+/* One delivery; what follows it is by kind (above), the bytes for the
+ * DATA and DATAGRAM kinds. */
 struct rec {
 	uint8_t kind, dir, app;
 	uint8_t clock; /* first tell the consumer capture time is now */
@@ -53,7 +57,6 @@ struct rec {
 	struct mflow *m;
 	struct ss_pos at;
 	uint64_t len; /* a gap's length */
-	              /* what follows, by kind (see above); bytes for the DATA and DATAGRAM kinds */
 };
 
 /* A flow on the consumers' side. */
@@ -87,7 +90,7 @@ struct handoff {
 	struct ss_proto stand_proto[SS_MAX_PROTOS];
 	struct stand stand[SS_MAX_PROTOS];
 	struct ss_tap stand_tap;
-	/* the producer's capture time, told before the next record */
+	/* the producer's capture time, told with the next record */
 	int64_t clock_at;
 	int clock_due;
 	/* the producer's closed flows, oldest first, with the block of their
@@ -209,9 +212,10 @@ static void tap_close(void *st, const struct ss_flow *f, const struct ss_pos *at
 	struct handoff *h = self;
 	if (!st || !put_flow(h, K_CLOSE, st, f, at, 0))
 		return; /* (not queued: the consumer quit, and it leaks) */
-	/* about as many wait as flows close while the consumer is a ring
-	 * behind; past a million something is wrong, and they are let go */
-	if (!fifo_make_room(&h->spent, 1u << 20) && h->spent.len < h->spent.cap)
+	/* As many wait as flows closed since a flow last opened (at most the
+	 * flows the engine holds, --max-flows). Out of memory, it is lost. */
+	if (!fifo_make_room(&h->spent, SIZE_MAX / sizeof(struct spent)) &&
+	    h->spent.len < h->spent.cap)
 		*(struct spent *)fifo_push(&h->spent) = (struct spent){st, spsc_block(h->q)};
 }
 
