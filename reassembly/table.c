@@ -258,16 +258,14 @@ void table_expire(struct ss_reasm *r)
 	 * one of them may be due. */
 	if (r->now <= r->expire_at)
 		return;
-	const struct ss_caps *c = r->caps;
-	int64_t tcp = (int64_t)c->tcp_timeout * SS_NS_PER_SEC;
-	int64_t udp = (int64_t)c->udp_timeout * SS_NS_PER_SEC;
-	int64_t linger = (int64_t)c->tcp_linger * SS_NS_PER_SEC;
+	/* closed flows first: they only wait for late packets */
+	int64_t linger = timeout_of(r, LIST_CLOSED), tcp = timeout_of(r, LIST_TCP),
+	        udp = timeout_of(r, LIST_UDP);
 	struct flow *f;
 	while ((f = r->list[LIST_CLOSED].head) && r->now - f->pub.last_ts > linger)
 		table_remove(r, f);
-	while ((f = r->list[LIST_TCP].head) && r->now - f->pub.last_ts > tcp) {
+	while ((f = r->list[LIST_TCP].head) && r->now - f->pub.last_ts > tcp)
 		flow_end(r, f, SS_CLOSE_IDLE); /* frees f */
-	}
 	while ((f = r->list[LIST_UDP].head) && r->now - f->pub.last_ts > udp)
 		flow_end(r, f, SS_CLOSE_IDLE);
 	r->expire_at = INT64_MAX;
