@@ -371,6 +371,16 @@ static void flow_rec(struct handoff *h, const struct rec *r, struct mflow *m, co
 	}
 }
 
+/* The engine's own consumers again, in place of the stand-ins. */
+static void give_back(struct handoff *h)
+{
+	for (int i = 0; i < h->nproto; i++)
+		h->r->proto[i] = h->proto[i];
+	for (int i = 0; i < h->ntap; i++)
+		h->r->tap[i] = h->tap[i];
+	h->r->ntap = h->ntap;
+}
+
 void handoff_consume(struct handoff *h)
 {
 	const void *p;
@@ -403,12 +413,7 @@ void handoff_consume(struct handoff *h)
 		}
 	}
 	pthread_join(h->th, NULL);
-	/* the engine's own consumers again, for whatever comes after */
-	for (int i = 0; i < h->nproto; i++)
-		h->r->proto[i] = h->proto[i];
-	for (int i = 0; i < h->ntap; i++)
-		h->r->tap[i] = h->tap[i];
-	h->r->ntap = h->ntap;
+	give_back(h); /* for whatever comes after */
 }
 
 /* --- setting up -------------------------------------------------------------- */
@@ -481,11 +486,7 @@ int handoff_start(struct handoff *h, void (*produce)(void *pctx), void *pctx)
 	int rc = pthread_create(&h->th, NULL, run, h);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
-		for (int i = 0; i < h->nproto; i++)
-			r->proto[i] = h->proto[i];
-		for (int i = 0; i < h->ntap; i++)
-			r->tap[i] = h->tap[i];
-		r->ntap = h->ntap;
+		give_back(h);
 		return -1;
 	}
 	return 0;
