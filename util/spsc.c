@@ -34,12 +34,11 @@ struct spsc {
 	atomic_int quit;
 	alignas(LINE) pthread_mutex_t mu;
 	pthread_cond_t filled_cv, taken_cv;
-	uint64_t filled;        /* blocks handed over */
-	_Atomic uint64_t taken; /* and given back (written under mu) */
+	_Atomic uint64_t taken; /* blocks given back (written under mu) */
 	struct block b[SPSC_BLOCKS];
 	/* the producer's side */
 	alignas(LINE) struct block *fill;
-	uint64_t n;  /* the block being filled is b[n % SPSC_BLOCKS] */
+	uint64_t n;  /* blocks handed over (written under mu); b[n % SPSC_BLOCKS] is filled next */
 	size_t used; /* bytes of it filled, written to it at hand-over */
 	/* the consumer's side */
 	alignas(LINE) struct block *cur;
@@ -104,7 +103,7 @@ static void hand_over(struct spsc *q, int last)
 	q->fill->last = last;
 	q->fill = NULL;
 	pthread_mutex_lock(&q->mu);
-	q->filled = ++q->n;
+	q->n++;
 	pthread_cond_signal(&q->filled_cv);
 	pthread_mutex_unlock(&q->mu);
 }
@@ -177,7 +176,7 @@ const void *spsc_get(struct spsc *q, size_t *n)
 			atomic_store_explicit(&q->taken, q->taken + 1, memory_order_release);
 			pthread_cond_signal(&q->taken_cv);
 		}
-		while (q->taken == q->filled)
+		while (q->taken == q->n)
 			pthread_cond_wait(&q->filled_cv, &q->mu);
 		q->cur = &q->b[q->taken % SPSC_BLOCKS];
 		pthread_mutex_unlock(&q->mu);
