@@ -50,6 +50,17 @@ typedef uint8_t vec __attribute__((vector_size(32)));
 #define CLONES
 #endif
 
+/* Whether any lane of v is set (always inline: each clone gets it in its
+ * own instructions). */
+__attribute__((always_inline)) static inline int any_set(vec v)
+{
+	uint64_t w[VEC / 8], any = 0;
+	memcpy(w, &v, sizeof w);
+	for (int l = 0; l < VEC / 8; l++)
+		any |= w[l];
+	return any != 0;
+}
+
 /* The whole blocks after the first byte: whether any pair (i - 1, i) in
  * them is odd, and the long-line flag. Returns where they end, in *end.
  * (The clone returns before any SSE code runs: an AVX2 function that went
@@ -72,21 +83,13 @@ CLONES static int odd_blocks(const uint8_t *p, size_t n, size_t need, int *may_e
 			seen |= lf;
 			odd |= (lf ^ (vec)(prev == CR)) | (vec)(v == NUL);
 		}
-		uint64_t w[VEC / 8], any = 0;
-		memcpy(w, &seen, sizeof w);
-		for (int l = 0; l < VEC / 8; l++)
-			any |= w[l];
-		if (any)
+		if (any_set(seen))
 			run = 0;
 		else if (++run >= need)
 			*may_exceed = 1;
 	}
-	uint64_t w[VEC / 8], any = 0;
-	memcpy(w, &odd, sizeof w);
-	for (int l = 0; l < VEC / 8; l++)
-		any |= w[l];
 	*end = i;
-	return any != 0;
+	return any_set(odd);
 }
 #endif
 
