@@ -42,7 +42,7 @@ enum kind {
 
 /* A command's text, in the command itself when it is short (most are: a
  * malloc and a free for each of half a million commands was a tenth of
- * the main thread's work), else on the heap. Read it with text_of(): a
+ * the main thread's work), else on the heap. Read it with ptext_of(): a
  * struct pending is copied out of the queue. */
 #define PENDING_INLINE 96
 struct ptext {
@@ -101,14 +101,14 @@ enum {
 	SAID_RCPTS
 };
 
-static const uint8_t *text_of(const struct ptext *t)
+static const uint8_t *ptext_of(const struct ptext *t)
 {
 	return t->heap ? t->heap : t->in;
 }
 
 /* Sets t to p[0..n); a text that does not fit inline and finds no memory
  * is left empty. */
-static void text_set(struct ptext *t, const void *p, size_t n)
+static void ptext_set(struct ptext *t, const void *p, size_t n)
 {
 	free(t->heap);
 	t->heap = NULL;
@@ -121,10 +121,10 @@ static void text_set(struct ptext *t, const void *p, size_t n)
 }
 
 /* Takes b's bytes (b is left without storage). */
-static void text_take(struct ptext *t, struct buf *b)
+static void ptext_take(struct ptext *t, struct buf *b)
 {
 	if (b->len <= sizeof t->in) {
-		text_set(t, b->p, b->len);
+		ptext_set(t, b->p, b->len);
 		buf_free(b);
 		return;
 	}
@@ -204,7 +204,7 @@ static void exchange(struct smtp *s, const struct pending *p, const uint8_t *rep
 	r.u.ex.proto = "smtp";
 	r.u.ex.verb = p && p->verb[0] ? p->verb : NULL;
 	if (p) {
-		r.u.ex.cmd = (struct ss_str){text_of(&p->shown), p->shown.len};
+		r.u.ex.cmd = (struct ss_str){ptext_of(&p->shown), p->shown.len};
 		r.u.ex.ts_cmd = p->ts;
 		r.u.ex.frame_cmd = p->frame;
 		r.u.ex.pipelined = p->pipelined;
@@ -378,14 +378,14 @@ static void address(const uint8_t *p, size_t n, const uint8_t **a, size_t *alen)
 static void shown_line(struct pending *p, const uint8_t *line, size_t n)
 {
 	if (escape_plain(line, n)) { /* as it came: no copy to escape into */
-		text_set(&p->shown, line, n);
+		ptext_set(&p->shown, line, n);
 		return;
 	}
 	struct buf b;
 	buf_init(&b, n * 4 + 16);
 	if (escape_add(&b, line, n))
 		buf_reset(&b);
-	text_take(&p->shown, &b);
+	ptext_take(&p->shown, &b);
 }
 
 static void client_auth(struct smtp *s, struct pending *p, const uint8_t *line, size_t n, int first)
@@ -399,7 +399,7 @@ static void client_auth(struct smtp *s, struct pending *p, const uint8_t *line, 
 	} else {
 		sasl_response(&s->sasl, line, n, s->o->show_secrets, &b);
 	}
-	text_take(&p->shown, &b);
+	ptext_take(&p->shown, &b);
 }
 
 static void client_line(struct smtp *s, const struct lp_item *it)
@@ -489,7 +489,7 @@ static void client_line(struct smtp *s, const struct lp_item *it)
 		}
 	}
 	if (a)
-		text_set(&q->arg, a, alen);
+		ptext_set(&q->arg, a, alen);
 }
 
 static void client_item(void *ctx, const struct lp_item *it)
@@ -604,21 +604,21 @@ static void reply_done(struct smtp *s)
 	switch (p.kind) {
 	case K_HELO:
 		if (ok) {
-			buf_set(&s->helo, text_of(&p.arg), p.arg.len);
+			buf_set(&s->helo, ptext_of(&p.arg), p.arg.len);
 			tx_clear(s);
 		}
 		break;
 	case K_MAIL:
 		if (ok) {
 			tx_clear(s);
-			buf_set(&s->mail_from, text_of(&p.arg), p.arg.len);
+			buf_set(&s->mail_from, ptext_of(&p.arg), p.arg.len);
 			s->in_tx = 1;
 		}
 		break;
 	case K_RCPT:
 		if (ok && s->nrcpt < MAX_RCPT) {
 			struct ss_str *v = realloc(s->rcpt, (s->nrcpt + 1) * sizeof *v);
-			uint8_t *a = bytes_dup(text_of(&p.arg), p.arg.len);
+			uint8_t *a = bytes_dup(ptext_of(&p.arg), p.arg.len);
 			if (v && a) {
 				s->rcpt = v;
 				s->rcpt[s->nrcpt++] = (struct ss_str){a, p.arg.len};
@@ -796,7 +796,7 @@ static void smtp_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 				char t[64];
 				int k = snprintf(t, sizeof t, "[%llu bytes missing]",
 				                 (unsigned long long)len);
-				text_set(&q->shown, t, (size_t)k);
+				ptext_set(&q->shown, t, (size_t)k);
 			}
 			snprintf(why, sizeof why,
 			         "%llu bytes of commands are missing: replies may pair with "
