@@ -73,7 +73,11 @@ static void on_frame(const struct ss_frame *f, void *ctx)
 {
 	struct run *r = ctx;
 	decode_frame(&r->dec, f);
-	report_clock(r->rep, f->ts);
+	/* the report learns the time on its own thread, in order */
+	if (r->h)
+		handoff_clock(r->h, f->ts);
+	else
+		report_clock(r->rep, f->ts);
 	if (r->progress && !(f->num & 8191))
 		progress(r, 0);
 }
@@ -148,19 +152,10 @@ static void on_usr1_ahead(void *ctx)
 	handoff_call(r->h, usr1_counts, &c, sizeof c);
 }
 
-static void on_frame_ahead(const struct ss_frame *f, void *ctx)
-{
-	struct run *r = ctx;
-	decode_frame(&r->dec, f);
-	handoff_clock(r->h, f->ts);
-	if (r->progress && !(f->num & 8191))
-		progress(r, 0);
-}
-
 static void produce(void *ctx)
 {
 	struct run *r = ctx;
-	r->end = source_run(r->src, on_frame_ahead, NULL, on_usr1_ahead, r);
+	r->end = source_run(r->src, on_frame, NULL, on_usr1_ahead, r);
 	if (r->progress)
 		progress(r, 1);
 	reasm_finish(r->reasm);
@@ -229,18 +224,20 @@ int main(int argc, char **argv)
 
 	/* Only when the output goes elsewhere: on the terminal, it is its own progress. */
 	r.progress = opt.src.file && isatty(STDERR_FILENO) && !isatty(fileno(opt.rep.out));
-	r.h = source_is_file(r.src) ? handoff_new(r.reasm, on_clock, &r) : NULL;
+	struct handoff *h = source_is_file(r.src) ? handoff_new(r.reasm, on_clock, &r) : NULL;
+	r.h = h;
 	enum source_end end;
-	if (r.h && handoff_start(r.h, produce, &r) == 0) {
-		handoff_consume(r.h);
+	if (h && handoff_start(h, produce, &r) == 0) {
+		handoff_consume(h);
 		end = r.end;
 	} else {
+		r.h = NULL; /* this thread reads: on_frame tells the report itself */
 		end = source_run(r.src, on_frame, on_tick, on_usr1, &r);
 		if (r.progress)
 			progress(&r, 1);
 		reasm_finish(r.reasm);
 	}
-	handoff_free(r.h);
+	handoff_free(h);
 	r.h = NULL;
 	stats(&r, 1);
 	code = SS_EXIT_OK;
