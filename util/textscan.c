@@ -50,12 +50,13 @@ typedef uint8_t vec __attribute__((vector_size(32)));
 #define CLONES
 #endif
 
-/* Whether any lane of v is set (always inline: each clone gets it in its
- * own instructions). */
-__attribute__((always_inline)) static inline int any_set(vec v)
+/* Whether any lane of *v is set (always inline: each clone gets it in its
+ * own instructions; by pointer: a 32-byte vector passed by value has
+ * another ABI with AVX than without). */
+__attribute__((always_inline)) static inline int any_set(const vec *v)
 {
 	uint64_t w[VEC / 8], any = 0;
-	memcpy(w, &v, sizeof w);
+	memcpy(w, v, sizeof w);
 	for (int l = 0; l < VEC / 8; l++)
 		any |= w[l];
 	return any != 0;
@@ -83,13 +84,13 @@ CLONES static int odd_blocks(const uint8_t *p, size_t n, size_t need, int *may_e
 			seen |= lf;
 			odd |= (lf ^ (vec)(prev == CR)) | (vec)(v == NUL);
 		}
-		if (any_set(seen))
+		if (any_set(&seen))
 			run = 0;
 		else if (++run >= need)
 			*may_exceed = 1;
 	}
 	*end = i;
-	return any_set(odd);
+	return any_set(&odd);
 }
 #endif
 
