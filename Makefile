@@ -20,7 +20,7 @@ demo:
 	@tools/deps demo
 	@$(MAKE) --no-print-directory build >/dev/null
 	@echo '$$ smtpsniff -r $(DEMO_PCAP) --verify'
-	@# exit 1 is a verdict, not a failure of the demo (try DEMO_PCAP=pcaps/scenario4-4.pcap)
+	@# exit 1 is a verdict, not a failure of the demo (try DEMO_PCAP=pcaps/opendkim/scenario4-4.pcap)
 	@$(BUILD)/smtpsniff -r $(DEMO_PCAP) --verify; s=$$?; \
 	 if [ $$s -eq 1 ]; then echo '(exit 1: a receiver disagreed with the RFC, as above)'; s=0; fi; exit $$s
 
@@ -53,13 +53,16 @@ fuzz:
 style:
 	tests/check_style.sh
 
-# Records the lab's captures again into pcaps/ (both verifier sets).
+# Records the lab's captures again into pcaps/ (both verifier sets), and
+# the smtp-sink capture; then `UPDATE=1 tests/golden.sh build/smtpsniff .`
+# and a review of what changed.
 lab-record:
 	@tools/deps lab
 	@$(MAKE) --no-print-directory build
 	lab/record
-	lab/record --rspamd
+	lab/record --opendkim
 	lab/record journey
+	pcaps/record-smtp-sink pcaps/smtp-sink.pcap
 
 bench:
 	@tools/deps bench

@@ -1,20 +1,27 @@
 #!/usr/bin/python3
-"""lab/client.py - the lab's client.a.test: one SMTP scenario, or one POP3 or
-IMAP session that lists and retrieves every message of user1.
+"""lab/client.py - the lab's client.a.test: one SMTP scenario as upstream's
+send.sh sends it, or one POP3 or IMAP session that lists and retrieves every
+message of user1.
 
-  client.py smtp HOST NAME MAILFROM RCPTTO FROM   (prints the Message-ID)
-  client.py pop3|imap HOST                         (prints the message count)
+  client.py smtp TITLE FROM TO SERVER [ENVELOPE_FROM]   (prints the Message-ID)
+  client.py pop3|imap HOST                             (prints the message count)
 
-Run inside client.a.test's namespace by lab/send and lab/fetch. HOST is a
-name, looked up through the lab's DNS as a real client would. The SMTP
-dialogue is the upstream lab's: HELO, MAIL FROM, RCPT TO, DATA, the headers
-Message-ID, Date, From, To, Subject, a blank line, one body line, ".", QUIT,
-one line at a time with 0.1 s pauses, the envelope without angle brackets.
-Each command waits for its reply; DATA's lines have nothing to wait for.
--v writes the dialogue to stderr. Debian's python3, standard library only.
+Run inside client.a.test's namespace by lab/send and lab/fetch, in the
+hosts' time zone. SERVER and HOST are names, looked up through the lab's DNS
+(A and AAAA, as telnet asks). The SMTP session is upstream's send.sh, which
+pipes its lines into telnet: HELO with FROM's domain, "MAIL FROM: ADDR",
+"RCPT TO:   ADDR", DATA, the headers Message-ID (<YYYYmmddHHMMSS.N@domain>,
+N a bash $RANDOM), Date, From, "To:   ADDR", "Subject: TITLE (mail from
+FROM)", a blank line, "Hello TO!", "." and QUIT, each line 0.1 s after the
+one before (QUIT 0.2 s) whatever the server has answered so far, as a pipe
+into telnet sends them. The replies are read as they come and checked at
+the end: 220, 250, 250, 250, 354, 250, 221, or the scenario fails.
+-v writes the dialogue to stderr, as telnet shows it. Debian's python3,
+standard library only.
 """
-import email.utils
+import random
 import re
+import select
 import socket
 import sys
 import time
@@ -60,41 +67,79 @@ class Conn:
         self.sock.close()
 
 
-def smtp_reply(c, want):
-    while True:
-        line = c.line()
-        if not re.match(rb"^\d{3}-", line):
-            break
-    if not line.startswith(want.encode()):
-        raise SystemExit("client: expected %s, got %r" % (want, line))
+def smtp(title, hfrom, to, server, envfrom=None):
+    envfrom = envfrom or hfrom
+    domain = hfrom.split("@", 1)[1] if "@" in hfrom else ""
+    t0 = time.monotonic()
+    # A and AAAA, as telnet's lookup asks; the lab has IPv4 only.
+    addrs = socket.getaddrinfo(server, 25, 0, socket.SOCK_STREAM)
+    addr = next(a[4] for a in addrs if a[0] == socket.AF_INET)
+    if verbose:
+        sys.stderr.write("# telnet %s 25\nTrying %s...\n" % (server, addr[0]))
+    sock = socket.create_connection(addr, timeout=30)
+    if verbose:
+        sys.stderr.write("Connected to %s.\n" % server)
+    msgid = [None]
 
+    # Each line is made when send.sh's echo would run: the Message-ID and
+    # Date carry the time they were written.
+    def message_id():
+        msgid[0] = "<%s.%d@%s>" % (time.strftime("%Y%m%d%H%M%S"), random.randrange(32768), domain)
+        return "Message-ID: " + msgid[0]
 
-def smtp(host, name, mail_from, rcpt_to, header_from):
-    msgid = "<%s.%d@client.a.test>" % (name, time.time_ns())
-    c = Conn(host, 25)
-    smtp_reply(c, "220")
-    c.send("HELO client.a.test")
-    smtp_reply(c, "250")
-    c.send("MAIL FROM: %s" % mail_from)
-    smtp_reply(c, "250")
-    c.send("RCPT TO: %s" % rcpt_to)
-    smtp_reply(c, "250")
-    c.send("DATA")
-    smtp_reply(c, "354")
-    for line in ("Message-ID: %s" % msgid,
-                 "Date: %s" % email.utils.formatdate(localtime=True),
-                 "From: %s" % header_from,
-                 "To: %s" % rcpt_to,
-                 "Subject: %s" % name,
-                 "",
-                 "This is %s of the smtpbook lab." % name,
-                 "."):
-        c.send(line)
-    smtp_reply(c, "250")
-    c.send("QUIT")
-    smtp_reply(c, "221")
-    c.close()
-    print(msgid)
+    script = [(0.1, lambda: "HELO " + domain),
+              (0.1, lambda: "MAIL FROM: " + envfrom),
+              (0.1, lambda: "RCPT TO:   " + to),
+              (0.1, lambda: "DATA"),
+              (0.1, message_id),
+              (0.1, lambda: time.strftime("Date: %a, %d %b %Y %H:%M:%S %z")),
+              (0.1, lambda: "From: " + hfrom),
+              (0.1, lambda: "To:   " + to),
+              (0.1, lambda: "Subject: %s (mail from %s)" % (title, hfrom)),
+              (0.1, lambda: ""),
+              (0.1, lambda: "Hello %s!" % to),
+              (0.1, lambda: "."),
+              (0.2, lambda: "QUIT")]
+    buf, replies, due, closed = b"", [], t0, False
+
+    def read(until):
+        """Takes in what the server says until the monotonic time UNTIL."""
+        nonlocal buf, closed
+        while not closed:
+            wait = until - time.monotonic()
+            if wait <= 0 or not select.select([sock], [], [], wait)[0]:
+                return
+            chunk = sock.recv(65536)
+            if not chunk:
+                closed = True
+                return
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                text = line.decode("utf-8", "replace").rstrip("\r")
+                if verbose:
+                    sys.stderr.write(text + "\n")
+                if not re.match(r"^\d{3}-", text):
+                    replies.append(text)
+
+    for pause, make in script:
+        due += pause
+        read(due)
+        line = make()
+        if verbose:
+            sys.stderr.write(line + "\n")
+        try:
+            sock.sendall(line.encode() + b"\r\n")
+        except OSError as e:
+            raise SystemExit("client: %s: %s after %s" % (server, e, replies))
+    read(time.monotonic() + 30)
+    sock.close()
+    if verbose:
+        sys.stderr.write("Connection closed by foreign host.\n")
+    codes = [r[:3] for r in replies]
+    if codes != ["220", "250", "250", "250", "354", "250", "221"]:
+        raise SystemExit("client: %s answered %s" % (server, replies))
+    print(msgid[0])
 
 
 def pop3(host):
@@ -176,7 +221,7 @@ def main(argv):
     if argv and argv[0] == "-v":
         verbose = True
         argv = argv[1:]
-    if len(argv) == 6 and argv[0] == "smtp":
+    if len(argv) in (5, 6) and argv[0] == "smtp":
         smtp(*argv[1:])
     elif len(argv) == 2 and argv[0] == "pop3":
         pop3(argv[1])

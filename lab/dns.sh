@@ -1,10 +1,17 @@
-# lab/dns.sh - dns.test: the upstream zones, adapted, served by NSD.
+# lab/dns.sh - dns.test: the upstream zones, adapted, served as upstream
+# serves them: PowerDNS's authoritative server behind its recursor, which
+# logs every answer it gives.
 #
 # Sourced by lab/up. The zones are made from the upstream smtpbook lab's
 # files ($zones_src, default ../shared/smtpbook/zones; SMTPBOOK_ZONES=DIR
 # names another copy): _NETWORK becomes 10.255 and each DKIM record
-# publishes the lab's own key instead (keys/published says which). NSD is
-# authoritative only: it forwards nothing and answers nothing else.
+# publishes the lab's own key instead (keys/published says which). The
+# authoritative server (bind backend, the zone files as they are) listens
+# on dns.test's 127.0.0.1:5300 only; the recursor answers the lab on
+# 10.255.0.254:53 and forwards every zone, the root included, to it, so
+# nothing is ever asked outside the lab. Like upstream's, the recursor
+# runs a Lua hook (lab/dns-querylog.lua) that syslogs one line per record
+# of each answer, naming the asking host by the zones' PTR records.
 
 # dkim_p KEY: the p= value of keys/KEY.txt (opendkim-genkey's output).
 dkim_p() {
@@ -56,36 +63,60 @@ start_dns() {
 	local d=$state/dns.test f zone
 	make_zones
 	{
-		cat <<-EOF
-		# NSD for the smtpbook lab (made by lab/up): authoritative only.
-		server:
-		    ip-address: $(addr_of dns.test)
-		    port: 53
-		    do-ip6: no
-		    chroot: ""
-		    username: ""
-		    database: ""
-		    zonesdir: "$d/zones"
-		    zonelistfile: "$d/zone.list"
-		    xfrdfile: "$d/xfrd.state"
-		    xfrdir: "$d"
-		    pidfile: ""
-		    logfile: "$state/log/nsd.log"
-		    server-count: 1
-		    hide-version: yes
-		    verbosity: 1
-		    # rspamd opens a TCP connection to its resolver at start and
-		    # keeps it: NSD ends idle ones soon, before any capture starts
-		    # (lab/up waits for that), not two minutes into one.
-		    tcp-timeout: 2
-		remote-control:
-		    control-enable: no
-		EOF
 		for f in "$d"/zones/*.zone; do
 			zone=$(basename "$f" .zone)
-			printf 'zone:\n    name: %s\n    zonefile: %s.zone\n' "$zone" "$zone"
+			printf 'zone "%s" { type master; file "%s"; };\n' "$zone" "$f"
 		done
-	} >"$d/nsd.conf"
-	nsd-checkconf "$d/nsd.conf" || die "nsd.conf does not check"
-	start dns.test nsd nsd -d -c "$d/nsd.conf"
+	} >"$d/named.conf"
+	# Who asked, by address, from the zones' own PTR records (upstream's
+	# entrypoint makes the same table for its hook).
+	awk '
+	FNR == 1 { np = split(FILENAME, p, "/"); z = p[np]; sub(/\.in-addr\.arpa\.zone$/, "", z); n = split(z, o, ".") }
+	FILENAME ~ /in-addr\.arpa\.zone$/ && $2 == "IN" && $3 == "PTR" {
+		ip = ""
+		for (i = n; i >= 1; i--) ip = ip o[i] "."
+		name = $4; sub(/\.$/, "", name)
+		printf "  [\"%s%s\"] = \"%s\",\n", ip, $1, name
+	}' "$d"/zones/*.zone | { echo "return {"; cat; echo "}"; } >"$d/ptr.lua"
+	cat >"$d/pdns.conf" <<-EOF
+	# PowerDNS authoritative server for the smtpbook lab (made by lab/up).
+	launch=bind
+	bind-config=$d/named.conf
+	local-address=127.0.0.1
+	local-port=5300
+	daemon=no
+	guardian=no
+	disable-syslog=yes
+	log-dns-queries=yes
+	loglevel=4
+	socket-dir=$d
+	EOF
+	cat >"$d/recursor.conf" <<-EOF
+	# PowerDNS recursor for the smtpbook lab (made by lab/up): the only
+	# server the hosts ask; every zone is forwarded to the local server.
+	local-address=$(addr_of dns.test)
+	local-port=53
+	daemon=no
+	# The lab's reverse zones are private (RFC 1918) ones, which the
+	# recursor would answer itself, empty, unless forwarded by name.
+	forward-zones=.=127.0.0.1:5300, $(for f in "$d"/zones/*.zone; do printf '%s=127.0.0.1:5300, ' "$(basename "$f" .zone)"; done | sed 's/, $//')
+	serve-rfc1918=no
+	dnssec=off
+	hint-file=no
+	root-nx-trust=no
+	security-poll-suffix=
+	# Every query reaches the Lua hook, as upstream's.
+	disable-packetcache=yes
+	lua-dns-script=$lab/dns-querylog.lua
+	lua-config-file=
+	socket-dir=$d
+	quiet=yes
+	# Only the hook's lines (logged as errors, as upstream's are) and
+	# real errors reach syslog, as upstream keeps only the hook's.
+	loglevel=3
+	structured-logging=no
+	EOF
+	start dns.test pdns-auth env SMTPBOOK_PTR="$d/ptr.lua" pdns_server --config-dir="$d"
+	wait_for 20 "the DNS server to listen" listening dns.test 5300 u
+	start dns.test pdns-recursor env SMTPBOOK_PTR="$d/ptr.lua" pdns_recursor --config-dir="$d"
 }

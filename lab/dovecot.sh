@@ -2,7 +2,8 @@
 # and POP3 (password "password", in the clear: it is a lab to be watched).
 #
 # Sourced by lab/up. Its own base and state directories under $state, so
-# it shares nothing with a Dovecot of the machine.
+# it shares nothing with a Dovecot of the machine; it logs to syslog, which
+# reaches the logserver (lab/syslog.sh).
 
 dovecot_start() {
 	local h=imap.b.test d=$state/imap.b.test/dovecot
@@ -11,19 +12,17 @@ dovecot_start() {
 	{
 		cat <<-EOF
 		# Dovecot on $h (made by lab/up).
-		instance_name = smtpbook-imap
 		base_dir = $d/run
 		state_dir = $d/state
 		protocols = imap pop3
 		listen = $(addr_of $h)
-		log_path = $state/log/dovecot.log
 		disable_plaintext_auth = no
 		auth_mechanisms = plain
 		passdb {
 		  driver = passwd-file
 		  args = scheme=PLAIN $d/passwd
 		}
-		# Postfix's virtual(8) delivers as nobody; Dovecot reads as nobody.
+		# Postfix's local(8) delivers as nobody; Dovecot reads as nobody.
 		userdb {
 		  driver = static
 		  args = uid=nobody gid=nogroup home=$state/$h/mail/user1

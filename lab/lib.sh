@@ -1,12 +1,13 @@
 # lab/lib.sh - what every lab command shares: the hosts, the state
 # directory, and how daemons are started and stopped.
 #
-# Sourced by lab/up, lab/down, lab/send, lab/fetch and lab/record, never run.
-# Each host is a network namespace named after it, joined to the bridge
-# br-smtpbook (which lives in the root namespace, without an address) by a
-# veth pair. Everything the running lab has lives under $state; every
+# Sourced by lab/up, lab/down, lab/send, lab/fetch, lab/record and lab/logs,
+# never run. Each host is a network namespace named after it, joined to the
+# bridge br-smtpbook (which lives in the root namespace, without an address)
+# by a veth pair. Everything the running lab has lives under $state; every
 # process it starts is listed in $state/pids as "PID STARTTIME NAME", so
 # lab/down stops exactly those, by PID (STARTTIME guards against reuse).
+# What the lab logged lives under $logs, which lab/down keeps.
 
 lab=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$lab/.." && pwd)
@@ -14,9 +15,13 @@ state=/run/smtpbook
 bridge=br-smtpbook
 net=10.255
 zones_src=${SMTPBOOK_ZONES:-$top/../shared/smtpbook/zones}
+# The daemons' syslog, merged by the logserver (and their own output):
+# kept by lab/down, replaced by the next lab/up.
+logs=${LAB_LOGS:-/var/log/smtpbook}
 
 # name               address          role (what up configures there)
 hosts_table="
+logserver            $net.0.253   logserver
 dns.test             $net.0.254   dns
 client.a.test        $net.1.10    client
 plain.smtp.a.test    $net.1.20    relay
@@ -55,9 +60,18 @@ port_of() { local a; a=$(addr_of "$1"); a=${a#"$net".}; echo "sb-${a/./-}"; }
 
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
-# The options lab/up was given (--rspamd, --starttls, --dns-cache), kept
-# so that lab/send and lab/record know which lab is running.
+# The options lab/up was given (--opendkim, --starttls, --dns-cache,
+# --tz=ZONE), kept so that lab/send and lab/record know which lab is running.
 opt() { grep -qx -- "$1" "$state/options" 2>/dev/null; }
+# verifier_set: which verifiers the running lab has: rspamd (upstream's,
+# the default) or opendkim (OpenDKIM, OpenDMARC and policyd-spf).
+verifier_set() { if opt --opendkim; then echo opendkim; else echo rspamd; fi; }
+# lab_tz: the hosts' time zone, upstream's unless lab/up was given --tz.
+lab_tz() {
+	local z
+	z=$(sed -n 's/^--tz=//p' "$state/options" 2>/dev/null)
+	echo "${z:-Asia/Tokyo}"
+}
 
 # nofds: closes every descriptor above 2 of this (sub)shell. Daemons inherit
 # the caller's descriptors: one that kept a pipe of the caller's open would
@@ -71,12 +85,20 @@ nofds() {
 	return 0
 }
 
-# start NS NAME CMD...: runs CMD in namespace NS as a daemon of the lab, in
-# the foreground of a session of its own, its output in $state/log/NAME.log.
+# on_host HOST CMD...: runs CMD as a process of HOST: in its network
+# namespace, in its time zone, with its own /dev/log (lab/on-host).
+on_host() {
+	local h=$1
+	shift
+	ip netns exec "$h" "$lab/on-host" "$h" "$(lab_tz)" "$@"
+}
+
+# start HOST NAME CMD...: runs CMD on HOST as a daemon of the lab, in the
+# foreground of a session of its own, its output in $logs/NAME.log.
 start() {
-	local ns=$1 name=$2
+	local h=$1 name=$2
 	shift 2
-	(nofds; exec setsid ip netns exec "$ns" "$@") </dev/null >>"$state/log/$name.log" 2>&1 &
+	(nofds; exec setsid ip netns exec "$h" "$lab/on-host" "$h" "$(lab_tz)" "$@") </dev/null >>"$logs/$name.log" 2>&1 &
 	track "$!" "$name"
 }
 
@@ -140,3 +162,23 @@ scenario() { awk -v s="${1#scenario}" '$1 == s' <<<"$scenario_table"; }
 
 # Where imap.b.test's Postfix delivers and Dovecot reads.
 maildir=$state/imap.b.test/mail/user1/Maildir
+
+# log_size: the bytes the logserver has merged so far.
+log_size() { stat -c %s "$logs/syslog" 2>/dev/null || echo 0; }
+
+# logs_settled FROM: true when every Postfix queue ID logged since byte FROM
+# of the merged log has been removed from its queue, and the log has not
+# grown for half a second: then the servers have said all they will about
+# what happened since, and a capture stopped now holds their lines.
+logs_settled() {
+	local from=$1 a b seen gone
+	a=$(log_size)
+	sleep 0.5
+	b=$(log_size)
+	[ "$a" = "$b" ] || return 1
+	seen=$(tail -c +$((from + 1)) "$logs/syslog" | grep -oE 'postfix/[a-z]+\[[0-9]+\]: +[0-9A-F]{6,}:' |
+		awk '{ print $2 }' | sort -u)
+	gone=$(tail -c +$((from + 1)) "$logs/syslog" | grep -oE 'postfix/qmgr\[[0-9]+\]: +[0-9A-F]{6,}: removed' |
+		awk '{ print $2 }' | sort -u)
+	[ "$seen" = "$gone" ]
+}

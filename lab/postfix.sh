@@ -3,13 +3,17 @@
 #
 # Sourced by lab/up. No daemon is chrooted: a chrooted one would not see the
 # namespace's /etc/resolv.conf, which `ip netns exec` bind-mounts from
-# /etc/netns/HOST/. The log goes to a file through postlogd, as there is no
-# syslog in a namespace.
+# /etc/netns/HOST/. Postfix logs to syslog, which reaches the logserver
+# (lab/syslog.sh). Every instance has what upstream's image sets for all:
+# no X-Original-To (enable_original_recipient = no), no Delivered-To
+# (prepend_delivered_header empty).
 #
 # Roles: relay and signer (plain/dkim.smtp.*) send to the recipient
 # domain's MX; mx* (the four *.mx.b.test) relay everything to imap.b.test;
-# mda (imap.b.test) delivers b.test and its subdomains to user1's Maildir.
-# The checks each MX runs are set by lab/verifiers.sh.
+# mda (imap.b.test) delivers b.test and its subdomains locally, as
+# upstream's does (local(8), "delivered to maildir"), to user1's Maildir,
+# by an alias instead of a Unix account. The checks each MX runs are set by
+# lab/verifiers.sh.
 
 postfix_master_cf() {
 	cat <<-'EOF'
@@ -35,7 +39,7 @@ postfix_master_cf() {
 	virtual   unix  -       n       n       -       -       virtual
 	anvil     unix  -       -       n       -       1       anvil
 	scache    unix  -       -       n       -       1       scache
-	postlog   unix-dgram n  -       n       -       1       postlogd
+	local     unix  -       n       n       -       -       local
 	EOF
 }
 
@@ -51,18 +55,15 @@ postfix_config() {
 	compatibility_level = 3.6
 	myhostname = $h
 	myorigin = \$myhostname
-	mydestination =
 	inet_interfaces = all
 	inet_protocols = ipv4
 	mynetworks = 127.0.0.0/8 $net.0.0/16
 	smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 	queue_directory = $d/spool
 	data_directory = $d/data
-	maillog_file_prefixes = $state
-	maillog_file = $state/log/postfix-$h.log
-	alias_maps =
 	alias_database =
-	local_recipient_maps =
+	enable_original_recipient = no
+	prepend_delivered_header =
 	biff = no
 	append_dot_mydomain = no
 	readme_directory = no
@@ -71,19 +72,20 @@ postfix_config() {
 	# lingers past the message, so a capture ends with every flow closed.
 	smtp_connection_cache_on_demand = no
 	EOF
+	# Only imap.b.test delivers anything itself.
+	[ "$role" = mda ] || printf 'mydestination =\nalias_maps =\nlocal_recipient_maps =\n' >>"$d/postfix/main.cf"
 	case $role in
 	mx*) echo "relayhost = imap.b.test" >>"$d/postfix/main.cf" ;;
 	mda)
 		mkdir -p "$state/$h/mail"
 		chown nobody:nogroup "$state/$h/mail"
-		# virtual(8) takes no regexp with $1: one line per address, all
-		# to user1's one Maildir (the trailing / makes it a Maildir).
+		# Upstream's mydestination. user1 is an alias for its Maildir
+		# (the trailing / makes it one), written with default_privs'
+		# rights (nobody), which Dovecot reads with.
 		cat >>"$d/postfix/main.cf" <<-EOF
-		virtual_mailbox_domains = b.test spf.b.test dkim.b.test dmarc.b.test
-		virtual_mailbox_base = $state/$h/mail
-		virtual_mailbox_maps = inline:{ user1@b.test=user1/Maildir/, user1@spf.b.test=user1/Maildir/, user1@dkim.b.test=user1/Maildir/, user1@dmarc.b.test=user1/Maildir/ }
-		virtual_uid_maps = static:65534
-		virtual_gid_maps = static:65534
+		mydestination = \$myhostname, b.test, plain.b.test, spf.b.test, dkim.b.test, dmarc.b.test
+		alias_maps = inline:{ user1=$maildir/ }
+		local_recipient_maps = \$alias_maps
 		EOF
 		;;
 	esac
@@ -103,7 +105,7 @@ postfix_config() {
 # makes its queue directories first); its master writes the PID we track.
 postfix_start() {
 	local h=$1 d=$state/$1 pid
-	(nofds; exec setsid ip netns exec "$h" postfix -c "$d/postfix" start) </dev/null >>"$state/log/postfix-$h.start" 2>&1 || die "postfix did not start on $h (see $state/log/)"
+	(nofds; exec setsid ip netns exec "$h" "$lab/on-host" "$h" "$(lab_tz)" postfix -c "$d/postfix" start) </dev/null >>"$logs/postfix-$h.start" 2>&1 || die "postfix did not start on $h (see $logs/)"
 	pid=$(tr -d ' ' <"$d/spool/pid/master.pid")
 	track "$pid" "postfix-$h"
 }

@@ -2,20 +2,27 @@
 """lab/verdicts.py - what lab/record writes beside each capture.
 
   verdicts.py verdicts EML                     the verdict headers, as written
-  verdicts.py expected ID SET EML RFC NOTES    NAME.expected (see below)
+  verdicts.py notes ID SET EML RFC NOTES       NAME.notes (see below)
   verdicts.py mailbox MAILDIR                  the messages: size, subject
   verdicts.py readme SET DIR CAPTURES_MD       the set's README.md
 
-NAME.expected has one line per check the scenario's MX runs,
-    CHECK  EXPECTED  written=WRITTEN  [DIFFERS: why the RFC verdict stands]
-where EXPECTED is the RFCs' verdict (lab/rfc-verdicts) and WRITTEN what the
-verifier's header says; smtpsniff is to be compared with EXPECTED.
+NAME.notes are notes for people (smtpsniff --expect reads only what
+--save-expect wrote). They give, in comments, why the RFCs give each verdict
+and the verdicts the smtpbook book shows for the scenario (lab/book.py),
+then one line per check the scenario's MX runs,
+    CHECK  RFC  written=WRITTEN  [DIFFERS: why the RFC verdict stands]
+where RFC is the RFCs' verdict (lab/rfc-verdicts), what smtpsniff must say,
+and WRITTEN what the verifier's header says; a verifier that wrote other
+than the RFCs must be explained in lab/verifier-notes.
 """
 import email
 import email.policy
 import os
 import re
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import book  # noqa: E402
 
 VERDICT_HEADERS = ("authentication-results", "received-spf")
 
@@ -59,13 +66,15 @@ def table(path):
         return [l.rstrip("\n") for l in f if l.strip() and not l.startswith("#")]
 
 
-def expected(sid, set_name, eml, rfc_path, notes_path):
+def notes(sid, set_name, eml, rfc_path, notes_path):
     rfc = [l.split(None, 3) for l in table(rfc_path)]
     notes = {(s, i, c): why for s, i, c, _, why in
              (l.split(None, 4) for l in table(notes_path))}
     got = written(eml)
-    print("# scenario%s, %s verifiers: the RFCs' verdicts (what smtpsniff must say)" % (sid, set_name))
-    print("# and what the lab's verifiers wrote (%s.verdicts)." % os.path.basename(eml)[:-4])
+    print("# scenario%s, %s verifiers: notes for people, not an --expect file" % (sid, set_name))
+    print("# (smtpsniff --save-expect writes those). The RFCs' verdicts (what smtpsniff")
+    print("# must say), the book's, and what the lab's verifiers wrote (%s.verdicts)."
+          % os.path.basename(eml)[:-4])
     rows = [r for r in rfc if r[0] == sid]
     if not rows:
         print("# This path has no checking MX: no verdict header is expected.")
@@ -75,6 +84,11 @@ def expected(sid, set_name, eml, rfc_path, notes_path):
         return
     for _, check, verdict, why in rows:
         print("# %s: %s" % (check, why))
+    shown = book.verdicts().get(sid)
+    if shown:
+        print("# The book shows %s writing (upstream's rspamd):" % shown[0])
+        for clause in shown[1]:
+            print("#   %s" % clause)
     for _, check, verdict, _ in rows:
         w = got.get(check, "(none written)")
         line = "%-5s %-5s written=%s" % (check, verdict, w)
@@ -101,23 +115,25 @@ def mailbox(maildir):
 
 
 def readme(set_name, out, captures_md):
-    who = {"default": "postfix-policyd-spf-python, OpenDKIM and OpenDMARC",
-           "rspamd": "rspamd (spf, dkim and dmarc modules)"}[set_name]
+    who = {"opendkim": "OpenDKIM signing, and postfix-policyd-spf-python, OpenDKIM and OpenDMARC checking",
+           "rspamd": "upstream's rspamd: dkim_signing on the signing relays, spf, dkim and dmarc on the MXs"}[set_name]
     with open(captures_md) as f:
         text = f.read()
     print("# Recordings of the smtpbook lab, %s verifiers\n" % set_name)
-    print("Recorded by `lab/record%s`: the checking MXs ran %s." %
-          ("" if set_name == "default" else " --rspamd", who))
+    print("Recorded by `lab/record%s`: %s." %
+          ("" if set_name == "rspamd" else " --opendkim", who))
     print("Each `NAME.pcap` has `NAME.eml` (the message as delivered), `NAME.verdicts` (its verdict")
-    print("headers as written) and `NAME.expected` (the RFCs' verdicts beside the written ones) next to it.\n")
+    print("headers as written), `NAME.notes` (the RFCs' and the book's verdicts beside the written ones)")
+    print("and `NAME.log` (every server's syslog lines during the capture, as the logserver merged them;")
+    print("the capture holds the same lines, as UDP 514 datagrams to 10.255.0.253) next to it.\n")
     print("## Verdicts\n")
     print("| capture | RFCs | written by the verifiers |")
     print("|---|---|---|")
-    for name in sorted(n[:-9] for n in os.listdir(out) if n.endswith(".expected")):
+    for name in sorted(n[:-6] for n in os.listdir(out) if n.endswith(".notes")):
         if not name.startswith("scenario"):
             continue
         rfc, wr = [], []
-        with open(os.path.join(out, name + ".expected")) as f:
+        with open(os.path.join(out, name + ".notes")) as f:
             for line in f:
                 if line.startswith("#") or not line.strip():
                     continue
@@ -137,8 +153,8 @@ def main(a):
     if len(a) == 2 and a[0] == "verdicts":
         for line in verdict_headers(a[1]):
             print(line)
-    elif len(a) == 6 and a[0] == "expected":
-        expected(*a[1:])
+    elif len(a) == 6 and a[0] == "notes":
+        notes(*a[1:])
     elif len(a) == 2 and a[0] == "mailbox":
         mailbox(a[1])
     elif len(a) == 4 and a[0] == "readme":

@@ -1,37 +1,53 @@
 # lab/verifiers.sh - signing on dkim.smtp.*, and the checks of the MXs.
 #
-# Sourced by lab/up. Signers run OpenDKIM (keys/signing says what it signs).
-# The checking MXs run one of two sets of verifiers:
-#   default:   spf.mx  postfix-policyd-spf-python
-#              dkim.mx OpenDKIM (verifying)
-#              dmarc.mx both, then OpenDMARC
-#   --rspamd:  rspamd on each, with only the modules that MX is for
-#              (spf; dkim; spf+dkim+dmarc), as the upstream lab uses.
+# Sourced by lab/up. Two sets, each signing and checking:
+#   rspamd (the default, as upstream): rspamd's dkim_signing on the signing
+#       relays, with upstream's selection (keys/signing); rspamd on each
+#       checking MX with only the modules that MX is for (spf; dkim; spf,
+#       dkim and dmarc), its Authentication-Results written by
+#       milter_headers as upstream configures it.
+#   opendkim (lab/up --opendkim): OpenDKIM signs (keys/signing); spf.mx runs
+#       postfix-policyd-spf-python, dkim.mx OpenDKIM, dmarc.mx both, then
+#       OpenDMARC.
+# Both read upstream's public suffix list, which holds the one line "test"
+# ("for only .test domain and faster boot"): so a.test, x.test and y.test
+# are Organizational Domains, as RFC 7489 makes them with the real list's
+# default rule. Debian's full lists lack "test", and with them neither set
+# ever asks _dmarc.a.test.
 # The verifiers' DNS caches are off unless --dns-cache: a cached answer is
-# missing from the next capture although its verdict used it.
-# Milters listen on the namespace's own 127.0.0.1, invisible on the bridge.
+# missing from the next capture although its verdict used it. Milters
+# listen on the namespace's own 127.0.0.1, invisible on the bridge; every
+# one logs to syslog, which reaches the logserver (lab/syslog.sh).
 
-# keys_install HOST: the private keys, mode 600 as OpenDKIM insists.
+# The suffix list both sets read.
+psl=$state/public_suffix_list.dat
+
+# keys_install HOST DIR OWNER EXT: the private keys in DIR as KEY.EXT, mode
+# 600 (as OpenDKIM insists), owned by OWNER.
 keys_install() {
-	local d=$state/$1/dkim k
+	local d=$2 k
 	mkdir -p "$d"
 	for k in "$lab"/keys/*.private; do
-		install -m 600 "$k" "$d/"
+		install -m 600 -o "$3" "$k" "$d/$(basename "$k" .private).$4"
 	done
 }
 
+# signing_rules: keys/signing without its comments: FROM-PATTERN KEY D.
+signing_rules() { grep -v '^#' "$lab/keys/signing" | awk 'NF == 3'; }
+
 opendkim_signer() {
 	local h=$1 d=$state/$1/dkim pat key dom
-	keys_install "$h"
+	keys_install "$h" "$d" root private
 	: >"$d/keytable"
 	: >"$d/signingtable"
 	while read -r pat key dom; do
 		echo "$key $dom:smtpbook:$d/$key.private" >>"$d/keytable"
 		echo "$pat $key" >>"$d/signingtable"
-	done < <(grep -v '^#' "$lab/keys/signing")
+	done < <(signing_rules)
 	cat >"$d/opendkim.conf" <<-EOF
 	# OpenDKIM signing on $h (made by lab/up).
-	Syslog                  no
+	Syslog                  yes
+	SyslogSuccess           yes
 	Mode                    s
 	Socket                  inet:8891@127.0.0.1
 	KeyTable                $d/keytable
@@ -60,7 +76,8 @@ opendkim_verifier() {
 	} >"$d/unbound.conf"
 	cat >"$d/opendkim.conf" <<-EOF
 	# OpenDKIM verifying on $h (made by lab/up).
-	Syslog                  no
+	Syslog                  yes
+	SyslogSuccess           yes
 	Mode                    v
 	Socket                  inet:8891@127.0.0.1
 	AuthservID              $h
@@ -78,7 +95,7 @@ opendmarc_start() {
 	# OpenDMARC on $h (made by lab/up): reads OpenDKIM's
 	# Authentication-Results and policyd-spf's Received-SPF, adds its own
 	# verdict and rejects nothing, so every scenario is delivered.
-	Syslog                  false
+	Syslog                  true
 	Socket                  inet:8893@127.0.0.1
 	AuthservID              $h
 	TrustedAuthservIDs      $h
@@ -86,7 +103,7 @@ opendmarc_start() {
 	SPFIgnoreResults        false
 	SPFSelfValidate         false
 	FailureReports          false
-	PublicSuffixList        /usr/share/publicsuffix/public_suffix_list.dat
+	PublicSuffixList        $psl
 	EOF
 	start "$h" "opendmarc-$h" opendmarc -f -c "$d/opendmarc.conf"
 }
@@ -115,30 +132,67 @@ policyd_spf() {
 	EOF
 }
 
+# rspamd_signing HOST: upstream's dkim_signing (its smtp-rspamd image),
+# word for word but for the key paths: selector smtpbook, the From domain
+# itself (no eSLD), a From other than the envelope's allowed, and for a
+# domain its tables lack (a.test) the key at the default path. rspamd reads
+# the tables as unanchored patterns, so "a.test" would match every domain
+# under it: upstream lists only the three, and keys/signing's a.test line
+# is the fallback here.
+rspamd_signing() {
+	local h=$1 d=$state/$1/rspamd/dkim
+	keys_install "$h" "$d" _rspamd smtpbook.key
+	cat <<-EOF
+	dkim_signing {
+	    selector = "smtpbook";
+	    path = "$d/\$domain.\$selector.key";
+	    allow_hdrfrom_mismatch = true;
+	    use_esld = false;
+	    try_fallback = true;
+	    signing_table = [
+	        "*@x.test y.test",
+	        "pass.dkim.a.test pass.dkim.a.test",
+	        "fail.dkim.a.test fail.dkim.a.test",
+	    ];
+	    key_table = [
+	        "pass.dkim.a.test pass.dkim.a.test:smtpbook:$d/pass.dkim.a.test.smtpbook.key",
+	        "fail.dkim.a.test fail.dkim.a.test:smtpbook:$d/fail.dkim.a.test.smtpbook.key",
+	        "y.test                     y.test:smtpbook:$d/y.test.smtpbook.key",
+	    ];
+	}
+	EOF
+}
+
 # rspamd_start HOST MODULES: one rspamd, its proxy worker a milter that
-# scans by itself; only MODULES (of spf, dkim, dmarc) are configured, and
-# milter_headers writes their Authentication-Results.
+# scans by itself; only MODULES (of spf, dkim, dmarc, dkim_signing) are
+# configured. On the checking MXs milter_headers writes their
+# Authentication-Results as upstream's does; on the signing relays the
+# lab's addresses are local, which is what lets them sign.
 rspamd_start() {
-	local h=$1 mods=$2 d=$state/$1/rspamd m
+	local h=$1 mods=$2 d=$state/$1/rspamd m locals="" filters=""
 	mkdir -p "$d/db" "$d/run"
 	chown _rspamd:_rspamd "$d/db" "$d/run"
+	grep -qw dkim_signing <<<"$mods" && locals="$net.0.0/16"
+	grep -qw dkim <<<"$mods" && filters=dkim
 	{
 		cat <<-EOF
-		# rspamd on $h (made by lab/up): checks $mods, nothing else.
+		# rspamd on $h (made by lab/up): $mods, nothing else.
 		options {
 		    pidfile = "$d/run/rspamd.pid";
 		    dns { nameserver = ["$(addr_of dns.test)"]; timeout = 2s; retransmits = 2; }
-		    # The lab's 10/8 must not count as local: rspamd skips SPF
-		    # and DMARC for local senders.
-		    local_addrs = [127.0.0.0/8];
+		    local_addrs = [$locals];
 		    hs_cache_dir = "$d/db/";
 		    cache_file = "$d/db/symbols.cache";
 		    control_socket = "$d/run/rspamd.sock mode=0600";
-		    filters = "$(grep -qw dkim <<<"$mods" && echo dkim)";
-		    url_tld = "\${SHAREDIR}/effective_tld_names.dat";
+		    filters = "$filters";
+		    url_tld = "$psl";
 		    task_timeout = 10s;
 		}
-		logging { type = "file"; filename = "$state/log/rspamd-$h.log"; level = "info"; }
+		logging {
+		    type = "syslog";
+		    level = "info";
+		    debug_modules = ["spf", "dkim", "dmarc", "dkim_signing"];
+		}
 		worker "rspamd_proxy" {
 		    bind_socket = "127.0.0.1:11332";
 		    milter = yes;
@@ -147,21 +201,35 @@ rspamd_start() {
 		    timeout = 120s;
 		}
 		modules { path = "\${PLUGINSDIR}"; }
-		milter_headers {
-		    use = ["authentication-results"];
-		}
 		EOF
+		if [ -z "$locals" ]; then
+			cat <<-EOF
+			milter_headers {
+			    authenticated_headers = ["authentication-results"];
+			    use = ["authentication-results"];
+			    routines {
+			        authentication-results {
+			            header = "Authentication-Results";
+			            remove = 1;
+			            add_smtp_user = true;
+			        }
+			    }
+			}
+			EOF
+		fi
 		for m in $mods; do
 			case $m in
 			spf) if opt --dns-cache; then echo "spf { }"; else echo "spf { spf_cache_size = 0; }"; fi ;;
 			dkim) if opt --dns-cache; then echo "dkim { }"; else echo "dkim { dkim_cache_size = 0; }"; fi ;;
 			dmarc) echo "dmarc { }" ;;
+			dkim_signing) rspamd_signing "$h" ;;
 			esac
 		done
 	} >"$d/rspamd.conf"
 	start "$h" "rspamd-$h" rspamd -f -c "$d/rspamd.conf" -u _rspamd -g _rspamd
 	cat >>"$state/$h/postfix/main.cf" <<-EOF
 	smtpd_milters = inet:127.0.0.1:11332
+	non_smtpd_milters = inet:127.0.0.1:11332
 	milter_protocol = 6
 	milter_mail_macros = i {mail_addr} {client_addr} {client_name} {auth_authen}
 	EOF
@@ -172,38 +240,37 @@ rspamd_start() {
 verifiers() {
 	local h=$1 role
 	role=$(role_of "$h")
+	[ -s "$psl" ] || echo test >"$psl"
+	if [ "$(verifier_set)" = rspamd ]; then
+		case $role in
+		signer) rspamd_start "$h" "dkim dkim_signing" ;;
+		mx-spf) rspamd_start "$h" spf ;;
+		mx-dkim) rspamd_start "$h" dkim ;;
+		mx-dmarc) rspamd_start "$h" "spf dkim dmarc" ;;
+		*) return 0 ;;
+		esac
+		echo 11332
+		return
+	fi
 	case $role in
 	signer)
 		opendkim_signer "$h"
 		echo "smtpd_milters = inet:127.0.0.1:8891" >>"$state/$h/postfix/main.cf"
 		echo 8891
 		;;
-	mx-*)
-		if opt --rspamd; then
-			case $role in
-			mx-spf) rspamd_start "$h" spf ;;
-			mx-dkim) rspamd_start "$h" dkim ;;
-			mx-dmarc) rspamd_start "$h" "spf dkim dmarc" ;;
-			esac
-			echo 11332
-			return
-		fi
-		case $role in
-		mx-spf) policyd_spf "$h" ;;
-		mx-dkim)
-			opendkim_verifier "$h"
-			echo "smtpd_milters = inet:127.0.0.1:8891" >>"$state/$h/postfix/main.cf"
-			echo 8891
-			;;
-		mx-dmarc)
-			policyd_spf "$h"
-			opendkim_verifier "$h"
-			opendmarc_start "$h"
-			# OpenDKIM first: OpenDMARC reads its Authentication-Results.
-			echo "smtpd_milters = inet:127.0.0.1:8891, inet:127.0.0.1:8893" >>"$state/$h/postfix/main.cf"
-			echo 8891 8893
-			;;
-		esac
+	mx-spf) policyd_spf "$h" ;;
+	mx-dkim)
+		opendkim_verifier "$h"
+		echo "smtpd_milters = inet:127.0.0.1:8891" >>"$state/$h/postfix/main.cf"
+		echo 8891
+		;;
+	mx-dmarc)
+		policyd_spf "$h"
+		opendkim_verifier "$h"
+		opendmarc_start "$h"
+		# OpenDKIM first: OpenDMARC reads its Authentication-Results.
+		echo "smtpd_milters = inet:127.0.0.1:8891, inet:127.0.0.1:8893" >>"$state/$h/postfix/main.cf"
+		echo 8891 8893
 		;;
 	esac
 }

@@ -168,6 +168,9 @@ void vsummary_table(FILE *out, const struct vsummary *s, const struct timeline_o
 		fprintf(out, "(%zu more hops not shown)\n", s->more);
 }
 
+/* How every file --save-expect writes begins; --expect reads no other. */
+#define EXPECT_MARK "# smtpsniff --save-expect"
+
 int vsummary_save(const struct vsummary *s, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "w");
@@ -175,9 +178,8 @@ int vsummary_save(const struct vsummary *s, const char *path, char *err, size_t 
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	fputs("# smtpsniff --save-expect: message, hop, method, [what], smtpsniff's result,\n"
-	      "# the receiver's (- for none), agreement\n",
-	      f);
+	fputs(EXPECT_MARK ": message, hop, method, [what], smtpsniff's result,\n", f);
+	fputs("# the receiver's (- for none), agreement\n", f);
 	for (size_t i = 0; i < s->nlines; i++)
 		fprintf(f, "%s\n", s->lines[i]);
 	if (fclose(f) || s->failed) {
@@ -188,7 +190,10 @@ int vsummary_save(const struct vsummary *s, const char *path, char *err, size_t 
 	return 0;
 }
 
-/* The expected lines of path, comments and blank lines left out. */
+/* The expected lines of path, comments and blank lines left out. A file
+ * that does not begin as --save-expect begins its files is refused: any
+ * other text (the lab's NAME.notes, say) would only give a diff of
+ * everything. */
 static char **read_lines(const char *path, size_t *n, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
@@ -198,7 +203,13 @@ static char **read_lines(const char *path, size_t *n, char *err, size_t errlen)
 	}
 	char **l = NULL, *buf = NULL;
 	size_t cap = 0, bufcap = 0;
-	ssize_t len;
+	ssize_t len = getline(&buf, &bufcap, f);
+	if (len < (ssize_t)strlen(EXPECT_MARK) || strncmp(buf, EXPECT_MARK, strlen(EXPECT_MARK))) {
+		snprintf(err, errlen, "%s: not a file smtpsniff --save-expect wrote", path);
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
 	*n = 0;
 	while ((len = getline(&buf, &bufcap, f)) >= 0) {
 		while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))

@@ -88,15 +88,17 @@ void compare_hop(struct v_hopcheck *h, const char *host)
 		const struct rcv_verdict *t = c->theirs;
 		free(c->why);
 		c->why = NULL;
-		if (v->result == V_UNKNOWN) {
-			c->agreement = V_CANNOT_TELL;
-			c->why = ss_strf("%s", v->reason ? v->reason : "smtpsniff cannot tell");
-		} else if (!h->copy_seen) {
+		/* A receiver that wrote nothing for this check did not check
+		 * it, whatever smtpsniff can tell of it: unchecked. */
+		if (!h->copy_seen) {
 			c->agreement = V_CANNOT_TELL;
 			c->why =
 			    ss_strf("what %s wrote is unknown: the copy it passed on is not in the "
 			            "capture",
 			            host);
+		} else if (t && v->result == V_UNKNOWN) {
+			c->agreement = V_CANNOT_TELL;
+			c->why = ss_strf("%s", v->reason ? v->reason : "smtpsniff cannot tell");
 		} else if (!t) {
 			c->agreement = V_UNCHECKED;
 			if (h->theirs.foreign)
@@ -104,6 +106,10 @@ void compare_hop(struct v_hopcheck *h, const char *host)
 				    ss_strf("%s wrote no %s verdict of its own (its copy has "
 				            "Authentication-Results by %s, another host)",
 				            host, method_upper(v->method), h->theirs.foreign_id);
+			else if (v->method == V_SPF && verdict_get(v, "identity") &&
+			         strcasecmp(verdict_get(v, "identity"), "mailfrom"))
+				c->why = ss_strf("%s wrote no SPF verdict for the %s identity",
+				                 host, verdict_get(v, "identity"));
 			else
 				c->why = ss_strf("%s wrote no %s verdict", host,
 				                 method_upper(v->method));

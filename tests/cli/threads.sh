@@ -51,7 +51,7 @@ dirs() {
 	fi
 }
 
-for pcap in "$src"/pcaps/*.pcap "$src"/pcaps/rspamd/*.pcap; do
+for pcap in "$src"/pcaps/*.pcap "$src"/pcaps/opendkim/*.pcap; do
 	run "$pcap" -v
 	run "$pcap" --json -v
 	run "$pcap" --flows -v

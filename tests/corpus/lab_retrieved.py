@@ -3,9 +3,9 @@
 the server wrote to disk, and the logins.
 
 Usage: lab_retrieved.py SMTPSNIFF PCAPS_DIR
-For pop3.pcap and imap.pcap in PCAPS_DIR and in PCAPS_DIR/rspamd: user1
+For pop3.pcap and imap.pcap in PCAPS_DIR and in PCAPS_DIR/opendkim: user1
 logs in (POP3 USER/PASS, IMAP LOGIN) and retrieves each of its messages in
-full (RETR n; FETCH 1:* BODY.PEEK[]). NAME.expected lists them in delivery
+full (RETR n; FETCH 1:* BODY.PEEK[]). NAME.notes lists them in delivery
 order (size on disk, Subject), and each is the Maildir file NAME.eml
 beside it. Checks that:
 - smtpsniff --export writes one .eml per retrieval, in that order, each
@@ -56,7 +56,7 @@ def bad(label, why):
     fail = 1
 
 
-for sub in ('', 'rspamd'):
+for sub in ('', 'opendkim'):
     folder = os.path.join(pcaps, sub)
     for proto in ('pop3', 'imap'):
         pcap = os.path.join(folder, proto + '.pcap')
@@ -64,7 +64,7 @@ for sub in ('', 'rspamd'):
         if not os.path.exists(pcap):
             bad(label, 'missing')
             continue
-        want = expected(os.path.join(folder, proto + '.expected'))
+        want = expected(os.path.join(folder, proto + '.notes'))
         with tempfile.TemporaryDirectory() as out:
             lines = run(pcap, '--export', out).splitlines()
             index = sorted(json.load(open(os.path.join(out, 'index.json'))),
@@ -78,12 +78,13 @@ for sub in ('', 'rspamd'):
             continue
         ok = True
         for i, ((size, subject), data, m) in enumerate(zip(want, got, msgs)):
-            disk = open(os.path.join(folder, subject + '.eml'), 'rb').read()
+            # "scenarioX-Y (mail from ADDR)": the recording is scenarioX-Y
+            disk = open(os.path.join(folder, subject.split()[0] + '.eml'), 'rb').read()
             if len(disk) != size:
-                bad(label, f'{subject}.eml is {len(disk)} bytes, {proto}.expected says {size}')
+                bad(label, f'{subject.split()[0]}.eml is {len(disk)} bytes, {proto}.notes says {size}')
                 ok = False
             if data != disk.replace(b'\n', b'\r\n'):
-                bad(label, f'message {i + 1} is not {subject}.eml with CRLF line ends')
+                bad(label, f'message {i + 1} is not {subject.split()[0]}.eml with CRLF line ends')
                 ok = False
             which = f'RETR {i + 1}' if proto == 'pop3' else f'UID {i + 1} BODY[]'
             fields = (m['proto'], m['user'], m['mailbox'], m['which'], m['incomplete'],
@@ -110,7 +111,7 @@ for sub in ('', 'rspamd'):
                   f'({sum(len(d) for d in got)} bytes); login {" / ".join(logins)}')
 # Other recordings that end with the reader fetching what was delivered
 # (journey.pcap): each whole message retrieved is NAME.eml with CRLF.
-for sub in ('', 'rspamd'):
+for sub in ('', 'opendkim'):
     folder = os.path.join(pcaps, sub)
     for name in sorted(os.listdir(folder)):
         if not name.endswith('.eml') or name.startswith('scenario'):

@@ -4,7 +4,7 @@
 Usage: mkseeds_verdicts.py [TOPDIR]
 Each seed is one field value, the bytes after the colon, as a receiving server
 wrote it: every Authentication-Results and Received-SPF field of the lab's
-delivered messages (pcaps/ and pcaps/rspamd/, folds kept, with LF as stored
+delivered messages (pcaps/ and pcaps/opendkim/, folds kept, with LF as stored
 and again with CRLF), the examples of RFC 8601 Appendix B and RFC 7208 9.1,
 and the hard cases of tests/verify/test_authres.c and test_recvspf.c
 (comments nested and escaped, quoted strings, sloppy writers, errors).
@@ -95,8 +95,8 @@ for kind, table in (('authres', AUTHRES), ('recvspf', RECVSPF)):
         write(kind, name, value)
 
 for eml in sorted(glob.glob(os.path.join(top, 'pcaps', 'scenario*.eml')) +
-                  glob.glob(os.path.join(top, 'pcaps', 'rspamd', 'scenario*.eml'))):
-    set_ = 'rspamd-' if os.path.basename(os.path.dirname(eml)) == 'rspamd' else ''
+                  glob.glob(os.path.join(top, 'pcaps', 'opendkim', 'scenario*.eml'))):
+    set_ = 'opendkim-' if os.path.basename(os.path.dirname(eml)) == 'opendkim' else ''
     base = set_ + os.path.basename(eml)[:-4]
     for kind, field in (('authres', b'Authentication-Results'), ('recvspf', b'Received-SPF')):
         for i, v in enumerate(fields(eml, field)):

@@ -1,5 +1,6 @@
 #!/bin/bash
-# tests/lab/lab_test.sh [SMTPSNIFF] - live capture on the smtpbook lab.
+# tests/lab/lab_test.sh [SMTPSNIFF] - live capture on the smtpbook lab, with
+# upstream's verifiers (rspamd, the lab's default).
 #
 # Brings the lab up (lab/up), captures on its bridge with
 # `smtpsniff -i br-smtpbook -w live.pcap --flows --json` while every
@@ -7,14 +8,28 @@
 # capture with SIGINT and tears the lab down (also on failure). Then checks:
 #   - the live run lost nothing: no packet dropped by the kernel or the
 #     interface, every TCP flow seen from its handshake to FIN both ways,
-#     with no gap; UDP (DNS) flows have no close and end with the capture;
+#     with no gap; UDP flows (DNS, syslog) have no close and end with the
+#     capture;
 #   - it saw what the lab did: 28 SMTP flows (1 for scenario 1-1, 3 for each
-#     of the 9 others), 1 POP3, 1 IMAP, DNS, each named by its protocol;
+#     of the 9 others), 1 POP3, 1 IMAP, DNS, each named by its protocol,
+#     and syslog datagrams to the logserver from every host with a daemon;
 #   - `smtpsniff -r live.pcap --flows --json` reports the same flows (ends,
-#     protocol, packets and bytes each way, how they closed).
+#     protocol, packets and bytes each way, how they closed);
+#   - each checking MX wrote exactly the verdicts the smtpbook book shows
+#     for the scenario (../shared/smtpbook/upstream/book/v1/article.md,
+#     read by lab/book.py): the same Authentication-Results clauses, but
+#     for header.b, which differs with every signature;
+#   - the client spoke as upstream's send.sh (HELO with the From domain,
+#     "MAIL FROM: ADDR", "RCPT TO:   ADDR", its Message-ID, Subject and
+#     body forms), the hosts ran in Asia/Tokyo (+0900, JST), and imap.b.test
+#     added no Delivered-To or X-Original-To;
+#   - the servers' syslog lines in the capture are those the logserver
+#     wrote to disk meanwhile, and every hop logged (tests/lab/lab_syslog.py);
+#   - lab/down left nothing behind: no namespace, link, bridge, address,
+#     mount or process of the lab's, and kept the logs;
 #   - lab up + scenarios + down take less than LAB_BUDGET seconds (120).
 # Exits 77 (skipped) when not root, without network namespaces, without the
-# upstream zones or the lab's packages, or when a lab is already up.
+# upstream zones or book or the lab's packages, or when a lab is already up.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 sniff=${1:-${SMTPSNIFF:-$top/build/smtpsniff}}
@@ -29,13 +44,18 @@ ip link add "$probe" type bridge 2>/dev/null || skip "bridges are not available 
 ip link del "$probe"
 . "$top/lab/lib.sh"
 [ -d "$zones_src" ] || skip "no upstream zones in $zones_src"
-for c in nsd postfix opendkim opendmarc policyd-spf dovecot /usr/bin/python3; do
+/usr/bin/python3 -c "import sys; sys.path.insert(0, '$top/lab'); import book; sys.exit(0 if book.path() else 1)" ||
+	skip "no smtpbook book text (../shared/smtpbook/upstream/book/v1/article.md)"
+for c in pdns_server pdns_recursor rsyslogd postfix rspamd dovecot /usr/bin/python3; do
 	command -v "$c" >/dev/null || skip "$c is missing: run tools/deps lab"
 done
 [ ! -e "$state" ] && ! ip link show "$bridge" >/dev/null 2>&1 || skip "a lab is already up (lab/down first)"
 [ -x "$sniff" ] || { echo "FAIL: no $sniff" >&2; exit 1; }
 
 tmp=$(mktemp -d)
+# The lab's logs go to the test's own folder, not over a user's.
+export LAB_LOGS=$tmp/logs
+logs=$LAB_LOGS
 cap=""
 cleanup() {
 	[ -n "$cap" ] && kill -INT "$cap" 2>/dev/null && wait "$cap" 2>/dev/null
@@ -55,6 +75,7 @@ before=$(promiscuity)
 cap=$!
 wait_for 10 "smtpsniff to open $bridge" eval '[ "$(promiscuity)" -gt "$before" ]'
 sleep 0.2
+at=$(log_size)
 "$top/lab/send" all
 "$top/lab/fetch" pop3
 "$top/lab/fetch" imap
@@ -63,16 +84,51 @@ kill -INT "$cap"
 rc=0
 wait "$cap" || rc=$?
 cap=""
+tail -c +$((at + 1)) "$logs/syslog" >"$tmp/live.log"
+mkdir "$tmp/mail"
+cp "$maildir"/new/* "$maildir"/cur/* "$tmp/mail/" 2>/dev/null || true
+cp "$state/pids" "$tmp/pids"
 "$top/lab/down"
 t3=$(now)
+
+# Nothing left behind (lab/down checks its namespaces, links and bridge
+# itself, and fails when one is left): no process it started, no address
+# of the lab's range and no mount of its in the root namespace, no state;
+# the logs are kept.
+left=()
+while read -r pid st name; do
+	alive "$pid" "$st" && left+=("process $pid ($name)")
+done <"$tmp/pids"
+ip -o addr show | grep -q " $net\." && left+=("an address in $net.0.0/16 in the root namespace")
+grep -q smtpbook /proc/self/mountinfo && left+=("a mount: $(grep smtpbook /proc/self/mountinfo | head -n 1)")
+[ -e "$state" ] && left+=("$state")
+ls /etc/netns 2>/dev/null | grep -qE 'test$|^logserver$' && left+=("/etc/netns entries")
+if [ ${#left[@]} -gt 0 ]; then
+	printf 'FAIL: lab/down left behind: %s\n' "${left[@]}" >&2
+	exit 1
+fi
+[ -s "$logs/syslog" ] || { echo "FAIL: lab/down did not keep the merged log ($logs/syslog)" >&2; exit 1; }
+echo "lab/down left nothing behind and kept $(wc -l <"$logs/syslog") merged log lines"
+
+
 echo "timings: up $(secs "$t0" "$t1") s, scenarios + pop3 + imap $(secs "$t1" "$t2") s, down $(secs "$t2" "$t3") s, in all $(secs "$t0" "$t3") s (budget $budget s)"
 cat "$tmp/live.err"
 [ "$rc" = 0 ] || { echo "FAIL: smtpsniff -i exited $rc" >&2; exit 1; }
 
 "$sniff" -r "$tmp/live.pcap" --flows --json >"$tmp/replay.json"
-/usr/bin/python3 - "$tmp/live.json" "$tmp/replay.json" "$(secs "$t0" "$t3")" "$budget" <<'EOF'
-import json, sys
+"$sniff" -r "$tmp/live.pcap" --json >"$tmp/records.json"
+checks=0
+/usr/bin/python3 - "$tmp/live.json" "$tmp/replay.json" "$(secs "$t0" "$t3")" "$budget" "$tmp/mail" \
+	"$tmp/records.json" "$top" <<'EOF' || checks=1
+import email
+import email.policy
+import json
+import os
+import re
+import sys
 from collections import Counter
+sys.path.insert(0, os.path.join(sys.argv[7], "lab"))
+import book
 
 def load(path):
     flows, summary = [], None
@@ -87,6 +143,7 @@ def load(path):
 live, lsum = load(sys.argv[1])
 replay, rsum = load(sys.argv[2])
 took, budget = float(sys.argv[3]), float(sys.argv[4])
+maildir, records = sys.argv[5], [json.loads(l) for l in open(sys.argv[6])]
 bad = []
 
 if lsum is None:
@@ -98,7 +155,7 @@ else:
     if lsum.get("received") != rsum.get("frames"):
         bad.append("live received %s frames, live.pcap holds %s" % (lsum.get("received"), rsum.get("frames")))
 
-ports = {25: "smtp", 110: "pop3", 143: "imap", 53: "dns"}
+ports = {25: "smtp", 110: "pop3", 143: "imap", 53: "dns", 514: None}
 for f in live:
     name = "flow %d %s %s:%d > %s:%d" % (f["flow"], f["proto"], f["client"]["ip"], f["client"]["port"],
                                         f["server"]["ip"], f["server"]["port"])
@@ -123,6 +180,74 @@ for app, n in (("smtp", 28), ("pop3", 1), ("imap", 1)):
         bad.append("%d %s flows, expected %d" % (count[app], app, n))
 if count["dns"] == 0:
     bad.append("no DNS flow")
+# Every host with a daemon forwards its syslog (the client has none).
+logged = {f["client"]["ip"] for f in live if f["server"]["port"] == 514 and f["server"]["ip"] == "10.255.0.253"}
+daemons = {"10.255.0.254", "10.255.1.20", "10.255.1.21", "10.255.2.30", "10.255.2.31", "10.255.2.32",
+           "10.255.2.33", "10.255.2.40", "10.255.24.20", "10.255.24.21"}
+if daemons - logged:
+    bad.append("no syslog datagram from %s" % ", ".join(sorted(daemons - logged)))
+
+# What the checking MXs wrote, against the book; what the client sent and
+# the hosts' clocks, against upstream's send.sh and compose file.
+shown = book.verdicts()
+delivered = {}
+for name in sorted(os.listdir(maildir)):
+    raw = open(os.path.join(maildir, name), "rb").read()
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    subject = msg.get("Subject", "")
+    m = re.match(r"scenario(\d-\d) \(mail from (\S+)\)$", subject)
+    if not m:
+        bad.append("%s: Subject %r is not upstream's \"scenarioX-Y (mail from ADDR)\"" % (name, subject))
+        continue
+    sid, hfrom = m.groups()
+    delivered[sid] = msg
+    to = msg.get("To", "")
+    if msg.get("From") != hfrom or not re.search(rb"^To:   \S+@\S+$", raw, re.M):
+        bad.append("%s: From %r, To %r (upstream writes \"To:   ADDR\")" % (sid, msg.get("From"), to))
+    if msg.get_payload() != "Hello %s!\n" % to:
+        bad.append("%s: body %r, not \"Hello %s!\"" % (sid, msg.get_payload(), to))
+    if not re.match(r"^<\d{14}\.\d{1,5}@%s>$" % re.escape(hfrom.split("@")[1]), msg.get("Message-ID", "")):
+        bad.append("%s: Message-ID %r is not upstream's <YYYYmmddHHMMSS.N@domain>" % (sid, msg.get("Message-ID")))
+    if not msg.get("Date", "").endswith(" +0900"):
+        bad.append("%s: Date %r is not in +0900" % (sid, msg.get("Date")))
+    for r in msg.get_all("Received", []):
+        if not re.search(r"\+0900 \(JST\)$", " ".join(r.split())):
+            bad.append("%s: a Received not stamped in Asia/Tokyo: %r" % (sid, " ".join(r.split())[-40:]))
+    for f in ("Delivered-To", "X-Original-To"):
+        if msg.get(f) is not None:
+            bad.append("%s: imap.b.test added %s, which upstream's configuration does not" % (sid, f))
+    ours = [book.clauses(v) for v in msg.get_all("Authentication-Results", [])]
+    want = shown.get(sid)
+    if not want:
+        if ours:
+            bad.append("%s: the book shows no verdict, the MX wrote %s" % (sid, ours))
+        continue
+    if len(ours) != 1 or ours[0][0] != want[0]:
+        bad.append("%s: Authentication-Results by %s, the book's by %s" % (sid, [o[0] for o in ours], want[0]))
+        continue
+    got = list(ours[0][1])
+    for clause in want[1]:
+        match = [c for c in got if book.same(c, clause)]
+        if match:
+            got.remove(match[0])
+            print("%s %s as the book: %s" % (sid, want[0], match[0]))
+        else:
+            bad.append("%s: the book shows %r, %s wrote %s" % (sid, clause, want[0],
+                       [c for c in ours[0][1] if book.method(c) == book.method(clause)]))
+    if got:
+        bad.append("%s: %s wrote more than the book shows: %s" % (sid, want[0], got))
+if sorted(delivered) != sorted(shown.keys() | {"1-1", "1-2"}):
+    bad.append("delivered %s, want every scenario" % sorted(delivered))
+
+# The client's commands, as send.sh types them.
+client = [r for r in records if r["type"] == "smtp" and r["client"] == "10.255.1.10" and r.get("command")]
+for sid, msg in delivered.items():
+    hfrom = msg.get("From")
+    env = msg.get("Return-Path", "").strip("<>")
+    rcpt = msg.get("To", "").strip()
+    for want in ("HELO " + hfrom.split("@")[1], "MAIL FROM: " + env, "RCPT TO:   " + rcpt):
+        if want not in (r["command"] for r in client):
+            bad.append("%s: the client never sent %r" % (sid, want))
 
 def key(f):
     return (f["proto"], f["app"], f["client"]["ip"], f["client"]["port"], f["server"]["ip"], f["server"]["port"],
@@ -145,3 +270,9 @@ for b in bad:
 print("lab test: " + ("FAILED" if bad else "all checks hold"))
 sys.exit(1 if bad else 0)
 EOF
+
+# The servers' own lines: the capture against the merged log.
+cp "$tmp/live.pcap" "$tmp/syslog.pcap"
+cp "$tmp/live.log" "$tmp/syslog.log"
+/usr/bin/python3 "$top/tests/lab/lab_syslog.py" "$sniff" "$top" "$tmp/syslog.pcap" || checks=1
+exit $checks

@@ -1,8 +1,9 @@
 /* test_dkim.c - DKIM verification (verify/dkimcheck.h) against independent
- * truth: the verdicts the lab's OpenDKIM and rspamd wrote for the lab
- * captures and the RFC verdicts in their .expected files; the example of
- * RFC 8463 Appendix A; messages signed here by libopendkim's signer with
- * keys OpenSSL makes here, then tampered with.
+ * truth: the verdicts the lab's rspamd (pcaps/) and OpenDKIM
+ * (pcaps/opendkim/) wrote for the lab captures and the RFC verdicts in
+ * their .notes files; the example of RFC 8463 Appendix A; messages signed
+ * here by libopendkim's signer with keys OpenSSL makes here, then tampered
+ * with.
  *
  * Usage: test_dkim SRCDIR SHAREDDIR
  */
@@ -111,8 +112,8 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-/* The .expected file's dkim line: "dkim  pass  written=pass ...". */
-static int expected_dkim(const char *text, char *rfc, char *written)
+/* The .notes file's dkim line: "dkim  pass  written=pass ...". */
+static int notes_dkim(const char *text, char *rfc, char *written)
 {
 	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
 		if (strncmp(l, "dkim ", 5))
@@ -178,15 +179,15 @@ static void lab_capture(const char *dir, const char *scenario)
 			hops++;
 		}
 	CHECK(hops == 1);
-	snprintf(path, sizeof path, "%s/%s.expected", dir, scenario);
-	char *expected = slurp(path);
+	snprintf(path, sizeof path, "%s/%s.notes", dir, scenario);
+	char *notes = slurp(path);
 	snprintf(path, sizeof path, "%s/%s.verdicts", dir, scenario);
 	char *written = slurp(path);
 	char rfc[32] = "", wrote[32] = "", recv[32] = "", hd[256] = "", hs[256] = "", hb[64] = "";
-	CHECK(expected && expected_dkim(expected, rfc, wrote) == 0);
+	CHECK(notes && notes_dkim(notes, rfc, wrote) == 0);
 	CHECK(written && verdicts_value(written, "dkim", recv, sizeof recv) == 0);
-	if (!in || !expected || !written || !rfc[0]) {
-		free(expected);
+	if (!in || !notes || !written || !rfc[0]) {
+		free(notes);
 		free(written);
 		goto out;
 	}
@@ -199,7 +200,7 @@ static void lab_capture(const char *dir, const char *scenario)
 	/* one signature in each lab message, as the receiver's one dkim= says */
 	CHECK(n == (size_t)count_dkim(written));
 	CHECK(n >= 1 && (int)v[0]->result == v_result_parse(rfc, strlen(rfc)));
-	/* the .expected file's written= is what the .verdicts file holds */
+	/* the .notes file's written= is what the .verdicts file holds */
 	CHECK(!strcmp(wrote, recv));
 	/* The receiver agrees with smtpsniff in every lab capture; a
 	 * disagreement would be explained here. */
@@ -233,7 +234,7 @@ static void lab_capture(const char *dir, const char *scenario)
 	n = dkimcheck_verify(in->data, in->len, 1, store, in->ts_end, &in->server, &v);
 	CHECK(n == 1 && v[0]->result == V_UNKNOWN && starts(v[0]->reason, "cannot tell"));
 	verdicts_free(v, n);
-	free(expected);
+	free(notes);
 	free(written);
 out:
 	for (size_t i = 0; i < nmsgs; i++)
@@ -486,7 +487,7 @@ static struct dns_store *store_with(const char *dom, const char *sel, const stru
 	return s;
 }
 
-#define T0 INT64_C(1795447195) /* 2026-11-23 15:19:55Z, the lab's signing time */
+#define T0 INT64_C(1795447195) /* 2026-11-23 15:19:55Z: a signing time of an earlier lab run */
 
 static const char base_msg[] = "From: Alice <alice@a.test>\r\n"
                                "To: Bob <bob@b.test>\r\n"
@@ -1101,7 +1102,7 @@ int main(int argc, char **argv)
 	static const char *const scenarios[] = {"scenario3-1", "scenario3-2", "scenario4-1",
 	                                        "scenario4-2", "scenario4-3", "scenario4-4"};
 	for (int set = 0; set < 2; set++) {
-		snprintf(dir, sizeof dir, "%s/pcaps%s", src, set ? "/rspamd" : "");
+		snprintf(dir, sizeof dir, "%s/pcaps%s", src, set ? "/opendkim" : "");
 		for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
 			lab_capture(dir, scenarios[i]);
 	}

@@ -44,6 +44,7 @@ static void sink(const struct ss_record *r, void *ctx)
 	struct ss_record t = *r;
 	uint8_t *d = malloc(r->u.msg.data.len + 1);
 	memcpy(d, r->u.msg.data.p, r->u.msg.data.len);
+	d[r->u.msg.data.len] = 0; /* for strstr() below */
 	struct msg m;
 	if (tamper && ncopies == 2) {
 		/* a host that rewrote the body: the link is loose */
@@ -166,7 +167,7 @@ int main(int argc, char **argv)
 			if (set && !strcmp(lab[i].name, "journey"))
 				continue; /* recorded with the default verifiers only */
 			snprintf(path, sizeof path, "%s/pcaps/%s%s.pcap", argv[1],
-			         set ? "rspamd/" : "", lab[i].name);
+			         set ? "opendkim/" : "", lab[i].name);
 			run(path, lab[i].hops);
 			/* each hop but the first was passed on by the one before;
 			 * the retrievals have no delivery in their capture */
@@ -175,8 +176,10 @@ int main(int argc, char **argv)
 		}
 
 	/* A relay that changed the body: still linked (its first field is
-	 * there), but not exactly. */
-	tamper = "This is scenario4-1";
+	 * there), but not exactly. The MX's copy has two fields on top of
+	 * the relay's (scenario4-1.eml): its Received and rspamd's
+	 * Authentication-Results. */
+	tamper = "Hello user1@dmarc.b.test!";
 	snprintf(path, sizeof path, "%s/pcaps/scenario4-1.pcap", argv[1]);
 	hops = hops_new(1000);
 	ncopies = 0;
@@ -185,7 +188,7 @@ int main(int argc, char **argv)
 	if (pcapfeed(path))
 		exit(1);
 	CHECK(ncopies == 3 && copies[2].got.from == copies[1].number && !copies[2].got.exact &&
-	      copies[2].got.added == 4);
+	      copies[2].got.added == 2);
 	for (size_t i = 0; i < ncopies; i++)
 		free(copies[i].data);
 	hops_free(hops);

@@ -1,8 +1,9 @@
 /* test_recvspf.c - the Received-SPF parser (verify/recvspf.h) against the
  * examples of RFC 7208 9.1, against every field postfix-policyd-spf-python
- * wrote in the lab (the .eml files of pcaps/), checked against the .expected files and
- * against the rest of the same message (Return-Path, the MX's Received
- * field), and against hand-made hard cases, caps and every truncation.
+ * wrote in the lab (the .eml files of pcaps/opendkim/), checked against the
+ * .notes files and against the rest of the same message (Return-Path, the
+ * MX's Received field), and against hand-made hard cases, caps and every
+ * truncation.
  *
  * Usage: test_recvspf SRCDIR SHAREDDIR
  */
@@ -206,8 +207,8 @@ static char *readfile(const char *path, size_t *n)
 	return b;
 }
 
-/* What the capture's .expected says was written for SPF; "" for none. */
-static void expected_spf(const char *path, char *out, size_t cap, int *none)
+/* What the capture's .notes says was written for SPF; "" for none. */
+static void notes_spf(const char *path, char *out, size_t cap, int *none)
 {
 	size_t n;
 	char *t = readfile(path, &n);
@@ -234,7 +235,7 @@ static void check_lab_field(const struct msg *m, size_t fi, const char *file, co
 	enum recvspf_status st = recvspf_parse(&rs, (const uint8_t *)f->unfolded, f->unfolded_len);
 	printf("  %s: %s\n", file, render(&rs));
 	CHECK(st == RECVSPF_OK);
-	/* What was written for SPF (the .expected file) */
+	/* What was written for SPF (the .notes file) */
 	CHECK(written[0] && recvspf_result_code(&rs) == v_result_parse(written, strlen(written)));
 
 	/* postfix-policyd-spf-python writes the address bare, which RFC
@@ -302,8 +303,8 @@ static int lab(const char *src, const char *set)
 		const char *eml = g.gl_pathv[gi];
 		char path[4200], written[16];
 		int none;
-		snprintf(path, sizeof path, "%.*s.expected", (int)(strlen(eml) - 4), eml);
-		expected_spf(path, written, sizeof written, &none);
+		snprintf(path, sizeof path, "%.*s.notes", (int)(strlen(eml) - 4), eml);
+		notes_spf(path, written, sizeof written, &none);
 		size_t len;
 		char *data = readfile(eml, &len);
 		struct msg m;
@@ -441,10 +442,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	rfc_examples();
-	/* postfix-policyd-spf-python wrote Received-SPF; rspamd writes SPF
-	 * into Authentication-Results, so its messages have none */
-	CHECK(lab(argv[1], "") > 0);
-	CHECK(lab(argv[1], "rspamd/") == 0);
+	/* postfix-policyd-spf-python (the opendkim set) wrote Received-SPF;
+	 * rspamd (the default set, in pcaps/) writes SPF into
+	 * Authentication-Results, so its messages have none */
+	CHECK(lab(argv[1], "opendkim/") > 0);
+	CHECK(lab(argv[1], "") == 0);
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		expect_at(__LINE__, cases[i][0], cases[i][1]);
 		truncations(cases[i][0], strlen(cases[i][0]));

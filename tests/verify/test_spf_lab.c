@@ -1,14 +1,15 @@
 /* test_spf_lab.c - SPF on the lab's recordings: each capture of scenarios
- * 2-1, 2-2 and 4-1 to 4-4, for both verifier sets (pcaps/ and
- * pcaps/rspamd/), goes through the dissectors into the DNS store; the hop
- * into the checking MX (spf.mx.b.test or dmarc.mx.b.test) is checked as
- * that MX asked DNS, and the result must be the "spf" line of the pcap's
- * .expected file (the RFC's verdict). What the MX's verifier wrote in the
- * delivered message (.verdicts: Received-SPF by postfix-policyd-spf-python,
- * or rspamd's Authentication-Results spf=) must be that line's "written=",
- * and agree with smtpsniff unless the line says DIFFERS. So far no
- * recording has the verifiers disagree with RFC 7208 on SPF; a DIFFERS line
- * would carry its explanation in the .expected file itself.
+ * 2-1, 2-2 and 4-1 to 4-4, for both verifier sets (rspamd's in pcaps/,
+ * the opendkim set's in pcaps/opendkim/), goes through the dissectors into
+ * the DNS store; the hop into the checking MX (spf.mx.b.test or
+ * dmarc.mx.b.test) is checked as that MX asked DNS, and the result must be
+ * the "spf" line of the pcap's .notes file (the RFC's verdict). What the
+ * MX's verifier wrote in the delivered message (.verdicts: rspamd's
+ * Authentication-Results spf=, or Received-SPF by postfix-policyd-spf-python)
+ * must be that line's "written=", and agree with smtpsniff unless the line
+ * says DIFFERS. So far no recording has the verifiers disagree with RFC 7208
+ * on SPF; a DIFFERS line would carry its explanation in the .notes file
+ * itself.
  *
  * Usage: test_spf_lab SRCDIR SHAREDDIR
  */
@@ -76,13 +77,13 @@ static void sink(const struct ss_record *r, void *ctx)
 	hop.ts = r->u.msg.ts_end;
 }
 
-/* The "spf" line of a .expected file: the RFC's result, what the verifier
+/* The "spf" line of a .notes file: the RFC's result, what the verifier
  * wrote, and whether the file says they differ. */
-struct expected {
+struct notes {
 	int result, written, differs;
 };
 
-static int read_expected(const char *path, struct expected *e)
+static int read_notes(const char *path, struct notes *e)
 {
 	FILE *fp = fopen(path, "r");
 	char line[4096];
@@ -155,9 +156,9 @@ static void scenario(const char *src, const char *set, const char *name)
 		return;
 	}
 	CHECK(hop.found == 1, ctx);
-	struct expected e = {-1, -1, 0};
-	snprintf(path, sizeof path, "%s/pcaps/%s%s.expected", src, set, name);
-	CHECK(read_expected(path, &e) == 0 && e.result >= 0 && e.written >= 0, ctx);
+	struct notes e = {-1, -1, 0};
+	snprintf(path, sizeof path, "%s/pcaps/%s%s.notes", src, set, name);
+	CHECK(read_notes(path, &e) == 0 && e.result >= 0 && e.written >= 0, ctx);
 	char cip[64], helo[512], env[512];
 	snprintf(path, sizeof path, "%s/pcaps/%s%s.verdicts", src, set, name);
 	int written = read_written(path, cip, helo, env);
@@ -174,7 +175,7 @@ static void scenario(const char *src, const char *set, const char *name)
 	printf("%-22s spf=%-9s written=%-9s %s\n", ctx, v_result_name(v->result),
 	       written >= 0 ? v_result_name(written) : "?", v->reason);
 	CHECK((int)v->result == e.result, ctx);
-	/* with the receiver, unless the .expected file says why not */
+	/* with the receiver, unless the .notes file says why not */
 	CHECK(((int)v->result == written) == !e.differs, ctx);
 	/* the receiver's own words about what it checked */
 	char ip[SS_ADDR_STRLEN];
@@ -201,7 +202,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: test_spf_lab SRCDIR SHAREDDIR\n");
 		return 2;
 	}
-	static const char *const sets[] = {"", "rspamd/"};
+	static const char *const sets[] = {"", "opendkim/"};
 	static const char *const names[] = {"scenario2-1", "scenario2-2", "scenario4-1",
 	                                    "scenario4-2", "scenario4-3", "scenario4-4"};
 	mx_spf = (struct ss_addr){SS_AF_INET, {10, 255, 2, 31}};
