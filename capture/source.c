@@ -29,6 +29,7 @@
 #include "sstime.h"
 
 #define DEFAULT_SNAPLEN 262144         /* tcpdump's default: whole frames, TSO included */
+#define DEFAULT_BUFFER_KIB (32 << 10)  /* -B: 512 frames of 64 KiB (see open_live) */
 #define LIVE_TIMEOUT_MS 100            /* how often an idle live capture wakes up */
 #define FLUSH_NS 100000000             /* a live -w file is at most this far behind (100 ms) */
 #define SOURCE_READ_BUFFER (64u << 10) /* stdio buffer for reading a capture file */
@@ -121,8 +122,11 @@ static pcap_t *open_live(const struct ss_source_opts *o, char *perr, int *nano, 
 	pcap_set_timeout(p, LIVE_TIMEOUT_MS);
 	/* Each event shows when it happens, not when a kernel block fills. */
 	pcap_set_immediate_mode(p, 1);
-	if (o->buffer_kib > 0)
-		pcap_set_buffer_size(p, o->buffer_kib * 1024);
+	/* In immediate mode libpcap gives every frame a slot of the largest
+	 * frame the device can hand over (64 KiB with offloading, as on a
+	 * bridge of veths): its 2 MiB default holds 31 frames, fewer than a
+	 * burst of syslog datagrams, and the kernel drops the rest. */
+	pcap_set_buffer_size(p, (o->buffer_kib > 0 ? o->buffer_kib : DEFAULT_BUFFER_KIB) * 1024);
 	*nano = pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO) == 0;
 	int rc = pcap_activate(p);
 	if (rc < 0) {

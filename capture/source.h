@@ -16,7 +16,7 @@ struct ss_source_opts {
 	const char *filter; /* BPF expression, or NULL */
 	const char *write;  /* -w: a path, or "-" for stdout */
 	int snaplen;        /* -s; 0 means 262144 */
-	int buffer_kib;     /* -B; 0 leaves libpcap's default */
+	int buffer_kib;     /* -B; 0 for smtpsniff's default (32 MiB) */
 	uint64_t count;     /* -c; 0 means no limit */
 	const char *user;   /* -Z: drop root to this user once the input is open */
 };

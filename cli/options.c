@@ -51,7 +51,7 @@ static void usage(FILE *fp)
 	      "  -w FILE        also write every frame read to FILE (pcap; - for stdout)\n"
 	      "  -c COUNT       stop after COUNT frames\n"
 	      "  -s SNAPLEN     capture at most SNAPLEN bytes of each frame (default 262144)\n"
-	      "  -B KiB         kernel capture buffer size in KiB\n"
+	      "  -B KiB         kernel capture buffer size in KiB (default 32768)\n"
 	      "  -Z USER        drop root privileges to USER once the input is open\n"
 	      "  -D             list the interfaces that can be captured on\n"
 	      "  -n             do not name addresses from DNS answers in the capture\n"
