@@ -796,33 +796,6 @@ static const struct v_evidence *evidence(const struct verdict *v, const char *q)
 	return NULL;
 }
 
-/* A domain turned around as libopendmarc 1.4.2's opendmarc_reverse_domain()
- * does on Debian 12 (lab/verifier-notes): the labels last to first, each
- * followed by ".", except a leftmost label of one character, which is
- * dropped: "x.test" gives "test.", "ab.test" gives "test.ab". */
-static void opendmarc_reversed(const char *d, char *out, size_t cap)
-{
-	size_t n = 0, end = strlen(d);
-	out[0] = 0;
-	while (end > 0) {
-		size_t start = end;
-		while (start > 0 && d[start - 1] != '.')
-			start--;
-		int leftmost = start == 0;
-		if (!(leftmost && end - start == 1)) {
-			int k = snprintf(out + n, cap - n, "%s%.*s", n ? "." : "",
-			                 (int)(end - start), d + start);
-			if (k < 0 || (size_t)k >= cap - n)
-				return;
-			n += (size_t)k;
-		} else if (n + 1 < cap) {
-			out[n++] = '.'; /* what is left: "test." */
-			out[n] = 0;
-		}
-		end = start ? start - 1 : 0;
-	}
-}
-
 /* Captures whose receiver wrote another DMARC verdict than smtpsniff's. */
 static int disagreements;
 
@@ -936,33 +909,22 @@ static void lab_one(const char *src, const char *shared, const char *set, const 
 		/* OpenDMARC 1.4.2's fault (lab/verifier-notes): it had the
 		 * record (the capture holds its query) and still passed. By
 		 * the list, From's, SPF's and DKIM's Organizational Domains all
-		 * differ; but its opendmarc_reverse_domain(), which turns each
+		 * differ; its opendmarc_reverse_domain(), which turns each
 		 * domain around before comparing, drops a leftmost label of
-		 * one character, and all three are such a label on "test".
+		 * one character, and all three are such a label on "test"
+		 * (tests/verify/lab_verdicts.py asks Debian's libopendmarc).
 		 * Not the suffix list: the same set's receiver fell back to
 		 * a.test in 4-1..4-3, as the list says. */
 		disagreements++;
 		char o1[ORGDOMAIN_MAX_NAME + 1], o2[ORGDOMAIN_MAX_NAME + 1];
-		char r_from[ORGDOMAIN_MAX_NAME + 1], r_spf[ORGDOMAIN_MAX_NAME + 1],
-		    r_dkim[ORGDOMAIN_MAX_NAME + 1];
 		orgdomain_get(spf->domain, o1, sizeof o1);
 		orgdomain_get(dkim[0]->domain, o2, sizeof o2);
 		CHECK(strcmp(o1, org) && strcmp(o2, org) && strcmp(o1, o2) &&
 		      spf->result == V_PASS && dkim[0]->result == V_PASS);
-		opendmarc_reversed(from, r_from, sizeof r_from);
-		opendmarc_reversed(spf->domain, r_spf, sizeof r_spf);
-		opendmarc_reversed(dkim[0]->domain, r_dkim, sizeof r_dkim);
-		CHECK(!strcmp(r_from, "test.") && !strcmp(r_spf, r_from) &&
-		      !strcmp(r_dkim, r_from));
-		/* (a label of two characters is kept: the notes' "ab.test") */
-		opendmarc_reversed("ab.test", r_spf, sizeof r_spf);
-		CHECK(!strcmp(r_spf, "test.ab"));
 		printf("  the receiver wrote dmarc=pass with %s's p=%s in hand (%s): SPF's %s and "
 		       "DKIM's %s are other organizational domains than %s, so nothing aligns "
-		       "(RFC 7489 3.1, 3.2); turned around as OpenDMARC does, %s, %s and %s "
-		       "are all \"%s\"\n",
-		       from, verdict_get(v, "policy"), ev ? ev->source : "?", o1, o2, org, from,
-		       spf->domain, dkim[0]->domain, r_from);
+		       "(RFC 7489 3.1, 3.2)\n",
+		       from, verdict_get(v, "policy"), ev ? ev->source : "?", o1, o2, org);
 	} else {
 		printf("  unexplained: the receiver wrote dmarc=%s, smtpsniff says %s\n", wrote,
 		       v_result_name(v->result));
