@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "compare.h"
 #include "dkimcheck.h"
@@ -178,6 +179,30 @@ static void run_checks(struct verifier *v, struct v_hopcheck *hc, const struct w
 	msg_free(&parsed);
 }
 
+/* SPF of the HELO identity (RFC 7208 2.3) that nothing checked: the
+ * receiver wrote no verdict for it and smtpsniff cannot tell it (the
+ * capture holds no answer for the HELO name). Such a check says nothing
+ * but "unknown" and is left out of the hop. */
+static void drop_unchecked_helo(struct v_hopcheck *h)
+{
+	for (size_t j = 0; j < h->theirs.n; j++)
+		if (h->theirs.v[j].method == V_SPF && h->theirs.v[j].identity &&
+		    !strcasecmp(h->theirs.v[j].identity, "helo"))
+			return;
+	size_t k = 0;
+	for (size_t i = 0; i < h->nchecks; i++) {
+		const struct verdict *o = h->checks[i].ours;
+		const char *id = verdict_get(o, "identity");
+		if (o->method == V_SPF && o->result == V_UNKNOWN && id && !strcmp(id, "helo")) {
+			verdict_free(h->checks[i].ours);
+			free(h->checks[i].why);
+			continue;
+		}
+		h->checks[k++] = h->checks[i];
+	}
+	h->nchecks = k;
+}
+
 static void report(struct verifier *v, struct waiting *w, const struct vhop *copy,
                    const struct msg *copy_msg)
 {
@@ -196,6 +221,7 @@ static void report(struct verifier *v, struct waiting *w, const struct vhop *cop
 		h.copy_seen = 1;
 		h.copy_number = copy->number;
 		receiver_read(&h.theirs, copy_msg, copy->added, names);
+		drop_unchecked_helo(&h);
 	}
 	/* named in the words by what it calls itself, else its address */
 	char addr[SS_ADDR_STRLEN];
