@@ -110,7 +110,6 @@ fi
 [ -s "$logs/syslog" ] || { echo "FAIL: lab/down did not keep the merged log ($logs/syslog)" >&2; exit 1; }
 echo "lab/down left nothing behind and kept $(wc -l <"$logs/syslog") merged log lines"
 
-
 echo "timings: up $(secs "$t0" "$t1") s, scenarios + pop3 + imap $(secs "$t1" "$t2") s, down $(secs "$t2" "$t3") s, in all $(secs "$t0" "$t3") s (budget $budget s)"
 cat "$tmp/live.err"
 [ "$rc" = 0 ] || { echo "FAIL: smtpsniff -i exited $rc" >&2; exit 1; }
