@@ -119,12 +119,14 @@ track() {
 	echo "$1 $st $2" >>"$state/pids"
 }
 
-# alive PID STARTTIME: is this still the process the lab started?
+# alive PID STARTTIME: is this still the process the lab started, and not
+# a zombie (dead, holding nothing, waiting for its parent, often init, to
+# reap it)?
 alive() {
 	local s f
 	read -r s 2>/dev/null <"/proc/$1/stat" || return 1
 	read -r -a f <<<"${s##*) }"
-	[ "${f[19]}" = "$2" ]
+	[ "${f[19]}" = "$2" ] && [ "${f[0]}" != Z ]
 }
 
 # listening NS PORT [PROTO]: is something in NS listening on PORT?
