@@ -60,14 +60,14 @@ make_zones() {
 }
 
 start_dns() {
-	local d=$state/dns.test f zone
+	local d=$state/dns.test zone forward=".=127.0.0.1:5300"
 	make_zones
-	{
-		for f in "$d"/zones/*.zone; do
-			zone=$(basename "$f" .zone)
-			printf 'zone "%s" { type master; file "%s"; };\n' "$zone" "$f"
-		done
-	} >"$d/named.conf"
+	: >"$d/named.conf"
+	for zone in "$d"/zones/*.zone; do
+		zone=$(basename "$zone" .zone)
+		printf 'zone "%s" { type master; file "%s"; };\n' "$zone" "$d/zones/$zone.zone" >>"$d/named.conf"
+		forward="$forward, $zone=127.0.0.1:5300"
+	done
 	# Who asked, by address, from the zones' own PTR records (upstream's
 	# entrypoint makes the same table for its hook).
 	awk '
@@ -99,7 +99,7 @@ start_dns() {
 	daemon=no
 	# The lab's reverse zones are private (RFC 1918) ones, which the
 	# recursor would answer itself, empty, unless forwarded by name.
-	forward-zones=.=127.0.0.1:5300, $(for f in "$d"/zones/*.zone; do printf '%s=127.0.0.1:5300, ' "$(basename "$f" .zone)"; done | sed 's/, $//')
+	forward-zones=$forward
 	serve-rfc1918=no
 	dnssec=off
 	hint-file=no

@@ -85,20 +85,22 @@ nofds() {
 	return 0
 }
 
-# on_host HOST CMD...: runs CMD as a process of HOST: in its network
-# namespace, in its time zone, with its own /dev/log (lab/on-host).
+# on_host HOST CMD...: CMD as a process of HOST: in its network namespace,
+# in its time zone, with its own /dev/log (lab/on-host). It replaces the
+# (sub)shell that calls it, so that CMD keeps that shell's PID: call it in
+# one, as in $(on_host ...).
 on_host() {
 	local h=$1
 	shift
-	ip netns exec "$h" "$lab/on-host" "$h" "$(lab_tz)" "$@"
+	exec ip netns exec "$h" "$lab/on-host" "$h" "$(lab_tz)" "$@"
 }
 
-# start HOST NAME CMD...: runs CMD on HOST as a daemon of the lab, in the
-# foreground of a session of its own, its output in $logs/NAME.log.
+# start HOST NAME CMD...: runs CMD on HOST as a daemon of the lab, in a
+# session of its own, its output in $logs/NAME.log.
 start() {
 	local h=$1 name=$2
 	shift 2
-	(nofds; exec setsid ip netns exec "$h" "$lab/on-host" "$h" "$(lab_tz)" "$@") </dev/null >>"$logs/$name.log" 2>&1 &
+	(nofds; on_host "$h" setsid "$@") </dev/null >>"$logs/$name.log" 2>&1 &
 	track "$!" "$name"
 }
 
@@ -173,14 +175,13 @@ log_size() { stat -c %s "$logs/syslog" 2>/dev/null || echo 0; }
 # grown for half a second: then the servers have said all they will about
 # what happened since, and a capture stopped now holds their lines.
 logs_settled() {
-	local from=$1 a b seen gone
+	local from=$1 a b
 	a=$(log_size)
 	sleep 0.5
 	b=$(log_size)
 	[ "$a" = "$b" ] || return 1
-	seen=$(tail -c +$((from + 1)) "$logs/syslog" | grep -oE 'postfix/[a-z]+\[[0-9]+\]: +[0-9A-F]{6,}:' |
-		awk '{ print $2 }' | sort -u)
-	gone=$(tail -c +$((from + 1)) "$logs/syslog" | grep -oE 'postfix/qmgr\[[0-9]+\]: +[0-9A-F]{6,}: removed' |
-		awk '{ print $2 }' | sort -u)
-	[ "$seen" = "$gone" ]
+	# (no queue ID at all, as after a POP3 session, is settled too)
+	tail -c +$((from + 1)) "$logs/syslog" |
+		{ grep -oE 'postfix/[a-z]+\[[0-9]+\]: +[0-9A-F]{6,}: (removed)?' || true; } |
+		awk '{ gone[$2] += $3 == "removed" } END { for (q in gone) if (!gone[q]) exit 1 }'
 }

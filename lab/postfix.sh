@@ -105,7 +105,8 @@ postfix_config() {
 # makes its queue directories first); its master writes the PID we track.
 postfix_start() {
 	local h=$1 d=$state/$1 pid
-	(nofds; exec setsid ip netns exec "$h" "$lab/on-host" "$h" "$(lab_tz)" postfix -c "$d/postfix" start) </dev/null >>"$logs/postfix-$h.start" 2>&1 || die "postfix did not start on $h (see $logs/)"
+	(nofds; on_host "$h" setsid postfix -c "$d/postfix" start) </dev/null >>"$logs/postfix-$h.start" 2>&1 ||
+		die "postfix did not start on $h (see $logs/)"
 	pid=$(tr -d ' ' <"$d/spool/pid/master.pid")
 	track "$pid" "postfix-$h"
 }

@@ -68,8 +68,8 @@ def table(path):
 
 def notes(sid, set_name, eml, rfc_path, notes_path):
     rfc = [l.split(None, 3) for l in table(rfc_path)]
-    notes = {(s, i, c): why for s, i, c, _, why in
-             (l.split(None, 4) for l in table(notes_path))}
+    faults = {(s, i, c): why for s, i, c, _, why in
+              (l.split(None, 4) for l in table(notes_path))}
     got = written(eml)
     print("# scenario%s, %s verifiers: notes for people, not an --expect file" % (sid, set_name))
     print("# (smtpsniff --save-expect writes those). The RFCs' verdicts (what smtpsniff")
@@ -93,7 +93,7 @@ def notes(sid, set_name, eml, rfc_path, notes_path):
         w = got.get(check, "(none written)")
         line = "%-5s %-5s written=%s" % (check, verdict, w)
         if w != verdict:
-            why = notes.get((set_name, sid, check))
+            why = faults.get((set_name, sid, check))
             if why is None:
                 sys.exit("verdicts: scenario%s %s: %s wrote %s, the RFCs say %s, and "
                          "lab/verifier-notes says nothing about it" % (sid, check, set_name, w, verdict))

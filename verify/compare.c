@@ -60,6 +60,13 @@ static int score(const struct verdict *v, const struct rcv_verdict *t)
 	return 0;
 }
 
+/* An SPF verdict of the MAIL FROM identity, or of none named. */
+static int is_mailfrom(const struct verdict *v)
+{
+	const char *id = verdict_get(v, "identity");
+	return !id || !strcasecmp(id, "mailfrom");
+}
+
 static const char *method_upper(enum v_method m)
 {
 	return m == V_DKIM ? "DKIM" : m == V_SPF ? "SPF" : "DMARC";
@@ -106,8 +113,7 @@ void compare_hop(struct v_hopcheck *h, const char *host)
 				    ss_strf("%s wrote no %s verdict of its own (its copy has "
 				            "Authentication-Results by %s, another host)",
 				            host, method_upper(v->method), h->theirs.foreign_id);
-			else if (v->method == V_SPF && verdict_get(v, "identity") &&
-			         strcasecmp(verdict_get(v, "identity"), "mailfrom"))
+			else if (v->method == V_SPF && !is_mailfrom(v))
 				c->why = ss_strf("%s wrote no SPF verdict for the %s identity",
 				                 host, verdict_get(v, "identity"));
 			else

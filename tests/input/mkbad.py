@@ -5,25 +5,18 @@ Usage: mkbad.py GOOD.pcap OUTDIR
 Every file is derived from GOOD (a real capture) or built from the pcap
 format (https://www.tcpdump.org/manpages/pcap-savefile.5.html) by hand.
 """
+import os
 import struct
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from pcapfile import Pcap  # noqa: E402
+
 good, out = sys.argv[1], sys.argv[2]
 data = open(good, 'rb').read()
-magic = data[:4]
-end = '<' if magic in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
-
-
-def records(b):
-    """(offset, header, payload) of each record of a classic pcap."""
-    off = 24
-    while off + 16 <= len(b):
-        incl = struct.unpack(end + 'I', b[off + 8:off + 12])[0]
-        yield off, b[off:off + 16], b[off + 16:off + 16 + incl]
-        off += 16 + incl
-
-
-recs = list(records(data))
+pcap = Pcap(data)
+end = pcap.endian
+recs = list(pcap.records())
 
 
 def write(name, b):

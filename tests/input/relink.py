@@ -8,20 +8,19 @@ raw, ipv4, ipv6, vlan, qinq, pppoe, mpls, snap, or pcapng (Ethernet in
 pcapng blocks). Headers follow the tcpdump.org link-type pages; nothing
 but the wrapping changes, so smtpsniff must report the same flows.
 """
+import os
 import struct
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from pcapfile import Pcap  # noqa: E402
+
 src, dst, kind = sys.argv[1:4]
 b = open(src, 'rb').read()
-e = '<' if b[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
-nano = b[:4] in (b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\x3c\x4d')
-linktype = struct.unpack(e + 'I', b[20:24])[0]
+pcap = Pcap(b)
+e, nano, linktype = pcap.endian, pcap.nano, pcap.linktype
 packets = []
-off = 24
-while off + 16 <= len(b):
-    sec, frac, incl, orig = struct.unpack(e + 'IIII', b[off:off + 16])
-    data = b[off + 16:off + 16 + incl]
-    off += 16 + incl
+for _, sec, frac, data in pcap.records():
     if linktype == 1:
         if data[12:14] not in (b'\x08\x00', b'\x86\xdd'):
             continue

@@ -30,6 +30,9 @@ import struct
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pcapfile import Pcap  # noqa: E402
+
 sniff, top = sys.argv[1], sys.argv[2]
 pcaps = []
 for a in sys.argv[3:]:
@@ -62,23 +65,11 @@ def lab_hosts():
 
 def datagrams(path):
     """(frame, source address, payload) of every IPv4 UDP datagram to port
-    514 in a pcap file (Ethernet, microsecond or nanosecond stamps)."""
-    data = open(path, "rb").read()
-    magic = data[:4]
-    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
-        e = "<"
-    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
-        e = ">"
-    else:
-        raise SystemExit("%s: not a pcap file" % path)
-    if struct.unpack(e + "I", data[20:24])[0] != 1:
+    514 in a pcap file of Ethernet frames."""
+    pcap = Pcap(open(path, "rb").read())
+    if pcap.linktype != 1:
         raise SystemExit("%s: not Ethernet" % path)
-    off, frame = 24, 0
-    while off + 16 <= len(data):
-        incl = struct.unpack(e + "I", data[off + 8:off + 12])[0]
-        pkt = data[off + 16:off + 16 + incl]
-        off += 16 + incl
-        frame += 1
+    for frame, (_, _, _, pkt) in enumerate(pcap.records(), 1):
         if len(pkt) < 14 + 20 + 8 or pkt[12:14] != b"\x08\x00" or pkt[14 + 9] != 17:
             continue
         ihl = (pkt[14] & 15) * 4
@@ -86,8 +77,7 @@ def datagrams(path):
         if struct.unpack(">H", udp[2:4])[0] != 514:
             continue
         total = struct.unpack(">H", pkt[16:18])[0]
-        payload = udp[8:total - ihl]
-        yield frame, ".".join(str(b) for b in pkt[26:30]), payload
+        yield frame, ".".join(str(b) for b in pkt[26:30]), udp[8:total - ihl]
 
 
 def wire_line(payload):
