@@ -36,6 +36,15 @@ void lineproto_set(struct lineproto *lp, enum lp_mode mode, uint64_t n)
 	}
 }
 
+void lineproto_data_after(struct lineproto *lp, enum lp_eol eol)
+{
+	lineproto_set(lp, LP_DOTDATA, 0);
+	if (eol != LP_EOL_CRLF)
+		lp->dstate = S_MID;
+	else
+		memcpy(lp->raw, "x\r\n", 3); /* what a line before would leave */
+}
+
 static void emit(lp_item_fn *fn, void *ctx, enum lp_kind kind, const uint8_t *p, size_t len,
                  uint64_t off, const struct ss_pos *at)
 {

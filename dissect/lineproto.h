@@ -72,6 +72,10 @@ void lineproto_free(struct lineproto *lp);
 /* Switches mode; for LP_OCTETS, n is the count. Bytes already given to
  * lineproto_feed() and not yet handed out follow the new mode. */
 void lineproto_set(struct lineproto *lp, enum lp_mode mode, uint64_t n);
+/* Switches to LP_DOTDATA for a message whose first line has already come
+ * as a line item ending in eol: the next line starts a line (for the end
+ * marker and dot-stuffing) only after a CRLF. */
+void lineproto_data_after(struct lineproto *lp, enum lp_eol eol);
 /* Feeds n bytes at stream position at. Items go to fn as they complete.
  * Returns how many bytes were used: all of them, except when fn changed the
  * mode from inside the call, in which case the rest must be fed again. */

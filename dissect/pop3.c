@@ -14,6 +14,9 @@
  * rest is read line by line, and it ends at a "." line or at the next
  * status line once another command waits (RFC 1939 3: a server speaks only
  * when asked). The message is then marked incomplete.
+ *
+ * The queue, the line engines, how a command splits and what is shown are
+ * the session engine's (pingpong.h).
  */
 #include "pop3.h"
 
@@ -24,12 +27,10 @@
 
 #include "escape.h"
 #include "event.h"
-#include "fifo.h"
-#include "lineproto.h"
 #include "message.h"
+#include "pingpong.h"
 #include "probe.h"
 #include "record.h"
-#include "sasl.h"
 #include "word.h"
 
 #define LIST_LINES 100 /* lines of a listing (LIST, UIDL, CAPA) put in its reply */
@@ -59,28 +60,14 @@ enum body {
 	B_LINES, /* the same after a gap: line by line, un-stuffed here */
 };
 
-struct pending {
-	enum kind kind;
-	char verb[8];
-	uint8_t *shown; /* the command as shown: escaped, secrets masked */
-	size_t shown_len;
-	uint8_t *arg; /* USER/APOP: the name as sent; RETR/TOP: "RETR 3", escaped */
-	size_t arg_len;
-	int multi; /* a +OK to it opens a multi-line response */
-	int pipelined;
-	int64_t ts;
-	uint64_t frame;
-};
-
 struct pop3 {
+	struct pingpong pp;
 	const struct ss_flow *f;
 	const struct dissect_opts *o;
-	struct lineproto lp[2];
-	struct fifo q; /* commands without a response, a ring */
 	/* the multi-line response being read */
 	enum body body;
-	struct pending cur; /* the command it answers */
-	struct buf status;  /* its status line, as shown */
+	struct pp_cmd cur; /* the command it answers */
+	struct buf status; /* its status line, as shown */
 	int64_t status_ts;
 	uint64_t status_frame;
 	struct buf data; /* RETR/TOP: the message; else the listing, capped at --max-line */
@@ -89,21 +76,17 @@ struct pop3 {
 	int64_t end_ts;
 	uint64_t end_frame;
 	/* the session */
-	int greeted, quit, tls, in_auth;
-	int resync; /* a gap may have taken responses */
-	struct sasl sasl;
-	struct buf user;  /* the name USER or APOP gave */
-	struct buf login; /* who logged in */
-	uint64_t opaque[2];
+	int greeted, quit, in_auth;
+	int resync;                              /* a gap may have taken responses */
+	struct buf user;                         /* the name USER or APOP gave */
+	struct buf login;                        /* who logged in */
 	uint64_t msg_bare_lf, first_msg_bare_lf; /* bare LFs inside messages */
-	int said[8];
 };
 
 enum {
 	SAID_BEFORE_GREETING,
 	SAID_AFTER_QUIT,
 	SAID_NO_CMD,
-	SAID_PIPE_FULL,
 	SAID_TOO_BIG,
 	SAID_BAD_LINE,
 };
@@ -111,62 +94,26 @@ enum {
 static void say(struct pop3 *s, int once, enum ss_dir d, uint64_t frame, int64_t ts,
                 const char *what, const char *detail)
 {
-	if (once >= 0 && s->said[once]++)
-		return;
-	ss_eventf("pop3", what, frame, ts, s->f->id, d, "%s", detail);
-}
-
-static void pending_free(struct pending *p)
-{
-	free(p->shown);
-	free(p->arg);
-	p->shown = p->arg = NULL;
+	pp_say(&s->pp, once, d, frame, ts, what, detail);
 }
 
 /* --- records -------------------------------------------------------------- */
 
-static void exchange(struct pop3 *s, const struct pending *p, const uint8_t *reply, size_t rlen,
+static void exchange(struct pop3 *s, const struct pp_cmd *p, const uint8_t *reply, size_t rlen,
                      enum status st, int64_t ts, uint64_t frame)
 {
-	struct ss_record r;
-	memset(&r, 0, sizeof r);
-	r.kind = REC_EXCHANGE;
-	r.flow = s->f;
-	r.u.ex.proto = "pop3";
-	r.u.ex.verb = p && p->verb[0] ? p->verb : NULL;
-	if (p) {
-		r.u.ex.cmd = (struct ss_str){p->shown, p->shown_len};
-		r.u.ex.ts_cmd = p->ts;
-		r.u.ex.frame_cmd = p->frame;
-		r.u.ex.pipelined = p->pipelined;
-	}
-	r.u.ex.reply = (struct ss_str){reply, rlen};
-	r.u.ex.code = st == ST_NONE ? -1 : st == ST_ERR ? 0 : 1;
-	r.u.ex.status = st == ST_OK ? "+OK" : st == ST_ERR ? "-ERR" : st == ST_CONT ? "+" : NULL;
-	r.u.ex.ts_reply = ts;
-	r.u.ex.frame_reply = frame;
-	record_emit(&r);
+	pp_exchange(&s->pp, p, reply, rlen,
+	            st == ST_NONE  ? -1
+	            : st == ST_ERR ? 0
+	                           : 1,
+	            st == ST_OK     ? "+OK"
+	            : st == ST_ERR  ? "-ERR"
+	            : st == ST_CONT ? "+"
+	                            : NULL,
+	            ts, frame);
 }
 
-static void note(struct pop3 *s, const char *what, const char *detail, size_t len, int64_t ts,
-                 uint64_t frame)
-{
-	record_note(s->f, "pop3", what, detail, len, ts, frame);
-}
-
-static void notef(struct pop3 *s, const char *what, int64_t ts, uint64_t frame, const char *fmt,
-                  ...) SS_PRINTF(5, 6);
-static void notef(struct pop3 *s, const char *what, int64_t ts, uint64_t frame, const char *fmt,
-                  ...)
-{
-	char d[256];
-	va_list ap;
-	va_start(ap, fmt);
-	int k = vsnprintf(d, sizeof d, fmt, ap);
-	va_end(ap);
-	if (k > 0)
-		note(s, what, d, (size_t)k < sizeof d ? (size_t)k : sizeof d - 1, ts, frame);
-}
+#define notef(s, what, ts, frame, ...) pp_note(&(s)->pp, what, ts, frame, __VA_ARGS__)
 
 /* The message of a RETR or TOP: the bytes of the multi-line response,
  * un-stuffed, without the "." line that ended it (RFC 1939 7). */
@@ -188,7 +135,7 @@ static void message_out(struct pop3 *s)
 	m->user = (struct ss_str){s->login.p, s->login.len};
 	/* POP3 has one maildrop (RFC 1939 1); servers serve the INBOX. */
 	m->mailbox = (struct ss_str){(const uint8_t *)"INBOX", 5};
-	m->which = (struct ss_str){s->cur.arg, s->cur.arg_len};
+	m->which = (struct ss_str){pp_text_of(&s->cur.arg), s->cur.arg.len};
 	m->ts_start = s->status_ts;
 	m->frame_start = s->status_frame;
 	m->ts_end = s->end_ts;
@@ -254,12 +201,12 @@ static void body_end(struct pop3 *s, int64_t ts, uint64_t frame)
 	} else {
 		listing_out(s);
 	}
-	pending_free(&s->cur);
+	pp_cmd_free(&s->cur);
 	buf_free(&s->data);
 	buf_reset(&s->status);
 	s->body = B_NONE;
-	if (s->lp[SS_S2C].mode == LP_DOTDATA)
-		lineproto_set(&s->lp[SS_S2C], LP_LINE, 0);
+	if (s->pp.lp[SS_S2C].mode == LP_DOTDATA)
+		lineproto_set(&s->pp.lp[SS_S2C], LP_LINE, 0);
 }
 
 /* "+OK n octets": how servers answer RETR (RFC 1939 7's example), so the
@@ -278,7 +225,7 @@ static int octets(const uint8_t *p, size_t n)
 	       ascii_upper(p[i + 6]) == 'S';
 }
 
-static void body_begin(struct pop3 *s, struct pending *p, const uint8_t *line, size_t n, int64_t ts,
+static void body_begin(struct pop3 *s, struct pp_cmd *p, const uint8_t *line, size_t n, int64_t ts,
                        uint64_t frame)
 {
 	s->cur = *p;
@@ -294,7 +241,7 @@ static void body_begin(struct pop3 *s, struct pending *p, const uint8_t *line, s
 	s->status_ts = ts;
 	s->status_frame = frame;
 	s->body = B_DOT;
-	lineproto_set(&s->lp[SS_S2C], LP_DOTDATA, 0);
+	lineproto_set(&s->pp.lp[SS_S2C], LP_DOTDATA, 0);
 }
 
 static void body_add(struct pop3 *s, const uint8_t *p, size_t n, uint64_t frame, int64_t ts)
@@ -337,85 +284,37 @@ static void body_line(struct pop3 *s, const struct lp_item *it)
 
 /* --- the queue of commands awaiting responses ------------------------------ */
 
-/* The k-th command still waiting, from the oldest. */
-static struct pending *nth(const struct pop3 *s, size_t k)
+static struct pp_cmd *front(const struct pop3 *s)
 {
-	return fifo_at(&s->q, k);
+	return pp_nth(&s->pp, 0);
 }
 
-static struct pending *front(const struct pop3 *s)
+static struct pp_cmd *push(struct pop3 *s, enum kind kind, const uint8_t *verb, size_t vlen,
+                           const struct lp_item *it)
 {
-	return nth(s, 0);
-}
-
-static struct pending *push(struct pop3 *s, enum kind kind, const uint8_t *verb, size_t vlen,
-                            const struct lp_item *it)
-{
-	size_t max = s->o->caps->max_pipeline ? (size_t)s->o->caps->max_pipeline : 1;
-	if (fifo_make_room(&s->q, max))
-		return NULL;
-	if (s->q.len == s->q.cap) {
-		say(s, SAID_PIPE_FULL, SS_C2S, it->frame, it->ts, "pipeline_full",
-		    "more commands without responses than --max-pipeline; the oldest is dropped");
-		pending_free(fifo_at(&s->q, 0));
-		fifo_pop(&s->q, NULL);
-	}
-	struct pending *p = fifo_push(&s->q);
-	p->kind = kind;
-	size_t k = vlen < sizeof p->verb - 1 ? vlen : sizeof p->verb - 1;
-	for (size_t i = 0; i < k; i++) {
-		uint8_t c = ascii_upper(verb[i]);
-		p->verb[i] = (char)(c > 0x20 && c < 0x7f ? c : '?');
-	}
+	struct pp_cmd *p = pp_push(&s->pp, (int)kind, verb, vlen, it);
 	/* After a gap in the responses, what still waits may have been
 	 * answered in it: not taken for pipelining. */
-	p->pipelined = !s->resync && (s->q.len > 1 || s->body == B_DOT);
-	p->ts = it->ts;
-	p->frame = it->frame;
+	if (p)
+		p->pipelined = !s->resync && (pp_waiting(&s->pp) > 1 || s->body == B_DOT);
 	return p;
 }
 
-static void pop(struct pop3 *s, struct pending *out)
+static void pop(struct pop3 *s, struct pp_cmd *out)
 {
-	fifo_pop(&s->q, out);
+	pp_pop(&s->pp, out);
+}
+
+/* A command the full queue pushed out: shown without its response. */
+static void unanswered_full(struct pingpong *pp, struct pp_cmd *c)
+{
+	pp_say(pp, -1, SS_C2S, c->frame, c->ts, "pipeline_full",
+	       "more commands without responses than --max-pipeline; the oldest is shown "
+	       "without its response");
+	pp_no_reply(pp, c, LIT("[no response seen: over --max-pipeline]"));
 }
 
 /* --- the client's side ----------------------------------------------------- */
-
-static void shown_set(struct pending *p, struct buf *b)
-{
-	p->shown = b->p;
-	p->shown_len = b->len;
-}
-
-static void client_auth(struct pop3 *s, struct pending *p, const uint8_t *line, size_t n, size_t v)
-{
-	struct buf b;
-	buf_init(&b, n * 4 + 64);
-	if (v) {
-		/* AUTH mechanism [initial-response] (RFC 5034 4) */
-		if (buf_add(&b, "AUTH ", 5) == 0) /* b has room for it */
-			sasl_command(&s->sasl, line + v, n - v, s->o->show_secrets, &b);
-	} else {
-		sasl_response(&s->sasl, line, n, s->o->show_secrets, &b);
-	}
-	shown_set(p, &b);
-}
-
-/* The line with its argument at a masked (PASS secret, APOP digest). */
-static void shown_masked(struct pop3 *s, struct pending *p, const uint8_t *line, size_t n,
-                         size_t at)
-{
-	struct buf b;
-	buf_init(&b, n * 4 + 16);
-	if (s->o->show_secrets || at >= n) {
-		if (escape_add(&b, line, n))
-			buf_reset(&b);
-	} else if (escape_add(&b, line, at) || buf_add(&b, LIT(SASL_MASK))) {
-		buf_reset(&b);
-	}
-	shown_set(p, &b);
-}
 
 static void client_line(struct pop3 *s, const struct lp_item *it)
 {
@@ -432,17 +331,14 @@ static void client_line(struct pop3 *s, const struct lp_item *it)
 		    "the client sent more after QUIT");
 	if (s->in_auth) {
 		/* A SASL response to the server's "+" challenge (RFC 5034 4). */
-		struct pending *q = push(s, K_AUTH, (const uint8_t *)"AUTH", 4, it);
+		struct pp_cmd *q = push(s, K_AUTH, (const uint8_t *)"AUTH", 4, it);
 		if (q)
-			client_auth(s, q, p, n, 0);
+			pp_show_sasl(&s->pp, q, p, n, 0, 0);
 		return;
 	}
-	size_t v = 0;
-	while (v < n && p[v] != ' ')
-		v++;
-	size_t a = v; /* the arguments start here */
-	while (a < n && p[a] == ' ')
-		a++;
+	struct pp_words w;
+	pp_split(p, n, &w);
+	size_t a = w.args; /* the arguments start here */
 	int noarg = a == n;
 	static const struct {
 		const char *w;
@@ -456,36 +352,37 @@ static void client_line(struct pop3 *s, const struct lp_item *it)
 	};
 	enum kind kind = K_OTHER;
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		if (word_is(p, v, cmds[i].w, cmds[i].len))
+		if (word_is(p + w.verb, w.verb_len, cmds[i].w, cmds[i].len))
 			kind = cmds[i].kind;
 	if (kind == K_AUTH && noarg)
 		kind = K_AUTH_LIST;
-	struct pending *q = push(s, kind, p, v, it);
+	struct pp_cmd *q = push(s, kind, p + w.verb, w.verb_len, it);
 	if (!q)
 		return;
-	q->multi = kind == K_AUTH_LIST || kind == K_CAPA || kind == K_RETR || kind == K_TOP ||
-	           ((kind == K_LIST || kind == K_UIDL) && noarg);
+	q->flag = kind == K_AUTH_LIST || kind == K_CAPA || kind == K_RETR || kind == K_TOP ||
+	          ((kind == K_LIST || kind == K_UIDL) && noarg);
+	int show = s->o->show_secrets;
 	switch (kind) {
 	case K_AUTH:
-		client_auth(s, q, p, n, v);
+		pp_show_sasl(&s->pp, q, p, n, a, 1);
 		s->in_auth = 1;
 		return;
-	case K_PASS:
-		shown_masked(s, q, p, n, a);
+	case K_PASS: /* PASS string: all of it, spaces too (RFC 1939 7) */
+		pp_show_masked(q, p, n, a, show);
 		return;
 	case K_APOP: {
 		/* APOP name digest (RFC 1939 7): the digest stands for the secret. */
 		size_t e = a;
-		while (e < n && p[e] != ' ')
+		while (e < n && !pp_space(p[e]))
 			e++;
-		q->arg = bytes_dup(p + a, e - a);
-		q->arg_len = q->arg ? e - a : 0;
-		shown_masked(s, q, p, n, e < n ? e + 1 : n);
+		pp_text_set(&q->arg, p + a, e - a);
+		while (e < n && pp_space(p[e]))
+			e++;
+		pp_show_masked(q, p, n, e, show);
 		return;
 	}
 	case K_USER:
-		q->arg = bytes_dup(p + a, n - a);
-		q->arg_len = q->arg ? n - a : 0;
+		pp_text_set(&q->arg, p + a, n - a);
 		break;
 	case K_RETR:
 	case K_TOP: {
@@ -494,18 +391,13 @@ static void client_line(struct pop3 *s, const struct lp_item *it)
 		if (buf_add(&b, q->verb, kind == K_TOP ? 3 : 4) || buf_add(&b, " ", 1) ||
 		    escape_add(&b, p + a, n - a))
 			buf_reset(&b);
-		q->arg = b.p;
-		q->arg_len = b.len;
+		pp_text_take(&q->arg, &b);
 		break;
 	}
 	default:
 		break;
 	}
-	struct buf b;
-	buf_init(&b, n * 4 + 16);
-	if (escape_add(&b, p, n))
-		buf_reset(&b);
-	shown_set(q, &b);
+	pp_show(q, p, n);
 }
 
 static void client_item(void *ctx, const struct lp_item *it)
@@ -514,7 +406,7 @@ static void client_item(void *ctx, const struct lp_item *it)
 	if (it->kind == LP_ITEM_LINE)
 		client_line(s, it);
 	else if (it->kind == LP_ITEM_OPAQUE)
-		s->opaque[SS_C2S] += it->len;
+		s->pp.opaque[SS_C2S] += it->len;
 }
 
 /* --- the server's side ----------------------------------------------------- */
@@ -536,11 +428,11 @@ static enum status status_of(const uint8_t *p, size_t n)
 
 static void lost_reply(struct pop3 *s, int64_t ts, uint64_t fr)
 {
-	struct pending p;
+	struct pp_cmd p;
 	pop(s, &p);
 	static const char lost[] = "[the response was in a gap]";
 	exchange(s, &p, (const uint8_t *)lost, sizeof lost - 1, ST_NONE, ts, fr);
-	pending_free(&p);
+	pp_cmd_free(&p);
 }
 
 /* A status line answers the oldest command waiting: act on it. */
@@ -552,7 +444,7 @@ static void status_line(struct pop3 *s, const struct lp_item *it, enum status st
 		/* After a gap in the responses: a client that waits for each
 		 * response before the next command has all but the newest command
 		 * answered in the gap. */
-		while (s->q.len > 1)
+		while (pp_waiting(&s->pp) > 1)
 			lost_reply(s, it->ts, it->frame);
 		s->resync = 0;
 	}
@@ -561,26 +453,26 @@ static void status_line(struct pop3 *s, const struct lp_item *it, enum status st
 		    "a \"+\" continuation that answers no AUTH (RFC 5034 4)");
 		return;
 	}
-	struct pending p;
+	struct pp_cmd p;
 	pop(s, &p);
 	if (st == ST_CONT) {
 		/* A challenge is base64: show what it says beside it. */
 		struct buf b;
 		buf_init(&b, n * 4 + 16);
 		if (escape_add(&b, line, n) == 0 && n > 2 && buf_add(&b, " (", 2) == 0) {
-			sasl_challenge(&s->sasl, line + 2, n - 2, &b);
+			sasl_challenge(&s->pp.sasl, line + 2, n - 2, &b);
 			if (buf_add(&b, ")", 1))
 				buf_reset(&b);
 		}
 		exchange(s, &p, b.p, b.len, ST_CONT, it->ts, it->frame);
 		buf_free(&b);
 		s->in_auth = 1;
-		pending_free(&p);
+		pp_cmd_free(&p);
 		return;
 	}
 	if (p.kind == K_AUTH)
 		s->in_auth = 0;
-	if (st == ST_OK && p.multi) {
+	if (st == ST_OK && p.flag) {
 		body_begin(s, &p, line, n, it->ts, it->frame);
 		return;
 	}
@@ -594,12 +486,12 @@ static void status_line(struct pop3 *s, const struct lp_item *it, enum status st
 	int ok = st == ST_OK;
 	switch (p.kind) {
 	case K_USER:
-		buf_set(&s->user, p.arg, p.arg_len);
+		buf_set(&s->user, pp_text_of(&p.arg), p.arg.len);
 		break;
 	case K_APOP: /* logs in at once (RFC 1939 7) */
 	case K_PASS:
 		if (p.kind == K_APOP)
-			buf_set(&s->user, p.arg, p.arg_len);
+			buf_set(&s->user, pp_text_of(&p.arg), p.arg.len);
 		if (ok) {
 			buf_set(&s->login, s->user.p, s->user.len);
 			char u[128];
@@ -610,20 +502,20 @@ static void status_line(struct pop3 *s, const struct lp_item *it, enum status st
 		break;
 	case K_AUTH:
 		if (ok) {
-			const char *z = memchr(s->sasl.user, 0, sizeof s->sasl.user);
-			buf_set(&s->login, s->sasl.user,
-			        z ? (size_t)(z - s->sasl.user) : sizeof s->sasl.user);
+			const char *z = memchr(s->pp.sasl.user, 0, sizeof s->pp.sasl.user);
+			buf_set(&s->login, s->pp.sasl.user,
+			        z ? (size_t)(z - s->pp.sasl.user) : sizeof s->pp.sasl.user);
 			notef(s, "login", it->ts, it->frame, "%s logged in with %s",
-			      s->sasl.user[0] ? s->sasl.user : "(someone)", s->sasl.mech);
+			      s->pp.sasl.user[0] ? s->pp.sasl.user : "(someone)", s->pp.sasl.mech);
 		}
 		break;
 	case K_STLS:
 		if (ok) {
-			s->tls = 1;
-			lineproto_set(&s->lp[SS_C2S], LP_OPAQUE, 0);
-			lineproto_set(&s->lp[SS_S2C], LP_OPAQUE, 0);
-			note(s, "tls", LIT("STLS accepted: the rest of the session is TLS"), it->ts,
-			     it->frame);
+			s->pp.tls = 1;
+			lineproto_set(&s->pp.lp[SS_C2S], LP_OPAQUE, 0);
+			lineproto_set(&s->pp.lp[SS_S2C], LP_OPAQUE, 0);
+			notef(s, "tls", it->ts, it->frame,
+			      "STLS accepted: the rest of the session is TLS");
 		}
 		break;
 	case K_QUIT:
@@ -632,7 +524,7 @@ static void status_line(struct pop3 *s, const struct lp_item *it, enum status st
 	default:
 		break;
 	}
-	pending_free(&p);
+	pp_cmd_free(&p);
 }
 
 static int may_have_body(enum kind k)
@@ -654,21 +546,22 @@ static void server_line(struct pop3 *s, const struct lp_item *it)
 			body_end(s, it->ts, it->frame);
 			return;
 		}
-		if (st == ST_NONE || !s->q.len) {
+		if (st == ST_NONE || !pp_waiting(&s->pp)) {
 			body_line(s, it);
 			return;
 		}
 		body_end(s, it->ts, it->frame); /* its end was in the gap */
 	}
 	if (st == ST_NONE) {
-		if (s->resync && s->greeted && s->q.len && may_have_body(front(s)->kind)) {
+		if (s->resync && s->greeted && pp_waiting(&s->pp) &&
+		    may_have_body(front(s)->kind)) {
 			/* The status line was in the gap: this is its body. */
-			struct pending q;
+			struct pp_cmd q;
 			pop(s, &q);
 			static const char lost[] = "[the status line was in a gap]";
 			body_begin(s, &q, (const uint8_t *)lost, sizeof lost - 1, it->ts,
 			           it->frame);
-			lineproto_set(&s->lp[SS_S2C], LP_LINE, 0);
+			lineproto_set(&s->pp.lp[SS_S2C], LP_LINE, 0);
 			s->body = B_LINES;
 			s->incomplete = 1;
 			s->resync = 0;
@@ -679,18 +572,17 @@ static void server_line(struct pop3 *s, const struct lp_item *it)
 		    "a server line that is not +OK, -ERR or a continuation (RFC 1939 3)");
 		return;
 	}
-	if (!s->greeted && s->f->midstream && !s->q.len && st == ST_OK) {
+	if (!s->greeted && s->f->midstream && !pp_waiting(&s->pp) && st == ST_OK) {
 		/* Picked up mid-way: this answers a command from before the
 		 * capture, and a body may follow; read it as after a gap. */
 		struct lp_item at = *it;
-		struct pending *q = push(s, K_GAP, (const uint8_t *)"", 0, &at);
+		struct pp_cmd *q = push(s, K_GAP, (const uint8_t *)"", 0, &at);
 		static const char before[] = "[a command from before the capture]";
 		if (q) {
-			q->shown = bytes_dup(before, sizeof before - 1);
-			q->shown_len = q->shown ? sizeof before - 1 : 0;
+			pp_text_set(&q->shown, before, sizeof before - 1);
 		}
 	}
-	if (!s->greeted && (!s->q.len || !s->f->midstream)) {
+	if (!s->greeted && (!pp_waiting(&s->pp) || !s->f->midstream)) {
 		s->greeted = 1;
 		struct buf b;
 		buf_init(&b, n * 4 + 16);
@@ -701,7 +593,7 @@ static void server_line(struct pop3 *s, const struct lp_item *it)
 		return;
 	}
 	s->greeted = 1;
-	if (!s->q.len) {
+	if (!pp_waiting(&s->pp)) {
 		say(s, SAID_NO_CMD, SS_S2C, it->frame, it->ts, "reply_without_command",
 		    "a response that answers no command seen");
 		struct buf b;
@@ -715,10 +607,10 @@ static void server_line(struct pop3 *s, const struct lp_item *it)
 	if (front(s)->kind == K_GAP && st == ST_OK) {
 		/* The command was lost: whether a body follows is unknown, so
 		 * read on line by line; the next status line or "." ends it. */
-		struct pending q;
+		struct pp_cmd q;
 		pop(s, &q);
 		body_begin(s, &q, p, n, it->ts, it->frame);
-		lineproto_set(&s->lp[SS_S2C], LP_LINE, 0);
+		lineproto_set(&s->pp.lp[SS_S2C], LP_LINE, 0);
 		s->body = B_LINES;
 		return;
 	}
@@ -738,7 +630,7 @@ static void server_item(void *ctx, const struct lp_item *it)
 			body_end(s, it->ts, it->frame);
 		break;
 	case LP_ITEM_OPAQUE:
-		s->opaque[SS_S2C] += it->len;
+		s->pp.opaque[SS_S2C] += it->len;
 		break;
 	case LP_ITEM_OCTETS:
 		break;
@@ -755,9 +647,7 @@ static void *pop3_open(const struct ss_flow *f, void *ctx)
 		return NULL;
 	s->f = f;
 	s->o = o;
-	fifo_init(&s->q, sizeof(struct pending));
-	for (int d = 0; d < 2; d++)
-		lineproto_init(&s->lp[d], o->caps->max_line);
+	pp_init(&s->pp, f, o, "pop3", unanswered_full, s);
 	buf_init(&s->status, o->caps->max_line);
 	buf_init(&s->data, o->caps->max_line);
 	buf_init(&s->user, 256);
@@ -771,7 +661,7 @@ static size_t pop3_data(void *st, enum ss_dir d, const uint8_t *p, size_t n,
 	struct pop3 *s = st;
 	if (!s)
 		return n;
-	return lineproto_feed(&s->lp[d], p, n, at, d == SS_C2S ? client_item : server_item, s);
+	return lineproto_feed(&s->pp.lp[d], p, n, at, d == SS_C2S ? client_item : server_item, s);
 }
 
 static void pop3_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at)
@@ -779,7 +669,7 @@ static void pop3_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 	struct pop3 *s = st;
 	if (!s)
 		return;
-	struct lineproto *lp = &s->lp[d];
+	struct lineproto *lp = &s->pp.lp[d];
 	if (lp->mode == LP_OPAQUE)
 		return; /* TLS: nothing is read anyway */
 	char why[160];
@@ -788,13 +678,12 @@ static void pop3_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 		/* Commands may be lost: a placeholder takes the next response. */
 		struct lp_item it = {LP_ITEM_LINE, NULL,      0,     LP_EOL_NONE, 0, 0,
 		                     at->off,      at->frame, at->ts};
-		struct pending *q = push(s, K_GAP, (const uint8_t *)"", 0, &it);
+		struct pp_cmd *q = push(s, K_GAP, (const uint8_t *)"", 0, &it);
 		if (q) {
 			char t[64];
 			int k =
 			    snprintf(t, sizeof t, "[%llu bytes missing]", (unsigned long long)len);
-			q->shown = bytes_dup(t, (size_t)k);
-			q->shown_len = q->shown ? (size_t)k : 0;
+			pp_text_set(&q->shown, t, (size_t)k);
 		}
 		snprintf(why, sizeof why,
 		         "%llu bytes of commands are missing: responses may pair with the wrong "
@@ -805,8 +694,8 @@ static void pop3_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 		/* Commands seen since may have come after responses in the hole
 		 * (the capture shows a lost tail only when the peer's ACK or its
 		 * next bytes reveal it): not taken for pipelining. */
-		for (size_t i = 0; i < s->q.len; i++)
-			nth(s, i)->pipelined = 0;
+		for (size_t i = 0; i < pp_waiting(&s->pp); i++)
+			pp_nth(&s->pp, i)->pipelined = 0;
 		if (s->body != B_NONE) {
 			/* The end of this response may be in the hole. */
 			s->incomplete = 1;
@@ -818,8 +707,10 @@ static void pop3_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 			         s->is_msg ? ": the message is incomplete" : "");
 		} else {
 			s->resync = 1;
-			snprintf(why, sizeof why, "%llu bytes of responses are missing",
-			         (unsigned long long)len);
+			snprintf(why, sizeof why, "%llu bytes of responses are missing%s",
+			         (unsigned long long)len,
+			         s->greeted ? "" : ": the greeting was among them");
+			s->greeted = 1; /* the next response answers a command */
 		}
 	}
 	ss_eventf("pop3", "gap", at->frame, at->ts, s->f->id, d, "%s", why);
@@ -831,42 +722,25 @@ static void pop3_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 	struct pop3 *s = st;
 	if (!s)
 		return;
-	lineproto_flush(&s->lp[SS_C2S], client_item, s);
-	lineproto_flush(&s->lp[SS_S2C], server_item, s);
+	lineproto_flush(&s->pp.lp[SS_C2S], client_item, s);
+	lineproto_flush(&s->pp.lp[SS_S2C], server_item, s);
 	if (s->body != B_NONE) {
 		s->incomplete = 1; /* the "." line never came */
 		body_end(s, at->ts, at->frame);
 	}
-	while (s->q.len) {
-		struct pending p;
+	while (pp_waiting(&s->pp)) {
+		struct pp_cmd p;
 		pop(s, &p);
 		exchange(s, &p, NULL, 0, ST_NONE, 0, 0);
-		pending_free(&p);
+		pp_cmd_free(&p);
 	}
-	if (s->tls)
-		notef(s, "tls_end", at->ts, at->frame, "%llu bytes of TLS to the server, %llu back",
-		      (unsigned long long)s->opaque[SS_C2S], (unsigned long long)s->opaque[SS_S2C]);
-	for (int d = 0; d < 2; d++) {
-		struct lineproto *lp = &s->lp[d];
-		if (lp->bare_lf)
-			ss_eventf("pop3", "bare_lf", lp->first_bare_lf_frame, 0, s->f->id, d,
-			          "%llu lines end in a bare LF (RFC 1939 3), first in frame %llu",
-			          (unsigned long long)lp->bare_lf,
-			          (unsigned long long)lp->first_bare_lf_frame);
-		if (lp->nul)
-			ss_eventf("pop3", "nul", lp->first_nul_frame, 0, s->f->id, d,
-			          "NUL bytes in %llu places, first in frame %llu",
-			          (unsigned long long)lp->nul,
-			          (unsigned long long)lp->first_nul_frame);
-		lineproto_free(lp);
-	}
+	pp_close(&s->pp, "RFC 1939 3", at);
 	if (s->msg_bare_lf)
 		ss_eventf(
 		    "pop3", "bare_lf", s->first_msg_bare_lf, 0, s->f->id, SS_S2C,
 		    "%llu lines of retrieved messages end in a bare LF (RFC 1939 3), first in "
 		    "frame %llu",
 		    (unsigned long long)s->msg_bare_lf, (unsigned long long)s->first_msg_bare_lf);
-	fifo_free(&s->q);
 	buf_free(&s->status);
 	buf_free(&s->data);
 	buf_free(&s->user);

@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "word.h"
+
 /* Case-insensitive prefix test of wire bytes against an upper-case word
  * (no str*() on wire data: a NUL there is payload). */
 static int has_prefix(const uint8_t *p, size_t n, const char *word)
@@ -49,6 +51,23 @@ static int any_port(const struct ss_flow *f, const uint16_t *ports, size_t n)
 	return 0;
 }
 
+/* A flow picked up mid-way on the protocol's own port whose first bytes
+ * are a line of text: the middle of a message, a listing or a literal,
+ * which no first-bytes test can know. Text is what mail is (RFC 5322 2.1:
+ * US-ASCII; 8BITMIME and SMTPUTF8 add bytes over 127), so control bytes
+ * other than TAB, CR and LF say it is something else. */
+static enum ss_probe midstream_text(const struct ss_flow *f, const uint8_t *p, size_t n,
+                                    int (*port)(const struct ss_flow *f))
+{
+	if (!f->midstream || !port(f))
+		return SS_PROBE_NO;
+	size_t line = first_line(p, n);
+	for (size_t i = 0; i < line; i++)
+		if (p[i] < 0x20 && p[i] != '\t' && !(p[i] == '\r' && i + 1 == line))
+			return SS_PROBE_NO;
+	return line < n ? SS_PROBE_YES : n >= 998 ? SS_PROBE_NO : SS_PROBE_MORE;
+}
+
 enum ss_probe probe_smtp(const struct ss_flow *f, enum ss_dir d, const uint8_t *p, size_t n)
 {
 	if (f->proto != 6 || n == 0)
@@ -62,22 +81,35 @@ enum ss_probe probe_smtp(const struct ss_flow *f, enum ss_dir d, const uint8_t *
 		if (p[0] < '2' || p[0] > '5' || p[1] < '0' || p[1] > '9' || p[2] < '0' ||
 		    p[2] > '9' || (p[3] != ' ' && p[3] != '-' && p[3] != '\r'))
 			return SS_PROBE_NO;
-		if (contains_ci(p, line, "SMTP"))
+		if (contains_ci(p, line, "SMTP") || (f->midstream && port_smtp(f)))
 			return SS_PROBE_YES;
 		return SS_PROBE_MORE; /* FTP greets with 220 too: wait for the client */
 	}
-	static const char *const first[] = {"EHLO ", "HELO ", "LHLO ", "EHLO\r", "HELO\r"};
-	for (size_t i = 0; i < sizeof first / sizeof first[0]; i++)
-		if (has_prefix(p, n, first[i]))
+	/* The first word, after any white space, up to SP, HTAB or the line
+	 * end: servers split commands so (Postfix on any white space). */
+	size_t i = 0;
+	while (i < line && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	size_t v = i;
+	while (v < line && p[v] != ' ' && p[v] != '\t' && p[v] != '\r')
+		v++;
+	if (v == line && !whole)
+		return v - i < 9 ? SS_PROBE_MORE : SS_PROBE_NO; /* the word goes on */
+	/* RFC 5321 4.1's verbs and the extensions': a session may open with
+	 * any (NOOP, RSET, HELP are legal first), or be picked up at a later
+	 * one. */
+	static const struct {
+		const char *w;
+		size_t n;
+	} verbs[] = {{LIT("EHLO")},    {LIT("HELO")},     {LIT("LHLO")}, {LIT("MAIL")},
+	             {LIT("RCPT")},    {LIT("DATA")},     {LIT("BDAT")}, {LIT("RSET")},
+	             {LIT("VRFY")},    {LIT("EXPN")},     {LIT("HELP")}, {LIT("NOOP")},
+	             {LIT("QUIT")},    {LIT("STARTTLS")}, {LIT("AUTH")}, {LIT("ETRN")},
+	             {LIT("XCLIENT")}, {LIT("XFORWARD")}};
+	for (size_t k = 0; k < sizeof verbs / sizeof verbs[0]; k++)
+		if (word_is(p + i, v - i, verbs[k].w, verbs[k].n))
 			return SS_PROBE_YES;
-	if (!whole && n < 5)
-		return SS_PROBE_MORE;
-	/* A session picked up mid-way starts with a later command. */
-	static const char *const later[] = {"MAIL FROM:", "RCPT TO:", "STARTTLS", "AUTH ", "BDAT "};
-	for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
-		if (has_prefix(p, n, later[i]))
-			return SS_PROBE_YES;
-	return whole || n >= 16 ? SS_PROBE_NO : SS_PROBE_MORE;
+	return midstream_text(f, p, n, port_smtp);
 }
 
 enum ss_probe probe_pop3(const struct ss_flow *f, enum ss_dir d, const uint8_t *p, size_t n)
@@ -85,15 +117,20 @@ enum ss_probe probe_pop3(const struct ss_flow *f, enum ss_dir d, const uint8_t *
 	if (f->proto != 6)
 		return SS_PROBE_NO;
 	if (d == SS_S2C) {
-		if (n < 3)
-			return n && p[0] == '+' ? SS_PROBE_MORE : (n ? SS_PROBE_NO : SS_PROBE_MORE);
-		return has_prefix(p, n, "+OK") ? SS_PROBE_YES : SS_PROBE_NO;
+		if (has_prefix(p, n, "+OK"))
+			return SS_PROBE_YES;
+		if (n < 3 && (!n || p[0] == '+'))
+			return SS_PROBE_MORE;
+		return midstream_text(f, p, n, port_pop3);
 	}
-	static const char *const cmds[] = {"USER ", "APOP ", "CAPA\r", "CAPA\n", "AUTH ", "STLS\r"};
+	static const char *const cmds[] = {"USER ", "APOP ",  "CAPA\r", "CAPA\n",
+	                                   "AUTH ", "STLS\r", "USER\t", "APOP\t"};
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (has_prefix(p, n, cmds[i]))
 			return SS_PROBE_YES;
-	return n >= 6 || first_line(p, n) < n ? SS_PROBE_NO : SS_PROBE_MORE;
+	if (n >= 6 || first_line(p, n) < n)
+		return midstream_text(f, p, n, port_pop3);
+	return SS_PROBE_MORE;
 }
 
 enum ss_probe probe_imap(const struct ss_flow *f, enum ss_dir d, const uint8_t *p, size_t n)
@@ -106,8 +143,9 @@ enum ss_probe probe_imap(const struct ss_flow *f, enum ss_dir d, const uint8_t *
 			if (has_prefix(p, n, greet[i]))
 				return SS_PROBE_YES;
 		/* A greeting that has not fully arrived: "*", "* ", "* O"... */
-		return n < 9 && n && p[0] == '*' && (n < 2 || p[1] == ' ') ? SS_PROBE_MORE
-		                                                           : SS_PROBE_NO;
+		if (n < 9 && n && p[0] == '*' && (n < 2 || p[1] == ' '))
+			return SS_PROBE_MORE;
+		return midstream_text(f, p, n, port_imap);
 	}
 	/* tag SP command: the tag is any run of ASTRING-CHAR but '+'. */
 	size_t line = first_line(p, n), i = 0;
@@ -117,14 +155,14 @@ enum ss_probe probe_imap(const struct ss_flow *f, enum ss_dir d, const uint8_t *
 	if (i == line && line == n)
 		return n < 64 ? SS_PROBE_MORE : SS_PROBE_NO;
 	if (i == 0 || p[i] != ' ')
-		return SS_PROBE_NO;
+		return midstream_text(f, p, n, port_imap);
 	static const char *const cmds[] = {"CAPABILITY", "LOGIN ", "AUTHENTICATE ",
 	                                   "STARTTLS",   "ID ",    "SELECT ",
 	                                   "EXAMINE ",   "NOOP",   "LOGOUT"};
 	for (size_t k = 0; k < sizeof cmds / sizeof cmds[0]; k++)
 		if (has_prefix(p + i + 1, line - i - 1, cmds[k]))
 			return SS_PROBE_YES;
-	return line < n || n >= 64 ? SS_PROBE_NO : SS_PROBE_MORE;
+	return line < n || n >= 64 ? midstream_text(f, p, n, port_imap) : SS_PROBE_MORE;
 }
 
 /* A DNS header that could be real: a known opcode, and section counts a

@@ -7,6 +7,14 @@
  * is borrowed: it lives until the sink returns, so a sink copies what it
  * keeps. Strings from the wire are counted (pointer and length), may hold
  * any byte, and are never NUL-terminated unless said so.
+ *
+ * Times: every ts_x goes with a frame_x, the frame that made x happen, and a
+ * dissector sets the two together. Frames are numbered from 1; frame_x is 0
+ * when x did not happen (a command that got no reply, a query not captured),
+ * and then ts_x means nothing. So a time is there exactly when its frame
+ * number is not 0: readers test the frame, never the time, since 0 is a
+ * time like any other (1970-01-01T00:00:00Z: synthetic captures stamp
+ * every frame 0). Times are capture times (sstime.h), in [0, SS_TIME_MAX].
  */
 #ifndef SS_RECORD_H
 #define SS_RECORD_H
@@ -35,6 +43,7 @@ struct ss_str {
 struct rec_dns {
 	const ldns_pkt *query;    /* NULL when only the response was captured */
 	const ldns_pkt *response; /* NULL when no response came (unanswered) */
+	/* frame 0: that side was not captured, and its ts means nothing */
 	int64_t ts_query, ts_response;
 	uint64_t frame_query, frame_response;
 	int tcp; /* carried over TCP (RFC 1035 4.2.2 length prefix) */
@@ -55,9 +64,18 @@ struct rec_exchange {
 	int code;            /* SMTP: the reply code; POP3: 1 for +OK, 0 for -ERR; IMAP: see
 	                      * status; -1 when no reply came */
 	const char *status;  /* POP3 "+OK"/"-ERR", IMAP "OK"/"NO"/"BAD"; NULL for SMTP */
+	/* frame 0: not seen (a greeting's command, a reply that never came), and
+	 * its ts means nothing */
 	int64_t ts_cmd, ts_reply;
 	uint64_t frame_cmd, frame_reply;
 	int pipelined; /* sent before the reply to the previous command came */
+};
+
+/* LMTP: what one recipient's reply to the message said. */
+struct rec_delivery {
+	struct ss_str rcpt;  /* the recipient, as RCPT gave it */
+	int code;            /* the reply code */
+	struct ss_str reply; /* the reply as shown */
 };
 
 struct rec_message {
@@ -73,8 +91,16 @@ struct rec_message {
 	struct ss_str reply; /* that reply as shown, lines joined by "\n" */
 	const struct ss_str *rcpt; /* accepted recipients */
 	size_t nrcpt;
+	int start_unseen; /* SMTP: the server's go-ahead (354) is not in the capture: the
+	                   * message was taken from the client's DATA line on */
+	int lmtp;         /* carried by LMTP (RFC 2033): deliveries say what became of it */
+	/* LMTP: the server's reply for each accepted recipient, in their order
+	 * (RFC 2033 4.2); fewer than nrcpt when the rest never came. */
+	const struct rec_delivery *deliveries;
+	size_t ndeliveries;
 	/* POP3/IMAP only: the user, and the mailbox/message number as said. */
 	struct ss_str user, mailbox, which;
+	/* its first bytes and its end; each time is there when its frame is not 0 */
 	int64_t ts_start, ts_end;
 	uint64_t frame_start, frame_end;
 	const struct msg *msg; /* the header fields, parsed (message.h) */
@@ -84,7 +110,7 @@ struct rec_note {
 	const char *proto;
 	const char *what;     /* "tls" (the rest of the flow is TLS), "login", "compress", ... */
 	struct ss_str detail; /* words for people */
-	int64_t ts;
+	int64_t ts;           /* there when frame is not 0 */
 	uint64_t frame;
 };
 

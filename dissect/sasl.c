@@ -155,8 +155,11 @@ void sasl_response(struct sasl *s, const uint8_t *p, size_t n, int show, struct 
 		}
 	} else if (mech_is(s, "LOGIN")) {
 		/* The first response is the user unless the server asked for the
-		 * password; a client may send the user as the initial response. */
-		if (s->next_is_secret || (s->responses > 1 && s->user[0])) {
+		 * password (or a client sends the user as the initial response);
+		 * every later one is the password, whatever the prompts said and
+		 * whatever the first held: an empty or broken user response must
+		 * not show the password as a user. */
+		if (s->next_is_secret || s->responses > 1) {
 			secret(out, d, len, show);
 		} else {
 			show_user(s, out, d, len);
@@ -205,13 +208,17 @@ void sasl_response(struct sasl *s, const uint8_t *p, size_t n, int show, struct 
 
 void sasl_command(struct sasl *s, const uint8_t *args, size_t n, int show, struct buf *out)
 {
+	/* Split on SP or HTAB, as servers split (Postfix on any white space). */
 	size_t i = 0;
-	while (i < n && args[i] == ' ')
+	while (i < n && (args[i] == ' ' || args[i] == '\t'))
 		i++;
 	size_t m = i;
-	while (m < n && args[m] != ' ')
+	while (m < n && args[m] != ' ' && args[m] != '\t')
 		m++;
 	sasl_begin(s, args + i, m - i);
-	if (escape_add(out, args + i, m - i) == 0 && m < n && buf_add(out, " ", 1) == 0)
-		sasl_response(s, args + m + 1, n - m - 1, show, out);
+	size_t r = m;
+	while (r < n && (args[r] == ' ' || args[r] == '\t'))
+		r++;
+	if (escape_add(out, args + i, m - i) == 0 && r < n && buf_add(out, " ", 1) == 0)
+		sasl_response(s, args + r, n - r, show, out);
 }

@@ -61,7 +61,13 @@ void reclog_add(char *log, size_t cap, const struct ss_record *r)
 		str(log, cap, m->helo);
 		add(log, cap, " q=");
 		str(log, cap, m->queue_id);
-		add(log, cap, " code=%d%s [", m->code, m->incomplete ? " INCOMPLETE" : "");
+		add(log, cap, " code=%d%s%s", m->code, m->incomplete ? " INCOMPLETE" : "",
+		    m->start_unseen ? " NO354" : "");
+		for (size_t i = 0; i < m->ndeliveries; i++) {
+			add(log, cap, " %s%d:", i ? "" : "lmtp=", m->deliveries[i].code);
+			str(log, cap, m->deliveries[i].rcpt);
+		}
+		add(log, cap, " [");
 		str(log, cap, m->data);
 		add(log, cap, "]\n");
 	} else if (r->kind == REC_NOTE) {

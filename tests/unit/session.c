@@ -11,6 +11,7 @@
 #include "synth.h"
 
 struct ss_caps session_caps;
+int session_capture;
 int session_show_secrets;
 char session_log[1 << 16];
 char session_events[4096];
@@ -49,10 +50,14 @@ void session_play(const struct turn *t, size_t nt, uint16_t port, size_t chunk, 
 	dissect_register(r, &o);
 	synth_reset();
 	uint32_t cs = 1000, ss = 5000;
-	int ms = 0;
-	synth_tcp(r, 1, 40000, port, ms++, 0x02, cs - 1, 0, NULL, 0, 0);
-	synth_tcp(r, 0, 40000, port, ms++, 0x12, ss - 1, cs, NULL, 0, 0);
-	synth_tcp(r, 1, 40000, port, ms++, 0x10, cs, ss, NULL, 0, 0);
+	int ms = 0, whole = !(session_capture & SESSION_NO_HANDSHAKE);
+	int cli = !(session_capture & SESSION_SERVER_ONLY),
+	    srv = !(session_capture & SESSION_CLIENT_ONLY);
+	if (whole) {
+		synth_tcp(r, 1, 40000, port, ms++, 0x02, cs - 1, 0, NULL, 0, 0);
+		synth_tcp(r, 0, 40000, port, ms++, 0x12, ss - 1, cs, NULL, 0, 0);
+		synth_tcp(r, 1, 40000, port, ms++, 0x10, cs, ss, NULL, 0, 0);
+	}
 	size_t pos = 0; /* bytes of the session before this turn */
 	for (size_t i = 0; i < nt; i++) {
 		size_t n = turn_len(&t[i]);
@@ -61,21 +66,24 @@ void session_play(const struct turn *t, size_t nt, uint16_t port, size_t chunk, 
 			size_t k = chunk && chunk < n - off ? chunk : n - off;
 			if (cut > pos + off && cut < pos + off + k)
 				k = cut - (pos + off);
-			if (!t[i].gap)
+			if (!t[i].gap && (t[i].client ? cli : srv))
 				synth_tcp(r, t[i].client, 40000, port, ms, 0x18,
 				          *seq + (uint32_t)off, ack, t[i].text + off, k, 0);
 			off += k;
 		}
 		*seq += (uint32_t)n;
 		pos += n;
-		if (!n) /* a bare ACK */
+		if (!n && (t[i].client ? cli : srv)) /* a bare ACK */
 			synth_tcp(r, t[i].client, 40000, port, ms, 0x10, *seq, ack, NULL, 0, 0);
 		/* Past --ack-wait after a gap or a bare ACK: the peer's ACK settles it. */
 		ms += t[i].gap || !n ? 201 : 1;
 	}
-	synth_tcp(r, 1, 40000, port, ms++, 0x11, cs, ss, NULL, 0, 0);
-	synth_tcp(r, 0, 40000, port, ms++, 0x11, ss, cs + 1, NULL, 0, 0);
-	synth_tcp(r, 1, 40000, port, ms++, 0x10, cs + 1, ss + 1, NULL, 0, 0);
+	if (whole && cli)
+		synth_tcp(r, 1, 40000, port, ms++, 0x11, cs, ss, NULL, 0, 0);
+	if (whole && srv)
+		synth_tcp(r, 0, 40000, port, ms++, 0x11, ss, cs + 1, NULL, 0, 0);
+	if (whole && cli)
+		synth_tcp(r, 1, 40000, port, ms++, 0x10, cs + 1, ss + 1, NULL, 0, 0);
 	reasm_finish(r);
 	reasm_free(r);
 }

@@ -39,6 +39,13 @@ struct turn {
 	}
 
 extern struct ss_caps session_caps; /* the caps sessions run with (defaults) */
+/* How the session is captured: whole (0), or as these say. */
+enum {
+	SESSION_NO_HANDSHAKE = 1, /* picked up mid-way: no SYN, no FIN */
+	SESSION_CLIENT_ONLY = 2,  /* the server's segments are not in the capture */
+	SESSION_SERVER_ONLY = 4,  /* the client's segments are not in the capture */
+};
+extern int session_capture;
 extern int session_show_secrets;
 extern char session_log[1 << 16]; /* the records of the last play */
 extern char session_events[4096]; /* its anomalies: "layer.what;" each */

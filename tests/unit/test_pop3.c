@@ -287,6 +287,92 @@ static void caps(void)
 	ss_caps_defaults(&session_caps);
 }
 
+/* Issue 13.4: picked up after the greeting, at CAPA: the first response
+ * answers CAPA, AUTH ends with its +OK, and STAT, LIST and UIDL are shown
+ * as they are (only secrets are masked). */
+static void pickup(void)
+{
+	static const struct turn t[] = {
+	    C("CAPA\r\n"),
+	    S("+OK\r\nUSER\r\nSASL PLAIN\r\n.\r\n"),
+	    C("AUTH PLAIN AHVzZXIxAHMzY3JldA==\r\n"),
+	    S("+OK Logged in.\r\n"),
+	    C("STAT\r\n"),
+	    S("+OK 1 160\r\n"),
+	    C("LIST\r\n"),
+	    S("+OK 1 messages:\r\n1 160\r\n.\r\n"),
+	    C("UIDL\r\n"),
+	    S("+OK\r\n1 a1\r\n.\r\n"),
+	    C("RETR 1\r\n"),
+	    S("+OK 160 octets\r\nSubject: x\r\n\r\nhi\r\n.\r\n"),
+	    C("QUIT\r\n"),
+	    S("+OK bye\r\n"),
+	};
+	session_capture = SESSION_NO_HANDSHAKE;
+	session_expect("picked up at CAPA", t, N(t), POP3,
+	               "EX CAPA|CAPA|1|+OK\\x0aUSER\\x0aSASL PLAIN|+OK\n"
+	               "EX AUTH|AUTH PLAIN user1 ****|1|+OK Logged in.|+OK\n"
+	               "NOTE login|user1 logged in with PLAIN\n"
+	               "EX STAT|STAT|1|+OK 1 160|+OK\n"
+	               "EX LIST|LIST|1|+OK 1 messages:\\x0a1 160|+OK\n"
+	               "EX UIDL|UIDL|1|+OK\\x0a1 a1|+OK\n"
+	               "MSG RETR user=user1 mailbox=INBOX which=RETR 1 code=1 "
+	               "[Subject: x\\x0d\\x0a\\x0d\\x0ahi\\x0d\\x0a]\n"
+	               "EX RETR|RETR 1|1|+OK 160 octets|+OK\n"
+	               "EX QUIT|QUIT|1|+OK bye|+OK\n",
+	               "");
+	/* Picked up with a response to a command from before the capture. */
+	static const struct turn u[] = {
+	    S("+OK 2 320\r\n"),
+	    C("LIST 1\r\n"),
+	    S("+OK 1 120\r\n"),
+	};
+	session_expect("picked up at a response", u, N(u), POP3,
+	               "EX -|[a command from before the capture]|1|+OK 2 320|+OK\n"
+	               "EX LIST|LIST 1|1|+OK 1 120|+OK\n",
+	               "");
+	session_capture = 0;
+}
+
+/* Issue 13.8: a password after a tab, or several spaces, is masked too. */
+static void secret_forms(void)
+{
+	static const struct turn t[] = {
+	    S("+OK ready\r\n"),    C("USER\tuser1\r\n"), S("+OK\r\n"),
+	    C("PASS\ts3cret\r\n"), S("-ERR no\r\n"),     C("PASS   s3cret\r\n"),
+	    S("-ERR no\r\n"),      C("pass s3cret\r\n"), S("+OK in\r\n"),
+	};
+	session_play(t, N(t), POP3, 0, 0);
+	session_check(!strstr(session_log, "s3cret"), "no POP3 password in any form", session_log);
+	session_check(strstr(session_log, "NOTE login|user1 logged in") != NULL,
+	              "USER<TAB>name gives the user", session_log);
+}
+
+/* Issue 13.4: the greeting lost in a gap is not taken from the next
+ * response: CAPA gets its own. */
+static void lost_greeting(void)
+{
+	static const struct turn t[] = {
+	    SGAP("+OK Dovecot ready.\r\n"),
+	    C(""),
+	    C("CAPA\r\n"),
+	    S("+OK\r\nUSER\r\n.\r\n"),
+	    C("USER u\r\n"),
+	    S("+OK\r\n"),
+	    C("PASS pw\r\n"),
+	    S("+OK Logged in.\r\n"),
+	    C("STAT\r\n"),
+	    S("+OK 0 0\r\n"),
+	};
+	session_expect("the greeting in a gap", t, N(t), POP3,
+	               "EX CAPA|CAPA|1|+OK\\x0aUSER|+OK\n"
+	               "EX USER|USER u|1|+OK|+OK\n"
+	               "EX PASS|PASS ****|1|+OK Logged in.|+OK\n"
+	               "NOTE login|u logged in with USER/PASS\n"
+	               "EX STAT|STAT|1|+OK 0 0|+OK\n",
+	               "tcp.gap;pop3.gap;");
+}
+
 int main(void)
 {
 	session_init();
@@ -298,5 +384,8 @@ int main(void)
 	gaps();
 	anomalies();
 	caps();
+	pickup();
+	secret_forms();
+	lost_greeting();
 	return session_done();
 }

@@ -22,6 +22,8 @@ static void t_close(void *st, const struct ss_flow *f, const struct ss_pos *at)
 /* Bytes with their length: wire data may hold NULs. */
 #define B(s) s, sizeof s - 1
 
+static int midstream; /* the sessions below are picked up without their handshake */
+
 /* A TCP session: the server's first bytes, then the client's, then the
  * server's answer; returns the protocol chosen. */
 static const char *session(uint16_t port, const char *greet, size_t g, const char *cmd, size_t c,
@@ -36,9 +38,11 @@ static const char *session(uint16_t port, const char *greet, size_t g, const cha
 	reasm_add_tap(r, &tap);
 	synth_reset();
 	app = "(not closed)";
-	synth_tcp(r, 1, 40000, port, 0, 0x02, 100, 0, NULL, 0, 0);
-	synth_tcp(r, 0, 40000, port, 1, 0x12, 900, 101, NULL, 0, 0);
-	synth_tcp(r, 1, 40000, port, 2, 0x10, 101, 901, NULL, 0, 0);
+	if (!midstream) {
+		synth_tcp(r, 1, 40000, port, 0, 0x02, 100, 0, NULL, 0, 0);
+		synth_tcp(r, 0, 40000, port, 1, 0x12, 900, 101, NULL, 0, 0);
+		synth_tcp(r, 1, 40000, port, 2, 0x10, 101, 901, NULL, 0, 0);
+	}
 	if (g)
 		synth_tcp(r, 0, 40000, port, 3, 0x18, 901, 101, greet, g, 0);
 	if (c)
@@ -101,6 +105,32 @@ int main(void)
 	             "hello"),
 	           B("")),
 	   "-", "not DNS on port 53");
+	/* Issue 13.7: sessions that open with any command, or write it with
+	 * white space where servers take it. */
+	is(session(25, B("220 mail.example ready\r\n"), B("NOOP\r\n"), B("250 ok\r\n")), "smtp",
+	   "a greeting without SMTP, then NOOP");
+	is(session(2526, B("220 mail.example ready\r\n"), B("RSET\r\n"), B("250 ok\r\n")), "smtp",
+	   "RSET first, off the ports");
+	is(session(2526, B("220 mail.example ready\r\n"), B("ehlo\tx\r\n"), B("250 ok\r\n")),
+	   "smtp", "ehlo<TAB>x");
+	is(session(2526, B("220 mail.example ready\r\n"), B(" EHLO x\r\n"), B("250 ok\r\n")),
+	   "smtp", "a space before EHLO");
+	/* Issue 13.4: picked up mid-way on the protocol's port, inside a
+	 * message, a listing or a literal. */
+	midstream = 1;
+	is(session(25, B(""), B("the rest of a body\r\n.\r\n"), B("250 2.0.0 Ok\r\n")), "smtp",
+	   "picked up inside DATA on 25");
+	is(session(25, B(""), B("GET\x01\x02 binary\r\n"), B("")), "-",
+	   "picked up on 25, but not text");
+	is(session(2526, B(""), B("the rest of a body\r\n"), B("")), "-",
+	   "picked up inside text off the ports: nothing says SMTP");
+	is(session(110, B("Subject: x\r\n\r\nbody\r\n"), B(""), B("")), "pop3",
+	   "picked up inside a RETR on 110");
+	is(session(143, B(""), B("a5 FETCH 1 (BODY[])\r\n"), B("")), "imap",
+	   "picked up at FETCH on 143");
+	is(session(143, B("inside a literal\r\n)\r\n"), B(""), B("")), "imap",
+	   "picked up inside a literal on 143");
+	midstream = 0;
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

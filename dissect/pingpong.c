@@ -1,0 +1,279 @@
+/* pingpong.c - the session engine under SMTP, LMTP and POP3 (see
+ * pingpong.h). */
+#include "pingpong.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "escape.h"
+#include "event.h"
+#include "log.h"
+#include "word.h"
+
+const uint8_t *pp_text_of(const struct pp_text *t)
+{
+	return t->heap ? t->heap : t->in;
+}
+
+void pp_text_set(struct pp_text *t, const void *p, size_t n)
+{
+	free(t->heap);
+	t->heap = NULL;
+	t->len = 0;
+	if (n > sizeof t->in && !(t->heap = bytes_dup(p, n)))
+		return;
+	if (n)
+		memcpy(t->heap ? t->heap : t->in, p, n);
+	t->len = n;
+}
+
+void pp_text_take(struct pp_text *t, struct buf *b)
+{
+	if (b->len <= sizeof t->in) {
+		pp_text_set(t, b->p, b->len);
+		buf_free(b);
+		return;
+	}
+	free(t->heap);
+	t->heap = b->p;
+	t->len = b->len;
+	b->p = NULL;
+	b->len = b->size = 0;
+}
+
+void pp_init(struct pingpong *pp, const struct ss_flow *f, const struct dissect_opts *o,
+             const char *proto, pp_unanswered_fn *unanswered, void *owner)
+{
+	memset(pp, 0, sizeof *pp);
+	pp->f = f;
+	pp->o = o;
+	pp->proto = proto;
+	pp->unanswered = unanswered;
+	pp->owner = owner;
+	fifo_init(&pp->q, sizeof(struct pp_cmd));
+	for (int d = 0; d < 2; d++)
+		lineproto_init(&pp->lp[d], o->caps->max_line);
+}
+
+/* --- the queue ------------------------------------------------------------ */
+
+size_t pp_waiting(const struct pingpong *pp)
+{
+	return pp->q.len;
+}
+
+struct pp_cmd *pp_nth(const struct pingpong *pp, size_t k)
+{
+	return fifo_at(&pp->q, k);
+}
+
+struct pp_cmd *pp_newest(const struct pingpong *pp)
+{
+	return pp->q.len ? pp_nth(pp, pp->q.len - 1) : NULL;
+}
+
+void pp_cmd_free(struct pp_cmd *c)
+{
+	free(c->shown.heap);
+	free(c->arg.heap);
+	c->shown.heap = c->arg.heap = NULL;
+}
+
+void pp_pop(struct pingpong *pp, struct pp_cmd *out)
+{
+	fifo_pop(&pp->q, out);
+}
+
+struct pp_cmd *pp_push(struct pingpong *pp, int kind, const uint8_t *verb, size_t vlen,
+                       const struct lp_item *it)
+{
+	size_t max = pp->o->caps->max_pipeline ? (size_t)pp->o->caps->max_pipeline : 1;
+	if (fifo_make_room(&pp->q, max))
+		return NULL;
+	if (pp->q.len == pp->q.cap) {
+		/* The oldest has waited longest: its reply is the one not seen. */
+		struct pp_cmd old;
+		pp_pop(pp, &old);
+		pp->unanswered(pp, &old);
+		pp_cmd_free(&old);
+	}
+	struct pp_cmd *c = fifo_push(&pp->q);
+	c->kind = kind;
+	size_t k = vlen < sizeof c->verb - 1 ? vlen : sizeof c->verb - 1;
+	for (size_t i = 0; i < k; i++) {
+		uint8_t ch = ascii_upper(verb[i]);
+		c->verb[i] = (char)(ch > 0x20 && ch < 0x7f ? ch : '?');
+	}
+	/* Whether the client waited shows only where the server's replies are
+	 * in the capture. */
+	c->pipelined = pp->q.len > 1 && pp->server_bytes;
+	c->server_gaps = pp->server_gaps;
+	c->seq = ++pp->pushed;
+	c->ts = it->ts;
+	c->frame = it->frame;
+	return c;
+}
+
+/* --- command lines --------------------------------------------------------- */
+
+void pp_split(const uint8_t *p, size_t n, struct pp_words *w)
+{
+	size_t i = 0;
+	while (i < n && pp_space(p[i]))
+		i++;
+	w->verb = i;
+	while (i < n && !pp_space(p[i]))
+		i++;
+	w->verb_len = i - w->verb;
+	while (i < n && pp_space(p[i]))
+		i++;
+	w->args = i;
+}
+
+int pp_verb_in(const uint8_t *p, size_t n, const struct pp_word *words, size_t k)
+{
+	struct pp_words w;
+	pp_split(p, n, &w);
+	for (size_t i = 0; i < k; i++)
+		if (word_is(p + w.verb, w.verb_len, words[i].w, words[i].n))
+			return 1;
+	return 0;
+}
+
+void pp_show(struct pp_cmd *c, const uint8_t *line, size_t n)
+{
+	if (escape_plain(line, n)) { /* as it came: no copy to escape into */
+		pp_text_set(&c->shown, line, n);
+		return;
+	}
+	struct buf b;
+	buf_init(&b, n * 4 + 16);
+	if (escape_add(&b, line, n))
+		buf_reset(&b);
+	pp_text_take(&c->shown, &b);
+}
+
+void pp_show_masked(struct pp_cmd *c, const uint8_t *line, size_t n, size_t at, int show)
+{
+	if (show || at >= n) {
+		pp_show(c, line, n);
+		return;
+	}
+	struct buf b;
+	buf_init(&b, at * 4 + 16);
+	if (escape_add(&b, line, at) || buf_add(&b, LIT(SASL_MASK)))
+		buf_reset(&b);
+	pp_text_take(&c->shown, &b);
+}
+
+void pp_show_sasl(struct pingpong *pp, struct pp_cmd *c, const uint8_t *line, size_t n, size_t args,
+                  int first)
+{
+	struct buf b;
+	buf_init(&b, n * 4 + 64);
+	if (first) {
+		/* AUTH mechanism [initial-response]: b has room for the verb */
+		const char *z = memchr(c->verb, 0, sizeof c->verb);
+		size_t vn = z ? (size_t)(z - c->verb) : sizeof c->verb;
+		if (buf_add(&b, c->verb, vn) == 0 && buf_add(&b, " ", 1) == 0)
+			sasl_command(&pp->sasl, line + args, n - args, pp->o->show_secrets, &b);
+	} else {
+		sasl_response(&pp->sasl, line, n, pp->o->show_secrets, &b);
+	}
+	pp_text_take(&c->shown, &b);
+}
+
+/* --- records and anomalies ------------------------------------------------- */
+
+void pp_exchange(struct pingpong *pp, const struct pp_cmd *c, const uint8_t *reply, size_t rlen,
+                 int code, const char *status, int64_t ts, uint64_t frame)
+{
+	struct ss_record r;
+	memset(&r, 0, sizeof r);
+	r.kind = REC_EXCHANGE;
+	r.flow = pp->f;
+	r.u.ex.proto = pp->proto;
+	if (c) {
+		/* An empty line is a command too (servers answer it): verb "";
+		 * a stand-in for commands lost in a gap has none. */
+		r.u.ex.verb = c->verb[0] || !c->shown.len ? c->verb : NULL;
+		r.u.ex.cmd = (struct ss_str){pp_text_of(&c->shown), c->shown.len};
+		r.u.ex.ts_cmd = c->ts;
+		r.u.ex.frame_cmd = c->frame;
+		r.u.ex.pipelined = c->pipelined;
+	}
+	r.u.ex.reply = (struct ss_str){reply, rlen};
+	r.u.ex.code = code;
+	r.u.ex.status = status;
+	r.u.ex.ts_reply = ts;
+	r.u.ex.frame_reply = frame;
+	record_emit(&r);
+}
+
+void pp_no_reply(struct pingpong *pp, const struct pp_cmd *c, const char *why, size_t len)
+{
+	pp_exchange(pp, c, (const uint8_t *)why, len, -1, NULL, 0, 0);
+}
+
+void pp_note(struct pingpong *pp, const char *what, int64_t ts, uint64_t frame, const char *fmt,
+             ...)
+{
+	char d[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(d, sizeof d, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		record_note(pp->f, pp->proto, what, d,
+		            (size_t)k < sizeof d ? (size_t)k : sizeof d - 1, ts, frame);
+}
+
+void pp_say(struct pingpong *pp, int once, enum ss_dir d, uint64_t frame, int64_t ts,
+            const char *what, const char *detail)
+{
+	if (once >= 0 && once < (int)(sizeof pp->said / sizeof pp->said[0]) && pp->said[once]++)
+		return;
+	ss_eventf(pp->proto, what, frame, ts, pp->f->id, d, "%s", detail);
+}
+
+void pp_close(struct pingpong *pp, const char *rfc, const struct ss_pos *at)
+{
+	if (pp->tls)
+		pp_note(
+		    pp, "tls_end", at->ts, at->frame, "%llu bytes of TLS to the server, %llu back",
+		    (unsigned long long)pp->opaque[SS_C2S], (unsigned long long)pp->opaque[SS_S2C]);
+	for (int d = 0; d < 2; d++) {
+		struct lineproto *lp = &pp->lp[d];
+		if (lp->bare_lf)
+			ss_eventf(pp->proto, "bare_lf", lp->first_bare_lf_frame, 0, pp->f->id, d,
+			          "%llu lines end in a bare LF (%s), first in frame %llu",
+			          (unsigned long long)lp->bare_lf, rfc,
+			          (unsigned long long)lp->first_bare_lf_frame);
+		if (lp->nul)
+			ss_eventf(pp->proto, "nul", lp->first_nul_frame, 0, pp->f->id, d,
+			          "NUL bytes in %llu places, first in frame %llu",
+			          (unsigned long long)lp->nul,
+			          (unsigned long long)lp->first_nul_frame);
+		if (lp->smuggling)
+			ss_eventf(pp->proto, "smuggling_shape", lp->first_smuggling_frame, 0,
+			          pp->f->id, d,
+			          "a \".\" between line ends other than CRLF.CRLF (as in SMTP "
+			          "smuggling), %llu times, first in frame %llu; it did not end the "
+			          "message",
+			          (unsigned long long)lp->smuggling,
+			          (unsigned long long)lp->first_smuggling_frame);
+		if (lp->bare_cr)
+			ss_eventf(pp->proto, "bare_cr", 0, 0, pp->f->id, d,
+			          "%llu bare CR bytes inside lines",
+			          (unsigned long long)lp->bare_cr);
+		lineproto_free(lp);
+	}
+	while (pp->q.len) { /* the protocol emptied it; this is only memory */
+		struct pp_cmd c;
+		pp_pop(pp, &c);
+		pp_cmd_free(&c);
+	}
+	fifo_free(&pp->q);
+}

@@ -1,0 +1,166 @@
+/* pingpong.h - the session engine under the command-and-reply protocols
+ * (SMTP, LMTP, POP3), after curl's pingpong.c: the two line engines, the
+ * queue of commands awaiting their replies, how a command line splits into
+ * its verb and arguments, what is shown of it (escaped, secrets masked),
+ * the exchange and note records, the anomalies said once per session, and
+ * what a session reports when it ends.
+ *
+ * Each protocol keeps what is its own: its table of verbs, what a reply
+ * looks like, which replies open data, and what a reply does to its
+ * session. What the protocols share about the wire lives here once:
+ *
+ * - A full queue (--max-pipeline) does not drop a command silently: the
+ *   oldest is handed to the protocol's `unanswered` hook, which shows it
+ *   as a command whose reply was not seen and keeps what it meant.
+ * - The server's side is followed for what it says about lost replies: how
+ *   many of its bytes were read at all (none: a capture of the client's
+ *   side alone) and how many gaps it had (a command sent before a gap may
+ *   have had its reply in it).
+ */
+#ifndef SS_PINGPONG_H
+#define SS_PINGPONG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "fifo.h"
+#include "lineproto.h"
+#include "log.h"
+#include "protos.h"
+#include "record.h"
+#include "sasl.h"
+
+/* Text kept with a command: inline when short (most are: a malloc and a
+ * free for each of half a million commands was a tenth of the main
+ * thread's work), else on the heap. */
+#define PP_INLINE 96
+struct pp_text {
+	uint8_t *heap; /* NULL: the bytes are in in[] */
+	size_t len;
+	uint8_t in[PP_INLINE];
+};
+
+const uint8_t *pp_text_of(const struct pp_text *t);
+/* Sets t to p[0..n); a text that does not fit inline and finds no memory
+ * is left empty. */
+void pp_text_set(struct pp_text *t, const void *p, size_t n);
+/* Takes b's bytes (b is left without storage). */
+void pp_text_take(struct pp_text *t, struct buf *b);
+
+/* A command awaiting its reply. */
+struct pp_cmd {
+	int kind;             /* the protocol's own */
+	char verb[16];        /* upper case, printable; "" for an empty line */
+	struct pp_text shown; /* the command as shown: escaped, secrets masked */
+	struct pp_text arg;   /* an argument the protocol keeps */
+	int flag;             /* the protocol's own (BDAT LAST, a multi-line reply due) */
+	uint64_t seq;         /* 1, 2, ... in the order the session's commands came */
+	int pipelined;        /* sent before the reply to the one before it came */
+	uint64_t server_gaps; /* the server's gaps when it was sent */
+	int64_t ts;
+	uint64_t frame;
+};
+
+struct pingpong;
+/* Called for a command the full queue pushes out: its reply was not seen. */
+typedef void pp_unanswered_fn(struct pingpong *pp, struct pp_cmd *c);
+
+struct pingpong {
+	const struct ss_flow *f;
+	const struct dissect_opts *o;
+	const char *proto; /* "smtp", "pop3": the records' and events' name */
+	struct lineproto lp[2];
+	struct fifo q; /* commands without a reply, oldest first */
+	pp_unanswered_fn *unanswered;
+	void *owner; /* the protocol's session */
+	uint64_t server_bytes, server_gaps;
+	uint64_t pushed;    /* commands queued so far */
+	int tls;            /* the rest of the session is TLS */
+	uint64_t opaque[2]; /* its bytes, not read */
+	struct sasl sasl;
+	int said[16]; /* anomalies said once, by the protocol's numbers */
+};
+
+void pp_init(struct pingpong *pp, const struct ss_flow *f, const struct dissect_opts *o,
+             const char *proto, pp_unanswered_fn *unanswered, void *owner);
+/* Ends the session: the line engines' findings said (rfc names the rule a
+ * bare LF breaks), TLS counted, everything freed. The queue must be empty. */
+void pp_close(struct pingpong *pp, const char *rfc, const struct ss_pos *at);
+
+/* --- the queue ------------------------------------------------------------ */
+
+size_t pp_waiting(const struct pingpong *pp);
+struct pp_cmd *pp_nth(const struct pingpong *pp, size_t k); /* from the oldest */
+struct pp_cmd *pp_newest(const struct pingpong *pp);        /* NULL: none waits */
+/* Queues a command of kind with verb[0..vlen) (upper-cased), sent at it. */
+struct pp_cmd *pp_push(struct pingpong *pp, int kind, const uint8_t *verb, size_t vlen,
+                       const struct lp_item *it);
+void pp_pop(struct pingpong *pp, struct pp_cmd *out);
+void pp_cmd_free(struct pp_cmd *c);
+
+/* --- command lines --------------------------------------------------------- */
+
+/* A command line split where servers split it: on any run of SP or HTAB
+ * (Postfix and Dovecot do; RFC 5321 and 1939 say SP). Leading white space
+ * is skipped. */
+struct pp_words {
+	size_t verb, verb_len; /* p[verb .. verb + verb_len) */
+	size_t args;           /* the first byte of the arguments (n when none) */
+};
+void pp_split(const uint8_t *p, size_t n, struct pp_words *w);
+/* An upper-case word of a protocol's table. */
+struct pp_word {
+	const char *w;
+	size_t n;
+};
+#define PP_WORD(s)                                                                                 \
+	{                                                                                          \
+		(s), sizeof(s) - 1                                                                 \
+	}
+/* Is the verb of p[0..n) one of words[0..k)? */
+int pp_verb_in(const uint8_t *p, size_t n, const struct pp_word *words, size_t k);
+static inline int pp_space(uint8_t c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* c's shown text: the line escaped. */
+void pp_show(struct pp_cmd *c, const uint8_t *line, size_t n);
+/* c's shown text: the line up to at escaped, the rest masked unless show. */
+void pp_show_masked(struct pp_cmd *c, const uint8_t *line, size_t n, size_t at, int show);
+/* c's shown text for a SASL step: with first, the command that starts it
+ * (its verb, the mechanism and an initial response at args); else a bare
+ * response line. The secret is masked unless show. */
+void pp_show_sasl(struct pingpong *pp, struct pp_cmd *c, const uint8_t *line, size_t n, size_t args,
+                  int first);
+
+/* --- records and anomalies ------------------------------------------------- */
+
+/* An exchange: c's command (NULL: a greeting or a reply to no command) and
+ * its reply; code and status as struct rec_exchange has them. */
+void pp_exchange(struct pingpong *pp, const struct pp_cmd *c, const uint8_t *reply, size_t rlen,
+                 int code, const char *status, int64_t ts, uint64_t frame);
+/* The reply c's command never got (lost in a gap, not captured): why says
+ * which, shown in its place. */
+void pp_no_reply(struct pingpong *pp, const struct pp_cmd *c, const char *why, size_t len);
+void pp_note(struct pingpong *pp, const char *what, int64_t ts, uint64_t frame, const char *fmt,
+             ...) SS_PRINTF(5, 6);
+/* An anomaly; once >= 0 says it only the first time in the session. */
+void pp_say(struct pingpong *pp, int once, enum ss_dir d, uint64_t frame, int64_t ts,
+            const char *what, const char *detail);
+
+/* Not one byte of the server's has been read: a capture of the client's
+ * side alone, so far (its acknowledgements may have declared gaps). */
+static inline int pp_server_silent(const struct pingpong *pp)
+{
+	return !pp->server_bytes;
+}
+
+/* Has the server's side had a gap since c was sent? Its reply may be in it. */
+static inline int pp_gap_since(const struct pingpong *pp, const struct pp_cmd *c)
+{
+	return pp->server_gaps > c->server_gaps;
+}
+
+#endif
