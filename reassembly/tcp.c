@@ -12,7 +12,12 @@
  * after the peer's bytes it acknowledges. A reply therefore never reaches a
  * dissector before the command it answers - not when the capture shows the
  * reply first, and not when the command was lost and must first be declared
- * a gap.
+ * a gap. Giving up a hole keeps that order for everything queued behind it:
+ * when one side waits for bytes behind the other side's hole, that hole is
+ * given up next (at once under memory caps or at the flow's end, else when
+ * its own --ack-wait is over). A segment goes out ahead of the bytes it
+ * acknowledges only where no gap is proven (nothing of the peer's captured
+ * past them, or bogus ACKs), and then one segment at a time.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -77,37 +82,98 @@ static void gap_to(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t e
 	h->hist.len = 0; /* the ring holds only bytes contiguous with next */
 }
 
-/* Delivers direction d's queued segments that have become contiguous and
- * whose acknowledged peer bytes are out (all of them when force is set).
- * Returns 1 when anything moved. */
-static int drain(struct ss_reasm *r, struct flow *f, enum ss_dir d, int force)
+/* The first queued segment of h when no hole is before it: all it can
+ * still wait for is the peer's bytes it acknowledged. */
+static struct seg *ready(const struct half *h)
+{
+	return h->ooo && h->ooo->off <= h->next ? h->ooo : NULL;
+}
+
+/* Delivers direction d's first queued segment, which must be ready(). */
+static void take_head(struct ss_reasm *r, struct flow *f, enum ss_dir d)
 {
 	struct half *h = &f->h[d];
+	struct seg *s = h->ooo;
+	h->ooo = s->next;
+	h->ooo_bytes -= s->len;
+	mem_add(r, f, -(int64_t)s->len);
+	if (s->off + s->len > h->next) {
+		uint64_t skip = h->next - s->off;
+		in_order(r, f, d, s->data + skip, s->len - skip, s->frame, s->ts);
+	}
+	if (s->cut && h->next == s->off + s->len)
+		gap_to(r, f, d, h->next + s->cut, "cut by the snap length");
+	free(s);
+}
+
+/* Delivers direction d's queued segments that have become contiguous and
+ * whose acknowledged peer bytes are out. Returns 1 when anything moved. */
+static int drain(struct ss_reasm *r, struct flow *f, enum ss_dir d)
+{
 	const struct half *o = &f->h[!d];
 	struct seg *s;
 	int moved = 0;
-	while ((s = h->ooo) && s->off <= h->next && (force || s->need <= o->next)) {
-		h->ooo = s->next;
-		h->ooo_bytes -= s->len;
-		mem_add(r, f, -(int64_t)s->len);
-		if (s->off + s->len > h->next) {
-			uint64_t skip = h->next - s->off;
-			in_order(r, f, d, s->data + skip, s->len - skip, s->frame, s->ts);
-		}
-		if (s->cut && h->next == s->off + s->len)
-			gap_to(r, f, d, h->next + s->cut, "cut by the snap length");
-		free(s);
+	while ((s = ready(&f->h[d])) && s->need <= o->next) {
+		take_head(r, f, d);
 		moved = 1;
 	}
 	return moved;
 }
 
 /* Drains both directions until neither moves: bytes delivered one way can
- * free segments the other way that waited for them. */
-static void progress(struct ss_reasm *r, struct flow *f, int force)
+ * free segments the other way that waited for them. Each round delivers a
+ * segment or ends, so the cost is linear in what is delivered. */
+static void progress(struct ss_reasm *r, struct flow *f)
 {
-	while (drain(r, f, SS_C2S, force) | drain(r, f, SS_S2C, force))
+	while (drain(r, f, SS_C2S) | drain(r, f, SS_S2C))
 		;
+}
+
+/* Delivers the ready segment captured first - direction d's, which must be
+ * ready(), or the peer's - ahead of the peer bytes it acknowledged. For when
+ * no gap can be proven: one segment, and the normal order resumes behind it. */
+static void force_first(struct ss_reasm *r, struct flow *f, enum ss_dir d)
+{
+	const struct half *o = &f->h[!d];
+	take_head(r, f, ready(o) && o->ooo->frame < f->h[d].ooo->frame ? (enum ss_dir) !d : d);
+}
+
+/* One step for a flow where progress() has stopped but direction d's first
+ * queued segment must move (a memory cap, the flow's end). Gives up the
+ * hole before it; else, when the peer has bytes queued behind a hole of its
+ * own, that hole, up to the bytes d's segment acknowledged: the hole is
+ * real, and the gap keeps replies after their commands. When the peer has
+ * nothing captured past its missing bytes (a one-sided capture, or bytes
+ * still on their way), or waits for d's bytes in turn (bogus ACKs),
+ * force_first(). Each step moves a next offset forward or delivers a
+ * segment, so loops over it end. */
+static void release(struct ss_reasm *r, struct flow *f, enum ss_dir d, const char *why)
+{
+	struct half *h = &f->h[d], *o = &f->h[!d];
+	struct seg *s = h->ooo;
+	if (s->off > h->next)
+		gap_to(r, f, d, s->off, why);
+	else if (o->ooo && !ready(o)) /* s waits, so s->need > o->next: never empty */
+		gap_to(r, f, (enum ss_dir) !d, o->ooo->off < s->need ? o->ooo->off : s->need, why);
+	else
+		force_first(r, f, d);
+	progress(r, f);
+}
+
+/* The direction whose first queued segment was captured first. */
+static enum ss_dir first_queued(const struct flow *f)
+{
+	const struct seg *a = f->h[SS_C2S].ooo, *b = f->h[SS_S2C].ooo;
+	return !b || (a && a->frame <= b->frame) ? SS_C2S : SS_S2C;
+}
+
+/* Gives up holes until nothing is queued either way, in the order of
+ * release(), the earliest captured segment's first. */
+static void unqueue(struct ss_reasm *r, struct flow *f, const char *why)
+{
+	progress(r, f);
+	while (f->h[SS_C2S].ooo || f->h[SS_S2C].ooo)
+		release(r, f, first_queued(f), why);
 }
 
 static struct seg *seg_new(struct ss_reasm *r, struct flow *f, struct half *h, struct seg **at,
@@ -174,16 +240,15 @@ static void enqueue(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t 
 	}
 }
 
-/* Gives up on holes of direction d until it holds at most keep bytes. */
+/* Gives up on the holes that hold direction d's queued bytes back - its
+ * own, or the peer's (release()) - until it holds at most keep bytes. */
 static void squeeze(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t keep,
                     const char *why)
 {
 	struct half *h = &f->h[d];
-	while (h->ooo && h->ooo_bytes > keep) {
-		gap_to(r, f, d, h->ooo->off, why);
-		drain(r, f, d, 1);
-	}
-	progress(r, f, 0);
+	progress(r, f);
+	while (h->ooo && h->ooo_bytes > keep)
+		release(r, f, d, why);
 }
 
 /* The payload of one segment: n bytes present at p, then cut bytes the snap
@@ -233,31 +298,50 @@ static void tcp_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, int64_t 
 		if (cut)
 			gap_to(r, f, d, h->next + cut, "cut by the snap length");
 		if (f->h[!d].ooo) /* the peer's segments may have waited for these bytes */
-			progress(r, f, 0);
+			progress(r, f);
 		return;
 	}
 	if (n)
 		enqueue(r, f, d, o, p, n, cut, need);
-	progress(r, f, 0);
+	progress(r, f);
 	if (h->ooo_bytes > r->caps->max_flow_mem)
 		squeeze(r, f, d, r->caps->max_flow_mem, "out-of-order data over --max-flow-mem");
 	if (mem_over(r))
 		tcp_relieve(r, f);
 }
 
-/* Gives up on the holes below offset end of direction d. */
-static void give_up(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t end,
-                    const char *why)
+/* Whether the peer's acknowledgement of h's hole is --ack-wait old. */
+static int wait_over(const struct ss_reasm *r, const struct half *h)
 {
-	struct half *h = &f->h[d];
+	return r->now - h->hole_ts >= (int64_t)r->caps->ack_wait * 1000000;
+}
+
+/* Gives up on the holes below offset end of direction d, which the peer
+ * acknowledged. Where d's next segment waits for bytes of a hole the peer
+ * acknowledged in turn, that hole goes first, but only once its own
+ * --ack-wait is over: those bytes may yet be captured, and d's segment then
+ * comes out in order. Till then it stops, returning 0, and the caller keeps
+ * the flow waiting. */
+static int give_up(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t end, const char *why)
+{
+	struct half *h = &f->h[d], *o = &f->h[!d];
+	progress(r, f);
 	while (h->next < end) {
-		uint64_t stop = end;
-		if (h->ooo && h->ooo->off < stop)
-			stop = h->ooo->off;
-		gap_to(r, f, d, stop, why);
-		drain(r, f, d, 1);
+		if (!ready(h)) {
+			gap_to(r, f, d, h->ooo && h->ooo->off < end ? h->ooo->off : end, why);
+		} else if (!ready(o) && o->hole_end > o->next) {
+			if (!wait_over(r, o))
+				return 0;
+			uint64_t stop =
+			    o->ooo && o->ooo->off < o->hole_end ? o->ooo->off : o->hole_end;
+			gap_to(r, f, (enum ss_dir) !d, stop, ACKED_MISSING);
+		} else {
+			/* No hole of the peer's explains the wait: bogus ACKs. */
+			force_first(r, f, d);
+		}
+		progress(r, f);
 	}
-	progress(r, f, 0);
+	return 1;
 }
 
 static void wait_add(struct ss_reasm *r, struct flow *f)
@@ -311,24 +395,22 @@ static void acked(struct ss_reasm *r, struct flow *f, enum ss_dir d, int64_t a)
 	if (h->hole_end <= h->next)
 		h->hole_ts = r->now; /* a new wait starts; a growing hole keeps its start */
 	h->hole_end = (uint64_t)a;
-	if (h->fin && (uint64_t)a == h->fin_off) /* all sent, all received: nothing to wait for */
-		give_up(r, f, d, h->hole_end, ACKED_MISSING);
-	else
-		wait_add(r, f);
+	/* All sent, all received: nothing to wait for - unless what waits behind
+	 * the hole also waits for a hole of the peer's. */
+	if (h->fin && (uint64_t)a == h->fin_off && give_up(r, f, d, h->hole_end, ACKED_MISSING))
+		return;
+	wait_add(r, f);
 }
 
 /* Gives up on acknowledged holes of f whose wait is over. */
 static void holes_due(struct ss_reasm *r, struct flow *f)
 {
-	int64_t wait = (int64_t)r->caps->ack_wait * 1000000;
 	int still = 0;
 	for (int d = 0; d < 2; d++) {
 		struct half *h = &f->h[d];
 		if (h->hole_end <= h->next)
 			continue;
-		if (r->now - h->hole_ts >= wait)
-			give_up(r, f, (enum ss_dir)d, h->hole_end, ACKED_MISSING);
-		else
+		if (!wait_over(r, h) || !give_up(r, f, (enum ss_dir)d, h->hole_end, ACKED_MISSING))
 			still = 1;
 	}
 	if (!still)
@@ -487,24 +569,16 @@ void tcp_segment(struct ss_reasm *r, const struct ss_ip *ip)
 void tcp_relieve(struct ss_reasm *r, struct flow *f)
 {
 	r->st.mem_pressure++;
-	for (int d = 0; d < 2; d++)
-		squeeze(r, f, (enum ss_dir)d, 0, "reassembly memory over --max-mem");
+	unqueue(r, f, "reassembly memory over --max-mem");
 }
 
-/* Before a flow ends: queued segments in the order they arrived, behind
- * gaps, then the holes the peer's acknowledgement or the FIN prove. */
+/* Before a flow ends: queued segments behind gaps, each after the peer's
+ * bytes it acknowledged (release()), then the holes the peer's
+ * acknowledgement or the FIN prove past the last segment. */
 void tcp_flush(struct ss_reasm *r, struct flow *f)
 {
 	wait_del(r, f);
-	for (;;) {
-		progress(r, f, 0);
-		struct seg *a = f->h[0].ooo, *b = f->h[1].ooo;
-		if (!a && !b)
-			break;
-		enum ss_dir d = !b || (a && a->frame <= b->frame) ? SS_C2S : SS_S2C;
-		gap_to(r, f, d, f->h[d].ooo->off, "never captured, flow ending");
-		drain(r, f, d, 1);
-	}
+	unqueue(r, f, "never captured, flow ending");
 	for (int d = 0; d < 2; d++) {
 		struct half *h = &f->h[d];
 		if (h->ack_set)

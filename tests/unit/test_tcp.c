@@ -323,6 +323,199 @@ static void case_causal_order(void)
 	seg(C, 200, ACK, 1017, 5009, "QUIT\r\n");
 	CHECK_STR(seen[0].order, "C:EHLO x\r\n C:[gap 8] S:250 ok\r\n C:QUIT\r\n ");
 	end();
+
+	begin("a FIN acknowledged past a lost command: what follows it waits for a lost reply");
+	handshake();
+	seg(C, 3, ACK, 1001, 5001, "c00,");
+	seg(S, 4, ACK, 5001, 1005, "s00,");
+	seg(C, 7, FIN | ACK, 1009, 5009, "c02,");             /* c01 and s01 were lost */
+	seg(S, 8, ACK, 5009, 1014, NULL);                     /* all of the client's, and its FIN */
+	CHECK_STR(seen[0].order, "C:c00, S:s00, C:[gap 4] "); /* s01's --ack-wait runs */
+	seg(S, 107, ACK, 5009, 1014, NULL);
+	CHECK_STR(seen[0].order, "C:c00, S:s00, C:[gap 4] S:[gap 4] C:c02, ");
+	end();
+}
+
+/* Rounds from..to-1 of a conversation after handshake(): client chunk k
+ * ("c07,") acknowledges the server chunks before it, then server chunk k
+ * ("s07,") acknowledges it; round k at 10 + k * ms_step ms. Chunk lost_c of
+ * the client and lost_s of the server are never captured (-1: none), yet
+ * the peer's acknowledgements go past them. */
+static void rounds(int from, int to, int ms_step, int lost_c, int lost_s)
+{
+	char c[16], s[16];
+	for (int k = from; k < to; k++) {
+		uint32_t u = 4 * (uint32_t)k;
+		int ms = 10 + k * ms_step;
+		snprintf(c, sizeof c, "c%02d,", k);
+		snprintf(s, sizeof s, "s%02d,", k);
+		if (k != lost_c)
+			seg(C, ms, PSH | ACK, 1001 + u, 5001 + u, c);
+		if (k != lost_s)
+			seg(S, ms + 1, PSH | ACK, 5001 + u, 1005 + u, s);
+	}
+}
+
+/* The order rounds 0..n-1 must be delivered in: each chunk after the peer
+ * bytes it acknowledged and before the peer bytes that acknowledge it, lost
+ * ones as gaps in their place; then more, when not NULL. */
+static const char *rounds_order(int n, int lost_c, int lost_s, const char *more)
+{
+	static char want[4096];
+	want[0] = 0;
+	for (int k = 0; k < n; k++) {
+		if (k == lost_c)
+			append(want, sizeof want, "C:[gap 4] ");
+		else
+			append(want, sizeof want, "C:c%02d, ", k);
+		if (k == lost_s)
+			append(want, sizeof want, "S:[gap 4] ");
+		else
+			append(want, sizeof want, "S:s%02d, ", k);
+	}
+	append(want, sizeof want, "%s", more ? more : "");
+	return want;
+}
+
+static void case_hole_keeps_order(void)
+{
+	begin("one lost command: the rounds after it stay in order when --ack-wait gives it up");
+	handshake();
+	rounds(0, 9, 20, 4, -1); /* s04 acknowledges the lost c04 at 91 ms */
+	CHECK_STR(seen[0].order, rounds_order(4, -1, -1, NULL));
+	rounds(9, 10, 20, 4, -1); /* given up at s09, 191 ms: c05..c09 and s04..s08 waited */
+	CHECK_STR(seen[0].order, rounds_order(10, 4, -1, NULL));
+	rounds(10, 16, 20, 4, -1);
+	end();
+	CHECK_STR(seen[0].order, rounds_order(16, 4, -1, NULL));
+	CHECK(seen[0].last.st[0].gaps == 1 && seen[0].last.st[1].gaps == 0);
+
+	begin("one lost command: the rounds after it stay in order when the flow ends first");
+	handshake();
+	rounds(0, 16, 2, 4, -1); /* all within --ack-wait */
+	CHECK_STR(seen[0].order, rounds_order(4, -1, -1, NULL));
+	end();
+	CHECK_STR(seen[0].order, rounds_order(16, 4, -1, NULL));
+
+	caps.max_flow_mem = 12;
+	begin("one lost command: the rounds after it stay in order over --max-flow-mem");
+	handshake();
+	rounds(0, 7, 2, 4, -1);
+	CHECK_STR(seen[0].order, rounds_order(4, -1, -1, NULL));
+	rounds(7, 9, 2, 4, -1); /* s07: s04..s07 wait for the hole, 16 bytes > 12 */
+	CHECK_STR(seen[0].order, rounds_order(9, 4, -1, NULL));
+	end();
+
+	caps.max_mem = 30;
+	caps.rexmit_window = 0;
+	begin("one lost command: the rounds after it stay in order over --max-mem");
+	handshake();
+	rounds(0, 8, 2, 4, -1); /* s04..s07 and c05..c07: 28 bytes */
+	CHECK_STR(seen[0].order, rounds_order(4, -1, -1, NULL));
+	rounds(8, 9, 2, 4, -1); /* c08: 32 bytes > 30 */
+	CHECK_STR(seen[0].order, rounds_order(9, 4, -1, NULL));
+	CHECK(reasm_stats(r)->mem_pressure == 1 && reasm_stats(r)->mem_now == 0);
+	end();
+}
+
+static void case_holes_both_ways(void)
+{
+	begin("a lost command and a lost reply: both given up after --ack-wait, in order");
+	handshake();
+	rounds(0, 9, 20, 4, 8);
+	CHECK_STR(seen[0].order, rounds_order(4, -1, -1, NULL));
+	rounds(9, 20, 20, 4, 8);
+	end();
+	CHECK_STR(seen[0].order, rounds_order(20, 4, 8, NULL));
+
+	begin("a command waits for a lost reply whose --ack-wait is not over yet");
+	handshake();
+	seg(C, 3, PSH | ACK, 1001, 5001, "c00,");
+	seg(S, 4, PSH | ACK, 5001, 1005, "s00,");
+	seg(C, 10, PSH | ACK, 1009, 5005, "c02,"); /* c01 was lost */
+	seg(S, 20, ACK, 5005, 1009, NULL);         /* acknowledges c01: its wait ends at 120 ms */
+	seg(C, 40, PSH | ACK, 1013, 5009, "c03,"); /* acknowledges the lost s01: 140 ms */
+	seg(S, 41, ACK, 5009, 1017, NULL);
+	CHECK_STR(seen[0].order, "C:c00, S:s00, ");
+	seg(S, 120, ACK, 5009, 1017, NULL);
+	CHECK_STR(seen[0].order, "C:c00, S:s00, C:[gap 4] C:c02, "); /* c03 waits for s01 */
+	seg(S, 140, ACK, 5009, 1017, NULL);
+	CHECK_STR(seen[0].order, "C:c00, S:s00, C:[gap 4] C:c02, S:[gap 4] C:c03, ");
+	end();
+	CHECK(seen[0].last.st[0].gaps == 1 && seen[0].last.st[1].gaps == 1);
+
+	begin("a lost command and a lost reply: in order when the flow ends first");
+	handshake();
+	rounds(0, 20, 2, 4, 8);
+	end();
+	CHECK_STR(seen[0].order, rounds_order(20, 4, 8, NULL));
+
+	caps.max_flow_mem = 12;
+	caps.rexmit_window = 0;
+	begin("a lost command and a lost reply over --max-flow-mem: each side's hole given up");
+	handshake();
+	rounds(0, 9, 2, 4, 5); /* c08: c05..c08 > 12; from c06 on the client waits for s05 */
+	CHECK_STR(seen[0].order, rounds_order(4, -1, -1, "C:[gap 4] S:s04, C:c05, "));
+	CHECK(reasm_stats(r)->mem_now == 12 + 12);
+	rounds(9, 10, 2, 4, 5); /* c09: 16 bytes > 12 again, the server's hole goes */
+	CHECK_STR(seen[0].order, rounds_order(10, 4, 5, NULL));
+	CHECK(reasm_stats(r)->mem_now == 0);
+	end();
+
+	begin("segments that acknowledge each other's bytes (bogus ACKs) still come out");
+	handshake();
+	seg(C, 3, ACK, 1001, 5001, "abc");
+	seg(C, 4, ACK, 1007, 5011, "ghi");        /* after a hole; acknowledges unseen bytes */
+	seg(S, 5, ACK, 5001, 1010, "0123456789"); /* acknowledges past ghi */
+	CHECK_STR(seen[0].order, "C:abc ");
+	seg(S, 200, ACK, 5011, 1010, NULL); /* --ack-wait is over for the client's hole */
+	CHECK_STR(seen[0].order, "C:abc C:[gap 3] C:ghi S:0123456789 ");
+	end();
+	CHECK_STR(seen[0].order, "C:abc C:[gap 3] C:ghi S:0123456789 ");
+
+	begin("segments that acknowledge each other's bytes, at the end of the flow");
+	handshake();
+	seg(C, 3, ACK, 1001, 5001, "abc");
+	seg(C, 4, ACK, 1007, 5011, "ghi");
+	seg(S, 5, ACK, 5001, 1010, "0123456789");
+	seg(S, 6, ACK, 5011, 1010, "more"); /* after the server's own hole */
+	end();
+	CHECK_STR(seen[0].order, "C:abc C:[gap 3] C:ghi S:0123456789 S:more ");
+}
+
+/* Client chunks k ("c03,") from..to-1 of a capture of the client's side
+ * alone: each acknowledges 4 server bytes more, which are never captured. */
+static void client_alone(int from, int to)
+{
+	char c[16];
+	for (int k = from; k < to; k++) {
+		snprintf(c, sizeof c, "c%02d,", k);
+		seg(C, 3 + k, PSH | ACK, 1001 + 4 * (uint32_t)k, 5001 + 4 * (uint32_t)k, c);
+	}
+}
+
+static void case_one_side(void)
+{
+	begin("one side captured alone: its bytes in order, the other's as one gap at the end");
+	handshake();
+	client_alone(0, 4); /* c01.. wait for the server bytes they acknowledge */
+	CHECK_STR(seen[0].order, "C:c00, ");
+	end();
+	CHECK_STR(seen[0].order, "C:c00, C:c01, C:c02, C:c03, S:[gap 12] ");
+
+	caps.max_flow_mem = 8;
+	caps.rexmit_window = 0;
+	begin("one side alone over --max-flow-mem: one segment at a time goes ahead");
+	handshake();
+	client_alone(0, 3);
+	CHECK_STR(seen[0].order, "C:c00, ");
+	client_alone(3, 4); /* c01..c03: 12 bytes > 8 */
+	CHECK_STR(seen[0].order, "C:c00, C:c01, ");
+	CHECK(reasm_stats(r)->mem_now == 8);
+	client_alone(4, 6);
+	CHECK_STR(seen[0].order, "C:c00, C:c01, C:c02, C:c03, ");
+	end();
+	CHECK_STR(seen[0].order, "C:c00, C:c01, C:c02, C:c03, C:c04, C:c05, S:[gap 20] ");
 }
 
 static void case_rst(void)
@@ -632,6 +825,9 @@ int main(void)
 	case_gap_then_fin();
 	case_ack_gap();
 	case_causal_order();
+	case_hole_keeps_order();
+	case_holes_both_ways();
+	case_one_side();
 	case_rst();
 	case_syn_retransmitted();
 	case_midstream();
