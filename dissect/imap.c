@@ -21,7 +21,14 @@
  * After a gap inside a literal the count still tells where it ends; after a
  * gap anywhere else the server's side resynchronises on the next tagged
  * line of a command waiting, the client's on the next line that reads as a
- * tagged command.
+ * tagged command. A session picked up in the middle (no SYN) may begin
+ * inside a literal: each side skips to the first line that reads as a
+ * response (a command), and what answers a command from before the capture
+ * is shown as such.
+ *
+ * LOGIN's and AUTHENTICATE's arguments are read by the grammar, with SP or
+ * HTAB between them as lenient servers split; when they cannot be read,
+ * nothing after the verb is shown rather than what may be the password.
  */
 #include "imap.h"
 
@@ -54,11 +61,18 @@ enum tk { TK_ATOM, TK_QUOTED, TK_OPEN, TK_CLOSE };
 enum { TS_NONE, TS_ATOM, TS_QUOTED, TS_QESC };
 
 struct itok {
-	int depth;   /* parentheses open */
-	int state;   /* TS_*: inside what, at the end of the last piece */
-	int bracket; /* an atom's [...] open: spaces and parentheses belong to it */
+	int depth;    /* parentheses open */
+	int state;    /* TS_*: inside what, at the end of the last piece */
+	int bracket;  /* an atom's [...] open: spaces and parentheses belong to it */
+	int brackets; /* FETCH: atoms may hold [...] (section specs, RFC 9051 6.4.5) */
 	size_t start;
 };
+
+/* SP, or HTAB: lenient servers split words on either (RFC 9051 has SP). */
+static int is_ws(uint8_t c)
+{
+	return c == ' ' || c == '\t';
+}
 
 /* A token has ended: p[start..end) of the piece scanned, at depth. */
 typedef void tok_fn(void *ctx, enum tk kind, size_t start, size_t end, int depth);
@@ -81,20 +95,20 @@ static void tok_scan(struct itok *t, const uint8_t *p, size_t n, int final, tok_
 				if (t->depth)
 					t->depth--;
 				fn(ctx, TK_CLOSE, i, i + 1, t->depth);
-			} else if (c != ' ') {
+			} else if (!is_ws(c)) {
 				t->start = i;
 				t->state = c == '"' ? TS_QUOTED : TS_ATOM;
-				t->bracket = c == '[';
+				t->bracket = t->brackets && c == '[';
 			}
 			i++;
 			break;
 		case TS_ATOM:
-			if (!t->bracket && (c == ' ' || c == '(' || c == ')')) {
+			if (!t->bracket && (is_ws(c) || c == '(' || c == ')')) {
 				t->state = TS_NONE;
 				fn(ctx, TK_ATOM, t->start, i, t->depth);
 				break; /* the delimiter is read again, in TS_NONE */
 			}
-			if (c == '[')
+			if (c == '[' && t->brackets)
 				t->bracket++;
 			else if (c == ']' && t->bracket)
 				t->bracket--;
@@ -138,7 +152,7 @@ static int literal_free(const struct itok *t, const uint8_t *p, size_t at)
 
 /* A literal's announcement ending the line p[0..n): "{" n "}", with "+"
  * or "-" before the "}" (RFC 7888), with "~" before the "{" (RFC 3516
- * literal8), after a space or "(" (or at the start of a piece). Returns
+ * literal8), after white space or "(" (or at the start of a piece). Returns
  * where it starts, or n when there is none; *size its count, *sync 1 when
  * the sender waits for a continuation first. *bad: a count too large to
  * be one (over 2^53). */
@@ -161,7 +175,7 @@ static size_t literal_at(const uint8_t *p, size_t n, uint64_t *size, int *sync, 
 	size_t at = d - 1;
 	if (at > 0 && p[at - 1] == '~')
 		at--;
-	if (at > 0 && p[at - 1] != ' ' && p[at - 1] != '(')
+	if (at > 0 && !is_ws(p[at - 1]) && p[at - 1] != '(')
 		return n;
 	uint64_t v = 0;
 	for (size_t i = d; i < e; i++) {
@@ -191,8 +205,9 @@ enum ikind {
 	I_LOGOUT,
 };
 
-/* What a literal holds, by where it stands. */
-enum lit { L_SHOW, L_ARG, L_SECRET, L_MSG, L_PART, L_SKIP };
+/* What a literal holds, by where it stands. L_SASL: AUTHENTICATE's
+ * initial response, decoded (and masked) once whole. */
+enum lit { L_SHOW, L_ARG, L_SECRET, L_SASL, L_MSG, L_PART, L_SKIP };
 
 struct icmd {
 	enum ikind kind;
@@ -200,6 +215,7 @@ struct icmd {
 	size_t tag_len;
 	char verb[24];
 	struct buf shown; /* "tag VERB args" as shown: escaped, secrets masked */
+	size_t args_at;   /* shown.len after the verb */
 	struct buf arg;   /* LOGIN: the user; SELECT, EXAMINE, APPEND: the mailbox */
 	struct buf lines; /* the first untagged responses it drew, as shown */
 	uint64_t untagged, untagged_shown;
@@ -209,6 +225,8 @@ struct icmd {
 	int gap;      /* responses went missing while it waited */
 	int idling;   /* IDLE: the server said go ahead */
 	int awaiting; /* AUTHENTICATE: a challenge came, the client's response is due */
+	int unread;   /* LOGIN, AUTHENTICATE: arguments not as the grammar has them */
+	int before;   /* stands for a command from before the capture (midstream) */
 	int64_t ts;
 	uint64_t frame;
 };
@@ -220,8 +238,7 @@ struct imsg {
 	enum mstate state;
 	struct buf data;
 	int incomplete, too_big, partial;
-	char item[80]; /* FETCH: the data item it came as ("BODY[]") */
-	size_t item_len;
+	struct buf item;    /* FETCH: the data item it came as ("BODY[]"), up to --max-line */
 	struct buf mailbox; /* APPEND: the mailbox named */
 	int64_t ts_start, ts_end;
 	uint64_t frame_start, frame_end;
@@ -234,9 +251,8 @@ struct iresp {
 	uint64_t seq, uid;
 	int has_uid;
 	struct itok tok;
-	size_t att;    /* FETCH: data items and values at depth 1 so far */
-	char name[80]; /* FETCH: the last data item's name */
-	size_t name_len;
+	size_t att;      /* FETCH: data items and values at depth 1 so far */
+	struct buf name; /* FETCH: the last data item's name, up to --max-line */
 	int skip;        /* resynchronising: the response is skipped, literals and all */
 	struct buf text; /* as shown, up to RESPONSE_SHOWN */
 	int64_t ts;
@@ -266,6 +282,9 @@ struct imap {
 	struct iresp r;
 	int s_resync;     /* after a gap: lines are skipped until a tagged completion */
 	struct imsg m[2]; /* [SS_S2C] FETCH, [SS_C2S] APPEND */
+	/* picked up in the middle: lines are skipped until one can be read */
+	int mid[2];
+	uint64_t mid_skipped[2]; /* lines skipped so */
 	/* the session */
 	int greeted, logout, tls, compressed;
 	struct sasl sasl;
@@ -281,6 +300,7 @@ struct imap {
 	uint64_t zout[2]; /* what they inflated to: the offsets the line engine sees */
 	uint64_t c_gaps;  /* gaps in the client's bytes: tags may be unknown */
 	uint64_t msg_bare_lf, first_msg_bare_lf;
+	int64_t first_msg_bare_lf_ts;
 	int said[8];
 };
 
@@ -365,9 +385,10 @@ static void exchange(struct imap *s, const struct icmd *c, const struct ss_str *
 	memset(&r, 0, sizeof r);
 	r.kind = REC_EXCHANGE;
 	r.flow = s->f;
+	r.u.ex.p = RP_IMAP;
 	r.u.ex.proto = "imap";
 	if (c) {
-		r.u.ex.verb = c->verb;
+		r.u.ex.verb = c->before ? NULL : c->verb;
 		r.u.ex.cmd = (struct ss_str){c->shown.p, c->shown.len};
 		r.u.ex.ts_cmd = c->ts;
 		r.u.ex.frame_cmd = c->frame;
@@ -375,6 +396,7 @@ static void exchange(struct imap *s, const struct icmd *c, const struct ss_str *
 	} else if (placeholder) {
 		r.u.ex.cmd = *placeholder;
 		r.u.ex.ts_cmd = ts;
+		r.u.ex.frame_cmd = frame; /* a time has its frame (0: no time) */
 	}
 	r.u.ex.reply = (struct ss_str){reply, rlen};
 	r.u.ex.code = st == ST_NONE ? -1 : st == ST_NO || st == ST_BAD || st == ST_BYE ? 0 : 1;
@@ -395,7 +417,7 @@ static void note(struct imap *s, const char *what, int64_t ts, uint64_t frame, c
 	va_end(ap);
 	if (k < 0)
 		return;
-	record_note(s->f, "imap", what, d, (size_t)k < sizeof d ? (size_t)k : sizeof d - 1, ts,
+	record_note(s->f, RP_IMAP, what, d, (size_t)k < sizeof d ? (size_t)k : sizeof d - 1, ts,
 	            frame);
 }
 
@@ -406,7 +428,7 @@ static void msg_begin(struct imap *s, struct imsg *m, int partial, int64_t ts, u
 	m->state = M_FILLING;
 	m->incomplete = m->too_big = 0;
 	m->partial = partial;
-	m->item_len = 0;
+	buf_reset(&m->item);
 	buf_free(&m->data);
 	buf_init(&m->data, s->o->caps->max_message);
 	buf_reset(&m->mailbox);
@@ -431,7 +453,7 @@ static void msg_add(struct imap *s, struct imsg *m, enum ss_dir d, const struct 
 
 /* Emits the message m holds. which: how the session named it; reply: the
  * server's completion (APPEND), or empty. */
-static void msg_out(struct imap *s, struct imsg *m, const char *how, const char *which, int wlen,
+static void msg_out(struct imap *s, struct imsg *m, const char *how, const struct ss_str *which,
                     const struct ss_str *mailbox, int code, const uint8_t *reply, size_t rlen)
 {
 	if (m->state == M_NONE)
@@ -441,6 +463,8 @@ static void msg_out(struct imap *s, struct imsg *m, const char *how, const char 
 	r.kind = REC_MESSAGE;
 	r.flow = s->f;
 	struct rec_message *x = &r.u.msg;
+	x->p = RP_IMAP;
+	x->role = m == &s->m[SS_C2S] ? RR_APPEND : RR_RETRIEVAL;
 	x->proto = "imap";
 	x->how = how;
 	x->number = record_message_number();
@@ -451,7 +475,7 @@ static void msg_out(struct imap *s, struct imsg *m, const char *how, const char 
 	x->reply = (struct ss_str){reply, rlen};
 	x->user = (struct ss_str){s->login.p, s->login.len};
 	x->mailbox = *mailbox;
-	x->which = (struct ss_str){(const uint8_t *)which, wlen > 0 ? (size_t)wlen : 0};
+	x->which = *which;
 	x->ts_start = m->ts_start;
 	x->frame_start = m->frame_start;
 	x->ts_end = m->ts_end;
@@ -462,8 +486,10 @@ static void msg_out(struct imap *s, struct imsg *m, const char *how, const char 
 	             : &parsed;
 	record_emit(&r);
 	if (x->msg) {
-		if (parsed.bare_lf && !s->msg_bare_lf)
+		if (parsed.bare_lf && !s->msg_bare_lf) {
 			s->first_msg_bare_lf = m->frame_start;
+			s->first_msg_bare_lf_ts = m->ts_start;
+		}
 		s->msg_bare_lf += parsed.bare_lf;
 		msg_free(&parsed);
 	}
@@ -476,14 +502,17 @@ static void msg_out(struct imap *s, struct imsg *m, const char *how, const char 
 static void fetch_out(struct imap *s)
 {
 	struct imsg *m = &s->m[SS_S2C];
-	char which[200];
-	int k = snprintf(which, sizeof which, "%s %llu %.*s", s->r.has_uid ? "UID" : "FETCH",
-	                 (unsigned long long)(s->r.has_uid ? s->r.uid : s->r.seq), (int)m->item_len,
-	                 m->item);
-	if (k >= (int)sizeof which)
-		k = (int)sizeof which - 1;
+	/* The item named in full, however long (--max-line bounds it). */
+	struct buf which;
+	buf_init(&which, m->item.len + 32);
+	showf(&which, "%s %llu ", s->r.has_uid ? "UID" : "FETCH",
+	      (unsigned long long)(s->r.has_uid ? s->r.uid : s->r.seq));
+	if (buf_add(&which, m->item.p, m->item.len))
+		buf_reset(&which); /* cannot be: room was made for it */
+	struct ss_str w = {which.p, which.len};
 	struct ss_str mb = {s->mailbox.p, s->mailbox.len};
-	msg_out(s, m, "FETCH", which, k, &mb, -1, NULL, 0);
+	msg_out(s, m, "FETCH", &w, &mb, -1, NULL, 0);
+	buf_free(&which);
 }
 
 /* APPENDUID (RFC 4315 3) in a completion names the new message's UID; a
@@ -507,8 +536,9 @@ static void append_out(struct imap *s, const uint8_t *reply, size_t rlen, int co
 			             (const char *)reply + a);
 		break;
 	}
+	struct ss_str w = {(const uint8_t *)which, k > 0 ? (size_t)k : 0};
 	struct ss_str mb = {m->mailbox.p, m->mailbox.len};
-	msg_out(s, m, "APPEND", which, k, &mb, code, reply, rlen);
+	msg_out(s, m, "APPEND", &w, &mb, code, reply, rlen);
 }
 
 /* --- the commands waiting --------------------------------------------------- */
@@ -567,7 +597,8 @@ static size_t cmd_find(const struct imap *s, const uint8_t *tag, size_t n)
 {
 	for (size_t i = 0; i < s->nq; i++) {
 		const struct icmd *c = s->q[i];
-		if (c->tag_len == n && !memcmp(c->tag, tag, n < TAG_CAP ? n : TAG_CAP))
+		if (!c->before && c->tag_len == n &&
+		    !memcmp(c->tag, tag, n < TAG_CAP ? n : TAG_CAP))
 			return i;
 	}
 	return s->nq;
@@ -634,7 +665,15 @@ static size_t tag_len(const uint8_t *p, size_t n)
 static size_t word_len(const uint8_t *p, size_t n)
 {
 	size_t i = 0;
-	while (i < n && p[i] != ' ')
+	while (i < n && !is_ws(p[i]))
+		i++;
+	return i;
+}
+
+/* Where the white space from i on ends. */
+static size_t skip_ws(const uint8_t *p, size_t n, size_t i)
+{
+	while (i < n && is_ws(p[i]))
 		i++;
 	return i;
 }
@@ -643,9 +682,106 @@ static size_t word_len(const uint8_t *p, size_t n)
 static int looks_like_command(const uint8_t *p, size_t n)
 {
 	size_t t = tag_len(p, n);
-	if (!t || t >= n || p[t] != ' ')
+	if (!t || t >= n || !is_ws(p[t]))
 		return 0;
-	return known_command(p + t + 1, word_len(p + t + 1, n - t - 1));
+	size_t v = skip_ws(p, n, t);
+	return known_command(p + v, word_len(p + v, n - v));
+}
+
+/* --- picked up in the middle ------------------------------------------------ */
+
+/* What stands for a command the capture began after. */
+static const char before_capture[] = "[a command from before the capture]";
+
+/* The condition a status response states (RFC 9051 7.1), if any. */
+static enum status cond_of(const uint8_t *p, size_t n)
+{
+	size_t w = word_len(p, n);
+	if (word_is(p, w, LIT("OK")))
+		return ST_OK;
+	if (word_is(p, w, LIT("NO")))
+		return ST_NO;
+	if (word_is(p, w, LIT("BAD")))
+		return ST_BAD;
+	if (word_is(p, w, LIT("PREAUTH")))
+		return ST_PREAUTH;
+	if (word_is(p, w, LIT("BYE")))
+		return ST_BYE;
+	return ST_NONE;
+}
+
+/* A session picked up without its start (f->midstream) may begin inside a
+ * literal, whose bytes must not be read as protocol: side d's lines are
+ * skipped until one can be read (readable), said once. Returns 1 when
+ * the line is skipped. */
+static int mid_skip(struct imap *s, enum ss_dir d, int readable, const struct lp_item *it)
+{
+	if (!readable) {
+		s->mid_skipped[d]++;
+		return 1;
+	}
+	s->mid[d] = 0;
+	if (s->mid_skipped[d])
+		ss_eventf("imap", "midstream_skipped", it->frame, it->ts, s->f->id, d,
+		          "picked up inside the session: %llu lines skipped up to the first %s "
+		          "that can be read",
+		          (unsigned long long)s->mid_skipped[d],
+		          d == SS_C2S ? "command" : "response");
+	return 0;
+}
+
+/* Untagged responses a session picked up in the middle may be read from
+ * (RFC 9051 7): a status, "n EXISTS" and the like, or a known data
+ * response - not any "* " line: in a message it begins a list item. */
+static int untagged_readable(const uint8_t *p, size_t n)
+{
+	static const struct {
+		const char *w;
+		size_t len;
+	} data[] = {
+	    {LIT("OK")},        {LIT("NO")},         {LIT("BAD")},      {LIT("BYE")},
+	    {LIT("PREAUTH")},   {LIT("CAPABILITY")}, {LIT("LIST")},     {LIT("LSUB")},
+	    {LIT("STATUS")},    {LIT("SEARCH")},     {LIT("ESEARCH")},  {LIT("FLAGS")},
+	    {LIT("ENABLED")},   {LIT("NAMESPACE")},  {LIT("ID")},       {LIT("QUOTA")},
+	    {LIT("QUOTAROOT")}, {LIT("ACL")},        {LIT("MYRIGHTS")}, {LIT("METADATA")},
+	    {LIT("SORT")},      {LIT("THREAD")},     {LIT("VANISHED")}, {LIT("XLIST")},
+	};
+	size_t i = 0;
+	while (i < n && p[i] >= '0' && p[i] <= '9')
+		i++;
+	if (i && i < n && p[i] == ' ')
+		return word_len(p + i + 1, n - i - 1) > 0; /* "3 EXISTS", "1 FETCH (" */
+	size_t w = word_len(p, n);
+	for (size_t k = 0; k < sizeof data / sizeof data[0]; k++)
+		if (word_is(p, w, data[k].w, data[k].len))
+			return 1;
+	return 0;
+}
+
+/* Can the server's line start a response: untagged, or a tagged
+ * completion? (A continuation is not taken: it may be text.) */
+static int server_readable(const uint8_t *p, size_t n)
+{
+	if (n >= 2 && p[0] == '*' && p[1] == ' ')
+		return untagged_readable(p + 2, n - 2);
+	size_t t = tag_len(p, n);
+	if (!t || t >= n || !is_ws(p[t]))
+		return 0;
+	enum status st = cond_of(p + t + 1, n - t - 1);
+	return st == ST_OK || st == ST_NO || st == ST_BAD;
+}
+
+/* The command from before the capture that untagged responses answer
+ * when none seen waits: it takes them, and the first tagged completion
+ * not paired otherwise. */
+static void cmd_before(struct imap *s, int64_t ts, uint64_t frame)
+{
+	struct lp_item at = {.ts = ts, .frame = frame};
+	struct icmd *c = cmd_new(s, &at);
+	if (!c)
+		return;
+	c->before = 1;
+	show_lit(&c->shown, LIT(before_capture));
 }
 
 /* --- the client's side ----------------------------------------------------- */
@@ -654,53 +790,113 @@ struct cscan {
 	struct imap *s;
 	struct icmd *c;
 	const uint8_t *p; /* the piece being scanned */
-	size_t upto;      /* shown up to here */
 };
-
-/* Shows the piece up to start and then replacement-text for start..end. */
-static void cut_in(struct cscan *x, size_t start, size_t end)
-{
-	show(&x->c->shown, x->p + x->upto, start - x->upto);
-	x->upto = end;
-}
 
 static void client_tok(void *ctx, enum tk kind, size_t start, size_t end, int depth)
 {
 	struct cscan *x = ctx;
 	struct icmd *c = x->c;
-	struct imap *s = x->s;
 	if (depth != 0 || kind == TK_CLOSE)
 		return;
 	size_t argi = c->argn++;
 	if (kind == TK_OPEN)
 		return; /* a list: APPEND's flags, a FETCH's items */
-	const uint8_t *v = x->p + start;
-	size_t vn = end - start;
-	switch (c->kind) {
-	case I_LOGIN:
-		if (argi == 0) {
-			token_value(&c->arg, v, vn);
-		} else if (argi == 1 && !s->o->show_secrets) {
-			cut_in(x, start, end);
-			show_lit(&c->shown, LIT(SASL_MASK));
+	if ((c->kind == I_SELECT || c->kind == I_APPEND) && argi == 0)
+		token_value(&c->arg, x->p + start, end - start);
+}
+
+/* --- LOGIN and AUTHENTICATE: the arguments that hold secrets ---------------- */
+
+/* Where the astring (RFC 9051 9) at p[a] (not white space) ends: after
+ * an atom, or after a quoted string's closing quote, with white space or
+ * the end next. 0 when it is neither (a string left open or run on, a byte
+ * no atom holds): the line cannot be read. "[", "]", "%" and "*" are taken
+ * in atoms, as servers take them. */
+static size_t astring_end(const uint8_t *p, size_t n, size_t a)
+{
+	if (p[a] == '"') {
+		for (size_t i = a + 1; i < n; i++) {
+			if (p[i] == '\\')
+				i++; /* the escaped byte is no closing quote */
+			else if (p[i] == '"')
+				return i + 1 == n || is_ws(p[i + 1]) ? i + 1 : 0;
 		}
-		break;
-	case I_AUTH:
+		return 0;
+	}
+	size_t i = a;
+	for (; i < n && !is_ws(p[i]); i++)
+		if (p[i] < 0x20 || p[i] == 0x7f || p[i] == '(' || p[i] == ')' || p[i] == '{' ||
+		    p[i] == '"' || p[i] == '\\')
+			return 0;
+	return i;
+}
+
+/* The arguments cannot be read as the grammar has them: a server may take
+ * any part for the password, so nothing after the verb is shown (nor taken
+ * for the user), unless --show-secrets. */
+static void secret_unread(struct imap *s, struct icmd *c)
+{
+	if (c->unread)
+		return;
+	c->unread = 1;
+	if (s->o->show_secrets)
+		return;
+	c->shown.len = c->args_at;
+	show_lit(&c->shown, LIT(" " SASL_MASK));
+	buf_reset(&c->arg);
+	s->sasl.user[0] = 0;
+}
+
+/* Is nothing more of command c to be shown (secret_unread)? */
+static int hidden(const struct imap *s, const struct icmd *c)
+{
+	return c->unread && !s->o->show_secrets;
+}
+
+/* Argument argi (0 or 1) of LOGIN (userid, password) or AUTHENTICATE
+ * (mechanism, initial response: RFC 4959, "=" is empty), an atom or a
+ * quoted string. */
+static void secret_arg(struct imap *s, struct icmd *c, size_t argi, const uint8_t *v, size_t vn)
+{
+	if (c->kind == I_AUTH) {
 		if (argi == 0) {
 			sasl_begin(&s->sasl, v, vn);
-		} else if (argi == 1) {
-			/* SASL-IR (RFC 4959): "=" is an empty initial response */
-			cut_in(x, start, end);
+			show(&c->shown, v, vn);
+		} else {
 			sasl_response(&s->sasl, v, vn, s->o->show_secrets, &c->shown);
 		}
-		break;
-	case I_SELECT:
-	case I_APPEND:
+	} else if (argi == 0 || s->o->show_secrets) {
 		if (argi == 0)
 			token_value(&c->arg, v, vn);
-		break;
-	default:
-		break;
+		show(&c->shown, v, vn);
+	} else {
+		show_lit(&c->shown, LIT(SASL_MASK));
+	}
+}
+
+/* The piece p[0..n) of a LOGIN or AUTHENTICATE command, up to a literal's
+ * announcement if one follows (client_piece counts the literal). */
+static void secret_args(struct imap *s, struct icmd *c, const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		if (c->unread) {
+			if (s->o->show_secrets)
+				show(&c->shown, p + i, n - i);
+			return;
+		}
+		size_t a = skip_ws(p, n, i);
+		show(&c->shown, p + i, a - i);
+		if (a == n)
+			return;
+		size_t e = astring_end(p, n, a);
+		if (!e || c->argn >= 2) {
+			secret_unread(s, c); /* the rest is shown as it is, or not at all */
+			i = a;
+			continue;
+		}
+		secret_arg(s, c, c->argn++, p + a, e - a);
+		i = e;
 	}
 }
 
@@ -709,10 +905,13 @@ static enum lit client_lit_kind(const struct imap *s, const struct icmd *c, int 
 {
 	switch (c->kind) {
 	case I_LOGIN:
-		return depth                              ? L_SHOW
-		       : argi == 0                        ? L_ARG
-		       : argi == 1 && !s->o->show_secrets ? L_SECRET
-		                                          : L_SHOW;
+		if (c->unread || depth || argi != 0)
+			return s->o->show_secrets ? L_SHOW : L_SECRET;
+		return L_ARG;
+	case I_AUTH:
+		if (!c->unread && !depth && argi == 1)
+			return L_SASL;
+		return s->o->show_secrets ? L_SHOW : L_SECRET;
 	case I_SELECT:
 		return !depth && argi == 0 ? L_ARG : L_SHOW;
 	case I_APPEND:
@@ -752,6 +951,11 @@ static void lit_shown(struct imap *s, struct buf *b, const struct iliteral *l)
 {
 	if (l->kind == L_SECRET)
 		show_lit(b, LIT(SASL_MASK));
+	else if (l->kind == L_SASL && l->small.len == l->size)
+		sasl_response(&s->sasl, l->small.p ? l->small.p : (const uint8_t *)"", l->small.len,
+		              s->o->show_secrets, b);
+	else if (l->kind == L_SASL) /* over ARG_CAP: not decoded */
+		show_lit(b, LIT(SASL_MASK));
 	else if (l->kind == L_SKIP)
 		return;
 	else if (l->size <= SHOW_LITERAL && l->small.len == l->size && l->kind != L_MSG &&
@@ -759,7 +963,6 @@ static void lit_shown(struct imap *s, struct buf *b, const struct iliteral *l)
 		show(b, l->small.p, l->small.len);
 	else
 		showf(b, "[%llu bytes]", (unsigned long long)l->size);
-	(void)s;
 }
 
 /* The command's piece p[0..n): the first line after "tag VERB", or a line
@@ -773,11 +976,22 @@ static void client_piece(struct imap *s, struct icmd *c, const uint8_t *p, size_
 	if (bad)
 		say(s, SAID_BAD_LITERAL, SS_C2S, it->frame, it->ts, "bad_literal",
 		    "a literal announced with an impossible size; read as text");
-	struct cscan x = {s, c, p, 0};
-	if (at < n && !literal_free(&s->ctok, p, at))
+	struct cscan x = {s, c, p};
+	int secret = c->kind == I_LOGIN || c->kind == I_AUTH;
+	int quoted = at < n && !literal_free(&s->ctok, p, at);
+	if (quoted && !secret)
 		at = n; /* "{n}" inside a quoted string is text */
-	tok_scan(&s->ctok, p, at, at == n, client_tok, &x);
-	show(&c->shown, p + x.upto, n - x.upto);
+	tok_scan(&s->ctok, p, at, at == n, secret ? tok_none : client_tok, &x);
+	if (secret)
+		secret_args(s, c, p, at);
+	else
+		show(&c->shown, p, at);
+	if (quoted && secret) {
+		/* A string left open: the line cannot be read, and the client
+		 * may send the password as the literal all the same. */
+		secret_unread(s, c);
+		s->ctok.state = TS_NONE;
+	}
 	if (at == n) {
 		c->open = 0;
 		s->cur = NULL;
@@ -785,10 +999,14 @@ static void client_piece(struct imap *s, struct icmd *c, const uint8_t *p, size_
 	}
 	int depth = s->ctok.depth;
 	size_t argi = depth ? 0 : c->argn++;
+	if (secret && (depth || argi >= 2))
+		secret_unread(s, c); /* a list, or more arguments than there are */
+	if (!hidden(s, c))
+		show(&c->shown, p + at, n - at); /* the announcement */
 	c->open = 1;
 	s->cur = c;
 	lit_begin(s, SS_C2S, client_lit_kind(s, c, depth, argi), size, sync, it);
-	if (!size) {
+	if (!size && !hidden(s, c)) {
 		/* "{0}": the line goes on at once */
 		lit_shown(s, &c->shown, &s->lit[SS_C2S]);
 		if (s->lit[SS_C2S].kind == L_MSG || s->lit[SS_C2S].kind == L_PART)
@@ -831,13 +1049,20 @@ static void client_command(struct imap *s, const uint8_t *p, size_t n, const str
 	size_t t = word_len(p, n);
 	c->tag_len = t;
 	memcpy(c->tag, p, t < TAG_CAP ? t : TAG_CAP);
-	size_t v = t < n ? t + 1 : n, ve = v + word_len(p + v, n - v);
-	if (ve - v == 3 && word_starts(p + v, n - v, LIT("UID")) && ve < n)
-		ve = ve + 1 + word_len(p + ve + 1, n - ve - 1); /* "UID FETCH" is one */
+	/* Words split on runs of SP or HTAB, as lenient servers split them:
+	 * "a1\tLOGIN" is a LOGIN to them, and its password must be masked. */
+	size_t v = skip_ws(p, n, t), ve = v + word_len(p + v, n - v);
+	if (ve - v == 3 && word_starts(p + v, n - v, LIT("UID"))) {
+		size_t w = skip_ws(p, n, ve);
+		if (w < n)
+			ve = w + word_len(p + w, n - w); /* "UID FETCH" is one */
+	}
 	size_t k = 0;
 	for (size_t i = v; i < ve && k + 1 < sizeof c->verb; i++) {
 		uint8_t ch = ascii_upper(p[i]);
-		c->verb[k++] = (char)(ch >= 0x20 && ch < 0x7f ? ch : '?');
+		if (is_ws(ch) && k && c->verb[k - 1] == ' ')
+			continue;
+		c->verb[k++] = (char)(is_ws(ch) ? ' ' : ch >= 0x20 && ch < 0x7f ? ch : '?');
 	}
 	c->verb[k] = 0;
 	c->kind = kind_of((const uint8_t *)c->verb, k);
@@ -845,7 +1070,11 @@ static void client_command(struct imap *s, const uint8_t *p, size_t n, const str
 		say(s, SAID_AFTER_LOGOUT, SS_C2S, it->frame, it->ts, "command_after_logout",
 		    "the client sent more after LOGOUT");
 	show(&c->shown, p, ve);
+	c->args_at = c->shown.len;
 	memset(&s->ctok, 0, sizeof s->ctok);
+	s->ctok.brackets = c->kind == I_FETCH;
+	if (c->kind == I_AUTH)
+		sasl_begin(&s->sasl, (const uint8_t *)"", 0); /* nothing of an earlier one */
 	client_piece(s, c, p + ve, n - ve, it);
 }
 
@@ -853,6 +1082,8 @@ static void client_line(struct imap *s, const struct lp_item *it)
 {
 	const uint8_t *p = it->p;
 	size_t n = it->len;
+	if (s->mid[SS_C2S] && mid_skip(s, SS_C2S, looks_like_command(p, n), it))
+		return;
 	if (it->cut)
 		say(s, -1, SS_C2S, it->frame, it->ts, "line_too_long",
 		    "a command line over --max-line: cut there, the rest skipped");
@@ -911,7 +1142,8 @@ static void client_octets(struct imap *s, const struct lp_item *it)
 	if (l->kind == L_ARG && l->small.len == l->size) {
 		buf_set(&c->arg, l->small.p, l->small.len);
 	}
-	lit_shown(s, &c->shown, l);
+	if (!hidden(s, c))
+		lit_shown(s, &c->shown, l);
 }
 
 static void client_item(void *ctx, const struct lp_item *it)
@@ -969,9 +1201,12 @@ static void server_tok(void *ctx, enum tk kind, size_t start, size_t end, int de
 	const uint8_t *v = x->p + start;
 	size_t vn = end - start;
 	if (idx % 2 == 0) {
-		r->name_len = kind == TK_ATOM && vn <= sizeof r->name ? vn : 0;
-		memcpy(r->name, v, r->name_len);
-	} else if (kind == TK_ATOM && word_is((const uint8_t *)r->name, r->name_len, LIT("UID"))) {
+		/* A token is no longer than its line: --max-line bounds the name. */
+		if (kind == TK_ATOM)
+			buf_set(&r->name, v, vn);
+		else
+			buf_reset(&r->name);
+	} else if (kind == TK_ATOM && word_is(r->name.p, r->name.len, LIT("UID"))) {
 		uint64_t u = 0;
 		size_t i = 0;
 		while (i < vn && v[i] >= '0' && v[i] <= '9' && u < UINT64_C(1) << 40)
@@ -1008,22 +1243,6 @@ static struct icmd *owner(struct imap *s)
 	return s->nq ? s->q[0] : NULL;
 }
 
-static enum status cond_of(const uint8_t *p, size_t n)
-{
-	size_t w = word_len(p, n);
-	if (word_is(p, w, LIT("OK")))
-		return ST_OK;
-	if (word_is(p, w, LIT("NO")))
-		return ST_NO;
-	if (word_is(p, w, LIT("BAD")))
-		return ST_BAD;
-	if (word_is(p, w, LIT("PREAUTH")))
-		return ST_PREAUTH;
-	if (word_is(p, w, LIT("BYE")))
-		return ST_BYE;
-	return ST_NONE;
-}
-
 /* An untagged response is whole. */
 static void untagged_done(struct imap *s)
 {
@@ -1033,9 +1252,14 @@ static void untagged_done(struct imap *s)
 		fetch_out(s);
 	const uint8_t *p = r->text.p;
 	size_t n = r->text.len;
-	if (!s->greeted && !s->f->midstream) {
+	enum status st = n > 2 ? cond_of(p + 2, n - 2) : ST_NONE;
+	/* Picked up in the middle, the first response is a greeting only when
+	 * it reads as one (RFC 9051 7.1.1, 7.1.2, 7.1.5) with nothing before
+	 * it; else it answers a command from before the capture. */
+	int mid = s->f->midstream;
+	int first = !s->nq && !s->mid_skipped[SS_S2C] && !s->mid_skipped[SS_C2S];
+	if (!s->greeted && (!mid || (first && (st == ST_OK || st == ST_PREAUTH || st == ST_BYE)))) {
 		s->greeted = 1;
-		enum status st = n > 2 ? cond_of(p + 2, n - 2) : ST_NONE;
 		exchange(s, NULL, NULL, p, n, st, r->ts, r->frame);
 		if (st == ST_PREAUTH)
 			note(s, "login", r->ts, r->frame,
@@ -1043,6 +1267,8 @@ static void untagged_done(struct imap *s)
 			     "logged in (PREAUTH)");
 		return;
 	}
+	if (!s->greeted && mid && !s->nq)
+		cmd_before(s, r->ts, r->frame);
 	s->greeted = 1;
 	struct icmd *c = owner(s);
 	if (c) {
@@ -1050,7 +1276,6 @@ static void untagged_done(struct imap *s)
 		return;
 	}
 	/* Unsolicited (RFC 9051 7): a record of its own. */
-	enum status st = n > 2 ? cond_of(p + 2, n - 2) : ST_NONE;
 	if (st == ST_NONE)
 		st = ST_DATA;
 	exchange(s, NULL, NULL, p, n, st, r->ts, r->frame);
@@ -1074,7 +1299,7 @@ static void server_piece(struct imap *s, const uint8_t *p, size_t n, const struc
 	if (bad)
 		say(s, SAID_BAD_LITERAL, SS_S2C, it->frame, it->ts, "bad_literal",
 		    "a literal announced with an impossible size; read as text");
-	struct cscan x = {s, NULL, p, 0};
+	struct cscan x = {s, NULL, p};
 	if (at < n && !literal_free(&r->tok, p, at))
 		at = n;
 	tok_scan(&r->tok, p, at, at == n, server_tok, &x);
@@ -1088,14 +1313,13 @@ static void server_piece(struct imap *s, const uint8_t *p, size_t n, const struc
 	enum lit kind = L_SHOW;
 	int what = 0;
 	if (r->fetch && r->tok.depth == 1 && (r->att++ % 2) == 1)
-		what = fetch_item((const uint8_t *)r->name, r->name_len);
+		what = fetch_item(r->name.p, r->name.len);
 	if (what)
 		kind = what == 2 ? L_MSG : L_PART;
 	lit_begin(s, SS_S2C, kind, size, 0, it);
 	if (what) {
 		struct imsg *m = &s->m[SS_S2C];
-		memcpy(m->item, r->name, r->name_len);
-		m->item_len = r->name_len;
+		buf_set(&m->item, r->name.p, r->name.len);
 		m->ts_start = r->ts;
 		m->frame_start = r->frame;
 	}
@@ -1113,7 +1337,7 @@ static void untagged_begin(struct imap *s, const uint8_t *p, size_t n, const str
 	r->fetch = r->has_uid = 0;
 	r->seq = r->uid = 0;
 	r->att = 0;
-	r->name_len = 0;
+	buf_reset(&r->name);
 	r->ts = it->ts;
 	r->frame = it->frame;
 	buf_reset(&r->text);
@@ -1135,6 +1359,7 @@ static void untagged_begin(struct imap *s, const uint8_t *p, size_t n, const str
 		untagged_done(s);
 		return;
 	}
+	r->tok.brackets = r->fetch; /* section specs hold spaces and parentheses */
 	server_piece(s, p + 2, n > 2 ? n - 2 : 0, it);
 }
 
@@ -1321,6 +1546,12 @@ static void tagged(struct imap *s, const uint8_t *p, size_t n, const struct lp_i
 {
 	size_t t = word_len(p, n);
 	size_t i = cmd_find(s, p, t);
+	/* Picked up in the middle, with no command lost in a gap: a tag not
+	 * seen is a command's from before the capture. */
+	int before = s->f->midstream && !s->c_gaps;
+	for (size_t k = 0; before && i == s->nq && k < s->nq; k++)
+		if (s->q[k]->before)
+			i = k;
 	enum status st = t < n ? cond_of(p + t + 1, n - t - 1) : ST_NONE;
 	if (st != ST_OK && st != ST_NO && st != ST_BAD) {
 		if (s->s_resync)
@@ -1352,11 +1583,18 @@ static void tagged(struct imap *s, const uint8_t *p, size_t n, const struct lp_i
 	buf_init(&b, s->o->caps->max_line + SUMMARY_LINES * (SUMMARY_LINE + 8) + 64);
 	show(&b, p, n);
 	if (i == s->nq) {
-		say(s, SAID_NO_CMD, SS_S2C, it->frame, it->ts, "reply_without_command",
-		    "a tagged completion whose command was not seen");
 		static const struct ss_str lost = {(const uint8_t *)"[the command was in a gap]",
 		                                   26};
-		exchange(s, NULL, s->c_gaps ? &lost : NULL, b.p, b.len, st, it->ts, it->frame);
+		static const struct ss_str earlier = {(const uint8_t *)before_capture,
+		                                      sizeof before_capture - 1};
+		if (!before)
+			say(s, SAID_NO_CMD, SS_S2C, it->frame, it->ts, "reply_without_command",
+			    "a tagged completion whose command was not seen");
+		exchange(s, NULL,
+		         before      ? &earlier
+		         : s->c_gaps ? &lost
+		                     : NULL,
+		         b.p, b.len, st, it->ts, it->frame);
 		buf_free(&b);
 		return;
 	}
@@ -1380,13 +1618,19 @@ static void tagged(struct imap *s, const uint8_t *p, size_t n, const struct lp_i
 	if (c->kind != I_APPEND)
 		completed(s, c, st, b.p, b.len, it);
 	buf_free(&b);
-	cmd_remove(s, cmd_find(s, p, t));
+	for (size_t k = 0; k < s->nq; k++)
+		if (s->q[k] == c) {
+			cmd_remove(s, k);
+			break;
+		}
 }
 
 static void server_line(struct imap *s, const struct lp_item *it)
 {
 	const uint8_t *p = it->p;
 	size_t n = it->len;
+	if (s->mid[SS_S2C] && mid_skip(s, SS_S2C, server_readable(p, n), it))
+		return;
 	if (it->cut && !s->s_resync)
 		say(s, -1, SS_S2C, it->frame, it->ts, "line_too_long",
 		    "a response line over --max-line: cut there, the rest skipped");
@@ -1481,9 +1725,12 @@ static void *imap_open(const struct ss_flow *f, void *ctx)
 		lineproto_init(&s->lp[d], o->caps->max_line);
 		buf_init(&s->lit[d].small, ARG_CAP);
 		buf_init(&s->m[d].data, o->caps->max_message);
+		buf_init(&s->m[d].item, o->caps->max_line);
 		buf_init(&s->m[d].mailbox, ARG_CAP);
+		s->mid[d] = f->midstream;
 	}
 	buf_init(&s->r.text, RESPONSE_SHOWN + 128);
+	buf_init(&s->r.name, o->caps->max_line);
 	buf_init(&s->zpend, o->caps->max_pending);
 	buf_init(&s->login, ARG_CAP);
 	buf_init(&s->mailbox, ARG_CAP);
@@ -1555,6 +1802,15 @@ static void imap_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 		lineproto_set(lp, LP_LINE, 0);
 		if (l->kind == L_MSG || l->kind == L_PART)
 			s->m[d].state = M_HELD;
+	}
+	if (s->mid[d]) {
+		/* Still looking for a line to read from: it goes on so. */
+		if (d == SS_C2S)
+			s->c_gaps++;
+		ss_eventf("imap", "gap", at->frame, at->ts, s->f->id, d,
+		          "%llu bytes missing before the first line that could be read",
+		          (unsigned long long)len);
+		return;
 	}
 	if (d == SS_C2S) {
 		s->c_gaps++;
@@ -1630,27 +1886,37 @@ static void imap_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 	for (int d = 0; d < 2; d++) {
 		struct lineproto *lp = &s->lp[d];
 		if (lp->bare_lf)
-			ss_eventf("imap", "bare_lf", lp->first_bare_lf_frame, 0, s->f->id, d,
+			ss_eventf("imap", "bare_lf", lp->first_bare_lf_frame, lp->first_bare_lf_ts,
+			          s->f->id, d,
 			          "%llu lines end in a bare LF (RFC 9051 2.2), first in frame %llu",
 			          (unsigned long long)lp->bare_lf,
 			          (unsigned long long)lp->first_bare_lf_frame);
 		if (lp->nul)
-			ss_eventf("imap", "nul", lp->first_nul_frame, 0, s->f->id, d,
+			ss_eventf("imap", "nul", lp->first_nul_frame, lp->first_nul_ts, s->f->id, d,
 			          "NUL bytes in %llu lines, first in frame %llu",
 			          (unsigned long long)lp->nul,
 			          (unsigned long long)lp->first_nul_frame);
 		lineproto_free(lp);
 		buf_free(&s->lit[d].small);
 		buf_free(&s->m[d].data);
+		buf_free(&s->m[d].item);
 		buf_free(&s->m[d].mailbox);
+		if (s->mid[d] && s->mid_skipped[d])
+			ss_eventf(
+			    "imap", "midstream_skipped", at->frame, at->ts, s->f->id, d,
+			    "picked up inside the session: %llu lines skipped, and none could "
+			    "be read as a %s",
+			    (unsigned long long)s->mid_skipped[d],
+			    d == SS_C2S ? "command" : "response");
 	}
 	if (s->msg_bare_lf)
-		ss_eventf("imap", "bare_lf", s->first_msg_bare_lf, 0, s->f->id, -1,
-		          "%llu lines of messages end in a bare LF, first in frame %llu",
-		          (unsigned long long)s->msg_bare_lf,
-		          (unsigned long long)s->first_msg_bare_lf);
+		ss_eventf(
+		    "imap", "bare_lf", s->first_msg_bare_lf, s->first_msg_bare_lf_ts, s->f->id, -1,
+		    "%llu lines of messages end in a bare LF, first in frame %llu",
+		    (unsigned long long)s->msg_bare_lf, (unsigned long long)s->first_msg_bare_lf);
 	free(s->q);
 	buf_free(&s->r.text);
+	buf_free(&s->r.name);
 	buf_free(&s->zpend);
 	buf_free(&s->login);
 	buf_free(&s->mailbox);

@@ -2,15 +2,17 @@
  * says, the fetched and appended messages byte for byte, the masked
  * secrets and the anomalies, each against what RFC 9051 (and 7888
  * LITERAL+, 3516 BINARY, 4959 SASL-IR, 2177 IDLE, 3502 MULTIAPPEND, 4315
- * UIDPLUS, 4978 COMPRESS) says the session meant. Every session is also
- * replayed one byte a segment and cut at every byte boundary, and must
- * give the very same records.
+ * UIDPLUS, 4978 COMPRESS) says the session meant, also for sessions
+ * picked up in the middle. Every session is also replayed one byte a
+ * segment and cut at every byte boundary, and must give the very same
+ * records.
  */
 #include <stdio.h>
 #include <string.h>
 #define ZLIB_CONST
 #include <zlib.h>
 
+#include "record.h"
 #include "session.h"
 
 #define IMAP 143
@@ -436,9 +438,264 @@ static void caps(void)
 	ss_caps_defaults(&session_caps);
 }
 
+/* Every time a record gives has its frame, and a frame its time: frames
+ * number from 1, so readers take a frame of 0 for "no time". Checked on
+ * every record of every play (the completion of a command lost in a gap
+ * had a time without its frame). */
+static unsigned long timed_records, untimed_frames;
+
+static void frames_sink(const struct ss_record *r, void *ctx)
+{
+	(void)ctx;
+	int ok = 1;
+	if (r->kind == REC_EXCHANGE) {
+		const struct rec_exchange *x = &r->u.ex;
+		ok = !x->ts_cmd == !x->frame_cmd && !x->ts_reply == !x->frame_reply;
+	} else if (r->kind == REC_MESSAGE) {
+		const struct rec_message *m = &r->u.msg;
+		ok = !m->ts_start == !m->frame_start && !m->ts_end == !m->frame_end;
+	} else if (r->kind == REC_NOTE) {
+		ok = !r->u.note.ts == !r->u.note.frame;
+	}
+	timed_records++;
+	untimed_frames += !ok;
+}
+
+/* FETCH data items with long names (RFC 9051 6.4.5, 7.5.2): the header
+ * fields real clients ask for (mutt, Thunderbird) run past 80 bytes; each
+ * literal is a message part, named in full whatever its length. */
+static void long_items(void)
+{
+#define F77 "BODY[HEADER.FIELDS (DATE FROM TO CC SUBJECT MESSAGE-ID IN-REPLY-TO REPLY-TO)]"
+#define MUTT                                                                                       \
+	"BODY[HEADER.FIELDS (DATE FROM SENDER SUBJECT TO CC MESSAGE-ID REFERENCES CONTENT-TYPE "   \
+	"CONTENT-DESCRIPTION IN-REPLY-TO REPLY-TO LINES LIST-POST X-LABEL X-ORIGINAL-TO)]"
+#define TB                                                                                         \
+	"BODY[HEADER.FIELDS (From To Cc Bcc Subject Date Message-ID Priority X-Priority "          \
+	"References Newsgroups In-Reply-To Content-Type Reply-To List-Unsubscribe Received "       \
+	"Delivery-Date X-Mozilla-Draft-Info)]"
+	static const struct turn t[] = {
+	    S("* OK ready\r\n"),
+	    C("a1 UID FETCH 5 (UID BODY.PEEK[HEADER.FIELDS (DATE FROM TO CC SUBJECT MESSAGE-ID "
+	      "IN-REPLY-TO REPLY-TO)])\r\n"),
+	    S("* 1 FETCH (UID 5 " F77 " {14}\r\nSubject: a\r\n\r\n)\r\na1 OK done\r\n"),
+	    C("a2 FETCH 2 (FLAGS " MUTT ")\r\n"),
+	    S("* 2 FETCH (FLAGS () " MUTT " {14}\r\nSubject: b\r\n\r\n)\r\na2 OK done\r\n"),
+	    C("a3 UID FETCH 7 (UID RFC822.SIZE FLAGS " TB ")\r\n"),
+	    S("* 3 FETCH (UID 7 RFC822.SIZE 9 FLAGS () " TB " {14}\r\nSubject: c\r\n\r\n)\r\n"
+	      "a3 OK done\r\n"),
+	};
+	session_expect(
+	    "FETCH data items named in more than 80 bytes", t, N(t), IMAP,
+	    "EX -||1|* OK ready|OK\n"
+	    "MSG FETCH user= mailbox= which=UID 5 " F77 " code=-1 PARTIAL "
+	    "[Subject: a\\x0d\\x0a\\x0d\\x0a]\n"
+	    "EX UID FETCH|a1 UID FETCH 5 (UID BODY.PEEK[HEADER.FIELDS (DATE FROM TO CC SUBJECT "
+	    "MESSAGE-ID IN-REPLY-TO REPLY-TO)])|1|a1 OK done\\x0a* 1 FETCH (UID 5 " F77
+	    " {14}[14 bytes])|OK\n"
+	    "MSG FETCH user= mailbox= which=FETCH 2 " MUTT " code=-1 PARTIAL "
+	    "[Subject: b\\x0d\\x0a\\x0d\\x0a]\n"
+	    "EX FETCH|a2 FETCH 2 (FLAGS " MUTT ")|1|a2 OK done\\x0a* 2 FETCH (FLAGS () " MUTT
+	    " {14}[14 bytes])|OK\n"
+	    "MSG FETCH user= mailbox= which=UID 7 " TB " code=-1 PARTIAL "
+	    "[Subject: c\\x0d\\x0a\\x0d\\x0a]\n"
+	    "EX UID FETCH|a3 UID FETCH 7 (UID RFC822.SIZE FLAGS " TB ")|1|a3 OK done\\x0a* 3 "
+	    "FETCH (UID 7 RFC822.SIZE 9 FLAGS () " TB " {14}[14 bytes])|OK\n",
+	    "");
+#undef F77
+#undef MUTT
+#undef TB
+}
+
+/* The password in every form a server might take (RFC 9051 6.2.3, 4.3;
+ * RFC 7888; SP or HTAB between the words, as lenient servers split), and
+ * AUTHENTICATE's initial response in forms RFC 4959 does not have: it must
+ * appear nowhere unless --show-secrets, and where the line cannot be read
+ * everything after the verb is masked. */
+struct secret_form {
+	const char *name;
+	struct turn t[3];
+	size_t nt;
+	const char *want;
+	const char *secret[2]; /* bytes never shown: the password, its base64 */
+};
+
+static void secrets(void)
+{
+	static const struct secret_form f[] = {
+	    {"LOGIN with tabs",
+	     {C("a1 LOGIN\tuser1\tsecret1x\r\n")},
+	     1,
+	     "EX LOGIN|a1 LOGIN\\\\x09user1\\\\x09****|-1|\n",
+	     {"secret1x"}},
+	    {"LOGIN with runs of spaces",
+	     {C("a1  LOGIN  user1   secret2x  \r\n")},
+	     1,
+	     "EX LOGIN|a1  LOGIN  user1   ****  |-1|\n",
+	     {"secret2x"}},
+	    {"LOGIN with a user atom that opens a bracket",
+	     {C("a1 LOGIN us[er secret3x\r\n")},
+	     1,
+	     "EX LOGIN|a1 LOGIN us[er ****|-1|\n",
+	     {"secret3x"}},
+	    {"LOGIN with a tab before a LITERAL+ password",
+	     {C("a1 LOGIN user1\t{8+}\r\nsecret4x\r\n")},
+	     1,
+	     "EX LOGIN|a1 LOGIN user1\\\\x09{8+}****|-1|\n",
+	     {"secret4x"}},
+	    {"LOGIN with a user literal and the password after it",
+	     {C("a1 LOGIN {5+}\r\nuser1 secret5x\r\n")},
+	     1,
+	     "EX LOGIN|a1 LOGIN {5+}user1 ****|-1|\n",
+	     {"secret5x"}},
+	    {"LOGIN with a synchronising literal after a bracketed user",
+	     {C("a1 LOGIN us[er {8}\r\n"), S("+ go\r\n"), C("secret6x\r\n")},
+	     3,
+	     "EX LOGIN|a1 LOGIN us[er {8}****|-1|\n",
+	     {"secret6x"}},
+	    {"LOGIN with an unterminated quoted string",
+	     {C("a1 LOGIN \"user1 secret7x\r\n")},
+	     1,
+	     "EX LOGIN|a1 LOGIN ****|-1|\n",
+	     {"secret7x"}},
+	    {"LOGIN with a string left open before a literal",
+	     {C("a1 LOGIN \"user1 {8+}\r\nsecretIx\r\n")},
+	     1,
+	     "EX LOGIN|a1 LOGIN ****|-1|\n",
+	     {"secretIx"}},
+	    {"LOGIN with a parenthesised password",
+	     {C("a1 LOGIN user1 (secret8x)\r\n")},
+	     1,
+	     "EX LOGIN|a1 LOGIN ****|-1|\n",
+	     {"secret8x"}},
+	    {"LOGIN with a parenthesis in the password",
+	     {C("a1 LOGIN user1 se)cret9x\r\n")},
+	     1,
+	     "EX LOGIN|a1 LOGIN ****|-1|\n",
+	     {"cret9x"}},
+	    {"LOGIN with three arguments",
+	     {C("a1 LOGIN user1 secretAx secretBx\r\n")},
+	     1,
+	     "EX LOGIN|a1 LOGIN ****|-1|\n",
+	     {"secretAx", "secretBx"}},
+	    {"LOGIN with a literal after the password",
+	     {C("a1 LOGIN user1 secretCx {8+}\r\nsecretDx\r\n")},
+	     1,
+	     "EX LOGIN|a1 LOGIN ****|-1|\n",
+	     {"secretCx", "secretDx"}},
+	    {"AUTHENTICATE with tabs",
+	     {C("a1 AUTHENTICATE\tPLAIN\tAHVzZXIxAHNlY3JldEZ4\r\n")},
+	     1,
+	     "EX AUTHENTICATE|a1 AUTHENTICATE\\\\x09PLAIN\\\\x09user1 ****|-1|\n",
+	     {"secretFx", "AHVzZXIxAHNlY3JldEZ4"}},
+	    {"AUTHENTICATE with a literal initial response",
+	     {C("a1 AUTHENTICATE PLAIN {20+}\r\nAHVzZXIxAHNlY3JldEd4\r\n")},
+	     1,
+	     "EX AUTHENTICATE|a1 AUTHENTICATE PLAIN {20+}user1 ****|-1|\n",
+	     {"secretGx", "AHVzZXIxAHNlY3JldEd4"}},
+	    {"AUTHENTICATE with more than an initial response",
+	     {C("a1 AUTHENTICATE PLAIN AHVzZXIxAHNlY3JldEh4 AHVzZXIxAHNlY3JldEh4\r\n")},
+	     1,
+	     "EX AUTHENTICATE|a1 AUTHENTICATE ****|-1|\n",
+	     {"secretHx", "AHVzZXIxAHNlY3JldEh4"}},
+	};
+	for (size_t i = 0; i < N(f); i++) {
+		struct turn t[4] = {S("* OK ready\r\n")};
+		memcpy(t + 1, f[i].t, f[i].nt * sizeof t[0]);
+		char want[512];
+		snprintf(want, sizeof want, "EX -||1|* OK ready|OK\n%s", f[i].want);
+		session_expect(f[i].name, t, f[i].nt + 1, IMAP, want, "");
+		session_play(t, f[i].nt + 1, IMAP, 0, 0);
+		for (int k = 0; k < 2 && f[i].secret[k]; k++)
+			session_check(!strstr(session_log, f[i].secret[k]), f[i].name,
+			              "the secret is shown");
+		/* With --show-secrets it is there: the session did reach it. */
+		session_show_secrets = 1;
+		session_play(t, f[i].nt + 1, IMAP, 0, 0);
+		session_show_secrets = 0;
+		session_check(strstr(session_log, f[i].secret[0]) != NULL, f[i].name,
+		              "not shown with --show-secrets");
+	}
+}
+
+/* Picked up inside a FETCH literal (no SYN: the flow is midstream; port
+ * 143 decides): the message's last lines - one like a list item, one
+ * ending as an announcement would - are skipped up to the completion,
+ * which answers a command from before the capture; from there on all is
+ * read as usual. */
+static void midstream_fetch(void)
+{
+	static const struct turn t[] = {
+	    S("ject: hi\r\n\r\n* Item one\r\n+ more {3}\r\n)\r\na5 OK FETCH completed\r\n"),
+	    C("a6 FETCH 2 BODY[]\r\n"),
+	    S("* 2 FETCH (BODY[] {4}\r\nhi\r\n)\r\na6 OK done\r\n"),
+	    C("a7 LOGOUT\r\n"),
+	    S("* BYE bye\r\na7 OK bye\r\n"),
+	};
+	session_capture = SESSION_NO_HANDSHAKE;
+	session_expect("picked up inside a FETCH literal", t, N(t), IMAP,
+	               "EX -|[a command from before the capture]|1|a5 OK FETCH completed|OK\n"
+	               "MSG FETCH user= mailbox= which=FETCH 2 BODY[] code=-1 [hi\\x0d\\x0a]\n"
+	               "EX FETCH|a6 FETCH 2 BODY[]|1|a6 OK done\\x0a* 2 FETCH (BODY[] {4}[4 "
+	               "bytes])|OK\n"
+	               "EX LOGOUT|a7 LOGOUT|1|a7 OK bye\\x0a* BYE bye|OK\n",
+	               "imap.midstream_skipped;");
+	session_capture = 0;
+}
+
+/* Picked up inside an APPEND literal: the client's lines are skipped up to
+ * the next command; a line in the message that reads as a completion is
+ * no command. */
+static void midstream_append(void)
+{
+	static const struct turn t[] = {
+	    C("rom: a@b.test\r\nA2 OK looks like a reply\r\n\r\nbye\r\n\r\n"),
+	    S("A1 OK [APPENDUID 38505 3955] APPEND completed\r\n"),
+	    C("a2 NOOP\r\n"),
+	    S("a2 OK done\r\n"),
+	};
+	session_capture = SESSION_NO_HANDSHAKE;
+	session_expect("picked up inside an APPEND literal", t, N(t), IMAP,
+	               "EX -|[a command from before the capture]|1|A1 OK [APPENDUID 38505 3955] "
+	               "APPEND completed|OK\n"
+	               "EX NOOP|a2 NOOP|1|a2 OK done|OK\n",
+	               "imap.midstream_skipped;");
+	session_capture = 0;
+}
+
+/* Picked up between lines: a greeting only when it reads as one (RFC 9051
+ * 7.1.1, 7.1.2, 7.1.5); anything else answers a command from before the
+ * capture, untagged data with it, and nothing is an anomaly. */
+static void midstream_first_line(void)
+{
+	static const struct turn t[] = {
+	    S("* 3 EXISTS\r\n* 1 FETCH (FLAGS (\\Seen))\r\n"),
+	    C("a5 NOOP\r\n"),
+	    S("a4 OK done\r\na5 OK\r\n"),
+	};
+	session_capture = SESSION_NO_HANDSHAKE;
+	session_expect("picked up before untagged data", t, N(t), IMAP,
+	               "EX -|[a command from before the capture]|1|a4 OK done\\x0a* 3 "
+	               "EXISTS\\x0a* 1 FETCH (FLAGS (\\\\\\\\Seen))|OK\n"
+	               "EX NOOP|a5 NOOP|1|a5 OK|P|OK\n",
+	               "");
+	static const struct turn u[] = {
+	    S("* PREAUTH [CAPABILITY IMAP4rev2] ready\r\n"),
+	    C("a1 SELECT INBOX\r\n"),
+	    S("a1 OK done\r\n"),
+	};
+	session_expect("picked up at a PREAUTH greeting", u, N(u), IMAP,
+	               "EX -||1|* PREAUTH [CAPABILITY IMAP4rev2] ready|PREAUTH\n"
+	               "NOTE login|the server says the session is already logged in (PREAUTH)\n"
+	               "EX SELECT|a1 SELECT INBOX|1|a1 OK done|OK\n",
+	               "");
+	session_capture = 0;
+}
+
 int main(void)
 {
 	session_init();
+	record_sink_add(frames_sink, NULL);
 	basic();
 	login_literals();
 	append();
@@ -450,5 +707,12 @@ int main(void)
 	gaps();
 	anomalies();
 	caps();
+	long_items();
+	secrets();
+	midstream_fetch();
+	midstream_append();
+	midstream_first_line();
+	session_check(timed_records > 0 && !untimed_frames, "times and frames",
+	              "a record has a time without its frame, or a frame without its time");
 	return session_done();
 }
