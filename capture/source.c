@@ -39,6 +39,7 @@ struct ss_source {
 	char *readbuf; /* the file stream's buffer (glibc ignores a size without one) */
 	pcap_dumper_t *dump;
 	int live, nano;
+	int sec32; /* a classic pcap file: ts_sec is 32 bits unsigned (sstime.h) */
 	uint64_t count, frames;
 	char err[PCAP_ERRBUF_SIZE + 128];
 	char dltname[16];
@@ -175,6 +176,8 @@ struct ss_source *source_open(const struct ss_source_opts *o, char *err, size_t 
 			return fail(s, err, errlen, code, SS_EXIT_USAGE, what, perr);
 		}
 		s->nano = 1;
+		/* pcapng says 1.0 (its section header's version), pcap 2.x */
+		s->sec32 = pcap_major_version(s->p) == PCAP_VERSION_MAJOR;
 	} else {
 		char warn[PCAP_ERRBUF_SIZE + 64] = "";
 		s->p = open_live(o, perr, &s->nano, warn, sizeof warn);
@@ -234,7 +237,7 @@ static int64_t wall_now(void)
 {
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
-	return ss_time_make(tv.tv_sec, (int64_t)tv.tv_usec * 1000);
+	return ss_time_capture(tv.tv_sec, (int64_t)tv.tv_usec * 1000, 0);
 }
 
 /* One frame from libpcap, also written to -w: 1, or 0 at the end with *why
@@ -254,7 +257,8 @@ static int next_frame(struct ss_source *s, struct ss_frame *f, int *why)
 	int rc = pcap_next_ex(s->p, &h, &data);
 	if (rc == 1) {
 		f->num = ++s->frames;
-		f->ts = ss_time_make(h->ts.tv_sec, (int64_t)h->ts.tv_usec * (s->nano ? 1 : 1000));
+		f->ts = ss_time_capture(h->ts.tv_sec, (int64_t)h->ts.tv_usec * (s->nano ? 1 : 1000),
+		                        s->sec32);
 		f->caplen = h->caplen;
 		f->wirelen = h->len;
 		f->data = data;

@@ -115,8 +115,11 @@ void export_message(struct export *x, const struct ss_record *r, const uint8_t *
 	FILE *o = x->index;
 	fprintf(o, "%s{\"file\":\"%s\",\"number\":%" PRIu64 ",\"proto\":\"%s\",\"how\":\"%s\"",
 	        x->count ? ",\n" : "", name, m->number, m->proto, m->how);
-	fprintf(o, ",\"flow\":%" PRIu64 ",\"time\":\"%s\",\"hop\":{", r->flow->id,
-	        ss_time_iso(m->ts_start, t));
+	fprintf(o, ",\"flow\":%" PRIu64 ",\"time\":", r->flow->id);
+	if (m->frame_start) /* a time is there with its frame (record.h) */
+		fprintf(o, "\"%s\",\"hop\":{", ss_time_iso(m->ts_start, t));
+	else
+		fputs("null,\"hop\":{", o);
 	endpoint(o, "client", &r->flow->ep[SS_C2S], x->names);
 	fputc(',', o);
 	endpoint(o, "server", &r->flow->ep[SS_S2C], x->names);

@@ -19,6 +19,7 @@
 #include "names.h"
 #include "order.h"
 #include "record.h"
+#include "rectime.h"
 #include "sstime.h"
 #include "streams.h"
 #include "text.h"
@@ -39,12 +40,27 @@ struct ss_report {
 	struct vsummary *vs;  /* --verify: the table and the stable lines */
 	struct text line;     /* a timeline item being put together */
 	uint64_t events;
+	int64_t last_ts; /* the time of the last item that had one */
 };
 
-/* Where one item of output goes: the order queue (stamped ts) or out. */
-static FILE *begin(struct ss_report *rp, int64_t ts)
+/* The time an item is put in order at: its own (has: it has one, by its
+ * frame, record.h), else the last item's, so that it goes out among the
+ * lines around it. Never 0 for "none": 0 is 1970-01-01T00:00:00Z. Items
+ * come in the same order with and without the handoff thread, and so
+ * does this time. */
+static int64_t item_time(struct ss_report *rp, int has, int64_t ts)
 {
-	return rp->ord ? order_begin(rp->ord, ts) : rp->o.out;
+	if (has)
+		rp->last_ts = ts;
+	return rp->last_ts;
+}
+
+/* Where one item of output goes: the order queue (stamped with its time,
+ * as item_time() says) or out. */
+static FILE *begin(struct ss_report *rp, int has, int64_t ts)
+{
+	int64_t at = item_time(rp, has, ts);
+	return rp->ord ? order_begin(rp->ord, at) : rp->o.out;
 }
 
 static void end(struct ss_report *rp)
@@ -54,8 +70,9 @@ static void end(struct ss_report *rp)
 }
 
 /* An item put together in t goes where begin() would have sent it. */
-static void put(struct ss_report *rp, int64_t ts, const struct text *t)
+static void put(struct ss_report *rp, int has, int64_t ts, const struct text *t)
 {
+	ts = item_time(rp, has, ts);
 	const char *p = (const char *)t->b.p;
 	size_t n = t->b.len;
 	/* memory ran out while it was made: what was made, ended as a line */
@@ -80,7 +97,8 @@ static void on_event(const struct ss_event *e, void *ctx)
 	rp->events++;
 	if (!rp->o.json && rp->o.flows_only && !rp->o.verbose)
 		return;
-	FILE *out = begin(rp, e->ts);
+	/* An event's time is there when its frame is (event.h). */
+	FILE *out = begin(rp, e->frame != 0, e->ts);
 	event_out(rp, out, e);
 	end(rp);
 }
@@ -93,7 +111,7 @@ static void event_out(struct ss_report *rp, FILE *out, const struct ss_event *e)
 		        e->what);
 		if (e->frame)
 			fprintf(out, ",\"frame\":%" PRIu64, e->frame);
-		if (e->ts)
+		if (e->frame)
 			fprintf(out, ",\"time\":\"%s\"", ss_time_iso(e->ts, t));
 		if (e->flow)
 			fprintf(out, ",\"flow\":%" PRIu64, e->flow);
@@ -105,10 +123,7 @@ static void event_out(struct ss_report *rp, FILE *out, const struct ss_event *e)
 		return;
 	}
 	const char *on = rp->o.colour ? "\033[33m" : "", *off = rp->o.colour ? "\033[0m" : "";
-	if (e->ts)
-		timeline_clock(out, e->ts);
-	else
-		fputc('-', out);
+	timeline_clock(out, e->frame != 0, e->ts);
 	fprintf(out, " %s! %s %s: %s", on, e->layer, e->what, e->detail);
 	if (e->flow)
 		fprintf(out, " [flow %" PRIu64 "%s]", e->flow,
@@ -118,22 +133,6 @@ static void event_out(struct ss_report *rp, FILE *out, const struct ss_event *e)
 	if (e->frame)
 		fprintf(out, " [frame %" PRIu64 "]", e->frame);
 	fprintf(out, "%s\n", off);
-}
-
-/* The time a record is shown at: when its event began. */
-static int64_t record_time(const struct ss_record *r)
-{
-	switch (r->kind) {
-	case REC_EXCHANGE:
-		return r->u.ex.verb || r->u.ex.cmd.len ? r->u.ex.ts_cmd : r->u.ex.ts_reply;
-	case REC_MESSAGE:
-		return r->u.msg.ts_start;
-	case REC_NOTE:
-		return r->u.note.ts;
-	case REC_DNS:
-		return r->u.dns.ts_query ? r->u.dns.ts_query : r->u.dns.ts_response;
-	}
-	return 0;
 }
 
 /* Every record: names learned first (a DNS answer may name the very hosts
@@ -155,8 +154,11 @@ static void on_record(const struct ss_record *r, void *ctx)
 	if (rp->o.flows_only)
 		return;
 	const struct vhop *from = hop && hop->from ? verifier_hop(rp->ver, hop->from) : NULL;
+	/* shown at the time its event began */
+	int64_t ts;
+	int has = rectime_begin(r, &ts);
 	if (rp->o.json) {
-		FILE *out = begin(rp, record_time(r));
+		FILE *out = begin(rp, has, ts);
 		rp->jo.hop = hop;
 		rp->jo.from = from;
 		rp->jo.sha256 = hashed ? sha256 : NULL;
@@ -170,14 +172,14 @@ static void on_record(const struct ss_record *r, void *ctx)
 	timeline_record(&rp->line, &rp->tl, r);
 	if (from)
 		timeline_link(&rp->line, &rp->tl, r, hop, from);
-	put(rp, record_time(r), &rp->line);
+	put(rp, has, ts, &rp->line);
 }
 
 static void *flow_open(const struct ss_flow *f, void *ctx)
 {
 	struct ss_report *rp = ctx;
 	if (!rp->o.json && !rp->o.flows_only && rp->o.verbose) {
-		flows_text_open(begin(rp, f->first_ts), f);
+		flows_text_open(begin(rp, 1, f->first_ts), f);
 		end(rp);
 	}
 	return rp;
@@ -190,10 +192,10 @@ static void flow_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 	(void)at;
 	struct ss_report *rp = st;
 	if (rp->o.json) {
-		flows_json(begin(rp, f->last_ts), f);
+		flows_json(begin(rp, 1, f->last_ts), f);
 		end(rp);
 	} else if (rp->o.flows_only || rp->o.verbose || !f->app) {
-		flows_text(begin(rp, f->last_ts), f);
+		flows_text(begin(rp, 1, f->last_ts), f);
 		end(rp);
 	}
 }
@@ -227,10 +229,12 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 	rp->tl = (struct timeline_opts){o->verbose, o->colour, o->names};
 	rp->jo = (struct jsonout_opts){.verbose = o->verbose, .names = o->names};
 	int verify = o->verify || o->expect || o->save_expect;
-	struct verifier_opts vo = {verify,           (int64_t)caps->verify_wait * SS_NS_PER_SEC,
-	                           caps->max_hops,   caps->max_waiting,
-	                           caps->verify_mem, o->zones,
-	                           o->nzones};
+	/* a wait longer than any capture (--verify-wait past 292 years) is the whole input */
+	int64_t wait = caps->verify_wait > (uint64_t)(INT64_MAX / SS_NS_PER_SEC)
+	                   ? INT64_MAX
+	                   : (int64_t)caps->verify_wait * SS_NS_PER_SEC;
+	struct verifier_opts vo = {verify,           wait,     caps->max_hops, caps->max_waiting,
+	                           caps->verify_mem, o->zones, o->nzones};
 	rp->ver = verifier_new(&vo, on_verdicts, rp, err, errlen);
 	if (!rp->ver) {
 		*code = o->nzones ? SS_EXIT_USAGE : SS_EXIT_ENV;
@@ -339,7 +343,7 @@ static void on_verdicts(const struct v_hopcheck *h, void *ctx)
 		vsummary_add(rp->vs, h);
 	if (rp->o.flows_only)
 		return;
-	FILE *out = begin(rp, h->hop->ts);
+	FILE *out = begin(rp, h->hop->frame != 0, h->hop->ts);
 	if (rp->o.json)
 		verdictout_json(out, &rp->jo, h);
 	else

@@ -19,10 +19,10 @@ struct timeline_opts {
 /* The name to show for an endpoint: a learned name, else the address. */
 /* out holds NAMES_MAX_LEN + 1 bytes. */
 const char *timeline_host(const struct timeline_opts *o, const struct ss_addr *a, char out[256]);
-/* "HH:MM:SS.mmm" */
-void timeline_clock(FILE *out, int64_t ts);
-/* "HH:MM:SS.mmm [FLOW] CLIENT > SERVER  " */
-void timeline_prefix(struct text *out, const struct timeline_opts *o, int64_t ts,
+/* "HH:MM:SS.mmm" of ts; "-" when has is 0 (no time: no frame, record.h). */
+void timeline_clock(FILE *out, int has, int64_t ts);
+/* "HH:MM:SS.mmm [FLOW] CLIENT > SERVER  ", the time as timeline_clock's */
+void timeline_prefix(struct text *out, const struct timeline_opts *o, int has, int64_t ts,
                      const struct ss_flow *f);
 /* The record's line (with -v, the lines under it too), each ending in a
  * newline; nothing for the reply to a message's ".", which the message's

@@ -54,7 +54,7 @@ void verdictout_text(FILE *out, const struct timeline_opts *o, const struct v_ho
 	const struct vhop *hop = h->hop;
 	char c[256], s[256];
 	const char *off = o->colour ? "\033[0m" : "";
-	timeline_clock(out, hop->ts);
+	timeline_clock(out, hop->frame != 0, hop->ts);
 	fprintf(out, " [%" PRIu64 "] %s > %s  %sVERIFY%s message #%" PRIu64, hop->flow,
 	        timeline_host(o, &hop->client, c), timeline_host(o, &hop->server, s),
 	        o->colour ? "\033[1m" : "", off, hop->number);
@@ -127,8 +127,9 @@ void verdictout_json(FILE *out, const struct jsonout_opts *o, const struct v_hop
 		fputc(',', out);
 		jsonout_host(out, o, "server", &hop->server);
 		fprintf(out, ",\"flow\":%" PRIu64 "}", hop->flow);
-		fprintf(out, ",\"message\":%" PRIu64 ",\"time\":\"%s\"", hop->number,
-		        ss_time_iso(hop->ts, t));
+		fprintf(out, ",\"message\":%" PRIu64, hop->number);
+		if (hop->frame) /* the time its message was complete (record.h) */
+			fprintf(out, ",\"time\":\"%s\"", ss_time_iso(hop->ts, t));
 		opt_cstr(out, "message_id", hop->message_id);
 		fputs(",\"receiver\":", out);
 		if (!h->copy_seen) {

@@ -4,6 +4,10 @@
  * finds it fills a struct ss_event (which flow, which packet, what) and emits
  * it. main registers the one sink (report/), so lower layers need no include
  * of a higher one (Suricata's per-flow events, tcpdump's "(invalid)").
+ *
+ * An event's time is there exactly when its frame is (frames are numbered
+ * from 1; 0 is a time like any other), as for records (record.h): an event
+ * that names a frame gives that frame's time with it.
  */
 #ifndef SS_EVENT_H
 #define SS_EVENT_H
@@ -16,7 +20,7 @@ struct ss_event {
 	const char *layer;  /* "pcap", "ip", "frag", "tcp", "udp", later "smtp"... */
 	const char *what;   /* stable identifier, e.g. "tcp_overlap_conflict" */
 	uint64_t frame;     /* 1-based frame number; 0 when none applies */
-	int64_t ts;         /* capture time in ns since the epoch; 0 when none */
+	int64_t ts;         /* capture time in ns since the epoch; there when frame is */
 	uint64_t flow;      /* flow id; 0 when the event belongs to no flow */
 	int dir;            /* 0 client to server, 1 server to client, -1 none */
 	const char *detail; /* words for people; untrusted parts already escaped */

@@ -312,9 +312,10 @@ static int addr_eq(const struct ss_addr *a, const struct ss_addr *b)
 	return a && b && a->family && !ss_addr_cmp(a, b);
 }
 
-static int64_t dist(int64_t a, int64_t b)
+/* How far apart two capture times are (unsigned: any two fit). */
+static uint64_t dist(int64_t a, int64_t b)
 {
-	return a > b ? a - b : b - a;
+	return a > b ? (uint64_t)a - (uint64_t)b : (uint64_t)b - (uint64_t)a;
 }
 
 /* Whether name lies in a loaded zone; *any: the zone has records at name or

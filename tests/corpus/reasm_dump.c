@@ -196,10 +196,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "link type not supported\n");
 		return 2;
 	}
+	int sec32 = pcap_major_version(p) == PCAP_VERSION_MAJOR; /* as capture/source.c */
 	for (size_t i = 0; i < nframes; i++) {
-		struct ss_frame f = {
-		    i + 1, ss_time_make(frames[i].h.ts.tv_sec, frames[i].h.ts.tv_usec * 1000),
-		    frames[i].h.caplen, frames[i].h.len, frames[i].data};
+		struct ss_frame f = {i + 1,
+		                     ss_time_capture(frames[i].h.ts.tv_sec,
+		                                     (int64_t)frames[i].h.ts.tv_usec * 1000, sec32),
+		                     frames[i].h.caplen, frames[i].h.len, frames[i].data};
 		decode_frame(&dec, &f);
 	}
 	reasm_finish(r);

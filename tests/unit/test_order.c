@@ -2,7 +2,8 @@
  * (report/order.c), against the order its contract promises: every line
  * written once, whole, and lines that came within the window out in
  * (time, arrival) order; late lines, a full queue, a flush and lines far
- * longer than a chunk still keep every byte.
+ * longer than a chunk still keep every byte; time 0 and the last capture
+ * time are times like any other.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -12,6 +13,7 @@
 
 #include "check.h"
 #include "order.h"
+#include "sstime.h"
 
 #define MS 1000000LL
 
@@ -159,6 +161,48 @@ static void test_reversed_bucket(void)
 	free(text);
 }
 
+/* Lines of a capture stamped 0 (1970-01-01T00:00:00Z), and of one at the
+ * end of what capture time holds (2262): in (time, arrival) order like any
+ * others, 0 not first for being 0, nothing overflowing near the end. */
+static void test_ends(void)
+{
+	static const struct {
+		int64_t base;
+		int64_t at[7];
+		uint64_t want[7]; /* the lines out, by arrival number */
+	} runs[] = {
+	    /* the first lines at 0, later ones, then 0 and 1 ms once they are
+	     * older than the window: those go out at once, as late lines do */
+	    {0, {0, 0, 1500 * MS, 700 * MS, 0, 2500 * MS, 1 * MS}, {0, 1, 4, 3, 6, 2, 5}},
+	    /* up to the last capture time, with late lines */
+	    {SS_TIME_MAX - 3000 * MS,
+	     {2000 * MS, 3000 * MS, 0, 2999 * MS, 1000 * MS, 3000 * MS, 10},
+	     {2, 4, 6, 0, 3, 1, 5}},
+	};
+	for (size_t k = 0; k < sizeof runs / sizeof runs[0]; k++) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&text, &len);
+		struct order *o = order_new(out, 1000 * MS, 1000);
+		for (uint64_t i = 0; i < 7; i++) {
+			int64_t ts = runs[k].base + runs[k].at[i];
+			fprintf(order_begin(o, ts), "%" PRId64 " %" PRIu64 "\n", ts, i);
+			order_end(o);
+		}
+		order_free(o);
+		fclose(out);
+		struct line got[8];
+		size_t n = parse(text, got, 8);
+		CHECK(n == 7);
+		int same = n == 7;
+		for (size_t i = 0; i < n && i < 7; i++)
+			same &= got[i].seq == runs[k].want[i] &&
+			        got[i].ts == runs[k].base + runs[k].at[got[i].seq];
+		CHECK(same);
+		free(text);
+	}
+}
+
 int main(void)
 {
 	test_in_window(1000000, 0);
@@ -166,6 +210,7 @@ int main(void)
 	test_in_window(500, 0);
 	test_late_and_long();
 	test_reversed_bucket();
+	test_ends();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

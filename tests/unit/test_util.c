@@ -1,6 +1,6 @@
-/* test_util.c - the cursor, the capped buffer, the caps table, JSON strings
- * and the link-layer decoder, each against values worked out by hand from
- * their specifications.
+/* test_util.c - the cursor, the capped buffer, the caps table, JSON strings,
+ * the link-layer decoder and capture times, each against values worked out
+ * by hand from their specifications (times also against the C library).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <arpa/inet.h>
+#include <time.h>
 
 #include "addr.h"
 #include "buf.h"
@@ -18,6 +19,7 @@
 #include "json.h"
 #include "link.h"
 #include "ring.h"
+#include "sstime.h"
 #include "text.h"
 #include "textscan.h"
 
@@ -404,6 +406,75 @@ static void test_textscan(void)
 	CHECK(got.bare_lf == 0 && got.nul == 0 && !got.may_exceed);
 }
 
+static int iso_is(int64_t ns, const char *want)
+{
+	char t[40];
+	ss_time_iso(ns, t);
+	if (strcmp(t, want))
+		printf("  ss_time_iso(%lld) = %s, want %s\n", (long long)ns, t, want);
+	return !strcmp(t, want);
+}
+
+/* Capture times: 0 is a time, 2038 and 2106 are no edge, a classic pcap's
+ * seconds are 32 bits unsigned (libpcap hands them over signed), and what
+ * no clock can show is held at an end of the range, never garbage. */
+static void test_time(void)
+{
+	const int64_t s = SS_NS_PER_SEC;
+	CHECK(iso_is(0, "1970-01-01T00:00:00.000000Z"));
+	CHECK(iso_is(-1, "1969-12-31T23:59:59.999999Z"));
+	CHECK(iso_is(INT64_C(2147483647) * s, "2038-01-19T03:14:07.000000Z"));
+	CHECK(iso_is(INT64_C(2147483648) * s + 1000, "2038-01-19T03:14:08.000001Z"));
+	CHECK(iso_is(INT64_C(4294967295) * s + 999999999, "2106-02-07T06:28:15.999999Z"));
+	CHECK(iso_is(INT64_C(951782400) * s, "2000-02-29T00:00:00.000000Z")); /* a leap day */
+	CHECK(iso_is(INT64_C(4107456000) * s, "2100-02-28T00:00:00.000000Z"));
+	CHECK(iso_is(INT64_C(4107542400) * s, "2100-03-01T00:00:00.000000Z")); /* 2100: no leap */
+	CHECK(iso_is(SS_TIME_MAX, "2262-04-11T23:47:15.999999Z"));
+	CHECK(iso_is(INT64_MAX, "2262-04-11T23:47:16.854775Z"));
+	CHECK(iso_is(INT64_MIN, "1677-09-21T00:12:43.145224Z"));
+	/* against gmtime_r, over 2^33 s (to the year 2242), 4000 places */
+	int differ = 0;
+	for (int64_t sec = 0; sec < (INT64_C(1) << 33); sec += (INT64_C(1) << 33) / 4000 + 7) {
+		time_t tt = (time_t)sec;
+		struct tm tm;
+		char want[80], got[40];
+		gmtime_r(&tt, &tm);
+		snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.000123Z",
+		         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		         tm.tm_sec);
+		differ += strcmp(ss_time_iso(sec * s + 123456, got), want) != 0;
+	}
+	CHECK(differ == 0);
+
+	/* the timeline's clock, in UTC; the first second asked may be -1 */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	char c[32];
+	CHECK(!strcmp(ss_time_clock(-s, c), "23:59:59.000000"));
+	CHECK(!strcmp(ss_time_clock(0, c), "00:00:00.000000"));
+	CHECK(!strcmp(ss_time_clock(INT64_C(2147483648) * s + 5000, c), "03:14:08.000005"));
+	CHECK(!strcmp(ss_time_clock(INT64_C(4294967295) * s, c), "06:28:15.000000"));
+	CHECK(!strcmp(ss_time_clock(SS_TIME_MAX, c), "23:47:15.999999"));
+
+	/* a pcap's seconds as libpcap 1.10 hands them over: sign-extended */
+	CHECK(ss_time_capture(INT32_MIN, 0, 1) == INT64_C(2147483648) * s);
+	CHECK(ss_time_capture(-1, 999999999, 1) == INT64_C(4294967295) * s + 999999999);
+	CHECK(ss_time_capture(INT64_C(4294967295), 7, 1) == INT64_C(4294967295) * s + 7);
+	CHECK(ss_time_capture(0, 0, 1) == 0 && ss_time_capture(0, 0, 0) == 0);
+	/* pcapng: whole; before 1970 (a negative if_tsoffset, or past 2^63 s
+	 * wrapped by libpcap) held at 0, past 2262 at SS_TIME_MAX */
+	CHECK(ss_time_capture(INT64_C(4294967296), 0, 0) == INT64_C(4294967296) * s);
+	CHECK(ss_time_capture(-1, 0, 0) == 0);
+	CHECK(ss_time_capture(INT64_MIN, -999999999, 0) == 0);
+	CHECK(ss_time_capture(0, -5, 0) == 0);
+	CHECK(ss_time_capture(SS_TIME_MAX_SEC, 999999999, 0) == SS_TIME_MAX);
+	CHECK(ss_time_capture(SS_TIME_MAX_SEC + 1, 0, 0) == SS_TIME_MAX);
+	CHECK(ss_time_capture(INT64_MAX, INT64_MAX, 0) == SS_TIME_MAX);
+	CHECK(ss_time_make(INT64_MIN, 0) == -SS_TIME_MAX);
+	/* a fraction out of range counts modulo a second */
+	CHECK(ss_time_capture(10, 2 * s + 3, 0) == 10 * s + 3);
+}
+
 /* Addresses printed as inet_ntop prints them: every IPv4 byte value in
  * every position, and IPv6 through inet_ntop itself. */
 static void test_addr(void)
@@ -469,6 +540,7 @@ int main(void)
 	test_textscan();
 	test_text();
 	test_addr();
+	test_time();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
