@@ -53,15 +53,17 @@ fuzz:
 style:
 	tests/check_style.sh
 
-# Records the lab's captures again into pcaps/ (both verifier sets), and
-# the smtp-sink capture; then `UPDATE=1 tests/golden.sh build/smtpsniff .`
-# and a review of what changed.
+# Records the lab's captures again into pcaps/ (both verifier sets), the
+# LMTP capture (lab/record-lmtp; it needs dovecot-lmtpd) and the smtp-sink
+# capture; then `UPDATE=1 tests/golden.sh build/smtpsniff .` and a review
+# of what changed.
 lab-record:
 	@tools/deps lab
 	@$(MAKE) --no-print-directory build
 	lab/record
 	lab/record --opendkim
 	lab/record journey
+	lab/record-lmtp
 	pcaps/record-smtp-sink pcaps/smtp-sink.pcap
 
 bench:

@@ -53,14 +53,18 @@ static void emit(lp_item_fn *fn, void *ctx, enum lp_kind kind, const uint8_t *p,
 }
 
 /* Counts what a line holds that the dissector reports once per direction. */
-static void inspect(struct lineproto *lp, const uint8_t *p, size_t n, uint64_t frame)
+static void inspect(struct lineproto *lp, const uint8_t *p, size_t n, uint64_t frame, int64_t ts)
 {
-	if (memchr(p, 0, n) && !lp->nul++)
+	if (memchr(p, 0, n) && !lp->nul++) {
 		lp->first_nul_frame = frame;
+		lp->first_nul_ts = ts;
+	}
 	for (const uint8_t *cr = memchr(p, '\r', n); cr;
 	     cr = memchr(cr + 1, '\r', n - (size_t)(cr + 1 - p)))
-		if (cr + 1 < p + n)
-			lp->bare_cr++; /* a CR that does not end the line */
+		if (cr + 1 < p + n && !lp->bare_cr++) { /* a CR that does not end the line */
+			lp->first_bare_cr_frame = frame;
+			lp->first_bare_cr_ts = ts;
+		}
 }
 
 /* A whole line: from the engine's buffer when it began in an earlier
@@ -80,11 +84,13 @@ static void line_out(struct lineproto *lp, const uint8_t *p, size_t n, int lf, u
 			it.len--;
 		} else {
 			it.eol = LP_EOL_LF;
-			if (!lp->bare_lf++)
+			if (!lp->bare_lf++) {
 				lp->first_bare_lf_frame = at->frame;
+				lp->first_bare_lf_ts = at->ts;
+			}
 		}
 	}
-	inspect(lp, it.p, it.len, it.frame);
+	inspect(lp, it.p, it.len, it.frame, it.ts);
 	fn(ctx, &it);
 }
 
@@ -114,7 +120,7 @@ static size_t feed_line(struct lineproto *lp, const uint8_t *p, size_t n, const 
 			    LP_ITEM_LINE, lp->line.p,     lp->line.len, LP_EOL_NONE, 1, 0,
 			    lp->line_off, lp->line_frame, lp->line_ts};
 			lp->cut_lines++;
-			inspect(lp, it.p, it.len, it.frame);
+			inspect(lp, it.p, it.len, it.frame, it.ts);
 			fn(ctx, &it);
 		}
 		buf_reset(&lp->line);
@@ -132,15 +138,17 @@ static size_t feed_line(struct lineproto *lp, const uint8_t *p, size_t n, const 
 
 /* Notes a "." between line ends that is not CRLF "." CRLF. w holds the
  * last four raw bytes, oldest first, the newest being a line-end byte. */
-static void smuggle_check(struct lineproto *lp, const uint8_t w[4], uint64_t frame)
+static void smuggle_check(struct lineproto *lp, const uint8_t w[4], uint64_t frame, int64_t ts)
 {
 	int x = w[1], y = w[3];
 	if (w[2] != '.' || (x != '\r' && x != '\n') || (y != '\r' && y != '\n'))
 		return;
 	if (x == '\n' && w[0] == '\r' && y == '\r')
 		return; /* CRLF "." CR: the proper end, or a line ".\r..." */
-	if (!lp->smuggling++)
+	if (!lp->smuggling++) {
 		lp->first_smuggling_frame = frame;
+		lp->first_smuggling_ts = ts;
+	}
 }
 
 /* The next position at or after from of byte c in p[0..n), or n. */
@@ -175,7 +183,7 @@ static size_t feed_data(struct lineproto *lp, const uint8_t *p, size_t n, const 
 	if (lp->dot_check && n) {
 		uint8_t w[4] = {lp->raw[0], lp->raw[1], '.', p[0]};
 		if (p[0] == '\r' || p[0] == '\n')
-			smuggle_check(lp, w, at->frame);
+			smuggle_check(lp, w, at->frame, at->ts);
 		lp->dot_check = 0;
 	}
 	while (k < n) {
@@ -212,7 +220,7 @@ static size_t feed_data(struct lineproto *lp, const uint8_t *p, size_t n, const 
 			if (k + 1 < n) {
 				uint8_t w[4] = {prev2, prev, '.', p[k + 1]};
 				if (w[3] == '\r' || w[3] == '\n')
-					smuggle_check(lp, w, at->frame);
+					smuggle_check(lp, w, at->frame, at->ts);
 			} else {
 				lp->dot_check = 1; /* the next chunk's first byte tells */
 			}
@@ -232,8 +240,10 @@ static size_t feed_data(struct lineproto *lp, const uint8_t *p, size_t n, const 
 		k++;
 	}
 	while (nnul < k) { /* NULs in the message are only counted */
-		if (!lp->nul++)
+		if (!lp->nul++) {
 			lp->first_nul_frame = at->frame;
+			lp->first_nul_ts = at->ts;
+		}
 		nnul = next_of(p, n, nnul + 1, 0);
 	}
 	/* Keep the last bytes for the next chunk's look back. */
@@ -292,7 +302,7 @@ void lineproto_flush(struct lineproto *lp, lp_item_fn *fn, void *ctx)
 	if (lp->mode == LP_LINE && lp->line.len) {
 		struct lp_item it = {LP_ITEM_LINE, lp->line.p,     lp->line.len, LP_EOL_NONE, 0, 0,
 		                     lp->line_off, lp->line_frame, lp->line_ts};
-		inspect(lp, it.p, it.len, it.frame);
+		inspect(lp, it.p, it.len, it.frame, it.ts);
 		fn(ctx, &it);
 	}
 	buf_reset(&lp->line);

@@ -63,7 +63,9 @@ struct lineproto {
 	int dot_check;  /* LP_DOTDATA: a dot ended the last chunk; its next byte is due */
 	/* What the engine noticed, for the dissector to report (once each). */
 	uint64_t bare_lf, bare_cr, nul, cut_lines, smuggling;
-	uint64_t first_bare_lf_frame, first_nul_frame, first_smuggling_frame;
+	/* where the first case of each was: the frame and its time */
+	uint64_t first_bare_lf_frame, first_nul_frame, first_smuggling_frame, first_bare_cr_frame;
+	int64_t first_bare_lf_ts, first_nul_ts, first_smuggling_ts, first_bare_cr_ts;
 };
 
 /* cap: the longest line kept (--max-line). */

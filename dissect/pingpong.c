@@ -44,12 +44,13 @@ void pp_text_take(struct pp_text *t, struct buf *b)
 }
 
 void pp_init(struct pingpong *pp, const struct ss_flow *f, const struct dissect_opts *o,
-             const char *proto, pp_unanswered_fn *unanswered, void *owner)
+             enum rec_proto p, pp_unanswered_fn *unanswered, void *owner)
 {
 	memset(pp, 0, sizeof *pp);
 	pp->f = f;
 	pp->o = o;
-	pp->proto = proto;
+	pp->p = p;
+	pp->proto = p == RP_POP3 ? "pop3" : "smtp"; /* LMTP is the SMTP dissector's */
 	pp->unanswered = unanswered;
 	pp->owner = owner;
 	fifo_init(&pp->q, sizeof(struct pp_cmd));
@@ -194,7 +195,8 @@ void pp_exchange(struct pingpong *pp, const struct pp_cmd *c, const uint8_t *rep
 	memset(&r, 0, sizeof r);
 	r.kind = REC_EXCHANGE;
 	r.flow = pp->f;
-	r.u.ex.proto = pp->proto;
+	r.u.ex.p = pp->p;
+	r.u.ex.proto = rec_proto_name(pp->p);
 	if (c) {
 		/* An empty line is a command too (servers answer it): verb "";
 		 * a stand-in for commands lost in a gap has none. */
@@ -226,8 +228,8 @@ void pp_note(struct pingpong *pp, const char *what, int64_t ts, uint64_t frame, 
 	int k = vsnprintf(d, sizeof d, fmt, ap);
 	va_end(ap);
 	if (k > 0)
-		record_note(pp->f, pp->proto, what, d,
-		            (size_t)k < sizeof d ? (size_t)k : sizeof d - 1, ts, frame);
+		record_note(pp->f, pp->p, what, d, (size_t)k < sizeof d ? (size_t)k : sizeof d - 1,
+		            ts, frame);
 }
 
 void pp_say(struct pingpong *pp, int once, enum ss_dir d, uint64_t frame, int64_t ts,
@@ -247,27 +249,30 @@ void pp_close(struct pingpong *pp, const char *rfc, const struct ss_pos *at)
 	for (int d = 0; d < 2; d++) {
 		struct lineproto *lp = &pp->lp[d];
 		if (lp->bare_lf)
-			ss_eventf(pp->proto, "bare_lf", lp->first_bare_lf_frame, 0, pp->f->id, d,
+			ss_eventf(pp->proto, "bare_lf", lp->first_bare_lf_frame,
+			          lp->first_bare_lf_ts, pp->f->id, d,
 			          "%llu lines end in a bare LF (%s), first in frame %llu",
 			          (unsigned long long)lp->bare_lf, rfc,
 			          (unsigned long long)lp->first_bare_lf_frame);
 		if (lp->nul)
-			ss_eventf(pp->proto, "nul", lp->first_nul_frame, 0, pp->f->id, d,
-			          "NUL bytes in %llu places, first in frame %llu",
+			ss_eventf(pp->proto, "nul", lp->first_nul_frame, lp->first_nul_ts,
+			          pp->f->id, d, "NUL bytes in %llu places, first in frame %llu",
 			          (unsigned long long)lp->nul,
 			          (unsigned long long)lp->first_nul_frame);
 		if (lp->smuggling)
-			ss_eventf(pp->proto, "smuggling_shape", lp->first_smuggling_frame, 0,
-			          pp->f->id, d,
+			ss_eventf(pp->proto, "smuggling_shape", lp->first_smuggling_frame,
+			          lp->first_smuggling_ts, pp->f->id, d,
 			          "a \".\" between line ends other than CRLF.CRLF (as in SMTP "
 			          "smuggling), %llu times, first in frame %llu; it did not end the "
 			          "message",
 			          (unsigned long long)lp->smuggling,
 			          (unsigned long long)lp->first_smuggling_frame);
 		if (lp->bare_cr)
-			ss_eventf(pp->proto, "bare_cr", 0, 0, pp->f->id, d,
-			          "%llu bare CR bytes inside lines",
-			          (unsigned long long)lp->bare_cr);
+			ss_eventf(pp->proto, "bare_cr", lp->first_bare_cr_frame,
+			          lp->first_bare_cr_ts, pp->f->id, d,
+			          "%llu bare CR bytes inside lines, first in frame %llu",
+			          (unsigned long long)lp->bare_cr,
+			          (unsigned long long)lp->first_bare_cr_frame);
 		lineproto_free(lp);
 	}
 	while (pp->q.len) { /* the protocol emptied it; this is only memory */

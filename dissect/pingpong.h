@@ -69,7 +69,8 @@ typedef void pp_unanswered_fn(struct pingpong *pp, struct pp_cmd *c);
 struct pingpong {
 	const struct ss_flow *f;
 	const struct dissect_opts *o;
-	const char *proto; /* "smtp", "pop3": the records' and events' name */
+	const char *proto; /* "smtp", "pop3": the events' name */
+	enum rec_proto p;  /* the records' protocol (SMTP becomes LMTP at LHLO) */
 	struct lineproto lp[2];
 	struct fifo q; /* commands without a reply, oldest first */
 	pp_unanswered_fn *unanswered;
@@ -83,7 +84,7 @@ struct pingpong {
 };
 
 void pp_init(struct pingpong *pp, const struct ss_flow *f, const struct dissect_opts *o,
-             const char *proto, pp_unanswered_fn *unanswered, void *owner);
+             enum rec_proto p, pp_unanswered_fn *unanswered, void *owner);
 /* Ends the session: the line engines' findings said (rfc names the rule a
  * bare LF breaks), TLS counted, everything freed. The queue must be empty. */
 void pp_close(struct pingpong *pp, const char *rfc, const struct ss_pos *at);

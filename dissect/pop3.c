@@ -81,6 +81,7 @@ struct pop3 {
 	struct buf user;                         /* the name USER or APOP gave */
 	struct buf login;                        /* who logged in */
 	uint64_t msg_bare_lf, first_msg_bare_lf; /* bare LFs inside messages */
+	int64_t first_msg_bare_lf_ts;
 };
 
 enum {
@@ -124,6 +125,8 @@ static void message_out(struct pop3 *s)
 	r.kind = REC_MESSAGE;
 	r.flow = s->f;
 	struct rec_message *m = &r.u.msg;
+	m->p = RP_POP3;
+	m->role = RR_RETRIEVAL;
 	m->proto = "pop3";
 	m->how = s->cur.kind == K_TOP ? "TOP" : "RETR";
 	m->number = record_message_number();
@@ -146,8 +149,10 @@ static void message_out(struct pop3 *s)
 	             : &parsed;
 	record_emit(&r);
 	if (m->msg) {
-		if (parsed.bare_lf && !s->msg_bare_lf)
+		if (parsed.bare_lf && !s->msg_bare_lf) {
 			s->first_msg_bare_lf = s->status_frame;
+			s->first_msg_bare_lf_ts = s->status_ts;
+		}
 		s->msg_bare_lf += parsed.bare_lf;
 		msg_free(&parsed);
 	}
@@ -647,7 +652,7 @@ static void *pop3_open(const struct ss_flow *f, void *ctx)
 		return NULL;
 	s->f = f;
 	s->o = o;
-	pp_init(&s->pp, f, o, "pop3", unanswered_full, s);
+	pp_init(&s->pp, f, o, RP_POP3, unanswered_full, s);
 	buf_init(&s->status, o->caps->max_line);
 	buf_init(&s->data, o->caps->max_line);
 	buf_init(&s->user, 256);
@@ -737,7 +742,8 @@ static void pop3_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 	pp_close(&s->pp, "RFC 1939 3", at);
 	if (s->msg_bare_lf)
 		ss_eventf(
-		    "pop3", "bare_lf", s->first_msg_bare_lf, 0, s->f->id, SS_S2C,
+		    "pop3", "bare_lf", s->first_msg_bare_lf, s->first_msg_bare_lf_ts, s->f->id,
+		    SS_S2C,
 		    "%llu lines of retrieved messages end in a bare LF (RFC 1939 3), first in "
 		    "frame %llu",
 		    (unsigned long long)s->msg_bare_lf, (unsigned long long)s->first_msg_bare_lf);

@@ -38,14 +38,21 @@ void record_emit(const struct ss_record *r)
 		sinks[i].fn(r, sinks[i].ctx);
 }
 
-void record_note(const struct ss_flow *f, const char *proto, const char *what, const char *detail,
+const char *rec_proto_name(enum rec_proto p)
+{
+	static const char *const names[] = {"smtp", "lmtp", "pop3", "imap"};
+	return (unsigned)p < sizeof names / sizeof names[0] ? names[p] : "?";
+}
+
+void record_note(const struct ss_flow *f, enum rec_proto p, const char *what, const char *detail,
                  size_t len, int64_t ts, uint64_t frame)
 {
 	struct ss_record r;
 	memset(&r, 0, sizeof r);
 	r.kind = REC_NOTE;
 	r.flow = f;
-	r.u.note.proto = proto;
+	r.u.note.p = p;
+	r.u.note.proto = rec_proto_name(p);
 	r.u.note.what = what;
 	r.u.note.detail = (struct ss_str){(const uint8_t *)detail, len};
 	r.u.note.ts = ts;

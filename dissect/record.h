@@ -27,6 +27,21 @@
 
 struct msg; /* message.h */
 
+/* The protocol an exchange, a message or a note came by, typed: the layers
+ * above branch on it (and on a message's role), never on the name, which
+ * is for people. */
+enum rec_proto { RP_SMTP, RP_LMTP, RP_POP3, RP_IMAP };
+/* "smtp", "lmtp", "pop3", "imap" */
+const char *rec_proto_name(enum rec_proto p);
+
+/* What a message record is in the message's life. */
+enum rec_role {
+	RR_TRANSFER,  /* handed by a client to a server that passes it on or delivers it
+	               * (SMTP, LMTP): the hops --verify checks */
+	RR_RETRIEVAL, /* read out of a mailbox (POP3 RETR and TOP, IMAP FETCH) */
+	RR_APPEND,    /* put into a mailbox by a client (IMAP APPEND) */
+};
+
 enum rec_kind {
 	REC_DNS,      /* a DNS query and its response; either may be missing */
 	REC_EXCHANGE, /* a command and its reply, a greeting, or a reply without a command */
@@ -55,7 +70,8 @@ struct rec_dns {
 };
 
 struct rec_exchange {
-	const char *proto;   /* "smtp", "pop3", "imap" */
+	enum rec_proto p;
+	const char *proto;   /* its name */
 	const char *verb;    /* the command verb in upper case ("MAIL", "AUTH"); NULL for a
 	                      * greeting or a reply that answers no command */
 	struct ss_str cmd;   /* the command line as shown: secrets masked, no line end */
@@ -79,21 +95,22 @@ struct rec_delivery {
 };
 
 struct rec_message {
-	const char *proto;  /* "smtp", "pop3", "imap" */
+	enum rec_proto p;
+	enum rec_role role;
+	const char *proto;  /* its name */
 	const char *how;    /* "DATA", "BDAT", "RETR", "TOP", "FETCH", "APPEND" */
 	uint64_t number;    /* 1, 2, ... over the whole run */
 	struct ss_str data; /* the message bytes exactly (SMTP dot-stuffing removed) */
 	int incomplete;     /* bytes are missing (a gap, a cap): never verify as "fail" */
 	int partial;        /* only a part was carried (TOP, a partial or section FETCH) */
-	/* SMTP only (else empty): the envelope and the server's queue id. */
+	/* RR_TRANSFER only (else empty): the envelope and the server's queue id. */
 	struct ss_str helo, mail_from, queue_id;
 	int code;            /* the server's reply to the message (250, 554...); -1: none came */
 	struct ss_str reply; /* that reply as shown, lines joined by "\n" */
 	const struct ss_str *rcpt; /* accepted recipients */
 	size_t nrcpt;
-	int start_unseen; /* SMTP: the server's go-ahead (354) is not in the capture: the
+	int start_unseen; /* the server's go-ahead (354) is not in the capture: the
 	                   * message was taken from the client's DATA line on */
-	int lmtp;         /* carried by LMTP (RFC 2033): deliveries say what became of it */
 	/* LMTP: the server's reply for each accepted recipient, in their order
 	 * (RFC 2033 4.2); fewer than nrcpt when the rest never came. */
 	const struct rec_delivery *deliveries;
@@ -107,7 +124,8 @@ struct rec_message {
 };
 
 struct rec_note {
-	const char *proto;
+	enum rec_proto p;
+	const char *proto;    /* its name */
 	const char *what;     /* "tls" (the rest of the flow is TLS), "login", "compress", ... */
 	struct ss_str detail; /* words for people */
 	int64_t ts;           /* there when frame is not 0 */
@@ -133,8 +151,8 @@ int record_sink_add(ss_record_fn *fn, void *ctx);
 /* Removes every sink (tests). */
 void record_sink_clear(void);
 void record_emit(const struct ss_record *r);
-/* Emits a REC_NOTE of proto on flow f: what changed, in detail[0..len). */
-void record_note(const struct ss_flow *f, const char *proto, const char *what, const char *detail,
+/* Emits a REC_NOTE of protocol p on flow f: what changed, in detail[0..len). */
+void record_note(const struct ss_flow *f, enum rec_proto p, const char *what, const char *detail,
                  size_t len, int64_t ts, uint64_t frame);
 /* The next message number of the run (1, 2, ...). */
 uint64_t record_message_number(void);

@@ -63,7 +63,7 @@ struct smtp {
 	int reply_code;
 	int64_t reply_ts;
 	uint64_t reply_frame;
-	int greeted, quit, in_auth, lmtp;
+	int greeted, quit, in_auth;
 	int resync; /* a gap may have taken replies: pair by what a reply says */
 	int synced; /* picked up mid-way: a command or reply has fit */
 	/* the session and the transaction */
@@ -82,6 +82,7 @@ struct smtp {
 	int64_t msg_ts, msg_ts_end;
 	uint64_t msg_frame, msg_frame_end;
 	uint64_t data_bare_lf, first_data_bare_lf; /* bare LFs inside messages */
+	int64_t first_data_bare_lf_ts;
 };
 
 enum { SAID_BEFORE_GREETING, SAID_AFTER_QUIT, SAID_NO_CMD, SAID_TOO_BIG, SAID_RCPTS, SAID_PICKUP };
@@ -149,18 +150,27 @@ static void message_out(struct smtp *s, int code, const uint8_t *reply, size_t r
 {
 	if (!s->in_msg)
 		return;
+	if (!s->msg.len && s->msg_gap) {
+		/* Every byte of it was in gaps (the client's side not captured):
+		 * the exchanges show there was one, there is nothing to hand on. */
+		s->in_msg = 0;
+		dlv_clear(s);
+		bufpool_give(s->o->spare, &s->msg);
+		return;
+	}
 	struct ss_record r;
 	memset(&r, 0, sizeof r);
 	r.kind = REC_MESSAGE;
 	r.flow = s->pp.f;
 	struct rec_message *m = &r.u.msg;
-	m->proto = "smtp";
+	m->p = s->pp.p;
+	m->role = RR_TRANSFER;
+	m->proto = rec_proto_name(m->p);
 	m->how = s->how;
 	m->number = record_message_number();
 	m->data = (struct ss_str){s->msg.p, s->msg.len};
 	m->incomplete = s->msg_incomplete || s->msg_too_big;
 	m->start_unseen = s->msg_unseen_start;
-	m->lmtp = s->lmtp;
 	m->helo = (struct ss_str){s->helo.p, s->helo.len};
 	m->mail_from = (struct ss_str){s->mail_from.p, s->mail_from.len};
 	m->queue_id = (struct ss_str){s->queue_id.p, s->queue_id.len};
@@ -182,8 +192,10 @@ static void message_out(struct smtp *s, int code, const uint8_t *reply, size_t r
 	record_emit(&r);
 	if (m->msg) {
 		/* The line engine leaves bare LFs inside messages to the parser. */
-		if (parsed.bare_lf && !s->data_bare_lf)
+		if (parsed.bare_lf && !s->data_bare_lf) {
 			s->first_data_bare_lf = m->frame_start;
+			s->first_data_bare_lf_ts = m->ts_start;
+		}
 		s->data_bare_lf += parsed.bare_lf;
 		msg_free(&parsed);
 	}
@@ -534,7 +546,7 @@ static void client_line(struct smtp *s, const struct lp_item *it)
 	if (kind == K_HELO) {
 		address(p + w.args, n - w.args, &a, &alen);
 		if (word_is(p + w.verb, w.verb_len, LIT("LHLO")))
-			s->lmtp = 1; /* RFC 2033 4.1: LMTP's greeting command */
+			s->pp.p = RP_LMTP; /* RFC 2033 4.1: LMTP's greeting command */
 	} else if (kind == K_MAIL || kind == K_RCPT) {
 		/* "MAIL FROM:" / "RCPT TO:", then the address */
 		const uint8_t *colon = memchr(p, ':', n);
@@ -679,7 +691,7 @@ static int message_reply(struct smtp *s, const uint8_t *r, size_t rn, int code, 
 {
 	if (code >= 200 && code < 300)
 		find_queue_id(s, r, rn);
-	if (s->lmtp && s->in_msg && per_rcpt) {
+	if (s->pp.p == RP_LMTP && s->in_msg && per_rcpt) {
 		delivery(s, r, rn, code);
 		if (s->ndlv < s->nrcpt) {
 			s->dlv_due = 1;
@@ -791,8 +803,12 @@ static int reply_alone(struct smtp *s, const uint8_t *r, size_t rn, int code, in
 	}
 	s->greeted = 1;
 	if (s->dlv_due) {
-		static const struct pp_cmd dot = {
-		    .kind = K_DATA_END, .verb = ".", .shown = {NULL, 1, "."}};
+		/* the end of the message, which each of these replies answers */
+		struct pp_cmd dot = {.kind = K_DATA_END,
+		                     .verb = ".",
+		                     .shown = {NULL, 1, "."},
+		                     .ts = s->msg_ts_end,
+		                     .frame = s->msg_frame_end};
 		pp_exchange(pp, &dot, r, rn, code, NULL, ts, fr);
 		s->dlv_due = message_reply(s, r, rn, code, 1, ts, fr);
 		return 1;
@@ -885,7 +901,8 @@ static void *smtp_open(const struct ss_flow *f, void *ctx)
 	if (!s)
 		return NULL;
 	s->o = o;
-	pp_init(&s->pp, f, o, "smtp", unanswered_full, s);
+	/* Port 24 is LMTP's (RFC 2033 5): known before its LHLO */
+	pp_init(&s->pp, f, o, f->ep[SS_S2C].port == 24 ? RP_LMTP : RP_SMTP, unanswered_full, s);
 	buf_init(&s->reply, o->caps->max_line);
 	buf_init(&s->helo, o->caps->max_line);
 	buf_init(&s->mail_from, o->caps->max_line);
@@ -987,8 +1004,10 @@ static void smtp_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 		message_out(s, s->ndlv ? s->dlv[0].code : -1, NULL, 0, at->ts, at->frame);
 	}
 	struct lineproto *lp = &s->pp.lp[SS_C2S];
-	if (s->data_bare_lf && !lp->bare_lf)
+	if (s->data_bare_lf && !lp->bare_lf) {
 		lp->first_bare_lf_frame = s->first_data_bare_lf;
+		lp->first_bare_lf_ts = s->first_data_bare_lf_ts;
+	}
 	lp->bare_lf += s->data_bare_lf;
 	pp_close(&s->pp, "RFC 5321 2.3.8", at);
 	tx_clear(s);

@@ -7,6 +7,7 @@
 #include "dnsout.h"
 #include "json.h"
 #include "message.h"
+#include "rectime.h"
 #include "sstime.h"
 
 static void str(FILE *out, struct ss_str s)
@@ -14,10 +15,11 @@ static void str(FILE *out, struct ss_str s)
 	json_str(out, s.p, s.len);
 }
 
-static void time_field(FILE *out, const char *name, int64_t ts)
+/* "name":"<ts>" when there is a time (has: its frame is not 0, record.h). */
+static void time_field(FILE *out, const char *name, int has, int64_t ts)
 {
 	char t[40];
-	if (ts)
+	if (has)
 		fprintf(out, ",\"%s\":\"%s\"", name, ss_time_iso(ts, t));
 }
 
@@ -49,12 +51,15 @@ void jsonout_host(FILE *out, const struct jsonout_opts *o, const char *name,
 	}
 }
 
-static void head(FILE *out, const struct jsonout_opts *o, const char *type, int64_t ts,
-                 const struct ss_flow *f)
+static void head(FILE *out, const struct jsonout_opts *o, const char *type,
+                 const struct ss_record *r)
 {
+	const struct ss_flow *f = r->flow;
+	int64_t ts;
+	int has = rectime_begin(r, &ts);
 	fputs("{\"type\":", out);
 	json_cstr(out, type);
-	time_field(out, "time", ts);
+	time_field(out, "time", has, ts);
 	fprintf(out, ",\"flow\":%" PRIu64, f->id);
 	endpoints(out, o, f);
 }
@@ -62,7 +67,7 @@ static void head(FILE *out, const struct jsonout_opts *o, const char *type, int6
 static void exchange(FILE *out, const struct jsonout_opts *o, const struct ss_record *r)
 {
 	const struct rec_exchange *x = &r->u.ex;
-	head(out, o, x->proto, x->verb || x->cmd.len ? x->ts_cmd : x->ts_reply, r->flow);
+	head(out, o, x->proto, r);
 	fputs(",\"verb\":", out);
 	if (x->verb)
 		json_cstr(out, x->verb);
@@ -93,7 +98,7 @@ static void exchange(FILE *out, const struct jsonout_opts *o, const struct ss_re
 	if (x->status == NULL && n > 8 && p[3] == ' ' && p[4] >= '2' && p[4] <= '5' &&
 	    p[5] == '.' && e < n && p[e] == ' ')
 		fprintf(out, ",\"enhanced\":\"%.*s\"", (int)(e - 4), (const char *)p + 4);
-	time_field(out, "reply_time", x->ts_reply);
+	time_field(out, "reply_time", x->frame_reply != 0, x->ts_reply);
 	if (x->frame_reply)
 		fprintf(out, ",\"reply_frame\":%" PRIu64, x->frame_reply);
 	fprintf(out, ",\"pipelined\":%s}\n", x->pipelined ? "true" : "false");
@@ -111,7 +116,7 @@ static void header(FILE *out, const struct msg *m, const char *key, const char *
 static void message(FILE *out, const struct jsonout_opts *o, const struct ss_record *r)
 {
 	const struct rec_message *m = &r->u.msg;
-	head(out, o, "message", m->ts_start, r->flow);
+	head(out, o, "message", r);
 	fputs(",\"proto\":", out);
 	json_cstr(out, m->proto);
 	fputs(",\"how\":", out);
@@ -124,7 +129,7 @@ static void message(FILE *out, const struct jsonout_opts *o, const struct ss_rec
 	json_sha256(out, o->sha256 ? o->sha256 : md);
 	fprintf(out, ",\"incomplete\":%s,\"partial\":%s", m->incomplete ? "true" : "false",
 	        m->partial ? "true" : "false");
-	if (!strcmp(m->proto, "smtp")) {
+	if (m->role == RR_TRANSFER) {
 		fputs(",\"helo\":", out);
 		str(out, m->helo);
 		fputs(",\"mail_from\":", out);
@@ -141,6 +146,21 @@ static void message(FILE *out, const struct jsonout_opts *o, const struct ss_rec
 		else
 			fputs("null", out);
 		fprintf(out, ",\"code\":%d", m->code);
+		if (m->start_unseen) /* taken from the client's DATA on */
+			fputs(",\"go_ahead_seen\":false", out);
+		if (m->p == RP_LMTP) {
+			/* RFC 2033 4.2: one reply per accepted recipient */
+			fputs(",\"deliveries\":[", out);
+			for (size_t i = 0; i < m->ndeliveries; i++) {
+				const struct rec_delivery *d = &m->deliveries[i];
+				fputs(i ? ",{\"rcpt\":" : "{\"rcpt\":", out);
+				str(out, d->rcpt);
+				fprintf(out, ",\"code\":%d,\"reply\":", d->code);
+				str(out, d->reply);
+				fputc('}', out);
+			}
+			fputc(']', out);
+		}
 	} else {
 		fputs(",\"user\":", out);
 		str(out, m->user);
@@ -151,12 +171,12 @@ static void message(FILE *out, const struct jsonout_opts *o, const struct ss_rec
 	}
 	fprintf(out, ",\"frame_start\":%" PRIu64 ",\"frame_end\":%" PRIu64, m->frame_start,
 	        m->frame_end);
-	time_field(out, "end", m->ts_end);
+	time_field(out, "end", m->frame_end != 0, m->ts_end);
 	if (o->hop && o->from) {
 		/* the copy it was passed on from: number, when, and by which hosts */
 		const struct vhop *f = o->from;
 		fprintf(out, ",\"copy_of\":{\"number\":%" PRIu64, f->number);
-		time_field(out, "time", f->ts);
+		time_field(out, "time", f->frame != 0, f->ts);
 		fputc(',', out);
 		jsonout_host(out, o, "client", &f->client);
 		fputc(',', out);
@@ -195,7 +215,7 @@ static void message(FILE *out, const struct jsonout_opts *o, const struct ss_rec
 static void note(FILE *out, const struct jsonout_opts *o, const struct ss_record *r)
 {
 	const struct rec_note *n = &r->u.note;
-	head(out, o, "note", n->ts, r->flow);
+	head(out, o, "note", r);
 	fputs(",\"proto\":", out);
 	json_cstr(out, n->proto);
 	fputs(",\"what\":", out);
@@ -210,10 +230,10 @@ static void note(FILE *out, const struct jsonout_opts *o, const struct ss_record
 static void dns(FILE *out, const struct jsonout_opts *o, const struct ss_record *r)
 {
 	const struct rec_dns *d = &r->u.dns;
-	head(out, o, "dns", d->ts_query ? d->ts_query : d->ts_response, r->flow);
+	head(out, o, "dns", r);
 	if (d->frame_query)
 		fprintf(out, ",\"frame\":%" PRIu64, d->frame_query);
-	time_field(out, "response_time", d->ts_response);
+	time_field(out, "response_time", d->frame_response != 0, d->ts_response);
 	if (d->frame_response)
 		fprintf(out, ",\"response_frame\":%" PRIu64, d->frame_response);
 	dnsout_json(out, d);

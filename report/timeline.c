@@ -13,6 +13,7 @@
 #include "dnsout.h"
 #include "message.h"
 #include "names.h"
+#include "rectime.h"
 #include "sstime.h"
 
 #define C_OFF "\033[0m"
@@ -50,9 +51,14 @@ const char *timeline_host(const struct timeline_opts *o, const struct ss_addr *a
 }
 
 /* HH:MM:SS.mmm in local time: people read milliseconds; -r --flows keeps
- * microseconds. */
-static size_t clock_ms(int64_t ns, char out[32])
+ * microseconds. "-" when there is no time (has 0: no frame, record.h). */
+static size_t clock_ms(int has, int64_t ns, char out[32])
 {
+	if (!has) {
+		out[0] = '-';
+		out[1] = 0;
+		return 1;
+	}
 	ss_time_clock(ns, out);
 	size_t n = strlen(out);
 	if (n > 3)
@@ -60,16 +66,16 @@ static size_t clock_ms(int64_t ns, char out[32])
 	return n;
 }
 
-void timeline_clock(FILE *out, int64_t ts)
+void timeline_clock(FILE *out, int has, int64_t ts)
 {
 	char t[32];
-	fwrite(t, 1, clock_ms(ts, t), out);
+	fwrite(t, 1, clock_ms(has, ts, t), out);
 }
 
-static void put_clock(struct text *out, int64_t ts)
+static void put_clock(struct text *out, int has, int64_t ts)
 {
 	char t[32];
-	text_add(out, t, clock_ms(ts, t));
+	text_add(out, t, clock_ms(has, ts, t));
 }
 
 static void put_str(struct text *out, const struct ss_str *s)
@@ -83,7 +89,7 @@ static void put_str(struct text *out, const struct ss_str *s)
  * every line, and naming hosts anew each time cost more than dissecting. */
 #define PREFIX_CACHE 2048
 #define PREFIX_TEXT 120
-void timeline_prefix(struct text *out, const struct timeline_opts *o, int64_t ts,
+void timeline_prefix(struct text *out, const struct timeline_opts *o, int has, int64_t ts,
                      const struct ss_flow *f)
 {
 	static struct {
@@ -93,7 +99,7 @@ void timeline_prefix(struct text *out, const struct timeline_opts *o, int64_t ts
 		uint8_t len;
 		char text[PREFIX_TEXT];
 	} cache[PREFIX_CACHE];
-	put_clock(out, ts);
+	put_clock(out, has, ts);
 	unsigned long gen = o->names ? names_generation() : 0;
 	size_t i = f->id % PREFIX_CACHE;
 	if (cache[i].id != f->id || cache[i].gen != gen || cache[i].names != o->names) {
@@ -119,11 +125,20 @@ void timeline_prefix(struct text *out, const struct timeline_opts *o, int64_t ts
 	text_add(out, cache[i].text, cache[i].len);
 }
 
+/* The prefix of r's line, at the time its event began (rectime.h). */
+static void record_prefix(struct text *out, const struct timeline_opts *o,
+                          const struct ss_record *r)
+{
+	int64_t ts;
+	int has = rectime_begin(r, &ts);
+	timeline_prefix(out, o, has, ts, r->flow);
+}
+
 /* "SMTP", the protocol's name upper-cased. */
 static void put_proto(struct text *out, const char *proto)
 {
 	static const char *const tags[][2] = {
-	    {"smtp", "SMTP"}, {"pop3", "POP3"}, {"imap", "IMAP"}, {"dns", "DNS"}};
+	    {"smtp", "SMTP"}, {"lmtp", "LMTP"}, {"pop3", "POP3"}, {"imap", "IMAP"}, {"dns", "DNS"}};
 	for (size_t k = 0; k < sizeof tags / sizeof tags[0]; k++)
 		if (!strcmp(tags[k][0], proto)) {
 			text_str(out, tags[k][1]);
@@ -197,7 +212,7 @@ static void exchange(struct text *out, const struct timeline_opts *o, const stru
 	const struct rec_exchange *x = &r->u.ex;
 	if (x->verb && !strcmp(x->verb, ".") && !o->verbose)
 		return; /* the message line before it shows this reply */
-	timeline_prefix(out, o, x->verb || x->cmd.len ? x->ts_cmd : x->ts_reply, r->flow);
+	record_prefix(out, o, r);
 	proto_tag(out, o, x->proto);
 	if (x->verb || x->cmd.len) {
 		put_str(out, &x->cmd);
@@ -219,10 +234,20 @@ static void exchange(struct text *out, const struct timeline_opts *o, const stru
 		indented(out, x->reply.p, x->reply.len);
 }
 
+/* The first line of a reply, coloured by its code. */
+static void put_reply(struct text *out, const struct timeline_opts *o, int code,
+                      const struct ss_str *reply)
+{
+	const uint8_t *nl = memchr(reply->p, '\n', reply->len);
+	text_str(out, col(o, code_colour(code)));
+	text_add(out, reply->p, nl ? (size_t)(nl - reply->p) : reply->len);
+	text_str(out, col(o, C_OFF));
+}
+
 static void message(struct text *out, const struct timeline_opts *o, const struct ss_record *r)
 {
 	const struct rec_message *m = &r->u.msg;
-	timeline_prefix(out, o, m->ts_start, r->flow);
+	record_prefix(out, o, r);
 	proto_tag(out, o, m->proto);
 	text_str(out, col(o, C_BOLD));
 	text_str(out, "message #");
@@ -255,14 +280,20 @@ static void message(struct text *out, const struct timeline_opts *o, const struc
 	text_str(out, " (");
 	text_u64(out, m->data.len);
 	text_str(out, " bytes)");
-	if (m->reply.len) {
+	if (m->ndeliveries) {
+		/* LMTP: the server's word for each recipient (RFC 2033 4.2) */
+		for (size_t i = 0; i < m->ndeliveries; i++) {
+			const struct rec_delivery *d = &m->deliveries[i];
+			text_str(out, i ? "; <" : " -> <");
+			put_str(out, &d->rcpt);
+			text_str(out, "> ");
+			put_reply(out, o, d->code, &d->reply);
+		}
+	} else if (m->reply.len) {
 		/* The server's word on it: "250 2.0.0 Ok: queued as X", "554 ..." */
-		const uint8_t *nl = memchr(m->reply.p, '\n', m->reply.len);
 		text_str(out, " -> ");
-		text_str(out, col(o, code_colour(m->code)));
-		text_add(out, m->reply.p, nl ? (size_t)(nl - m->reply.p) : m->reply.len);
-		text_str(out, col(o, C_OFF));
-	} else if (m->code < 0 && !strcmp(m->proto, "smtp")) {
+		put_reply(out, o, m->code, &m->reply);
+	} else if (m->code < 0 && m->role == RR_TRANSFER) {
 		text_str(out, " -> ");
 		text_str(out, col(o, C_DIM));
 		text_str(out, "(no reply)");
@@ -288,7 +319,7 @@ static void message(struct text *out, const struct timeline_opts *o, const struc
 static void note(struct text *out, const struct timeline_opts *o, const struct ss_record *r)
 {
 	const struct rec_note *n = &r->u.note;
-	timeline_prefix(out, o, n->ts, r->flow);
+	record_prefix(out, o, r);
 	proto_tag(out, o, n->proto);
 	put_str(out, &n->detail);
 	text_char(out, '\n');
@@ -299,10 +330,10 @@ void timeline_link(struct text *out, const struct timeline_opts *o, const struct
 {
 	const struct rec_message *m = &r->u.msg;
 	char by[256], to[256];
-	int smtp = !strcmp(m->proto, "smtp");
+	int smtp = m->role == RR_TRANSFER;
 	if (smtp && !o->verbose)
 		return;
-	timeline_prefix(out, o, m->ts_end, r->flow);
+	timeline_prefix(out, o, m->frame_end != 0, m->ts_end, r->flow);
 	proto_tag(out, o, m->proto);
 	timeline_host(o, &from->client, by);
 	timeline_host(o, &from->server, to);
@@ -318,8 +349,11 @@ void timeline_link(struct text *out, const struct timeline_opts *o, const struct
 		text_printf(out, "retrieved %s via ",
 		            hop->message_id ? hop->message_id : "a message");
 		put_proto(out, m->proto);
-		text_printf(out, " from %s, delivered at ", to);
-		put_clock(out, from->ts);
+		text_printf(out, " from %s, delivered", to);
+		if (from->frame) {
+			text_str(out, " at ");
+			put_clock(out, 1, from->ts);
+		}
 		text_printf(out, " by %s (message #%" PRIu64 ")", by, from->number);
 	}
 	text_printf(out, ", %zu header field%s added%s\n", hop->added, hop->added == 1 ? "" : "s",
@@ -340,7 +374,7 @@ void timeline_record(struct text *out, const struct timeline_opts *o, const stru
 		break;
 	case REC_DNS: {
 		const struct rec_dns *d = &r->u.dns;
-		timeline_prefix(out, o, d->ts_query ? d->ts_query : d->ts_response, r->flow);
+		record_prefix(out, o, r);
 		dnsout_text(out, d);
 		text_char(out, '\n');
 		if (o->verbose)

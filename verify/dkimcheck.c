@@ -714,13 +714,23 @@ size_t dkimcheck_verify(const uint8_t *msg, size_t len, int incomplete, struct d
                         int64_t ts, const struct ss_addr *asker, struct verdict ***out)
 {
 	struct msg m;
-	struct run r;
-	size_t nv = 0;
-	memset(&m, 0, sizeof m);
-	memset(&r, 0, sizeof r);
 	*out = NULL;
 	if (msg_parse(&m, msg, len))
 		return 0;
+	size_t n = dkimcheck_verify_parsed(&m, incomplete, store, ts, asker, out);
+	msg_free(&m);
+	return n;
+}
+
+size_t dkimcheck_verify_parsed(const struct msg *pm, int incomplete, struct dns_store *store,
+                               int64_t ts, const struct ss_addr *asker, struct verdict ***out)
+{
+	const struct msg m = *pm; /* read only: the caller frees it */
+	const uint8_t *msg = m.data;
+	struct run r;
+	size_t nv = 0;
+	memset(&r, 0, sizeof r);
+	*out = NULL;
 	for (size_t f = 0; f < m.nfields; f++)
 		r.n += (size_t)is_signature(msg, &m.fields[f]);
 	nv = r.n ? r.n : 1;
@@ -792,7 +802,6 @@ done:
 	for (size_t i = 0; i < r.n; i++)
 		dkimsig_free(&r.s[i].sig);
 	free(r.s);
-	msg_free(&m);
 	*out = r.v;
 	return nv;
 nomem:

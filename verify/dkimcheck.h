@@ -74,6 +74,10 @@
  * when memory runs out. */
 size_t dkimcheck_verify(const uint8_t *msg, size_t len, int incomplete, struct dns_store *store,
                         int64_t ts, const struct ss_addr *asker, struct verdict ***out);
+/* The same for a message its caller has parsed already (message.h), so
+ * that it is parsed once; m->data and m->len are the message. */
+size_t dkimcheck_verify_parsed(const struct msg *m, int incomplete, struct dns_store *store,
+                               int64_t ts, const struct ss_addr *asker, struct verdict ***out);
 
 /* Frees the process-wide libopendkim handle (it is made again when
  * needed). For the end of a run, tests and leak checkers. */

@@ -263,7 +263,9 @@ static char *put_str(char **at, const char *s, size_t n)
  * first copy whose first field is found, topmost. */
 static void link_copy(struct hops *h, struct hop *b, const struct msg *m, const uint8_t *data)
 {
-	const struct ss_addr *host = strcmp(b->v.proto, "smtp") ? &b->v.server : &b->v.client;
+	/* a transfer came from its client; a retrieval from the mailbox the
+	 * server holds, where a transfer delivered it */
+	const struct ss_addr *host = b->v.role == RR_TRANSFER ? &b->v.client : &b->v.server;
 	const struct hop *loose = NULL;
 	size_t loose_k = 0;
 	size_t top = m->nfields < HOPS_MAX_ADDED + 1 ? m->nfields : HOPS_MAX_ADDED + 1;
@@ -273,7 +275,7 @@ static void link_copy(struct hops *h, struct hop *b, const struct msg *m, const 
 		size_t looked = 0;
 		for (const struct hop *a = h->bucket[key & (h->nbuckets - 1)];
 		     a && looked++ < HOPS_MAX_LOOK; a = a->chain) {
-			if (a->key != key || a == b || strcmp(a->v.proto, "smtp") ||
+			if (a->key != key || a == b || a->v.role != RR_TRANSFER ||
 			    ss_addr_cmp(&a->v.server, host))
 				continue;
 			if (a->v.len == b->v.len - f->off) {
@@ -303,7 +305,7 @@ const struct vhop *hops_add(struct hops *h, const struct ss_record *r)
 	if (r->kind != REC_MESSAGE)
 		return NULL;
 	const struct rec_message *rm = &r->u.msg;
-	int smtp = !strcmp(rm->proto, "smtp");
+	int smtp = rm->role == RR_TRANSFER;
 	const char *mid = rm->msg ? rm->msg->message_id : NULL;
 	size_t nmid = mid ? strlen(mid) : 0;
 	/* one allocation for the copy and its strings */
@@ -315,6 +317,7 @@ const struct vhop *hops_add(struct hops *h, const struct ss_record *r)
 	struct vhop *v = &p->v;
 	v->number = rm->number;
 	v->proto = rm->proto;
+	v->role = rm->role;
 	if (r->flow) {
 		v->flow = r->flow->id;
 		v->client = r->flow->ep[SS_C2S].addr;

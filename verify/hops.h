@@ -37,12 +37,13 @@
 
 struct vhop {
 	uint64_t number;   /* the run's message number (rec_message.number) */
-	const char *proto; /* "smtp", "pop3", "imap" */
-	uint64_t flow;     /* the flow's id */
+	const char *proto; /* its protocol's name */
+	enum rec_role role;
+	uint64_t flow; /* the flow's id */
 	struct ss_addr client, server;
 	uint16_t client_port, server_port;
-	char *helo, *mail_from; /* SMTP: as sent (NULL otherwise) */
-	char *user;             /* POP3/IMAP: who retrieved it (NULL when unknown) */
+	char *helo, *mail_from; /* a transfer's: as sent (NULL otherwise) */
+	char *user;             /* a retrieval's: who retrieved it (NULL when unknown) */
 	char *message_id;       /* the Message-ID field's value, or NULL */
 	int64_t ts;             /* when the copy was complete */
 	uint64_t frame;

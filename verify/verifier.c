@@ -161,8 +161,9 @@ static void run_checks(struct verifier *v, struct v_hopcheck *hc, const struct w
 	                                            mail_from, helo, host, SPF_HELO)
 	                                : NULL;
 	struct verdict **dk = NULL;
-	size_t ndk =
-	    dkimcheck_verify(data, h->len, h->incomplete, v->store, h->ts, &h->server, &dk);
+	size_t ndk = have_msg ? dkimcheck_verify_parsed(&parsed, h->incomplete, v->store, h->ts,
+	                                                &h->server, &dk)
+	                      : 0;
 	/* DMARC takes the SPF result of the MAIL FROM, or of HELO for the null
 	 * sender (RFC 7489 4.1, RFC 7208 2.4) */
 	struct verdict *for_dmarc = *mail_from || !spf_helo ? spf_mf : spf_helo;
@@ -214,7 +215,7 @@ static void report(struct verifier *v, struct waiting *w, const struct vhop *cop
 	size_t k = 0;
 	if (ptr)
 		names[k++] = ptr;
-	if (copy && copy->helo && *copy->helo && !strcmp(copy->proto, "smtp"))
+	if (copy && copy->helo && *copy->helo && copy->role == RR_TRANSFER)
 		names[k++] = copy->helo;
 	run_checks(v, &h, w, ptr);
 	if (copy && copy_msg) {
@@ -272,6 +273,14 @@ static void pop_front(struct verifier *v)
 	v->n--;
 }
 
+/* Whether a hop complete at since still waits at now: its wait is not over
+ * (now - since < wait, counted so that no capture time overflows it). */
+static int still_waiting(int64_t since, int64_t now, int64_t wait)
+{
+	return now != INT64_MAX &&
+	       (now < since || (uint64_t)now - (uint64_t)since < (uint64_t)wait);
+}
+
 /* Drops what was reported from the front; reports what waited long
  * enough (all of it when now is INT64_MAX). */
 static void expire(struct verifier *v, int64_t now)
@@ -279,10 +288,10 @@ static void expire(struct verifier *v, int64_t now)
 	struct waiting *w;
 	while ((w = front(v))) {
 		if (!w->done) {
-			if (now != INT64_MAX && w->hop.ts + v->o.wait > now &&
-			    v->n <= v->o.max_waiting && v->mem <= v->o.max_mem)
+			int waiting = still_waiting(w->hop.ts, now, v->o.wait);
+			if (waiting && v->n <= v->o.max_waiting && v->mem <= v->o.max_mem)
 				break;
-			if (now != INT64_MAX && w->hop.ts + v->o.wait > now)
+			if (waiting)
 				v->st.reported_early++;
 			report(v, w, NULL, NULL);
 		}
@@ -343,7 +352,7 @@ const struct vhop *verifier_record(struct verifier *v, const struct ss_record *r
 		if (w && !w->done && m->msg)
 			report(v, w, hop, m->msg);
 	}
-	if (!strcmp(m->proto, "smtp") && !m->partial) {
+	if (m->role == RR_TRANSFER && !m->partial) {
 		struct waiting *w = calloc(1, sizeof *w);
 		if (w) {
 			w->hop = *hop;

@@ -36,7 +36,7 @@ void reclog_add(char *log, size_t cap, const struct ss_record *r)
 		    x->status ? x->status : "");
 	} else if (r->kind == REC_MESSAGE) {
 		const struct rec_message *m = &r->u.msg;
-		if (strcmp(m->proto, "smtp")) {
+		if (m->role != RR_TRANSFER) {
 			/* POP3, IMAP: who, where, which, and how whole */
 			add(log, cap, "MSG %s user=", m->how);
 			str(log, cap, m->user);

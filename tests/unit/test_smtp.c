@@ -671,6 +671,37 @@ static void lost_greeting(void)
 	       "tcp.gap;smtp.gap;");
 }
 
+/* Issue 13.3: the end of a message lost in a gap: the server's reply says
+ * it ended, and what the client sends next is commands again. */
+static void lost_end(void)
+{
+	static const struct turn t[] = {
+	    S("220 mx ESMTP\r\n"),
+	    C("HELO c\r\nMAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n"),
+	    S("250 mx\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+	    C("Subject: x\r\n\r\nfirst\r\n"),
+	    CGAP("tail\r\n.\r\n"),
+	    S("250 2.0.0 Ok: queued as Q2\r\n"),
+	    S(""),
+	    C("MAIL FROM:<b@a.test>\r\n"),
+	    S("250 2.1.0 Ok\r\n"),
+	    C("QUIT\r\n"),
+	    S("221 bye\r\n"),
+	};
+	expect("the end of a message in a gap", t, N(t),
+	       "EX -||220|220 mx ESMTP\n"
+	       "EX HELO|HELO c|250|250 mx\n"
+	       "EX MAIL|MAIL FROM:<a@a.test>|250|250 ok|P\n"
+	       "EX RCPT|RCPT TO:<b@b.test>|250|250 ok|P\n"
+	       "EX DATA|DATA|354|354 go|P\n"
+	       "MSG DATA from=a@a.test to=b@b.test helo=c q=Q2 code=250 INCOMPLETE "
+	       "[Subject: x\\x0d\\x0a\\x0d\\x0afirst\\x0d\\x0a]\n"
+	       "EX .|[the end of the message was in a gap]|250|250 2.0.0 Ok: queued as Q2\n"
+	       "EX MAIL|MAIL FROM:<b@a.test>|250|250 2.1.0 Ok\n"
+	       "EX QUIT|QUIT|221|221 bye\n",
+	       "tcp.gap;smtp.gap;smtp.data_end_lost;");
+}
+
 int main(void)
 {
 	session_init();
@@ -696,6 +727,7 @@ int main(void)
 	lmtp();
 	detection();
 	lost_greeting();
+	lost_end();
 	lost_segment();
 	return session_done();
 }

@@ -81,7 +81,7 @@ static void sink(const struct ss_record *r, void *ctx)
 	(void)ctx;
 	if (r->kind == REC_DNS)
 		dns_store_add(store, r);
-	if (r->kind == REC_MESSAGE && !strcmp(r->u.msg.proto, "smtp") && nmsgs < 16) {
+	if (r->kind == REC_MESSAGE && r->u.msg.role == RR_TRANSFER && nmsgs < 16) {
 		struct capmsg *m = &msgs[nmsgs++];
 		m->len = r->u.msg.data.len;
 		m->data = malloc(m->len ? m->len : 1);

@@ -648,7 +648,7 @@ static void sink(const struct ss_record *r, void *ctx)
 	(void)ctx;
 	if (r->kind == REC_DNS)
 		dns_store_add(store, r);
-	if (r->kind != REC_MESSAGE || strcmp(r->u.msg.proto, "smtp") ||
+	if (r->kind != REC_MESSAGE || r->u.msg.role != RR_TRANSFER ||
 	    ss_addr_cmp(&r->flow->ep[SS_S2C].addr, &mx) || r->flow->ep[SS_S2C].port != 25)
 		return;
 	hop_count++;

@@ -64,7 +64,7 @@ static void sink(const struct ss_record *r, void *ctx)
 	(void)ctx;
 	if (r->kind == REC_DNS)
 		dns_store_add(store, r);
-	if (r->kind != REC_MESSAGE || strcmp(r->u.msg.proto, "smtp"))
+	if (r->kind != REC_MESSAGE || r->u.msg.role != RR_TRANSFER)
 		return;
 	const struct ss_addr *srv = &r->flow->ep[SS_S2C].addr;
 	if (ss_addr_cmp(srv, &mx_spf) && ss_addr_cmp(srv, &mx_dmarc))
