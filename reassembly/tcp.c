@@ -142,12 +142,14 @@ static void force_first(struct ss_reasm *r, struct flow *f, enum ss_dir d)
  * queued segment must move (a memory cap, the flow's end). Gives up the
  * hole before it; else, when the peer has bytes queued behind a hole of its
  * own, that hole, up to the bytes d's segment acknowledged: the hole is
- * real, and the gap keeps replies after their commands. When the peer has
- * nothing captured past its missing bytes (a one-sided capture, or bytes
- * still on their way), or waits for d's bytes in turn (bogus ACKs),
- * force_first(). Each step moves a next offset forward or delivers a
- * segment, so loops over it end. */
-static void release(struct ss_reasm *r, struct flow *f, enum ss_dir d, const char *why)
+ * real, and the gap keeps replies after their commands. At the flow's end
+ * (ending), the peer's bytes d's segment acknowledged will never come
+ * either: when the peer was captured at all, they are a gap too (a lost
+ * last command before its reply). When the peer has nothing captured past
+ * its missing bytes (a one-sided capture, or bytes still on their way),
+ * or waits for d's bytes in turn (bogus ACKs), force_first(). Each step
+ * moves a next offset forward or delivers a segment, so loops over it end. */
+static void release(struct ss_reasm *r, struct flow *f, enum ss_dir d, const char *why, int ending)
 {
 	struct half *h = &f->h[d], *o = &f->h[!d];
 	struct seg *s = h->ooo;
@@ -155,6 +157,8 @@ static void release(struct ss_reasm *r, struct flow *f, enum ss_dir d, const cha
 		gap_to(r, f, d, s->off, why);
 	else if (o->ooo && !ready(o)) /* s waits, so s->need > o->next: never empty */
 		gap_to(r, f, (enum ss_dir) !d, o->ooo->off < s->need ? o->ooo->off : s->need, why);
+	else if (ending && !o->ooo && o->next)
+		gap_to(r, f, (enum ss_dir) !d, s->need, ACKED_MISSING);
 	else
 		force_first(r, f, d);
 	progress(r, f);
@@ -169,11 +173,11 @@ static enum ss_dir first_queued(const struct flow *f)
 
 /* Gives up holes until nothing is queued either way, in the order of
  * release(), the earliest captured segment's first. */
-static void unqueue(struct ss_reasm *r, struct flow *f, const char *why)
+static void unqueue(struct ss_reasm *r, struct flow *f, const char *why, int ending)
 {
 	progress(r, f);
 	while (f->h[SS_C2S].ooo || f->h[SS_S2C].ooo)
-		release(r, f, first_queued(f), why);
+		release(r, f, first_queued(f), why, ending);
 }
 
 static struct seg *seg_new(struct ss_reasm *r, struct flow *f, struct half *h, struct seg **at,
@@ -248,7 +252,7 @@ static void squeeze(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t 
 	struct half *h = &f->h[d];
 	progress(r, f);
 	while (h->ooo && h->ooo_bytes > keep)
-		release(r, f, d, why);
+		release(r, f, d, why, 0);
 }
 
 /* The payload of one segment: n bytes present at p, then cut bytes the snap
@@ -569,7 +573,7 @@ void tcp_segment(struct ss_reasm *r, const struct ss_ip *ip)
 void tcp_relieve(struct ss_reasm *r, struct flow *f)
 {
 	r->st.mem_pressure++;
-	unqueue(r, f, "reassembly memory over --max-mem");
+	unqueue(r, f, "reassembly memory over --max-mem", 0);
 }
 
 /* Before a flow ends: queued segments behind gaps, each after the peer's
@@ -578,7 +582,7 @@ void tcp_relieve(struct ss_reasm *r, struct flow *f)
 void tcp_flush(struct ss_reasm *r, struct flow *f)
 {
 	wait_del(r, f);
-	unqueue(r, f, "never captured, flow ending");
+	unqueue(r, f, "never captured, flow ending", 1);
 	for (int d = 0; d < 2; d++) {
 		struct half *h = &f->h[d];
 		if (h->ack_set)

@@ -702,6 +702,21 @@ static void lost_end(void)
 	       "tcp.gap;smtp.gap;smtp.data_end_lost;");
 }
 
+/* Issue 13.3: the last command lost, its reply captured, then the flow
+ * ends: the reply still comes after the gap that stands for the command. */
+static void lost_last_command(void)
+{
+	static const struct turn t[] = {
+	    S("220 mx ESMTP\r\n"), C("HELO c\r\n"),  S("250 mx\r\n"),
+	    CGAP("QUIT\r\n"),      S("221 bye\r\n"),
+	};
+	expect("the last command in a gap", t, N(t),
+	       "EX -||220|220 mx ESMTP\n"
+	       "EX HELO|HELO c|250|250 mx\n"
+	       "EX -|[6 bytes missing]|221|221 bye\n",
+	       "tcp.gap;smtp.gap;");
+}
+
 int main(void)
 {
 	session_init();
@@ -728,6 +743,7 @@ int main(void)
 	detection();
 	lost_greeting();
 	lost_end();
+	lost_last_command();
 	lost_segment();
 	return session_done();
 }
