@@ -42,6 +42,7 @@
 #include "escape.h"
 #include "event.h"
 #include "lineproto.h"
+#include "pingpong.h"
 #include "message.h"
 #include "probe.h"
 #include "record.h"
@@ -270,7 +271,9 @@ struct iliteral {
 struct imap {
 	const struct ss_flow *f;
 	const struct dissect_opts *o;
-	struct lineproto lp[2];
+	/* the line engines, anomalies, notes, SASL and TLS: the session engine's
+	 * (its queue is not used: completions pair with commands by tag) */
+	struct pingpong pp;
 	struct icmd **q; /* commands waiting for their completion, oldest first */
 	size_t nq, qcap;
 	/* the client's side */
@@ -286,11 +289,9 @@ struct imap {
 	int mid[2];
 	uint64_t mid_skipped[2]; /* lines skipped so */
 	/* the session */
-	int greeted, logout, tls, compressed;
-	struct sasl sasl;
+	int greeted, logout, compressed;
 	struct buf login;   /* who logged in */
 	struct buf mailbox; /* the mailbox selected */
-	uint64_t opaque[2];
 	/* COMPRESS=DEFLATE (RFC 4978): each direction inflated, then read */
 	z_stream z[2];
 	int zon[2];       /* inflating */
@@ -301,7 +302,6 @@ struct imap {
 	uint64_t c_gaps;  /* gaps in the client's bytes: tags may be unknown */
 	uint64_t msg_bare_lf, first_msg_bare_lf;
 	int64_t first_msg_bare_lf_ts;
-	int said[8];
 };
 
 enum {
@@ -317,9 +317,7 @@ enum {
 static void say(struct imap *s, int once, enum ss_dir d, uint64_t frame, int64_t ts,
                 const char *what, const char *detail)
 {
-	if (once >= 0 && s->said[once]++)
-		return;
-	ss_eventf("imap", what, frame, ts, s->f->id, d, "%s", detail);
+	pp_say(&s->pp, once, d, frame, ts, what, detail);
 }
 
 static void show(struct buf *b, const uint8_t *p, size_t n)
@@ -406,20 +404,7 @@ static void exchange(struct imap *s, const struct icmd *c, const struct ss_str *
 	record_emit(&r);
 }
 
-static void note(struct imap *s, const char *what, int64_t ts, uint64_t frame, const char *fmt, ...)
-    SS_PRINTF(5, 6);
-static void note(struct imap *s, const char *what, int64_t ts, uint64_t frame, const char *fmt, ...)
-{
-	char d[256];
-	va_list ap;
-	va_start(ap, fmt);
-	int k = vsnprintf(d, sizeof d, fmt, ap);
-	va_end(ap);
-	if (k < 0)
-		return;
-	record_note(s->f, RP_IMAP, what, d, (size_t)k < sizeof d ? (size_t)k : sizeof d - 1, ts,
-	            frame);
-}
+#define note(s, what, ts, frame, ...) pp_note(&(s)->pp, what, ts, frame, __VA_ARGS__)
 
 /* --- messages in literals --------------------------------------------------- */
 
@@ -844,7 +829,7 @@ static void secret_unread(struct imap *s, struct icmd *c)
 	c->shown.len = c->args_at;
 	show_lit(&c->shown, LIT(" " SASL_MASK));
 	buf_reset(&c->arg);
-	s->sasl.user[0] = 0;
+	s->pp.sasl.user[0] = 0;
 }
 
 /* Is nothing more of command c to be shown (secret_unread)? */
@@ -860,10 +845,10 @@ static void secret_arg(struct imap *s, struct icmd *c, size_t argi, const uint8_
 {
 	if (c->kind == I_AUTH) {
 		if (argi == 0) {
-			sasl_begin(&s->sasl, v, vn);
+			sasl_begin(&s->pp.sasl, v, vn);
 			show(&c->shown, v, vn);
 		} else {
-			sasl_response(&s->sasl, v, vn, s->o->show_secrets, &c->shown);
+			sasl_response(&s->pp.sasl, v, vn, s->o->show_secrets, &c->shown);
 		}
 	} else if (argi == 0 || s->o->show_secrets) {
 		if (argi == 0)
@@ -943,7 +928,7 @@ static void lit_begin(struct imap *s, enum ss_dir d, enum lit kind, uint64_t siz
 		msg_begin(s, m, kind == L_PART, it->ts, it->frame);
 	}
 	if (size)
-		lineproto_set(&s->lp[d], LP_OCTETS, size);
+		lineproto_set(&s->pp.lp[d], LP_OCTETS, size);
 }
 
 /* How a literal that ended is shown after its "{n}". */
@@ -952,8 +937,8 @@ static void lit_shown(struct imap *s, struct buf *b, const struct iliteral *l)
 	if (l->kind == L_SECRET)
 		show_lit(b, LIT(SASL_MASK));
 	else if (l->kind == L_SASL && l->small.len == l->size)
-		sasl_response(&s->sasl, l->small.p ? l->small.p : (const uint8_t *)"", l->small.len,
-		              s->o->show_secrets, b);
+		sasl_response(&s->pp.sasl, l->small.p ? l->small.p : (const uint8_t *)"",
+		              l->small.len, s->o->show_secrets, b);
 	else if (l->kind == L_SASL) /* over ARG_CAP: not decoded */
 		show_lit(b, LIT(SASL_MASK));
 	else if (l->kind == L_SKIP)
@@ -1074,7 +1059,7 @@ static void client_command(struct imap *s, const uint8_t *p, size_t n, const str
 	memset(&s->ctok, 0, sizeof s->ctok);
 	s->ctok.brackets = c->kind == I_FETCH;
 	if (c->kind == I_AUTH)
-		sasl_begin(&s->sasl, (const uint8_t *)"", 0); /* nothing of an earlier one */
+		sasl_begin(&s->pp.sasl, (const uint8_t *)"", 0); /* nothing of an earlier one */
 	client_piece(s, c, p + ve, n - ve, it);
 }
 
@@ -1112,7 +1097,7 @@ static void client_line(struct imap *s, const struct lp_item *it)
 	if (auth && !auth->open && !cmdlike) {
 		/* A SASL response to the server's "+" challenge (RFC 9051 6.2.2) */
 		buf_reset(&auth->shown);
-		sasl_response(&s->sasl, p, n, s->o->show_secrets, &auth->shown);
+		sasl_response(&s->pp.sasl, p, n, s->o->show_secrets, &auth->shown);
 		auth->awaiting = 0;
 		auth->ts = it->ts;
 		auth->frame = it->frame;
@@ -1157,7 +1142,7 @@ static void client_item(void *ctx, const struct lp_item *it)
 		client_octets(s, it);
 		break;
 	case LP_ITEM_OPAQUE:
-		s->opaque[SS_C2S] += it->len;
+		s->pp.opaque[SS_C2S] += it->len;
 		break;
 	case LP_ITEM_DATA:
 		break;
@@ -1374,7 +1359,7 @@ static void continuation(struct imap *s, const uint8_t *p, size_t n, const struc
 		show(&b, p, n);
 		if (n > 2) {
 			show_lit(&b, LIT(" ("));
-			sasl_challenge(&s->sasl, p + 2, n - 2, &b);
+			sasl_challenge(&s->pp.sasl, p + 2, n - 2, &b);
 			show_lit(&b, LIT(")"));
 		}
 		exchange(s, auth, NULL, b.p, b.len, ST_CONT, it->ts, it->frame);
@@ -1415,12 +1400,12 @@ static void compress_start(struct imap *s)
 			if (s->zon[d])
 				inflateEnd(&s->z[d]);
 		s->zon[SS_C2S] = s->zon[SS_S2C] = 0;
-		lineproto_set(&s->lp[SS_C2S], LP_OPAQUE, 0);
-		lineproto_set(&s->lp[SS_S2C], LP_OPAQUE, 0);
+		lineproto_set(&s->pp.lp[SS_C2S], LP_OPAQUE, 0);
+		lineproto_set(&s->pp.lp[SS_S2C], LP_OPAQUE, 0);
 		return;
 	}
 	s->zgrab = 1;
-	lineproto_set(&s->lp[SS_S2C], LP_OCTETS, UINT64_MAX);
+	lineproto_set(&s->pp.lp[SS_S2C], LP_OCTETS, UINT64_MAX);
 }
 
 /* Inflating stops for good (a gap, bad data): the rest is only counted. */
@@ -1431,8 +1416,8 @@ static void compress_stop(struct imap *s, enum ss_dir d, uint64_t frame, int64_t
 		return;
 	inflateEnd(&s->z[d]);
 	s->zon[d] = 0;
-	lineproto_flush(&s->lp[d], d == SS_C2S ? client_item : server_item, s);
-	lineproto_set(&s->lp[d], LP_OPAQUE, 0);
+	lineproto_flush(&s->pp.lp[d], d == SS_C2S ? client_item : server_item, s);
+	lineproto_set(&s->pp.lp[d], LP_OPAQUE, 0);
 	if (why)
 		ss_eventf("imap", "inflate_error", frame, ts, s->f->id, d,
 		          "the compressed stream cannot be read on (%s): the rest is only counted",
@@ -1454,7 +1439,7 @@ static void inflate_feed(struct imap *s, enum ss_dir d, const uint8_t *p, size_t
 		if (got) {
 			struct ss_pos pz = {at->frame, at->ts, s->zout[d], 0};
 			s->zout[d] += got;
-			lineproto_feed(&s->lp[d], out, got, &pz,
+			lineproto_feed(&s->pp.lp[d], out, got, &pz,
 			               d == SS_C2S ? client_item : server_item, s);
 		}
 		if (rc == Z_STREAM_END) {
@@ -1473,7 +1458,7 @@ static void inflate_feed(struct imap *s, enum ss_dir d, const uint8_t *p, size_t
 	/* What was left when inflating stopped in this call is only counted. */
 	size_t left = s->zon[d] ? 0 : z->avail_in;
 	s->zraw[d] += n - left;
-	s->opaque[d] += left;
+	s->pp.opaque[d] += left;
 	z->next_in = NULL;
 	z->avail_in = 0;
 }
@@ -1487,18 +1472,18 @@ static void completed(struct imap *s, struct icmd *c, enum status st, const uint
 	case I_LOGIN:
 		if (ok) {
 			buf_set(&s->login, c->arg.p, c->arg.len);
-			sasl_set_user(&s->sasl, c->arg.p, c->arg.len);
+			sasl_set_user(&s->pp.sasl, c->arg.p, c->arg.len);
 			note(s, "login", it->ts, it->frame, "%s logged in with LOGIN",
-			     s->sasl.user[0] ? s->sasl.user : "(someone)");
+			     s->pp.sasl.user[0] ? s->pp.sasl.user : "(someone)");
 		}
 		break;
 	case I_AUTH:
 		if (ok) {
-			const char *z = memchr(s->sasl.user, 0, sizeof s->sasl.user);
-			buf_set(&s->login, s->sasl.user,
-			        z ? (size_t)(z - s->sasl.user) : sizeof s->sasl.user);
+			const char *z = memchr(s->pp.sasl.user, 0, sizeof s->pp.sasl.user);
+			buf_set(&s->login, s->pp.sasl.user,
+			        z ? (size_t)(z - s->pp.sasl.user) : sizeof s->pp.sasl.user);
 			note(s, "login", it->ts, it->frame, "%s logged in with %s",
-			     s->sasl.user[0] ? s->sasl.user : "(someone)", s->sasl.mech);
+			     s->pp.sasl.user[0] ? s->pp.sasl.user : "(someone)", s->pp.sasl.mech);
 		}
 		break;
 	case I_SELECT:
@@ -1511,15 +1496,15 @@ static void completed(struct imap *s, struct icmd *c, enum status st, const uint
 		break;
 	case I_STARTTLS:
 		if (ok && !s->compressed) {
-			lineproto_set(&s->lp[SS_C2S], LP_OPAQUE, 0);
-			lineproto_set(&s->lp[SS_S2C], LP_OPAQUE, 0);
-			s->tls = 1;
+			lineproto_set(&s->pp.lp[SS_C2S], LP_OPAQUE, 0);
+			lineproto_set(&s->pp.lp[SS_S2C], LP_OPAQUE, 0);
+			s->pp.tls = 1;
 			note(s, "tls", it->ts, it->frame,
 			     "STARTTLS accepted: the rest of the session is TLS");
 		}
 		break;
 	case I_COMPRESS:
-		if (ok && !s->compressed && !s->tls) {
+		if (ok && !s->compressed && !s->pp.tls) {
 			s->compressed = 1;
 			compress_start(s);
 			note(
@@ -1600,11 +1585,11 @@ static void tagged(struct imap *s, const uint8_t *p, size_t n, const struct lp_i
 	}
 	struct icmd *c = s->q[i];
 	if (c->open && s->cur == c && s->lit[SS_C2S].sync && !s->lit[SS_C2S].started &&
-	    s->lp[SS_C2S].mode == LP_OCTETS) {
+	    s->pp.lp[SS_C2S].mode == LP_OCTETS) {
 		/* Refused before its synchronising literal was sent (RFC 9051
 		 * 7.5): the client sends the next command instead. A
 		 * non-synchronising one (RFC 7888) comes whatever the server says. */
-		lineproto_set(&s->lp[SS_C2S], LP_LINE, 0);
+		lineproto_set(&s->pp.lp[SS_C2S], LP_LINE, 0);
 		s->m[SS_C2S].state = M_NONE;
 		s->cur = NULL;
 	}
@@ -1698,13 +1683,13 @@ static void server_item(void *ctx, const struct lp_item *it)
 		if (s->zgrab) {
 			/* compressed, inflated once the feed returns (compress_start) */
 			if (buf_add(&s->zpend, it->p, it->len))
-				s->opaque[SS_S2C] += it->len; /* over --max-pending: lost */
+				s->pp.opaque[SS_S2C] += it->len; /* over --max-pending: lost */
 			break;
 		}
 		server_octets(s, it);
 		break;
 	case LP_ITEM_OPAQUE:
-		s->opaque[SS_S2C] += it->len;
+		s->pp.opaque[SS_S2C] += it->len;
 		break;
 	case LP_ITEM_DATA:
 		break;
@@ -1721,8 +1706,8 @@ static void *imap_open(const struct ss_flow *f, void *ctx)
 		return NULL;
 	s->f = f;
 	s->o = o;
+	pp_init(&s->pp, f, o, RP_IMAP, NULL, s);
 	for (int d = 0; d < 2; d++) {
-		lineproto_init(&s->lp[d], o->caps->max_line);
 		buf_init(&s->lit[d].small, ARG_CAP);
 		buf_init(&s->m[d].data, o->caps->max_message);
 		buf_init(&s->m[d].item, o->caps->max_line);
@@ -1747,11 +1732,11 @@ static size_t imap_data(void *st, enum ss_dir d, const uint8_t *p, size_t n,
 		inflate_feed(s, d, p, n, at);
 		return n;
 	}
-	lineproto_feed(&s->lp[d], p, n, at, d == SS_C2S ? client_item : server_item, s);
+	lineproto_feed(&s->pp.lp[d], p, n, at, d == SS_C2S ? client_item : server_item, s);
 	if (d == SS_S2C && s->zgrab) {
 		/* COMPRESS's OK came in these bytes: what followed it is compressed. */
 		s->zgrab = 0;
-		lineproto_set(&s->lp[d], LP_LINE, 0);
+		lineproto_set(&s->pp.lp[d], LP_LINE, 0);
 		struct buf b = s->zpend;
 		buf_init(&s->zpend, b.cap);
 		inflate_feed(s, d, b.p, b.len, at);
@@ -1765,7 +1750,7 @@ static void imap_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 	struct imap *s = st;
 	if (!s)
 		return;
-	struct lineproto *lp = &s->lp[d];
+	struct lineproto *lp = &s->pp.lp[d];
 	if (s->zon[d]) {
 		/* DEFLATE cannot be picked up again after a hole. */
 		compress_stop(s, d, at->frame, at->ts, NULL);
@@ -1845,15 +1830,15 @@ static void imap_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 	struct imap *s = st;
 	if (!s)
 		return;
-	lineproto_flush(&s->lp[SS_C2S], client_item, s);
-	lineproto_flush(&s->lp[SS_S2C], server_item, s);
+	lineproto_flush(&s->pp.lp[SS_C2S], client_item, s);
+	lineproto_flush(&s->pp.lp[SS_S2C], server_item, s);
 	for (int d = 0; d < 2; d++) {
 		if (s->zon[d])
 			inflateEnd(&s->z[d]);
 		s->zon[d] = 0;
 	}
 	for (int d = 0; d < 2; d++) {
-		if (s->lp[d].mode == LP_OCTETS && s->m[d].state == M_FILLING) {
+		if (s->pp.lp[d].mode == LP_OCTETS && s->m[d].state == M_FILLING) {
 			s->m[d].incomplete = 1; /* the literal never ended */
 			s->m[d].state = M_HELD;
 		}
@@ -1872,31 +1857,16 @@ static void imap_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 			         c->lines.len ? c->lines.len - 1 : 0, ST_NONE, 0, 0);
 		cmd_remove(s, 0);
 	}
-	if (s->tls)
-		note(s, "tls_end", at->ts, at->frame, "%llu bytes of TLS to the server, %llu back",
-		     (unsigned long long)s->opaque[SS_C2S], (unsigned long long)s->opaque[SS_S2C]);
 	if (s->compressed)
 		note(s, "compress_end", at->ts, at->frame,
 		     "%llu compressed bytes to the server (%llu inflated), %llu back (%llu "
 		     "inflated)",
-		     (unsigned long long)(s->zraw[SS_C2S] + s->opaque[SS_C2S]),
+		     (unsigned long long)(s->zraw[SS_C2S] + s->pp.opaque[SS_C2S]),
 		     (unsigned long long)s->zout[SS_C2S],
-		     (unsigned long long)(s->zraw[SS_S2C] + s->opaque[SS_S2C]),
+		     (unsigned long long)(s->zraw[SS_S2C] + s->pp.opaque[SS_S2C]),
 		     (unsigned long long)s->zout[SS_S2C]);
+	pp_close(&s->pp, "RFC 9051 2.2", at);
 	for (int d = 0; d < 2; d++) {
-		struct lineproto *lp = &s->lp[d];
-		if (lp->bare_lf)
-			ss_eventf("imap", "bare_lf", lp->first_bare_lf_frame, lp->first_bare_lf_ts,
-			          s->f->id, d,
-			          "%llu lines end in a bare LF (RFC 9051 2.2), first in frame %llu",
-			          (unsigned long long)lp->bare_lf,
-			          (unsigned long long)lp->first_bare_lf_frame);
-		if (lp->nul)
-			ss_eventf("imap", "nul", lp->first_nul_frame, lp->first_nul_ts, s->f->id, d,
-			          "NUL bytes in %llu lines, first in frame %llu",
-			          (unsigned long long)lp->nul,
-			          (unsigned long long)lp->first_nul_frame);
-		lineproto_free(lp);
 		buf_free(&s->lit[d].small);
 		buf_free(&s->m[d].data);
 		buf_free(&s->m[d].item);

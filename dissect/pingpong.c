@@ -50,7 +50,8 @@ void pp_init(struct pingpong *pp, const struct ss_flow *f, const struct dissect_
 	pp->f = f;
 	pp->o = o;
 	pp->p = p;
-	pp->proto = p == RP_POP3 ? "pop3" : "smtp"; /* LMTP is the SMTP dissector's */
+	/* events go by the dissector's name: LMTP is the SMTP dissector's */
+	pp->proto = rec_proto_name(p == RP_LMTP ? RP_SMTP : p);
 	pp->unanswered = unanswered;
 	pp->owner = owner;
 	fifo_init(&pp->q, sizeof(struct pp_cmd));

@@ -1,5 +1,6 @@
 /* pingpong.h - the session engine under the command-and-reply protocols
- * (SMTP, LMTP, POP3), after curl's pingpong.c: the two line engines, the
+ * (SMTP, LMTP, POP3; IMAP uses all but the queue, since its completions
+ * pair with commands by tag), after curl's pingpong.c: the two line engines, the
  * queue of commands awaiting their replies, how a command line splits into
  * its verb and arguments, what is shown of it (escaped, secrets masked),
  * the exchange and note records, the anomalies said once per session, and
@@ -69,12 +70,12 @@ typedef void pp_unanswered_fn(struct pingpong *pp, struct pp_cmd *c);
 struct pingpong {
 	const struct ss_flow *f;
 	const struct dissect_opts *o;
-	const char *proto; /* "smtp", "pop3": the events' name */
+	const char *proto; /* "smtp", "pop3", "imap": the events' name */
 	enum rec_proto p;  /* the records' protocol (SMTP becomes LMTP at LHLO) */
 	struct lineproto lp[2];
-	struct fifo q; /* commands without a reply, oldest first */
-	pp_unanswered_fn *unanswered;
-	void *owner; /* the protocol's session */
+	struct fifo q;                /* commands without a reply, oldest first */
+	pp_unanswered_fn *unanswered; /* NULL when the queue is not used */
+	void *owner;                  /* the protocol's session */
 	uint64_t server_bytes, server_gaps;
 	uint64_t pushed;    /* commands queued so far */
 	int tls;            /* the rest of the session is TLS */
