@@ -328,6 +328,7 @@ int msg_parse(struct msg *m, const uint8_t *data, size_t len)
 	}
 	if (!(m->store = malloc(need)))
 		goto nomem;
+	m->store_len = need;
 	char *dst = m->store;
 	for (size_t i = 0; i < m->nfields; i++) {
 		struct msg_field *f = &m->fields[i];
@@ -348,6 +349,48 @@ int msg_parse(struct msg *m, const uint8_t *data, size_t len)
 nomem:
 	msg_free(m);
 	return -1;
+}
+
+/* p, a value in src's store, at the same place in dst's. */
+static const char *rebase(const struct msg *dst, const struct msg *src, const char *p)
+{
+	return p ? dst->store + (p - src->store) : NULL;
+}
+
+int msg_copy(struct msg *dst, const struct msg *src, const uint8_t *data)
+{
+	*dst = *src;
+	dst->data = data;
+	dst->fields = NULL;
+	dst->store = NULL;
+	dst->subject = NULL;
+	if (src->nfields && !(dst->fields = malloc(src->nfields * sizeof *dst->fields)))
+		goto nomem;
+	if (src->store_len && !(dst->store = malloc(src->store_len)))
+		goto nomem;
+	if (src->nfields)
+		memcpy(dst->fields, src->fields, src->nfields * sizeof *dst->fields);
+	if (src->store_len)
+		memcpy(dst->store, src->store, src->store_len);
+	for (size_t i = 0; i < dst->nfields; i++)
+		dst->fields[i].unfolded = rebase(dst, src, src->fields[i].unfolded);
+	dst->from = rebase(dst, src, src->from);
+	dst->to = rebase(dst, src, src->to);
+	dst->cc = rebase(dst, src, src->cc);
+	dst->date = rebase(dst, src, src->date);
+	dst->message_id = rebase(dst, src, src->message_id);
+	const struct msg_field *s = msg_find(dst, "Subject", 0);
+	if (s && !(dst->subject = rfc2047_decode_n((const uint8_t *)s->unfolded, s->unfolded_len)))
+		goto nomem;
+	return 0;
+nomem:
+	msg_free(dst);
+	return -1;
+}
+
+size_t msg_size(const struct msg *m)
+{
+	return m->nfields * sizeof *m->fields + m->store_len;
 }
 
 enum msg_author msg_author(const struct msg *m, struct msg_addr **out, size_t *n)

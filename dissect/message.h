@@ -79,6 +79,7 @@ struct msg {
 	char *subject;
 
 	char *store; /* owned: every unfolded value, one allocation */
+	size_t store_len;
 };
 
 /* Splits the len bytes at data (borrowed, not copied) into fields and
@@ -87,6 +88,15 @@ struct msg {
  * the anomalies above. Memory: the unfolded values take at most len +
  * nfields + 1 bytes, the field array up to 128 bytes a field. */
 int msg_parse(struct msg *m, const uint8_t *data, size_t len);
+
+/* Makes dst a copy of the parse src of the same bytes, now at data (a copy
+ * of src->data that outlives dst): for a layer that keeps a message past
+ * its record, so that it is parsed once. Field offsets hold as they are.
+ * Returns 0, or -1 when memory runs out (dst is then empty, and
+ * msg_free() is still safe). Memory: the parse's, msg_size(src). */
+int msg_copy(struct msg *dst, const struct msg *src, const uint8_t *data);
+/* The bytes a parse holds beside the message's own. */
+size_t msg_size(const struct msg *m);
 
 /* Frees what msg_parse() allocated; the data stays the caller's. m may be
  * NULL, or a struct msg that was zeroed or already freed. */

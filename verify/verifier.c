@@ -28,8 +28,10 @@
 #include "spf.h"
 
 struct waiting {
-	struct vhop hop; /* a copy, its strings owned */
-	uint8_t *data;   /* the message's bytes (hop.len of them), until checked */
+	struct vhop hop;   /* a copy, its strings owned */
+	uint8_t *data;     /* the message's bytes (hop.len of them), until checked */
+	struct msg parsed; /* the dissector's parse of them, copied: parsed once */
+	int have_parsed;
 	int done;
 };
 
@@ -100,6 +102,7 @@ static void waiting_free(struct waiting *w)
 	free(w->hop.user);
 	free(w->hop.message_id);
 	free(w->data);
+	msg_free(&w->parsed);
 	free(w);
 }
 
@@ -150,9 +153,10 @@ static void run_checks(struct verifier *v, struct v_hopcheck *hc, const struct w
                        const char *host)
 {
 	const struct vhop *h = &w->hop;
-	struct msg parsed;
 	const uint8_t *data = w->data ? w->data : (const uint8_t *)"";
-	int have_msg = !msg_parse(&parsed, data, h->len);
+	struct msg own; /* parsed here only when the dissector's parse did not come */
+	int have_msg = w->have_parsed || !msg_parse(&own, data, h->len);
+	const struct msg *parsed = w->have_parsed ? &w->parsed : &own;
 	const char *mail_from = h->mail_from ? h->mail_from : "";
 	const char *helo = h->helo && *h->helo ? h->helo : NULL;
 	struct verdict *spf_mf = spf_check(v->store, h->ts, &h->server, &h->client, mail_from,
@@ -161,14 +165,14 @@ static void run_checks(struct verifier *v, struct v_hopcheck *hc, const struct w
 	                                            mail_from, helo, host, SPF_HELO)
 	                                : NULL;
 	struct verdict **dk = NULL;
-	size_t ndk = have_msg ? dkimcheck_verify_parsed(&parsed, h->incomplete, v->store, h->ts,
+	size_t ndk = have_msg ? dkimcheck_verify_parsed(parsed, h->incomplete, v->store, h->ts,
 	                                                &h->server, &dk)
 	                      : 0;
 	/* DMARC takes the SPF result of the MAIL FROM, or of HELO for the null
 	 * sender (RFC 7489 4.1, RFC 7208 2.4) */
 	struct verdict *for_dmarc = *mail_from || !spf_helo ? spf_mf : spf_helo;
 	struct verdict *dmarc =
-	    have_msg ? dmarc_check(v->store, h->ts, &h->server, &parsed, for_dmarc, dk, ndk) : NULL;
+	    have_msg ? dmarc_check(v->store, h->ts, &h->server, parsed, for_dmarc, dk, ndk) : NULL;
 	add_check(hc, spf_mf);
 	if (spf_helo)
 		add_check(hc, spf_helo);
@@ -177,7 +181,8 @@ static void run_checks(struct verifier *v, struct v_hopcheck *hc, const struct w
 	free(dk);
 	if (dmarc)
 		add_check(hc, dmarc);
-	msg_free(&parsed);
+	if (!w->have_parsed)
+		msg_free(&own);
 }
 
 /* SPF of the HELO identity (RFC 7208 2.3) that nothing checked: the
@@ -256,9 +261,11 @@ static void report(struct verifier *v, struct waiting *w, const struct vhop *cop
 	free(h.checks);
 	free(ptr);
 	w->done = 1;
-	v->mem -= w->hop.len;
+	v->mem -= w->hop.len + msg_size(&w->parsed);
 	free(w->data);
 	w->data = NULL;
+	msg_free(&w->parsed);
+	w->have_parsed = 0;
 }
 
 static struct waiting *front(struct verifier *v)
@@ -365,7 +372,9 @@ const struct vhop *verifier_record(struct verifier *v, const struct ss_record *r
 				memcpy(w->data, m->data.p, m->data.len);
 			if (!w->data)
 				w->hop.incomplete = 1; /* no room to keep it: DKIM cannot tell */
-			v->mem += w->hop.len;
+			else if (m->msg)
+				w->have_parsed = !msg_copy(&w->parsed, m->msg, w->data);
+			v->mem += w->hop.len + msg_size(&w->parsed);
 			if (push(v, w)) {
 				report(v, w, NULL, NULL);
 				waiting_free(w);

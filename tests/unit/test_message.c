@@ -660,6 +660,48 @@ static void test_body_scan(void)
 	CHECK(bad == 0);
 }
 
+/* msg_copy(): the parse of the same bytes at another place, standing
+ * alone once the original and its bytes are gone (verify/ keeps messages
+ * past their record without parsing them again). */
+static void test_copy(void)
+{
+	static const char text[] = "From: =?UTF-8?Q?J=C3=B6rg?= <j@a.test>\r\n"
+	                           "To: b@b.test,\r\n c@b.test\r\n"
+	                           "Subject: =?UTF-8?B?SGVsbG8=?= there\r\n"
+	                           "Message-ID: <1@a.test>\r\n"
+	                           "\r\n"
+	                           "body\r\n";
+	size_t n = sizeof text - 1;
+	char *orig = malloc(n), *copy = malloc(n);
+	if (!orig || !copy)
+		return;
+	memcpy(orig, text, n);
+	memcpy(copy, text, n);
+	struct msg a, b, want;
+	CHECK(parse(&a, orig, n) == 0);
+	CHECK(msg_copy(&b, &a, (const uint8_t *)copy) == 0);
+	CHECK(msg_size(&b) == msg_size(&a) && msg_size(&a) > 0);
+	memset(orig, 'x', n); /* the original's bytes and parse gone */
+	msg_free(&a);
+	free(orig);
+	CHECK(parse(&want, text, n) == 0);
+	CHECK(b.nfields == want.nfields && b.header_len == want.header_len &&
+	      b.body_off == want.body_off && b.data == (const uint8_t *)copy);
+	for (size_t i = 0; i < b.nfields && i < want.nfields; i++)
+		CHECK(b.fields[i].off == want.fields[i].off &&
+		      b.fields[i].len == want.fields[i].len &&
+		      b.fields[i].unfolded_len == want.fields[i].unfolded_len &&
+		      !strcmp(b.fields[i].unfolded, want.fields[i].unfolded));
+	CHECK(b.to && !strcmp(b.to, "b@b.test, c@b.test"));
+	CHECK(b.from && !strcmp(b.from, want.from));
+	CHECK(b.message_id && !strcmp(b.message_id, "<1@a.test>"));
+	CHECK(b.subject && !strcmp(b.subject, "Hello there"));
+	CHECK(rebuilds(&b));
+	msg_free(&b);
+	msg_free(&want);
+	free(copy);
+}
+
 int main(int argc, char **argv)
 {
 	test_fields();
@@ -669,6 +711,7 @@ int main(int argc, char **argv)
 	test_rfc2047();
 	test_addresses();
 	test_author();
+	test_copy();
 	if (argc > 1)
 		test_seeds(argv[1]);
 	printf("%d checks, %d failed\n", checks, failures);
