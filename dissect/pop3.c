@@ -90,6 +90,7 @@ enum {
 	SAID_NO_CMD,
 	SAID_TOO_BIG,
 	SAID_BAD_LINE,
+	SAID_PIPE_FULL,
 };
 
 static void say(struct pop3 *s, int once, enum ss_dir d, uint64_t frame, int64_t ts,
@@ -313,9 +314,9 @@ static void pop(struct pop3 *s, struct pp_cmd *out)
 /* A command the full queue pushed out: shown without its response. */
 static void unanswered_full(struct pingpong *pp, struct pp_cmd *c)
 {
-	pp_say(pp, -1, SS_C2S, c->frame, c->ts, "pipeline_full",
-	       "more commands without responses than --max-pipeline; the oldest is shown "
-	       "without its response");
+	pp_say(pp, SAID_PIPE_FULL, SS_C2S, c->frame, c->ts, "pipeline_full",
+	       "more commands without responses than --max-pipeline; the oldest are shown "
+	       "without their responses");
 	pp_no_reply(pp, c, LIT("[no response seen: over --max-pipeline]"));
 }
 

@@ -85,7 +85,15 @@ struct smtp {
 	int64_t first_data_bare_lf_ts;
 };
 
-enum { SAID_BEFORE_GREETING, SAID_AFTER_QUIT, SAID_NO_CMD, SAID_TOO_BIG, SAID_RCPTS, SAID_PICKUP };
+enum {
+	SAID_BEFORE_GREETING,
+	SAID_AFTER_QUIT,
+	SAID_NO_CMD,
+	SAID_TOO_BIG,
+	SAID_RCPTS,
+	SAID_PICKUP,
+	SAID_PIPE_FULL
+};
 
 /* What stands in a reply's place when it was not seen. */
 struct why {
@@ -309,9 +317,9 @@ static void unanswered(struct smtp *s, struct pp_cmd *c, struct why why)
 
 static void unanswered_full(struct pingpong *pp, struct pp_cmd *c)
 {
-	pp_say(pp, -1, SS_C2S, c->frame, c->ts, "pipeline_full",
-	       "more commands without replies than --max-pipeline; the oldest is shown "
-	       "without its reply");
+	pp_say(pp, SAID_PIPE_FULL, SS_C2S, c->frame, c->ts, "pipeline_full",
+	       "more commands without replies than --max-pipeline; the oldest are shown "
+	       "without their replies");
 	unanswered(pp->owner, c, OVER_CAP);
 }
 

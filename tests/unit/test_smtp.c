@@ -356,8 +356,7 @@ static void pipeline_full(void)
 	       "[hi\\x0d\\x0a]\n"
 	       "EX .|.|-1|[the reply is not in the capture]\n"
 	       "EX QUIT|QUIT|-1|[the reply is not in the capture]\n",
-	       "smtp.pipeline_full;smtp.pipeline_full;smtp.pipeline_full;smtp.pipeline_full;tcp."
-	       "gap;smtp.gap;");
+	       "smtp.pipeline_full;tcp.gap;smtp.gap;");
 	ss_caps_defaults(&session_caps);
 	session_capture = 0;
 }
