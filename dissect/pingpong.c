@@ -109,8 +109,9 @@ struct pp_cmd *pp_push(struct pingpong *pp, int kind, const uint8_t *verb, size_
 		c->verb[i] = (char)(ch > 0x20 && ch < 0x7f ? ch : '?');
 	}
 	/* Whether the client waited shows only where the server's replies are
-	 * in the capture. */
-	c->pipelined = pp->q.len > 1 && pp->server_bytes;
+	 * in the capture, and not across a gap in them (the reply may be in it). */
+	const struct pp_cmd *prev = pp->q.len > 1 ? pp_nth(pp, pp->q.len - 2) : NULL;
+	c->pipelined = prev && pp->server_bytes && prev->server_gaps == pp->server_gaps;
 	c->server_gaps = pp->server_gaps;
 	c->seq = ++pp->pushed;
 	c->ts = it->ts;
@@ -142,6 +143,11 @@ int pp_verb_in(const uint8_t *p, size_t n, const struct pp_word *words, size_t k
 		if (word_is(p + w.verb, w.verb_len, words[i].w, words[i].n))
 			return 1;
 	return 0;
+}
+
+int pp_sasl_line(enum pp_auth a, const uint8_t *p, size_t n, const struct pp_word *verbs, size_t k)
+{
+	return a == PP_AUTH_SURE || (a == PP_AUTH_LIKELY && !pp_verb_in(p, n, verbs, k));
 }
 
 void pp_show(struct pp_cmd *c, const uint8_t *line, size_t n)

@@ -127,6 +127,16 @@ static inline int pp_space(uint8_t c)
 	return c == ' ' || c == '\t';
 }
 
+/* Where a session is in a SASL exchange (RFC 4422): the server's challenge
+ * came, so the client's next line is a response whatever it looks like; or
+ * only the command that starts one was seen (its challenge may be in a gap,
+ * or the server's side not captured), so a line is a response unless it is
+ * one of the protocol's commands - a base64 response is none, and masking
+ * a command would hide what the session did. */
+enum pp_auth { PP_AUTH_NONE, PP_AUTH_SURE, PP_AUTH_LIKELY };
+/* Is the line p[0..n) a SASL response, in state a? */
+int pp_sasl_line(enum pp_auth a, const uint8_t *p, size_t n, const struct pp_word *verbs, size_t k);
+
 /* c's shown text: the line escaped. */
 void pp_show(struct pp_cmd *c, const uint8_t *line, size_t n);
 /* c's shown text: the line up to at escaped, the rest masked unless show. */

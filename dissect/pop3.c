@@ -76,7 +76,8 @@ struct pop3 {
 	int64_t end_ts;
 	uint64_t end_frame;
 	/* the session */
-	int greeted, quit, in_auth;
+	int greeted, quit;
+	enum pp_auth in_auth;
 	int resync;                              /* a gap may have taken responses */
 	struct buf user;                         /* the name USER or APOP gave */
 	struct buf login;                        /* who logged in */
@@ -322,6 +323,13 @@ static void unanswered_full(struct pingpong *pp, struct pp_cmd *c)
 
 /* --- the client's side ----------------------------------------------------- */
 
+/* RFC 1939 and its extensions' commands. */
+static const struct pp_word verbs[] = {
+    PP_WORD("USER"), PP_WORD("PASS"), PP_WORD("APOP"), PP_WORD("AUTH"), PP_WORD("CAPA"),
+    PP_WORD("LIST"), PP_WORD("UIDL"), PP_WORD("RETR"), PP_WORD("TOP"),  PP_WORD("STLS"),
+    PP_WORD("QUIT"), PP_WORD("STAT"), PP_WORD("DELE"), PP_WORD("NOOP"), PP_WORD("RSET"),
+    PP_WORD("LAST"), PP_WORD("UTF8")};
+
 static void client_line(struct pop3 *s, const struct lp_item *it)
 {
 	const uint8_t *p = it->p;
@@ -335,13 +343,14 @@ static void client_line(struct pop3 *s, const struct lp_item *it)
 	if (s->quit)
 		say(s, SAID_AFTER_QUIT, SS_C2S, it->frame, it->ts, "command_after_quit",
 		    "the client sent more after QUIT");
-	if (s->in_auth) {
+	if (pp_sasl_line(s->in_auth, p, n, verbs, sizeof verbs / sizeof verbs[0])) {
 		/* A SASL response to the server's "+" challenge (RFC 5034 4). */
 		struct pp_cmd *q = push(s, K_AUTH, (const uint8_t *)"AUTH", 4, it);
 		if (q)
 			pp_show_sasl(&s->pp, q, p, n, 0, 0);
 		return;
 	}
+	s->in_auth = PP_AUTH_NONE;
 	struct pp_words w;
 	pp_split(p, n, &w);
 	size_t a = w.args; /* the arguments start here */
@@ -371,7 +380,7 @@ static void client_line(struct pop3 *s, const struct lp_item *it)
 	switch (kind) {
 	case K_AUTH:
 		pp_show_sasl(&s->pp, q, p, n, a, 1);
-		s->in_auth = 1;
+		s->in_auth = PP_AUTH_LIKELY;
 		return;
 	case K_PASS: /* PASS string: all of it, spaces too (RFC 1939 7) */
 		pp_show_masked(q, p, n, a, show);
@@ -472,12 +481,12 @@ static void status_line(struct pop3 *s, const struct lp_item *it, enum status st
 		}
 		exchange(s, &p, b.p, b.len, ST_CONT, it->ts, it->frame);
 		buf_free(&b);
-		s->in_auth = 1;
+		s->in_auth = PP_AUTH_SURE;
 		pp_cmd_free(&p);
 		return;
 	}
 	if (p.kind == K_AUTH)
-		s->in_auth = 0;
+		s->in_auth = PP_AUTH_NONE;
 	if (st == ST_OK && p.flag) {
 		body_begin(s, &p, line, n, it->ts, it->frame);
 		return;

@@ -63,7 +63,8 @@ struct smtp {
 	int reply_code;
 	int64_t reply_ts;
 	uint64_t reply_frame;
-	int greeted, quit, in_auth;
+	int greeted, quit;
+	enum pp_auth in_auth;
 	int resync; /* a gap may have taken replies: pair by what a reply says */
 	int synced; /* picked up mid-way: a command or reply has fit */
 	/* the session and the transaction */
@@ -528,13 +529,14 @@ static void client_line(struct smtp *s, const struct lp_item *it)
 	if (s->quit)
 		pp_say(pp, SAID_AFTER_QUIT, SS_C2S, it->frame, it->ts, "command_after_quit",
 		       "the client sent more after QUIT");
-	if (s->in_auth) {
+	if (pp_sasl_line(s->in_auth, p, n, verbs, NVERBS)) {
 		/* A SASL response to the server's 334 challenge. */
 		struct pp_cmd *c = pp_push(pp, K_AUTH, (const uint8_t *)"AUTH", 4, it);
 		if (c)
 			pp_show_sasl(pp, c, p, n, 0, 0);
 		return;
 	}
+	s->in_auth = PP_AUTH_NONE;
 	struct pp_words w;
 	pp_split(p, n, &w);
 	enum kind kind = kind_of(p + w.verb, w.verb_len);
@@ -545,7 +547,7 @@ static void client_line(struct smtp *s, const struct lp_item *it)
 		return;
 	if (kind == K_AUTH) {
 		pp_show_sasl(pp, c, p, n, w.args, 1);
-		s->in_auth = 1;
+		s->in_auth = PP_AUTH_LIKELY;
 		return;
 	}
 	pp_show(c, p, n);
@@ -783,7 +785,7 @@ static void act(struct smtp *s, struct pp_cmd *c, const uint8_t *r, size_t rn, i
 		}
 		break;
 	case K_AUTH:
-		s->in_auth = code == 334;
+		s->in_auth = code == 334 ? PP_AUTH_SURE : PP_AUTH_NONE;
 		break;
 	case K_QUIT:
 		s->quit = 1;

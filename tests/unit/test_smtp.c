@@ -716,6 +716,42 @@ static void lost_last_command(void)
 	       "tcp.gap;smtp.gap;");
 }
 
+/* Issue 13.4 and 13.8: an AUTH whose challenges were not seen. Its
+ * responses are still masked, and the commands after it are not. */
+static void auth_unseen(void)
+{
+	static const struct turn t[] = {
+	    S("220 mx ESMTP\r\n"),
+	    C("EHLO c\r\n"),
+	    S("250-mx\r\n250 AUTH LOGIN\r\n"),
+	    C("AUTH LOGIN\r\n"),
+	    SGAP("334 VXNlcm5hbWU6\r\n"),
+	    C(""),
+	    C("dXNlcjE=\r\n"),
+	    SGAP("334 UGFzc3dvcmQ6\r\n"),
+	    C(""),
+	    C("czNjcmV0\r\n"),
+	    SGAP("235 2.7.0 Authentication successful\r\n"),
+	    C(""),
+	    C("MAIL FROM:<a@a.test>\r\n"),
+	    S("250 2.1.0 Ok\r\n"),
+	};
+	expect("AUTH LOGIN with its replies in gaps", t, N(t),
+	       "EX -||220|220 mx ESMTP\n"
+	       "EX EHLO|EHLO c|250|250-mx\\x0a250 AUTH LOGIN\n"
+	       "EX AUTH|AUTH LOGIN|-1|[the reply was in a gap]\n"
+	       "EX AUTH|user1|-1|[the reply was in a gap]\n"
+	       "EX AUTH|****|-1|[the reply was in a gap]\n"
+	       "EX MAIL|MAIL FROM:<a@a.test>|250|250 2.1.0 Ok\n",
+	       "tcp.gap;smtp.gap;tcp.gap;smtp.gap;tcp.gap;smtp.gap;");
+	session_capture = SESSION_CLIENT_ONLY;
+	session_play(t, N(t), 25, 0, 0);
+	session_capture = 0;
+	session_check(!strstr(session_log, "czNjcmV0") && strstr(session_log, "EX AUTH|****|") &&
+	                  strstr(session_log, "EX MAIL|MAIL FROM:<a@a.test>|"),
+	              "the client's side alone: the password masked, MAIL shown", session_log);
+}
+
 int main(void)
 {
 	session_init();
@@ -738,6 +774,7 @@ int main(void)
 	record_sink_add(times_sink, NULL);
 	blank_and_empty();
 	secrets();
+	auth_unseen();
 	lmtp();
 	detection();
 	lost_greeting();
