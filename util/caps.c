@@ -2,6 +2,7 @@
 #include "caps.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,10 @@ int ss_caps_set(struct ss_caps *c, const char *name, const char *value)
 			}
 		}
 		if (*end || (shift && v > (~0ULL >> shift)))
+			return -2;
+		/* Times are counted in int64 nanoseconds: 292 years at most. */
+		if ((d->unit == SS_CAP_SECONDS && v > INT64_MAX / 1000000000) ||
+		    (d->unit == SS_CAP_MS && v > INT64_MAX / 1000000))
 			return -2;
 		*(uint64_t *)((char *)c + d->offset) = (uint64_t)v << shift;
 		return 0;

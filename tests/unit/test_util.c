@@ -70,6 +70,11 @@ static void test_caps(void)
 	CHECK(ss_caps_set(&c, "max_mem", "2G") == 0 && c.max_mem == 2ull << 30);
 	CHECK(ss_caps_set(&c, "tcp-timeout", "30") == 0 && c.tcp_timeout == 30);
 	CHECK(ss_caps_set(&c, "tcp-timeout", "30K") == -2); /* seconds take no suffix */
+	/* times are int64 nanoseconds: no more than fit */
+	CHECK(ss_caps_set(&c, "tcp-timeout", "9223372036") == 0);
+	CHECK(ss_caps_set(&c, "tcp-timeout", "9223372037") == -2);
+	CHECK(ss_caps_set(&c, "ack-wait", "9223372036855") == -2);
+	CHECK(ss_caps_set(&c, "frag-timeout", "18446744073709551615") == -2);
 	CHECK(ss_caps_set(&c, "max-pending", "-1") == -2);
 	CHECK(ss_caps_set(&c, "max-pending", "12X") == -2);
 	CHECK(ss_caps_set(&c, "max-pending", "99999999999999999999") == -2);
