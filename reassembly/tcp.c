@@ -455,51 +455,71 @@ static void check_done(struct ss_reasm *r, struct flow *f)
 	flow_end(r, f, SS_CLOSE_FIN);
 }
 
-void tcp_segment(struct ss_reasm *r, const struct ss_ip *ip)
+/* A TCP header as read (RFC 9293 3.1), and where its payload is. */
+struct tcph {
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;
+	const uint8_t *p; /* n payload bytes, then cut more the snap length removed */
+	size_t n, cut;
+};
+
+/* Reads the header of ip's TCP segment; -1 when it is no header. */
+static int header(struct ss_reasm *r, const struct ss_ip *ip, struct tcph *t)
 {
 	struct cur c = cur_make(ip->l4, ip->l4_len);
-	uint16_t sport = cur_be16(&c, "tcp header");
-	uint16_t dport = cur_be16(&c, "tcp header");
-	uint32_t seq = cur_be32(&c, "tcp header");
-	uint32_t ack = cur_be32(&c, "tcp header");
+	t->sport = cur_be16(&c, "tcp header");
+	t->dport = cur_be16(&c, "tcp header");
+	t->seq = cur_be32(&c, "tcp header");
+	t->ack = cur_be32(&c, "tcp header");
 	uint8_t doff = (uint8_t)((cur_u8(&c, "tcp header") >> 4) * 4);
-	uint8_t fl = cur_u8(&c, "tcp header");
+	t->flags = cur_u8(&c, "tcp header");
 	if (c.err || doff < 20 || doff > ip->l4_len) {
 		r->st.malformed++;
 		if (ip->l4_len < ip->l4_wire_len && c.err)
-			return; /* the snap length cut the header: counted by the decoder */
+			return -1; /* the snap length cut the header: counted by the decoder */
 		ss_eventf("tcp", "tcp_header_bad", ip->frame->num, ip->frame->ts, 0, -1,
 		          "frame %llu: %s", (unsigned long long)ip->frame->num,
 		          c.err ? "TCP header cut short" : "TCP data offset out of range");
-		return;
+		return -1;
 	}
-	r->st.tcp_segments++;
-	size_t n = ip->l4_len - doff, cut = ip->l4_wire_len - ip->l4_len;
-	const uint8_t *p = ip->l4 + doff;
+	t->n = ip->l4_len - doff;
+	t->cut = ip->l4_wire_len - ip->l4_len;
+	t->p = ip->l4 + doff;
+	return 0;
+}
 
+/* The flow the segment belongs to: the one of its ports, made anew when
+ * a SYN uses closed or reused ports; NULL when the segment is late (the
+ * flow closed) or no flow can be made. *src_a0: its source is the key's
+ * first endpoint. */
+static struct flow *flow_of(struct ss_reasm *r, const struct ss_ip *ip, const struct tcph *t,
+                            int *src_a0)
+{
 	struct flow_key k;
-	int src_a0;
-	flow_key_make(&k, ip, sport, dport, &src_a0);
+	flow_key_make(&k, ip, t->sport, t->dport, src_a0);
 	struct flow *f = table_find(r, &k);
-	int syn_only = (fl & (TH_SYN | TH_ACK)) == TH_SYN;
+	int syn_only = (t->flags & (TH_SYN | TH_ACK)) == TH_SYN;
 	if (f && f->where == LIST_CLOSED) {
 		if (!syn_only) {
 			/* The last ACK of an orderly close is normal, not late. */
-			if (n || (fl & (TH_FIN | TH_RST | TH_SYN)) || f->pub.how != SS_CLOSE_FIN)
+			if (t->n || (t->flags & (TH_FIN | TH_RST | TH_SYN)) ||
+			    f->pub.how != SS_CLOSE_FIN)
 				r->st.late++;
-			if (n)
+			if (t->n)
 				ss_eventf("tcp", "late_data", r->frame, r->now, f->pub.id,
-				          f->cli == src_a0 ? SS_C2S : SS_S2C,
-				          "%zu bytes after the flow closed (%s); not delivered", n,
-				          ss_close_name(f->pub.how));
-			return;
+				          f->cli == *src_a0 ? SS_C2S : SS_S2C,
+				          "%zu bytes after the flow closed (%s); not delivered",
+				          t->n, ss_close_name(f->pub.how));
+			return NULL;
 		}
 		table_remove(r, f); /* the ports are used again */
 		f = NULL;
 	}
 	if (f && syn_only) {
-		struct half *ch = &f->h[f->cli == src_a0 ? SS_C2S : SS_S2C];
-		if (ch->base_set && ch->base_seq != seq + 1 && (ch->next || ch->ooo || ch->fin)) {
+		struct half *ch = &f->h[f->cli == *src_a0 ? SS_C2S : SS_S2C];
+		if (ch->base_set && ch->base_seq != t->seq + 1 &&
+		    (ch->next || ch->ooo || ch->fin)) {
 			flow_end(r, f, SS_CLOSE_REUSE); /* frees f */
 			f = NULL;
 		}
@@ -507,61 +527,88 @@ void tcp_segment(struct ss_reasm *r, const struct ss_ip *ip)
 	if (!f) {
 		f = table_add(r, &k);
 		if (!f)
-			return;
-		int cli_src = fl & TH_SYN ? !(fl & TH_ACK) : src_is_client(sport, dport);
-		flow_setup(r, f, cli_src ? src_a0 : !src_a0, !(fl & TH_SYN));
+			return NULL;
+		int cli_src =
+		    t->flags & TH_SYN ? !(t->flags & TH_ACK) : src_is_client(t->sport, t->dport);
+		flow_setup(r, f, cli_src ? *src_a0 : !*src_a0, !(t->flags & TH_SYN));
 	}
-	enum ss_dir d = (f->cli == src_a0) ? SS_C2S : SS_S2C;
-	struct half *h = &f->h[d], *o = &f->h[!d];
-	f->pub.last_ts = r->now;
-	f->pub.last_frame = r->frame;
-	f->pub.st[d].packets++;
-	list_move(r, f, LIST_TCP);
+	return f;
+}
 
-	if (fl & TH_RST) {
-		f->pub.st[d].rst = 1;
-		flow_end(r, f, SS_CLOSE_RST);
-		return;
-	}
-	uint32_t data_seq = seq;
-	if (fl & TH_SYN) {
+/* Sets where direction d's bytes start (its SYN, or the first byte seen);
+ * returns the sequence number of the segment's first payload byte. */
+static uint32_t stream_start(struct flow *f, enum ss_dir d, const struct tcph *t)
+{
+	struct half *h = &f->h[d];
+	uint32_t data_seq = t->seq;
+	if (t->flags & TH_SYN) {
 		f->pub.st[d].syn = 1;
 		f->pub.handshake = 1;
 		/* A first SYN, or a SYN repeated with a new ISN before any data. */
-		if (!h->base_set || (!h->next && !h->ooo && h->base_seq != seq + 1)) {
-			h->base_seq = seq + 1;
+		if (!h->base_set || (!h->next && !h->ooo && h->base_seq != t->seq + 1)) {
+			h->base_seq = t->seq + 1;
 			h->base_set = 1;
 			h->next = 0;
 		}
-		data_seq = seq + 1;
+		data_seq = t->seq + 1;
 	}
 	if (!h->base_set) {
 		h->base_seq = data_seq;
 		h->base_set = 1;
 	}
-	/* The acknowledgement first: it may prove that the peer's bytes come
-	 * before this segment's. */
-	uint64_t need = 0;
-	if (fl & TH_ACK) {
-		if (!o->base_set) {
-			/* Picked up mid-stream: the peer has sent everything before ack. */
-			o->base_seq = ack;
-			o->base_set = 1;
-		} else {
-			int64_t a = seq_off(o, ack);
-			acked(r, f, (enum ss_dir) !d, a);
-			if (o->fin && a > (int64_t)o->fin_off)
-				a = (int64_t)o->fin_off;
-			if (a > 0 && (uint64_t)a - o->next <= MAX_ACK_JUMP)
-				need = (uint64_t)a;
-		}
+	return data_seq;
+}
+
+/* The acknowledgement of the peer's bytes that segment carries, taken
+ * first: it may prove that the peer's bytes come before the segment's.
+ * Returns the peer's offset the segment must be delivered after. */
+static uint64_t ack_of(struct ss_reasm *r, struct flow *f, enum ss_dir d, const struct tcph *t)
+{
+	struct half *o = &f->h[!d];
+	if (!(t->flags & TH_ACK))
+		return 0;
+	if (!o->base_set) {
+		/* Picked up mid-stream: the peer has sent everything before ack. */
+		o->base_seq = t->ack;
+		o->base_set = 1;
+		return 0;
 	}
+	int64_t a = seq_off(o, t->ack);
+	acked(r, f, (enum ss_dir) !d, a);
+	if (o->fin && a > (int64_t)o->fin_off)
+		a = (int64_t)o->fin_off;
+	return a > 0 && (uint64_t)a - o->next <= MAX_ACK_JUMP ? (uint64_t)a : 0;
+}
+
+void tcp_segment(struct ss_reasm *r, const struct ss_ip *ip)
+{
+	struct tcph t;
+	if (header(r, ip, &t))
+		return;
+	r->st.tcp_segments++;
+	int src_a0;
+	struct flow *f = flow_of(r, ip, &t, &src_a0);
+	if (!f)
+		return;
+	enum ss_dir d = (f->cli == src_a0) ? SS_C2S : SS_S2C;
+	struct half *h = &f->h[d];
+	f->pub.last_ts = r->now;
+	f->pub.last_frame = r->frame;
+	f->pub.st[d].packets++;
+	list_move(r, f, LIST_TCP);
+	if (t.flags & TH_RST) {
+		f->pub.st[d].rst = 1;
+		flow_end(r, f, SS_CLOSE_RST);
+		return;
+	}
+	uint32_t data_seq = stream_start(f, d, &t);
+	uint64_t need = ack_of(r, f, d, &t);
 	holes_due(r, f);
 	int64_t off = seq_off(h, data_seq);
-	if (n + cut)
-		tcp_data(r, f, d, off, p, n, cut, need);
-	if ((fl & TH_FIN) && !h->fin) {
-		int64_t fo = off + (int64_t)(n + cut);
+	if (t.n + t.cut)
+		tcp_data(r, f, d, off, t.p, t.n, t.cut, need);
+	if ((t.flags & TH_FIN) && !h->fin) {
+		int64_t fo = off + (int64_t)(t.n + t.cut);
 		h->fin = 1;
 		h->fin_off = fo > (int64_t)h->next ? (uint64_t)fo : h->next;
 		f->pub.st[d].fin = 1;
