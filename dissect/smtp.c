@@ -464,6 +464,8 @@ static void data_from_line(struct smtp *s, const struct lp_item *it)
 {
 	const uint8_t *p = it->p;
 	size_t n = it->len;
+	if (it->cut)
+		s->msg_incomplete = 1; /* the rest of the line was skipped */
 	if (it->eol == LP_EOL_CRLF && n == 1 && p[0] == '.') {
 		/* The end marker at once: an empty message. */
 		msg_end_at(s, it->ts, it->frame);
@@ -486,11 +488,15 @@ static void data_from_line(struct smtp *s, const struct lp_item *it)
 
 /* A client line after a DATA that has no reply yet, when the server's side
  * shows it will not come (nothing of the server's captured, or a gap in
- * its bytes since): the client saw its 354, this line is the message. */
+ * its bytes since): the client saw its 354, this line is the message -
+ * unless it is a command (QUIT, RSET, MAIL...), which no message starts
+ * with (a header field's name has no space, RFC 5322 2.2): then the DATA
+ * was refused. */
 static int data_began(struct smtp *s, const struct lp_item *it)
 {
 	struct pp_cmd *c = pp_newest(&s->pp);
-	if (!c || c->kind != K_DATA || !(pp_server_silent(&s->pp) || pp_gap_since(&s->pp, c)))
+	if (!c || c->kind != K_DATA || !(pp_server_silent(&s->pp) || pp_gap_since(&s->pp, c)) ||
+	    pp_verb_in(it->p, it->len, verbs, NVERBS))
 		return 0;
 	unanswered_upto(s, K_DATA, pp_server_silent(&s->pp) ? NOT_SEEN : IN_GAP);
 	msg_begin(s, "DATA", 0, 0);

@@ -752,6 +752,28 @@ static void auth_unseen(void)
 	              "the client's side alone: the password masked, MAIL shown", session_log);
 }
 
+/* Issue 13.1: the client's side alone, a DATA the server refused: the
+ * client's next line is a command, not a message. */
+static void client_only_refused(void)
+{
+	static const struct turn t[] = {
+	    S("220 mx ESMTP\r\n"),
+	    C("HELO c\r\nMAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n"),
+	    S("250 mx\r\n250 ok\r\n250 ok\r\n554 5.5.1 Error: no valid recipients\r\n"),
+	    C("QUIT\r\n"),
+	    S("221 bye\r\n"),
+	};
+	session_capture = SESSION_CLIENT_ONLY;
+	expect("the client's side alone, DATA refused", t, N(t),
+	       "EX HELO|HELO c|-1|[the reply is not in the capture]\n"
+	       "EX MAIL|MAIL FROM:<a@a.test>|-1|[the reply is not in the capture]\n"
+	       "EX RCPT|RCPT TO:<b@b.test>|-1|[the reply is not in the capture]\n"
+	       "EX DATA|DATA|-1|[the reply is not in the capture]\n"
+	       "EX QUIT|QUIT|-1|[the reply is not in the capture]\n",
+	       "tcp.gap;smtp.gap;");
+	session_capture = 0;
+}
+
 int main(void)
 {
 	session_init();
@@ -766,6 +788,7 @@ int main(void)
 	queue_ids();
 	too_big();
 	client_only();
+	client_only_refused();
 	lost_354();
 	pipeline_full();
 	pickup_at_command();
