@@ -13,7 +13,7 @@ all: build
 
 build:
 	@tools/deps build
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSS_WERROR=ON >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo:
@@ -38,7 +38,7 @@ test:
 # The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
 sanitize:
 	@tools/deps test
-	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug "-DSS_SANITIZERS=address;undefined" >/dev/null
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug "-DSS_SANITIZERS=address;undefined" -DSS_WERROR=ON >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
@@ -46,7 +46,7 @@ sanitize:
 # Each libFuzzer target for FUZZ_SECONDS, starting from its seeds.
 fuzz:
 	@tools/deps fuzz
-	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSS_FUZZ=ON >/dev/null
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSS_FUZZ=ON -DSS_WERROR=ON >/dev/null
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS)
 

@@ -92,6 +92,30 @@ static struct ss_source *fail(struct ss_source *s, char *err, size_t errlen, int
 	return NULL;
 }
 
+/* The exit status for a capture file fopen() refused, as the man page
+ * says: a name that leads to no file is a usage error; the system refusing
+ * a file that is there (permissions, descriptors, memory, I/O) is 3. */
+static int open_failure_code(int e)
+{
+	switch (e) {
+	case ENOENT:
+	case ENOTDIR:
+	case ENAMETOOLONG:
+	case ELOOP:
+		return SS_EXIT_USAGE;
+	default:
+		return SS_EXIT_ENV;
+	}
+}
+
+/* s begins with prefix (both NUL-terminated libpcap texts, not wire data). */
+static int starts_with(const char *s, const char *prefix)
+{
+	while (*prefix && *s == *prefix)
+		s++, prefix++;
+	return !*prefix;
+}
+
 static int drop_privileges(const char *user, char *why, size_t len)
 {
 	if (geteuid() != 0 && getuid() != 0)
@@ -132,9 +156,12 @@ static pcap_t *open_live(const struct ss_source_opts *o, char *perr, int *nano, 
 	int rc = pcap_activate(p);
 	if (rc < 0) {
 		const char *e = pcap_geterr(p);
-		if (rc == PCAP_ERROR_NO_SUCH_DEVICE || rc == PCAP_ERROR_PERM_DENIED || !*e)
-			snprintf(perr, PCAP_ERRBUF_SIZE, "%s%s%s", pcap_statustostr(rc),
-			         *e ? ": " : "", e);
+		const char *status = pcap_statustostr(rc);
+		/* libpcap fills an empty error with that status's text itself:
+		 * name the status only when the text does not already */
+		if ((rc == PCAP_ERROR_NO_SUCH_DEVICE || rc == PCAP_ERROR_PERM_DENIED || !*e) &&
+		    !starts_with(e, status))
+			snprintf(perr, PCAP_ERRBUF_SIZE, "%s%s%s", status, *e ? ": " : "", e);
 		else
 			snprintf(perr, PCAP_ERRBUF_SIZE, "%s", e);
 		pcap_close(p);
@@ -161,7 +188,8 @@ struct ss_source *source_open(const struct ss_source_opts *o, char *err, size_t 
 		int dash = o->file[0] == '-' && !o->file[1];
 		FILE *fp = dash ? stdin : fopen(o->file, "rb");
 		if (!fp)
-			return fail(s, err, errlen, code, SS_EXIT_USAGE, what, strerror(errno));
+			return fail(s, err, errlen, code, open_failure_code(errno), what,
+			            strerror(errno));
 		s->readbuf = malloc(SOURCE_READ_BUFFER);
 		if (s->readbuf)
 			setvbuf(fp, s->readbuf, _IOFBF, SOURCE_READ_BUFFER);
@@ -202,8 +230,8 @@ struct ss_source *source_open(const struct ss_source_opts *o, char *err, size_t 
 	if (o->write) {
 		s->dump = pcap_dump_open(s->p, o->write);
 		if (!s->dump)
-			return fail(s, err, errlen, code, SS_EXIT_OUTPUT, o->write,
-			            pcap_geterr(s->p));
+			/* libpcap's text names the file already */
+			return fail(s, err, errlen, code, SS_EXIT_OUTPUT, "-w", pcap_geterr(s->p));
 	}
 	return s;
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,8 @@ enum {
 	OPT_ZONE,
 	OPT_EXPECT,
 	OPT_SAVE_EXPECT,
+	OPT_JUNIT,
+	OPT_VERIFY_ALL,
 	OPT_VERSION,
 	OPT_HELP,
 	OPT_CAP
@@ -61,7 +64,7 @@ static void usage(FILE *fp)
 	      "  --streams DIR  write each TCP direction's bytes to a file in DIR\n"
 	      "  --export DIR   write every message as DIR/NNNNNN-PROTO.eml, exactly as\n"
 	      "                 carried, with DIR/index.json\n"
-	      "  --color[=WHEN] colour the timeline: always, never, auto (a terminal)\n"
+	      "  --color [WHEN] colour the timeline: always, never, auto (a terminal)\n"
 	      "  --overwrite    let --streams and --export replace files of an earlier run\n"
 	      "  --show-secrets show passwords and tokens of logins instead of ****\n"
 	      "  --verify       re-check SPF, DKIM and DMARC of every SMTP hop offline, with\n"
@@ -69,9 +72,15 @@ static void usage(FILE *fp)
 	      "                 the receiving servers wrote; exit 1 when they disagree\n"
 	      "  --zone FILE    DNS data the capture lacks, as an RFC 1035 zone file\n"
 	      "                 (repeatable); used only where the capture has no answer\n"
-	      "  --save-expect FILE  write the verdicts in a stable form (implies --verify)\n"
+	      "  --verify-all   show the verdicts of every hop, also of hops nobody checks\n"
+	      "                 (submissions, relays, final deliveries)\n"
+	      "  --save-expect FILE  write the verdicts in a stable form; exit 0 once\n"
+	      "                 written (implies --verify)\n"
 	      "  --expect FILE  compare the verdicts with a --save-expect file; exit 1 and\n"
-	      "                 show the differences when they changed (implies --verify)\n"
+	      "                 show the differences only when they changed, known\n"
+	      "                 disagreements included (implies --verify)\n"
+	      "  --junit FILE   the verdicts as JUnit XML, a test case per expected verdict\n"
+	      "                 (implies --verify)\n"
 	      "  --help, --version\n"
 	      "\n"
 	      "Limits (a value in bytes takes K, M or G):\n",
@@ -84,20 +93,71 @@ static void usage(FILE *fp)
 	      fp);
 }
 
-static void bad_usage(const char *what, const char *why)
+/* Says what is wrong with the command line, as printf would, and exits 2. */
+SS_PRINTF(1, 2) SS_NORETURN static void bad_usage(const char *fmt, ...)
 {
-	fprintf(stderr, "smtpsniff: %s%s\nTry 'smtpsniff --help'.\n", what, why);
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("smtpsniff: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs("\nTry 'smtpsniff --help'.\n", stderr);
+	va_end(ap);
 	exit(SS_EXIT_USAGE);
 }
 
-static long long number(const char *s, const char *opt, long long min, long long max)
+/* The value of a letter option: a decimal number from min to max, or a
+ * usage error saying what the option takes. */
+static long long number(const char *s, const char *opt, long long min, long long max,
+                        const char *what)
 {
 	char *end;
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
 	if (errno || end == s || *end || v < min || v > max)
-		bad_usage(opt, " needs a number in range");
+		bad_usage("%s %.100s: not %s (%lld to %lld)", opt, s, what, min, max);
 	return v;
+}
+
+/* --color's WHEN: 1 always, 0 never, -1 auto (decided once the output is
+ * known), -2 not a WHEN. */
+static int colour_when(const char *w)
+{
+	if (!strcmp(w, "always"))
+		return 1;
+	if (!strcmp(w, "never"))
+		return 0;
+	if (!strcmp(w, "auto"))
+		return -1;
+	return -2;
+}
+
+/* --color=WHEN, or --color WHEN as every other option takes its value; a
+ * bare --color is always. The next word is taken only when it is a WHEN,
+ * so that a filter may follow a bare --color (a filter that is the host
+ * name "always", "never" or "auto" needs --color=WHEN before it). */
+static int colour_option(const char *arg, int argc, char **argv)
+{
+	if (!arg && optind < argc && colour_when(argv[optind]) != -2)
+		arg = argv[optind++]; /* getopt_long goes on after it */
+	if (!arg)
+		return 1;
+	int c = colour_when(arg);
+	if (c == -2)
+		bad_usage("--color=%.100s: not one of always, never, auto", arg);
+	return c;
+}
+
+/* --NAME=VALUE for a cap, or a usage error naming the value as given and
+ * what the cap takes (its unit, its suffixes, its largest value). */
+static void cap_option(struct ss_caps *caps, const char *name, const char *value)
+{
+	if (!ss_caps_set(caps, name, value))
+		return;
+	const struct ss_cap_def *d = ss_cap_find(name);
+	char want[96] = "a value";
+	if (d)
+		ss_cap_expects(d, want, sizeof want);
+	bad_usage("--%s=%.100s: not %s", name, value ? value : "", want);
 }
 
 void options_parse(struct options *o, int argc, char **argv)
@@ -121,6 +181,8 @@ void options_parse(struct options *o, int argc, char **argv)
 	    {"zone", required_argument, NULL, OPT_ZONE},
 	    {"expect", required_argument, NULL, OPT_EXPECT},
 	    {"save-expect", required_argument, NULL, OPT_SAVE_EXPECT},
+	    {"junit", required_argument, NULL, OPT_JUNIT},
+	    {"verify-all", no_argument, NULL, OPT_VERIFY_ALL},
 	    {"version", no_argument, NULL, OPT_VERSION},
 	    {"help", no_argument, NULL, OPT_HELP},
 	};
@@ -152,13 +214,15 @@ void options_parse(struct options *o, int argc, char **argv)
 			o->src.write = optarg;
 			break;
 		case 'c':
-			o->src.count = (uint64_t)number(optarg, "-c", 1, LLONG_MAX);
+			o->src.count =
+			    (uint64_t)number(optarg, "-c", 1, LLONG_MAX, "a count of frames");
 			break;
 		case 's':
-			o->src.snaplen = (int)number(optarg, "-s", 0, 262144);
+			o->src.snaplen = (int)number(optarg, "-s", 0, 262144, "a number of bytes");
 			break;
 		case 'B':
-			o->src.buffer_kib = (int)number(optarg, "-B", 1, INT_MAX / 1024);
+			o->src.buffer_kib =
+			    (int)number(optarg, "-B", 1, INT_MAX / 1024, "a number of KiB");
 			break;
 		case 'Z':
 			o->src.user = optarg;
@@ -185,14 +249,7 @@ void options_parse(struct options *o, int argc, char **argv)
 			o->rep.export_dir = optarg;
 			break;
 		case OPT_COLOUR:
-			if (!optarg || !strcmp(optarg, "always"))
-				colour = 1;
-			else if (!strcmp(optarg, "never"))
-				colour = 0;
-			else if (!strcmp(optarg, "auto"))
-				colour = -1;
-			else
-				bad_usage("--color", " takes always, never or auto");
+			colour = colour_option(optarg, argc, argv);
 			break;
 		case OPT_SECRETS:
 			o->show_secrets = 1;
@@ -207,6 +264,7 @@ void options_parse(struct options *o, int argc, char **argv)
 			z[o->rep.nzones++] = optarg;
 			o->zones = z;
 			o->rep.zones = z;
+			o->rep.verify = 1; /* a zone only answers the verifiers' lookups */
 			break;
 		}
 		case OPT_EXPECT:
@@ -215,6 +273,14 @@ void options_parse(struct options *o, int argc, char **argv)
 			break;
 		case OPT_SAVE_EXPECT:
 			o->rep.save_expect = optarg;
+			o->rep.verify = 1;
+			break;
+		case OPT_JUNIT:
+			o->rep.junit = optarg;
+			o->rep.verify = 1;
+			break;
+		case OPT_VERIFY_ALL:
+			o->rep.verify_all = 1;
 			o->rep.verify = 1;
 			break;
 		case OPT_OVERWRITE:
@@ -227,12 +293,9 @@ void options_parse(struct options *o, int argc, char **argv)
 		case OPT_HELP:
 			usage(stdout);
 			exit(0);
-		case OPT_CAP: {
-			int rc = ss_caps_set(&o->caps, lo[idx].name, optarg);
-			if (rc)
-				bad_usage(lo[idx].name, ": not a valid value");
+		case OPT_CAP:
+			cap_option(&o->caps, lo[idx].name, optarg);
 			break;
-		}
 		default:
 			fprintf(stderr, "Try 'smtpsniff --help'.\n");
 			exit(SS_EXIT_USAGE);
@@ -265,7 +328,7 @@ void options_parse(struct options *o, int argc, char **argv)
 	if (o->list_devices)
 		return;
 	if (!o->src.file == !o->src.iface)
-		bad_usage("give exactly one of -r FILE and -i IFACE", "");
+		bad_usage("give exactly one of -r FILE and -i IFACE");
 	if (o->src.write && !strcmp(o->src.write, "-"))
 		o->rep.out = stderr; /* stdout carries the pcap: the report goes aside */
 }

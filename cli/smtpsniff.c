@@ -242,9 +242,9 @@ int main(int argc, char **argv)
 	stats(&r, 1);
 	code = SS_EXIT_OK;
 	int verdicts = report_verdicts_status(r.rep, err, sizeof err);
-	if (verdicts < 0) {
+	if (verdicts < 0) { /* --save-expect or --junit not written */
 		ss_error("%s", err);
-		code = SS_EXIT_USAGE;
+		code = SS_EXIT_OUTPUT;
 	} else if (verdicts) {
 		code = SS_EXIT_DISAGREE;
 	}

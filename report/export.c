@@ -1,4 +1,5 @@
-/* export.c - messages to files (.eml) and their index.
+/* export.c - messages to files (.eml) and their index; the output
+ * directory of --export and --streams.
  *
  * The file names are made here from the message number and protocol, never
  * from anything on the wire, and every file is created relative to DIR
@@ -10,9 +11,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -45,6 +48,68 @@ static void fail(struct export *x, const char *what)
 	x->failed = 1;
 }
 
+/* mkdir -p, mode 0700: makes path's missing parents, then path. path is
+ * the caller's copy, written to and restored; on failure, path is cut
+ * where the directory could not be made and errno says why. */
+static int make_dirs(char *path)
+{
+	if (mkdir(path, 0700) == 0 || errno == EEXIST)
+		return 0; /* EEXIST may be a file or a link: the open will tell */
+	if (errno != ENOENT)
+		return -1;
+	char *slash = strrchr(path, '/');
+	while (slash && slash > path && slash[-1] == '/')
+		slash--; /* "a//b": the parent is "a" */
+	if (!slash || slash == path)
+		return -1; /* no parent to make: errno is still ENOENT */
+	*slash = 0;
+	int rc = make_dirs(path);
+	if (rc)
+		return rc; /* path stays cut at the parent that failed */
+	*slash = '/';
+	return mkdir(path, 0700) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+int export_dir_open(const char *dir, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	size_t n = strlen(dir);
+	if (n >= sizeof path) {
+		snprintf(err, errlen, "%.100s...: %s", dir, strerror(ENAMETOOLONG));
+		return -1;
+	}
+	memcpy(path, dir, n + 1);
+	/* "DIR/" names DIR: without the cut, a trailing slash would make the
+	 * kernel follow a link that O_NOFOLLOW is there to refuse. */
+	while (n > 1 && path[n - 1] == '/')
+		path[--n] = 0;
+	if (make_dirs(path)) {
+		int e = errno;
+		if (strlen(path) < n) /* a parent could not be made */
+			snprintf(err, errlen, "%s: cannot create the directory %s: %s", dir, path,
+			         strerror(e));
+		else
+			snprintf(err, errlen, "%s: cannot create the directory: %s", dir,
+			         strerror(e));
+		return -1;
+	}
+	/* Messages carry logins and mail: a link in DIR's place, which anyone
+	 * who can write to its parent could have put there, is not followed. */
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	struct stat st;
+	int e = errno;
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		snprintf(err, errlen,
+		         "%s: a symbolic link, not followed (give the directory it names)", dir);
+	else if (e == ENOTDIR)
+		snprintf(err, errlen, "%s: not a directory", dir);
+	else
+		snprintf(err, errlen, "%s: %s", dir, strerror(e));
+	return -1;
+}
+
 struct export *export_new(const char *dir, int overwrite, int names, char *err, size_t errlen)
 {
 	struct export *x = calloc(1, sizeof *x);
@@ -54,16 +119,18 @@ struct export *export_new(const char *dir, int overwrite, int names, char *err, 
 	}
 	x->overwrite = overwrite;
 	x->names = names;
-	x->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int fd = x->dirfd < 0 ? -1 : create(x, "index.json");
+	x->dirfd = export_dir_open(dir, err, errlen);
+	if (x->dirfd < 0) {
+		free(x);
+		return NULL;
+	}
+	int fd = create(x, "index.json");
 	if (fd < 0 || !(x->index = fdopen(fd, "w"))) {
-		snprintf(err, errlen, "%s%s: %s%s", dir, x->dirfd < 0 ? "" : "/index.json",
-		         strerror(errno),
+		snprintf(err, errlen, "%s/index.json: %s%s", dir, strerror(errno),
 		         errno == EEXIST ? " (use --overwrite to replace earlier output)" : "");
 		if (fd >= 0)
 			close(fd);
-		if (x->dirfd >= 0)
-			close(x->dirfd);
+		close(x->dirfd);
 		free(x);
 		return NULL;
 	}

@@ -9,8 +9,13 @@
 
 struct export;
 
-/* dir must exist. Nothing already there is replaced unless overwrite is
- * set. Returns NULL with the reason in err. */
+/* The directory of --export and --streams, opened (O_DIRECTORY): made
+ * when missing, with its missing parents, each mode 0700 (mkdir -p); one
+ * that exists keeps its mode. dir itself must not be a symbolic link.
+ * Returns the descriptor, or -1 with "DIR: why" in err. */
+int export_dir_open(const char *dir, char *err, size_t errlen);
+/* dir is made when missing (export_dir_open). Nothing already there is
+ * replaced unless overwrite is set. Returns NULL with the reason in err. */
 struct export *export_new(const char *dir, int overwrite, int names, char *err, size_t errlen);
 /* Writes a message record's bytes; digest: their SHA-256. */
 void export_message(struct export *x, const struct ss_record *r, const uint8_t *digest);

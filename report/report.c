@@ -6,6 +6,7 @@
  */
 #include "report.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,9 +37,11 @@ struct ss_report {
 	struct ss_tap flowtap;
 	struct timeline_opts tl;
 	struct jsonout_opts jo;
-	struct verifier *ver; /* every message copy linked to the one before; --verify */
-	struct vsummary *vs;  /* --verify: the table and the stable lines */
-	struct text line;     /* a timeline item being put together */
+	struct verifier *ver;   /* every message copy linked to the one before; --verify */
+	struct vsummary *vs;    /* --verify: the table and the stable lines */
+	struct vexpect *expect; /* --expect's lines, read before the capture */
+	FILE *save_f, *junit_f; /* --save-expect, --junit: opened before the capture */
+	struct text line;       /* a timeline item being put together */
 	uint64_t events;
 	int64_t last_ts; /* the time of the last item that had one */
 };
@@ -211,8 +214,34 @@ static void undo(struct ss_report *rp)
 	order_free(rp->ord);
 	verifier_free(rp->ver);
 	vsummary_free(rp->vs);
+	vexpect_free(rp->expect);
+	if (rp->save_f)
+		fclose(rp->save_f);
+	if (rp->junit_f)
+		fclose(rp->junit_f);
 	text_free(&rp->line);
 	free(rp);
+}
+
+/* --expect, --save-expect and --junit, opened and checked before the
+ * capture is read: a run does not find out at its end that it cannot
+ * say what it found. */
+static int ci_files(struct ss_report *rp, const struct report_opts *o, char *err, size_t errlen,
+                    int *code)
+{
+	if (o->expect && !(rp->expect = vexpect_read(o->expect, err, errlen))) {
+		*code = SS_EXIT_USAGE;
+		return -1;
+	}
+	const char *path[2] = {o->save_expect, o->junit};
+	FILE **f[2] = {&rp->save_f, &rp->junit_f};
+	for (int i = 0; i < 2; i++)
+		if (path[i] && !(*f[i] = fopen(path[i], "w"))) {
+			snprintf(err, errlen, "%s: %s", path[i], strerror(errno));
+			*code = SS_EXIT_OUTPUT;
+			return -1;
+		}
+	return 0;
 }
 
 struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *caps,
@@ -226,9 +255,9 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 	}
 	rp->o = *o;
 	text_init(&rp->line);
-	rp->tl = (struct timeline_opts){o->verbose, o->colour, o->names};
+	rp->tl = (struct timeline_opts){o->verbose, o->colour, o->names, o->verify_all};
 	rp->jo = (struct jsonout_opts){.verbose = o->verbose, .names = o->names};
-	int verify = o->verify || o->expect || o->save_expect;
+	int verify = o->verify || o->expect || o->save_expect || o->junit || o->nzones;
 	/* a wait longer than any capture (--verify-wait past 292 years) is the whole input */
 	int64_t wait = caps->verify_wait > (uint64_t)(INT64_MAX / SS_NS_PER_SEC)
 	                   ? INT64_MAX
@@ -243,6 +272,10 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 	}
 	if (verify && !(rp->vs = vsummary_new())) {
 		snprintf(err, errlen, "out of memory");
+		undo(rp);
+		return NULL;
+	}
+	if (ci_files(rp, o, err, errlen, code)) {
 		undo(rp);
 		return NULL;
 	}
@@ -261,7 +294,7 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 		char e[300];
 		rp->export = export_new(o->export_dir, o->overwrite, o->names, e, sizeof e);
 		if (!rp->export) {
-			snprintf(err, errlen, "--export %s", e);
+			snprintf(err, errlen, "--export: %s", e);
 			*code = SS_EXIT_OUTPUT;
 			undo(rp);
 			return NULL;
@@ -340,10 +373,14 @@ static void on_verdicts(const struct v_hopcheck *h, void *ctx)
 {
 	struct ss_report *rp = ctx;
 	if (rp->vs)
-		vsummary_add(rp->vs, h);
+		vsummary_add(rp->vs, h, &rp->tl);
 	if (rp->o.flows_only)
 		return;
-	FILE *out = begin(rp, h->hop->frame != 0, h->hop->ts);
+	/* after the last frame it cites: the message, DNS answers, the
+	 * receiver's copy */
+	int has;
+	int64_t at = verdictout_cited(h, &has);
+	FILE *out = begin(rp, has, at);
 	if (rp->o.json)
 		verdictout_json(out, &rp->jo, h);
 	else
@@ -370,10 +407,6 @@ static void verify_summary(struct ss_report *rp)
 		return;
 	}
 	vsummary_table(rp->o.out, rp->vs, &rp->tl);
-	fprintf(rp->o.out,
-	        "%" PRIu64 " hops checked: %" PRIu64 " verdicts agree, %" PRIu64
-	        " disagree, %" PRIu64 " unchecked by the receiver, %" PRIu64 " unknown\n",
-	        st->hops, st->agree, st->disagree, st->unchecked, st->unknown);
 }
 
 void report_stats(struct ss_report *rp, const struct run_stats *s, int final)
@@ -400,18 +433,23 @@ int report_verdicts_status(struct ss_report *rp, char *err, size_t errlen)
 	if (!rp->vs)
 		return 0;
 	int rc = verifier_stats(rp->ver)->disagree ? 1 : 0;
-	if (rp->o.save_expect && vsummary_save(rp->vs, rp->o.save_expect, err, errlen))
-		return -1;
-	if (rp->o.expect) {
-		fflush(rp->o.out);
-		int changed = vsummary_expect(rp->vs, rp->o.expect, stderr, err, errlen);
-		if (changed < 0)
+	if (rp->save_f) {
+		if (vsummary_save(rp->vs, rp->save_f, rp->o.save_expect, err, errlen))
 			return -1;
-		if (changed) {
+		rc = 0; /* the file is the outcome */
+	}
+	if (rp->junit_f &&
+	    vsummary_junit(rp->vs, rp->expect, rp->junit_f, rp->o.junit, err, errlen))
+		return -1;
+	if (rp->expect) {
+		/* Known disagreements are in the file: only a change fails. */
+		fflush(rp->o.out);
+		rc = vsummary_expect(rp->vs, rp->expect, NULL);
+		if (rc) {
 			fprintf(stderr,
-			        "smtpsniff: the verdicts differ from %s (- expected, + got)\n",
+			        "smtpsniff: the verdicts differ from %s (- expected, + got):\n",
 			        rp->o.expect);
-			rc = 1;
+			vsummary_expect(rp->vs, rp->expect, stderr);
 		}
 	}
 	return rc;
@@ -433,6 +471,14 @@ int report_free(struct ss_report *rp, char *err, size_t errlen)
 	names_free();
 	verifier_free(rp->ver);
 	vsummary_free(rp->vs);
+	vexpect_free(rp->expect);
+	FILE *f[2] = {rp->save_f, rp->junit_f};
+	const char *path[2] = {rp->o.save_expect, rp->o.junit};
+	for (int i = 0; i < 2; i++)
+		if (f[i] && fclose(f[i]) && !rc) {
+			snprintf(err, errlen, "%s: write error", path[i]);
+			rc = -1;
+		}
 	if (fflush(rp->o.out) || ferror(rp->o.out)) {
 		if (!rc)
 			snprintf(err, errlen, "standard output: write error");

@@ -24,10 +24,12 @@ struct report_opts {
 	int overwrite;           /* --overwrite: --streams and --export may replace files */
 	int ordered;             /* -r: show lines in the order their events began */
 	int verify;              /* --verify: re-check SPF, DKIM, DMARC on every hop */
-	const char **zones;      /* --zone files (nzones), DNS data the capture lacks */
+	int verify_all;     /* --verify-all: show every hop's verdicts, not only checking hops' */
+	const char **zones; /* --zone files (nzones), DNS data the capture lacks */
 	size_t nzones;
 	const char *expect;      /* --expect FILE: compare the verdicts with it */
 	const char *save_expect; /* --save-expect FILE: write the verdicts to it */
+	const char *junit;       /* --junit FILE: the verdicts as JUnit XML */
 	FILE *out;               /* where lines go (stdout) */
 };
 
@@ -35,7 +37,9 @@ struct ss_report;
 
 /* Creates the report and registers its taps and the event sink with r.
  * Returns NULL with the reason in err and the exit status in *code when an
- * output is unusable (--streams, --export) or a --zone file does not load. */
+ * output is unusable (--streams, --export, --save-expect, --junit: exit
+ * 4), a --zone file does not load, or the --expect file is none (exit 2):
+ * all before the capture is read. */
 struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *caps,
                              struct ss_reasm *r, char *err, size_t errlen, int *code);
 
@@ -52,9 +56,12 @@ void report_clock(struct ss_report *rp, int64_t now);
 /* The end of the run (or SIGUSR1): JSON summary line, or text on stderr
  * (always for live captures, with -v for files). */
 void report_stats(struct ss_report *rp, const struct run_stats *s, int final);
-/* After the final report_stats(): 1 when a verdict disagreed with its
- * receiver's (--verify) or differs from --expect's, 0 otherwise; -1 with
- * err when --expect or --save-expect could not be read or written. */
+/* After the final report_stats(): with --expect, 1 when the verdicts
+ * differ from the file's (known disagreements included there are no
+ * change), the differences said on stderr; with --save-expect alone, 0
+ * once the file is written; with --verify alone, 1 when a verdict
+ * disagreed with its receiver's. 0 otherwise; -1 with err when
+ * --save-expect or --junit could not be written (exit 4). */
 int report_verdicts_status(struct ss_report *rp, char *err, size_t errlen);
 /* Flushes and closes every output; returns -1 when any could not be written. */
 int report_free(struct ss_report *rp, char *err, size_t errlen);

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "export.h"
 #include "flows.h"
 
 #define MAX_LISTED_GAPS 1000 /* more are counted, not listed */
@@ -223,9 +224,8 @@ struct streams *streams_new(const char *dir, int overwrite, const struct ss_caps
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	s->dirfd = export_dir_open(dir, err, errlen);
 	if (s->dirfd < 0) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		free(s);
 		return NULL;
 	}

@@ -12,8 +12,9 @@
 
 struct streams;
 
-/* dir must exist and be a directory. Files are created with O_EXCL unless
- * overwrite is set. Returns NULL with the reason in err. */
+/* dir is made when missing, as for --export (export_dir_open()). Files are
+ * created with O_EXCL unless overwrite is set. Returns NULL with the reason
+ * in err. */
 struct streams *streams_new(const char *dir, int overwrite, const struct ss_caps *caps, char *err,
                             size_t errlen);
 const struct ss_tap *streams_tap(struct streams *s);

@@ -11,9 +11,10 @@
 #include "text.h"
 
 struct timeline_opts {
-	int verbose; /* -v: every line of a reply, the header fields of a message */
-	int colour;  /* ANSI colours (a terminal, and NO_COLOR unset) */
-	int names;   /* name addresses from captured DNS answers (not -n) */
+	int verbose;   /* -v: every line of a reply, the header fields of a message */
+	int colour;    /* ANSI colours (a terminal, and NO_COLOR unset) */
+	int names;     /* name addresses from captured DNS answers (not -n) */
+	int every_hop; /* --verify-all: every hop's verdicts, not only checking hops' */
 };
 
 /* The name to show for an endpoint: a learned name, else the address. */

@@ -49,21 +49,52 @@ static const char *agreement_colour(const struct timeline_opts *o, enum v_agreem
 	return "";
 }
 
+int64_t verdictout_cited(const struct v_hopcheck *h, int *has)
+{
+	const struct vhop *hop = h->hop;
+	int64_t t = hop->ts;
+	*has = hop->frame != 0;
+	if (h->copy_frame && (!*has || h->copy_ts > t)) {
+		t = h->copy_ts;
+		*has = 1;
+	}
+	for (size_t i = 0; i < h->nchecks; i++)
+		for (size_t j = 0; j < h->checks[i].ours->ndns; j++) {
+			const struct v_evidence *e = &h->checks[i].ours->dns[j];
+			if (e->frame && (!*has || e->ts > t)) {
+				t = e->ts;
+				*has = 1;
+			}
+		}
+	return t;
+}
+
 void verdictout_text(FILE *out, const struct timeline_opts *o, const struct v_hopcheck *h)
 {
 	const struct vhop *hop = h->hop;
 	char c[256], s[256];
 	const char *off = o->colour ? "\033[0m" : "";
-	timeline_clock(out, hop->frame != 0, hop->ts);
+	int has;
+	int64_t at = verdictout_cited(h, &has);
+	timeline_clock(out, has, at);
 	fprintf(out, " [%" PRIu64 "] %s > %s  %sVERIFY%s message #%" PRIu64, hop->flow,
 	        timeline_host(o, &hop->client, c), timeline_host(o, &hop->server, s),
 	        o->colour ? "\033[1m" : "", off, hop->number);
 	if (hop->message_id)
 		fprintf(out, " %s", hop->message_id);
-	if (h->copy_seen)
+	if (h->role != V_ROLE_CHECKING) {
+		/* Nobody checks here: smtpsniff's verdicts are no finding. */
+		fprintf(out, " %s%s: not checked here%s%s\n", o->colour ? "\033[2m" : "",
+		        v_role_name(h->role),
+		        o->every_hop ? "" : " (--verify-all shows its verdicts)", off);
+		if (!o->every_hop)
+			return;
+	} else if (h->copy_seen) {
 		fprintf(out, " (its verdicts as %s wrote them in message #%" PRIu64 ")", s,
 		        h->copy_number);
-	fputc('\n', out);
+	}
+	if (h->role == V_ROLE_CHECKING)
+		fputc('\n', out);
 	for (size_t i = 0; i < h->nchecks; i++) {
 		const struct v_check *k = &h->checks[i];
 		const struct verdict *v = k->ours;
@@ -127,7 +158,8 @@ void verdictout_json(FILE *out, const struct jsonout_opts *o, const struct v_hop
 		fputc(',', out);
 		jsonout_host(out, o, "server", &hop->server);
 		fprintf(out, ",\"flow\":%" PRIu64 "}", hop->flow);
-		fprintf(out, ",\"message\":%" PRIu64, hop->number);
+		fprintf(out, ",\"message\":%" PRIu64 ",\"role\":\"%s\"", hop->number,
+		        v_role_name(h->role));
 		if (hop->frame) /* the time its message was complete (record.h) */
 			fprintf(out, ",\"time\":\"%s\"", ss_time_iso(hop->ts, t));
 		opt_cstr(out, "message_id", hop->message_id);

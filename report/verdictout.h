@@ -13,6 +13,10 @@
 #include "verifier.h"
 
 void verdictout_text(FILE *out, const struct timeline_opts *o, const struct v_hopcheck *h);
+/* The time of the last frame h cites (its message, the DNS answers its
+ * verdicts rest on, the receiver's copy): where its block goes on the
+ * timeline. *has is 0 when none of them has a frame. */
+int64_t verdictout_cited(const struct v_hopcheck *h, int *has);
 void verdictout_json(FILE *out, const struct jsonout_opts *o, const struct v_hopcheck *h);
 /* The short form of one check for tables and --expect: "pass" or
  * "d=y.test pass", the method's qualifier first ("mailfrom", "helo"). */

@@ -1,5 +1,5 @@
-/* vsummary.c - the verdict table and the stable lines of --save-expect and
- * --expect (see vsummary.h). */
+/* vsummary.c - the verdict table by message and the stable lines of
+ * --save-expect, --expect and --junit (see vsummary.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "vsummary.h"
 
@@ -12,10 +12,13 @@
 #include "verdictout.h"
 
 struct row {
-	uint64_t number;
-	char *id; /* Message-ID, or NULL */
+	uint64_t number, from; /* its message number, and the copy it was passed on from */
+	int64_t ts;
+	char *id, *subject; /* Message-ID, Subject, or NULL */
 	struct ss_addr client, server;
-	char *cell[3]; /* spf, dkim, dmarc: "pass/pass agree; ..." */
+	int first_hop, passed_on, wrote; /* what its role is made of (role.h) */
+	char *cell[3];                   /* spf, dkim, dmarc: "pass/pass agree; ..." */
+	unsigned agreements[4];          /* its verdicts, by enum v_agreement */
 };
 
 struct vsummary {
@@ -31,23 +34,29 @@ struct vsummary *vsummary_new(void)
 	return calloc(1, sizeof(struct vsummary));
 }
 
+static void lines_free(char **l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(l[i]);
+	free(l);
+}
+
 void vsummary_free(struct vsummary *s)
 {
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->nrows; i++) {
 		free(s->rows[i].id);
+		free(s->rows[i].subject);
 		for (int m = 0; m < 3; m++)
 			free(s->rows[i].cell[m]);
 	}
 	free(s->rows);
-	for (size_t i = 0; i < s->nlines; i++)
-		free(s->lines[i]);
-	free(s->lines);
+	lines_free(s->lines, s->nlines);
 	free(s);
 }
 
-/* Appends ", text" (or text) to *cell. */
+/* Appends "; text" (or text) to *cell. */
 static void cell_add(char **cell, const char *text)
 {
 	size_t old = *cell ? strlen(*cell) : 0, n = strlen(text);
@@ -62,206 +71,480 @@ static void cell_add(char **cell, const char *text)
 	*cell = c;
 }
 
-static void line_add(struct vsummary *s, char *line)
+/* Appends line (owned) to *l; -1 when memory ran out (line freed). */
+static int push_line(char ***l, size_t *n, size_t *cap, char *line)
 {
-	if (!line) {
-		s->failed = 1;
-		return;
-	}
-	if (s->nlines == s->lcap) {
-		size_t cap = s->lcap ? s->lcap * 2 : 64;
-		char **l = realloc(s->lines, cap * sizeof *l);
-		if (!l) {
+	if (!line)
+		return -1;
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		char **m = realloc(*l, c * sizeof *m);
+		if (!m) {
 			free(line);
-			s->failed = 1;
-			return;
+			return -1;
 		}
-		s->lines = l;
-		s->lcap = cap;
+		*l = m;
+		*cap = c;
 	}
-	s->lines[s->nlines++] = line;
+	(*l)[(*n)++] = line;
+	return 0;
 }
 
-void vsummary_add(struct vsummary *s, const struct v_hopcheck *h)
+static struct row *row_new(struct vsummary *s, const struct v_hopcheck *h)
+{
+	if (s->nrows >= VSUMMARY_MAX_ROWS) {
+		s->more++;
+		return NULL;
+	}
+	if (s->nrows == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct row *rows = realloc(s->rows, cap * sizeof *rows);
+		if (!rows)
+			return NULL;
+		s->rows = rows;
+		s->cap = cap;
+	}
+	const struct vhop *hop = h->hop;
+	struct row *r = &s->rows[s->nrows++];
+	memset(r, 0, sizeof *r);
+	r->number = hop->number;
+	r->from = hop->from;
+	r->ts = hop->ts;
+	r->id = hop->message_id ? strdup(hop->message_id) : NULL;
+	r->subject = hop->subject ? strdup(hop->subject) : NULL;
+	r->client = hop->client;
+	r->server = hop->server;
+	r->first_hop = !hop->from;
+	r->passed_on = h->copy_seen;
+	r->wrote = h->theirs.n > 0;
+	return r;
+}
+
+/* A stable line: what the scenario is, never when or which recording -
+ * the message's Subject, the hop by its host names and role, the envelope
+ * sender and the From field, then the check and its outcome. */
+static char *stable_line(const struct v_hopcheck *h, const struct v_check *k,
+                         const struct timeline_opts *o)
 {
 	const struct vhop *hop = h->hop;
-	char c[SS_ADDR_STRLEN], v[SS_ADDR_STRLEN], num[32];
-	snprintf(num, sizeof num, "#%" PRIu64, hop->number);
-	ss_addr_fmt(&hop->client, c);
-	ss_addr_fmt(&hop->server, v);
-	struct row *r = NULL;
-	if (s->nrows < VSUMMARY_MAX_ROWS) {
-		if (s->nrows == s->cap) {
-			size_t cap = s->cap ? s->cap * 2 : 64;
-			struct row *rows = realloc(s->rows, cap * sizeof *rows);
-			if (rows) {
-				s->rows = rows;
-				s->cap = cap;
-			}
-		}
-		if (s->nrows < s->cap) {
-			r = &s->rows[s->nrows++];
-			memset(r, 0, sizeof *r);
-			r->number = hop->number;
-			r->id = hop->message_id ? strdup(hop->message_id) : NULL;
-			r->client = hop->client;
-			r->server = hop->server;
-		}
-	} else {
-		s->more++;
-	}
+	char c[256], v[256], label[400];
+	verdictout_label(k, label, sizeof label);
+	return ss_strf("%s | %s > %s %s | %s | %s | %s %s / %s %s",
+	               hop->subject ? hop->subject : "(no subject)",
+	               timeline_host(o, &hop->client, c), timeline_host(o, &hop->server, v),
+	               v_role_name(h->role), hop->mail_from ? hop->mail_from : "",
+	               hop->author ? hop->author : "(no From)", v_method_name(k->ours->method),
+	               label, k->theirs ? k->theirs->word : "-", v_agreement_name(k->agreement));
+}
+
+void vsummary_add(struct vsummary *s, const struct v_hopcheck *h, const struct timeline_opts *o)
+{
+	struct row *r = row_new(s, h);
 	for (size_t i = 0; i < h->nchecks; i++) {
 		const struct v_check *k = &h->checks[i];
 		char label[400], text[600];
 		verdictout_label(k, label, sizeof label);
-		const char *theirs = k->theirs ? k->theirs->word : "-";
 		if (r) {
-			snprintf(text, sizeof text, "%s/%s %s", label, theirs,
-			         v_agreement_name(k->agreement));
+			r->agreements[k->agreement]++;
+			snprintf(text, sizeof text, "%s/%s %s", label,
+			         k->theirs ? k->theirs->word : "-", v_agreement_name(k->agreement));
 			cell_add(&r->cell[k->ours->method], text);
 		}
-		line_add(s,
-		         ss_strf("%s %s > %s %s %s %s %s", hop->message_id ? hop->message_id : num,
-		                 c, v, v_method_name(k->ours->method), label, theirs,
-		                 v_agreement_name(k->agreement)));
+		if (push_line(&s->lines, &s->nlines, &s->lcap, stable_line(h, k, o)))
+			s->failed = 1;
 	}
 }
 
-/* Widths come from the cells (the table is printed once, at the end), so
- * the columns line up however long a hop's verdicts are. */
+/* --- the table ------------------------------------------------------------ */
+
+/* The first copy of row i's message in the table: its copies are linked
+ * by the copy each was passed on from (at most nrows steps: no loop). */
+static size_t root_of(const struct vsummary *s, size_t i)
+{
+	for (size_t steps = 0; steps < s->nrows && s->rows[i].from; steps++) {
+		size_t j = s->nrows;
+		for (size_t k = 0; k < s->nrows; k++)
+			if (s->rows[k].number == s->rows[i].from)
+				j = k;
+		if (j == s->nrows)
+			break;
+		i = j;
+	}
+	return i;
+}
+
+struct place {
+	size_t row, root;
+	int64_t begun; /* when its message began: its first copy's time */
+};
+
+static int place_cmp(const void *a, const void *b)
+{
+	const struct place *x = a, *y = b;
+	if (x->begun != y->begun)
+		return x->begun < y->begun ? -1 : 1;
+	if (x->root != y->root)
+		return x->root < y->root ? -1 : 1;
+	return x->row < y->row ? -1 : x->row > y->row;
+}
+
+static int cmp_ts(const struct vsummary *s, size_t a, size_t b)
+{
+	return s->rows[a].ts < s->rows[b].ts || (s->rows[a].ts == s->rows[b].ts && a < b);
+}
+
+/* Rows grouped by message, in the order messages began, each message's
+ * hops in path order (their copies' times). */
+static struct place *placed(const struct vsummary *s)
+{
+	struct place *p = calloc(s->nrows ? s->nrows : 1, sizeof *p);
+	if (!p)
+		return NULL;
+	for (size_t i = 0; i < s->nrows; i++)
+		p[i] = (struct place){i, root_of(s, i), 0};
+	for (size_t i = 0; i < s->nrows; i++) {
+		size_t first = i;
+		for (size_t k = 0; k < s->nrows; k++)
+			if (p[k].root == p[i].root && cmp_ts(s, k, first))
+				first = k;
+		p[i].begun = s->rows[first].ts;
+		/* within a message, order by time: begun ties, so row decides */
+		p[i].row = i;
+	}
+	qsort(p, s->nrows, sizeof *p, place_cmp);
+	/* path order inside each message */
+	for (size_t a = 0; a < s->nrows;) {
+		size_t b = a;
+		while (b < s->nrows && p[b].root == p[a].root)
+			b++;
+		for (size_t i = a + 1; i < b; i++)
+			for (size_t j = i; j > a && cmp_ts(s, p[j].row, p[j - 1].row); j--) {
+				struct place t = p[j];
+				p[j] = p[j - 1];
+				p[j - 1] = t;
+			}
+		a = b;
+	}
+	return p;
+}
+
+/* Roles again with everything known: a receiver seen checking on a later
+ * hop checks on an earlier one too. */
+static void roles_at_end(const struct vsummary *s, enum v_role *role)
+{
+	struct roles *rs = calloc(1, sizeof *rs);
+	if (!rs) {
+		for (size_t i = 0; i < s->nrows; i++)
+			role[i] = V_ROLE_CHECKING;
+		return;
+	}
+	for (size_t i = 0; i < s->nrows; i++)
+		if (s->rows[i].wrote)
+			role_of(rs, &s->rows[i].server, 0, 0, 1);
+	for (size_t i = 0; i < s->nrows; i++) {
+		const struct row *r = &s->rows[i];
+		role[i] = role_of(rs, &r->server, r->first_hop, r->passed_on, r->wrote);
+	}
+	free(rs);
+}
+
+/* "1 checking hop: 3 verdicts agree, ...; not checked here: 1 submission,
+ * 1 final delivery" - the findings are the checking hops'. */
+static void totals(FILE *out, const struct vsummary *s, const enum v_role *role)
+{
+	size_t by_role[4] = {0, 0, 0, 0}, a[4] = {0, 0, 0, 0};
+	for (size_t i = 0; i < s->nrows; i++) {
+		by_role[role[i]]++;
+		if (role[i] == V_ROLE_CHECKING)
+			for (int k = 0; k < 4; k++)
+				a[k] += s->rows[i].agreements[k];
+	}
+	fprintf(out,
+	        "%zu checking hop%s: %zu verdict%s agree, %zu disagree, %zu unchecked by the "
+	        "receiver, %zu unknown",
+	        by_role[V_ROLE_CHECKING], by_role[V_ROLE_CHECKING] == 1 ? "" : "s", a[V_AGREE],
+	        a[V_AGREE] == 1 ? "" : "s", a[V_DISAGREE], a[V_UNCHECKED], a[V_CANNOT_TELL]);
+	const char *sep = "; not checked here: ";
+	static const enum v_role others[] = {V_ROLE_SUBMISSION, V_ROLE_RELAY, V_ROLE_DELIVERY};
+	for (size_t k = 0; k < 3; k++)
+		if (by_role[others[k]]) {
+			fprintf(out, "%s%zu %s%s", sep, by_role[others[k]], v_role_name(others[k]),
+			        by_role[others[k]] == 1 ? "" : "s");
+			sep = ", ";
+		}
+	fputc('\n', out);
+}
+
 void vsummary_table(FILE *out, const struct vsummary *s, const struct timeline_opts *o)
 {
 	if (!s->nrows)
 		return;
-	static const char *const head[] = {"spf", "dkim", "dmarc"};
-	int w[4] = {20, 5, 5, 5}; /* hop, spf, dkim, dmarc */
+	struct place *p = placed(s);
+	enum v_role *role = calloc(s->nrows, sizeof *role);
+	if (!p || !role) {
+		free(p);
+		free(role);
+		return;
+	}
+	roles_at_end(s, role);
+	static const enum v_method col[] = {V_SPF, V_DKIM, V_DMARC};
+	int w[5] = {20, 10, 5, 5, 5}; /* hop, role, spf, dkim, dmarc */
 	char c[256], v[256], hop[600];
 	for (size_t i = 0; i < s->nrows; i++) {
 		const struct row *r = &s->rows[i];
 		int n = snprintf(hop, sizeof hop, "%s > %s", timeline_host(o, &r->client, c),
 		                 timeline_host(o, &r->server, v));
 		w[0] = n > w[0] ? n : w[0];
-		static const enum v_method col[] = {V_SPF, V_DKIM, V_DMARC};
+		int m = (int)strlen(v_role_name(role[i]));
+		w[1] = m > w[1] ? m : w[1];
+		if (role[i] != V_ROLE_CHECKING && !o->every_hop)
+			continue; /* its cells are not shown */
 		for (int k = 0; k < 3; k++) {
 			const char *t = r->cell[col[k]];
-			int m = t ? (int)strlen(t) : 1;
-			w[k + 1] = m > w[k + 1] ? m : w[k + 1];
+			m = t ? (int)strlen(t) : 1;
+			w[k + 2] = m > w[k + 2] ? m : w[k + 2];
 		}
 	}
-	for (int k = 0; k < 4; k++)
+	for (int k = 0; k < 5; k++)
 		w[k] = w[k] > 80 ? 80 : w[k];
-	fputs("\nVerdicts: smtpsniff's / the receiver's, and whether they agree\n", out);
-	fprintf(out, "%-8s %-*s  %-*s  %-*s  %s\n", "message", w[0], "hop", w[1], head[0], w[2],
-	        head[1], head[2]);
+	fputs("\nVerdicts by message: smtpsniff's / the receiver's, and whether they agree\n", out);
+	fprintf(out, "  %-7s %-*s  %-*s  %-*s  %-*s  %s\n", "message", w[0], "hop", w[1], "role",
+	        w[2], "spf", w[3], "dkim", "dmarc");
 	for (size_t i = 0; i < s->nrows; i++) {
-		const struct row *r = &s->rows[i];
+		const struct row *r = &s->rows[p[i].row];
+		if (!i || p[i].root != p[i - 1].root)
+			fprintf(out, "%s\"%s\" %s\n", i ? "\n" : "",
+			        r->subject ? r->subject : "(no subject)",
+			        r->id ? r->id : "(no Message-ID)");
 		char num[32];
 		snprintf(num, sizeof num, "#%" PRIu64, r->number);
 		snprintf(hop, sizeof hop, "%s > %s", timeline_host(o, &r->client, c),
 		         timeline_host(o, &r->server, v));
-		fprintf(out, "%-8s %-*s  %-*s  %-*s  %s\n", num, w[0], hop, w[1],
-		        r->cell[V_SPF] ? r->cell[V_SPF] : "-", w[2],
-		        r->cell[V_DKIM] ? r->cell[V_DKIM] : "-",
-		        r->cell[V_DMARC] ? r->cell[V_DMARC] : "-");
+		enum v_role ro = role[p[i].row];
+		fprintf(out, "  %-7s %-*s  %-*s  ", num, w[0], hop, w[1], v_role_name(ro));
+		if (ro != V_ROLE_CHECKING && !o->every_hop)
+			fputs("not checked here\n", out);
+		else
+			fprintf(out, "%-*s  %-*s  %s\n", w[2],
+			        r->cell[V_SPF] ? r->cell[V_SPF] : "-", w[3],
+			        r->cell[V_DKIM] ? r->cell[V_DKIM] : "-",
+			        r->cell[V_DMARC] ? r->cell[V_DMARC] : "-");
 	}
 	if (s->more)
 		fprintf(out, "(%zu more hops not shown)\n", s->more);
+	totals(out, s, role);
+	free(p);
+	free(role);
 }
+
+/* --- the stable form -------------------------------------------------------- */
 
 /* How every file --save-expect writes begins; --expect reads no other. */
 #define EXPECT_MARK "# smtpsniff --save-expect"
 
-int vsummary_save(const struct vsummary *s, const char *path, char *err, size_t errlen)
+static int str_cmp(const void *a, const void *b)
 {
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	fputs(EXPECT_MARK ": message, hop, method, [what], smtpsniff's result,\n", f);
-	fputs("# the receiver's (- for none), agreement\n", f);
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lines in the order they are written and compared: sorted, so that
+ * the order hops happened to settle in does not matter. */
+static void sort_lines(char **l, size_t n)
+{
+	if (n)
+		qsort(l, n, sizeof *l, str_cmp);
+}
+
+int vsummary_save(struct vsummary *s, FILE *f, const char *path, char *err, size_t errlen)
+{
+	sort_lines(s->lines, s->nlines);
+	fputs(EXPECT_MARK ": per verdict, the message's Subject | the hop and its role |\n", f);
+	fputs("# MAIL FROM | From | the check: smtpsniff's result / the receiver's (- for "
+	      "none) and whether they agree\n",
+	      f);
 	for (size_t i = 0; i < s->nlines; i++)
 		fprintf(f, "%s\n", s->lines[i]);
-	if (fclose(f) || s->failed) {
+	if (fflush(f) || ferror(f) || s->failed) {
 		snprintf(err, errlen, "%s: %s", path,
-		         s->failed ? "out of memory" : strerror(errno));
+		         s->failed ? "out of memory" : strerror(errno ? errno : EIO));
 		return -1;
 	}
 	return 0;
 }
 
-/* The expected lines of path, comments and blank lines left out. A file
- * that does not begin as --save-expect begins its files is refused: any
- * other text (the lab's NAME.notes, say) would only give a diff of
- * everything. */
-static char **read_lines(const char *path, size_t *n, char *err, size_t errlen)
+struct vexpect {
+	char **l;
+	size_t n;
+};
+
+struct vexpect *vexpect_read(const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	char **l = NULL, *buf = NULL;
-	size_t cap = 0, bufcap = 0;
+	struct vexpect *e = calloc(1, sizeof *e);
+	char *buf = NULL;
+	size_t bufcap = 0, cap = 0;
 	ssize_t len = getline(&buf, &bufcap, f);
-	if (len < (ssize_t)strlen(EXPECT_MARK) || strncmp(buf, EXPECT_MARK, strlen(EXPECT_MARK))) {
-		snprintf(err, errlen, "%s: not a file smtpsniff --save-expect wrote", path);
+	if (!e || len < (ssize_t)strlen(EXPECT_MARK) ||
+	    strncmp(buf, EXPECT_MARK, strlen(EXPECT_MARK))) {
+		/* any other text (the lab's NAME.notes, say) would only give a
+		 * diff of everything */
+		snprintf(err, errlen, "%s: %s", path,
+		         e ? "not a file smtpsniff --save-expect wrote" : "out of memory");
 		free(buf);
+		free(e);
 		fclose(f);
 		return NULL;
 	}
-	*n = 0;
+	int bad = 0;
 	while ((len = getline(&buf, &bufcap, f)) >= 0) {
 		while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 			buf[--len] = 0;
 		if (!len || buf[0] == '#')
 			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			char **m = realloc(l, cap * sizeof *m);
-			if (!m)
-				break;
-			l = m;
+		if (push_line(&e->l, &e->n, &cap, strdup(buf))) {
+			bad = 1;
+			break;
 		}
-		l[(*n)++] = strdup(buf);
 	}
 	free(buf);
+	bad |= ferror(f);
 	fclose(f);
-	if (!l)
-		l = calloc(1, sizeof *l);
-	return l;
+	if (bad) {
+		snprintf(err, errlen, "%s: could not be read whole", path);
+		vexpect_free(e);
+		return NULL;
+	}
+	sort_lines(e->l, e->n);
+	return e;
 }
 
-int vsummary_expect(const struct vsummary *s, const char *path, FILE *diff, char *err,
-                    size_t errlen)
+void vexpect_free(struct vexpect *e)
 {
-	size_t n = 0;
-	char **want = read_lines(path, &n, err, errlen);
-	if (!want)
-		return -1;
-	/* Line by line, in order: a verdict that changed shows as the
-	 * expected line and the line got. */
-	int changed = 0;
+	if (!e)
+		return;
+	lines_free(e->l, e->n);
+	free(e);
+}
+
+/* Walks the expected and the got lines side by side (both sorted): fn
+ * gets each line with -1 (expected only), 1 (got only) or 0 (both). */
+static void merge(struct vsummary *s, const struct vexpect *e,
+                  void (*fn)(void *ctx, const char *line, int side), void *ctx)
+{
+	sort_lines(s->lines, s->nlines);
 	size_t i = 0, j = 0;
-	while (i < n || j < s->nlines) {
-		const char *a = i < n ? want[i] : NULL, *b = j < s->nlines ? s->lines[j] : NULL;
-		if (a && b && !strcmp(a, b)) {
-			i++;
-			j++;
-			continue;
-		}
-		changed = 1;
-		if (a) {
-			fprintf(diff, "- %s\n", a);
-			i++;
-		}
-		if (b) {
-			fprintf(diff, "+ %s\n", b);
-			j++;
-		}
+	while (i < e->n || j < s->nlines) {
+		int c = i == e->n ? 1 : j == s->nlines ? -1 : strcmp(e->l[i], s->lines[j]);
+		c = c < 0 ? -1 : c > 0;
+		fn(ctx, c <= 0 ? e->l[i] : s->lines[j], c);
+		i += c <= 0;
+		j += c >= 0;
 	}
-	for (size_t k = 0; k < n; k++)
-		free(want[k]);
-	free(want);
-	return changed;
+}
+
+struct diffctx {
+	FILE *out;
+	int changed;
+};
+
+static void diff_line(void *ctx, const char *line, int side)
+{
+	struct diffctx *d = ctx;
+	if (!side)
+		return;
+	d->changed = 1;
+	if (d->out)
+		fprintf(d->out, "%s %s\n", side < 0 ? "-" : "+", line);
+}
+
+int vsummary_expect(struct vsummary *s, const struct vexpect *e, FILE *diff)
+{
+	struct diffctx d = {diff, 0};
+	merge(s, e, diff_line, &d);
+	return d.changed;
+}
+
+/* --- JUnit XML ------------------------------------------------------------ */
+
+static void xml_text(FILE *f, const char *p)
+{
+	for (; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch == '<')
+			fputs("&lt;", f);
+		else if (ch == '>')
+			fputs("&gt;", f);
+		else if (ch == '&')
+			fputs("&amp;", f);
+		else if (ch == '"')
+			fputs("&quot;", f);
+		else if (ch < 0x20 && ch != '\t')
+			fprintf(f, "&#xFFFD;"); /* XML 1.0 has no way to say it */
+		else
+			fputc(ch, f);
+	}
+}
+
+struct junitctx {
+	FILE *f;
+	size_t tests, failures;
+	int write;
+	int alone; /* no --expect: a verdict fails when it disagrees */
+};
+
+static int ends_with(const char *s, const char *t)
+{
+	size_t n = strlen(s), k = strlen(t);
+	return n >= k && !strcmp(s + n - k, t);
+}
+
+/* One test case per expected verdict, and one failing case per verdict
+ * that came but was not expected. Without --expect, one per verdict,
+ * failing when the receiver disagrees. */
+static void junit_case(void *ctx, const char *line, int side)
+{
+	struct junitctx *j = ctx;
+	if (j->alone)
+		side = ends_with(line, " disagree") ? 2 : 0;
+	j->tests++;
+	j->failures += side != 0;
+	if (!j->write)
+		return;
+	fputs("    <testcase classname=\"smtpsniff.verify\" name=\"", j->f);
+	xml_text(j->f, line);
+	if (!side) {
+		fputs("\"/>\n", j->f);
+		return;
+	}
+	fputs("\">\n      <failure message=\"", j->f);
+	fputs(side < 0    ? "expected, but the capture gives no such verdict"
+	      : side == 1 ? "not expected: a verdict that is new or changed"
+	                  : "the receiver's verdict disagrees with the RFC's",
+	      j->f);
+	fputs("\"/>\n    </testcase>\n", j->f);
+}
+
+int vsummary_junit(struct vsummary *s, const struct vexpect *e, FILE *f, const char *path,
+                   char *err, size_t errlen)
+{
+	static const struct vexpect none = {NULL, 0};
+	struct junitctx j = {f, 0, 0, 0, !e};
+	merge(s, e ? e : &none, junit_case, &j); /* the counts first */
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
+	fprintf(f,
+	        "<testsuites>\n  <testsuite name=\"smtpsniff --verify\" tests=\"%zu\" "
+	        "failures=\"%zu\">\n",
+	        j.tests, j.failures);
+	j = (struct junitctx){f, 0, 0, 1, !e};
+	merge(s, e ? e : &none, junit_case, &j);
+	fputs("  </testsuite>\n</testsuites>\n", f);
+	if (fflush(f) || ferror(f)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno ? errno : EIO));
+		return -1;
+	}
+	return 0;
 }

@@ -2,6 +2,7 @@
 #include "caps.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,48 +68,93 @@ static int name_eq(const char *opt, const char *field)
 	return *opt == *field;
 }
 
+const struct ss_cap_def *ss_cap_find(const char *name)
+{
+	for (size_t i = 0; i < ss_cap_ndefs; i++)
+		if (name_eq(name, ss_cap_defs[i].name))
+			return &ss_cap_defs[i];
+	return NULL;
+}
+
+/* The largest value a cap of unit u takes. Times are counted in int64
+ * nanoseconds: 292 years at most. */
+static uint64_t unit_max(enum ss_cap_unit u)
+{
+	switch (u) {
+	case SS_CAP_SECONDS:
+		return INT64_MAX / 1000000000;
+	case SS_CAP_MS:
+		return INT64_MAX / 1000000;
+	default:
+		return UINT64_MAX;
+	}
+}
+
+/* The shift of a size suffix (K, M, G), or -1. */
+static int suffix_shift(char c)
+{
+	switch (c) {
+	case 'k':
+	case 'K':
+		return 10;
+	case 'm':
+	case 'M':
+		return 20;
+	case 'g':
+	case 'G':
+		return 30;
+	default:
+		return -1;
+	}
+}
+
+/* Reads value as a cap of unit u into *out: digits only (no sign, no
+ * space: strtoull would take both), then a size suffix for bytes. */
+static int parse_value(enum ss_cap_unit u, const char *value, uint64_t *out)
+{
+	char *end;
+	if (!value || *value < '0' || *value > '9')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(value, &end, 10);
+	if (errno)
+		return -1;
+	int shift = 0;
+	if (u == SS_CAP_BYTES && *end && (shift = suffix_shift(*end++)) < 0)
+		return -1;
+	if (*end || v > (unit_max(u) >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
 int ss_caps_set(struct ss_caps *c, const char *name, const char *value)
 {
-	for (size_t i = 0; i < ss_cap_ndefs; i++) {
-		const struct ss_cap_def *d = &ss_cap_defs[i];
-		if (!name_eq(name, d->name))
-			continue;
-		char *end;
-		errno = 0;
-		if (!value || *value < '0' || *value > '9')
-			return -2;
-		unsigned long long v = strtoull(value, &end, 10);
-		if (errno)
-			return -2;
-		unsigned shift = 0;
-		if (d->unit == SS_CAP_BYTES && *end) {
-			switch (*end++) {
-			case 'k':
-			case 'K':
-				shift = 10;
-				break;
-			case 'm':
-			case 'M':
-				shift = 20;
-				break;
-			case 'g':
-			case 'G':
-				shift = 30;
-				break;
-			default:
-				return -2;
-			}
-		}
-		if (*end || (shift && v > (~0ULL >> shift)))
-			return -2;
-		/* Times are counted in int64 nanoseconds: 292 years at most. */
-		if ((d->unit == SS_CAP_SECONDS && v > INT64_MAX / 1000000000) ||
-		    (d->unit == SS_CAP_MS && v > INT64_MAX / 1000000))
-			return -2;
-		*(uint64_t *)((char *)c + d->offset) = (uint64_t)v << shift;
-		return 0;
+	const struct ss_cap_def *d = ss_cap_find(name);
+	uint64_t v;
+	if (!d)
+		return -1;
+	if (parse_value(d->unit, value, &v))
+		return -2;
+	*(uint64_t *)((char *)c + d->offset) = v;
+	return 0;
+}
+
+void ss_cap_expects(const struct ss_cap_def *d, char *buf, size_t len)
+{
+	switch (d->unit) {
+	case SS_CAP_BYTES:
+		snprintf(buf, len, "a size (a number of bytes, with K, M or G)");
+		break;
+	case SS_CAP_COUNT:
+		snprintf(buf, len, "a count (a whole number)");
+		break;
+	case SS_CAP_SECONDS:
+	case SS_CAP_MS:
+		snprintf(buf, len, "a number of %s (at most %" PRIu64 ")",
+		         d->unit == SS_CAP_SECONDS ? "seconds" : "milliseconds", unit_max(d->unit));
+		break;
 	}
-	return -1;
 }
 
 void ss_caps_help(void *stream)

@@ -48,9 +48,17 @@ extern const struct ss_cap_def ss_cap_defs[];
 extern const size_t ss_cap_ndefs;
 
 void ss_caps_defaults(struct ss_caps *c);
+/* The cap named name (dashes or underscores: "max-mem", "max_mem"), or NULL.
+ * Points into ss_cap_defs. */
+const struct ss_cap_def *ss_cap_find(const char *name);
 /* Sets the cap named name from text such as "64K", "16M", "30". Returns 0,
- * -1 when there is no such cap, -2 when the value is not a number in range. */
+ * -1 when there is no such cap, -2 when the value is not a number in range
+ * (ss_cap_expects() says what would be). */
 int ss_caps_set(struct ss_caps *c, const char *name, const char *value);
+/* Words for what a value of cap d must be, to follow "not " in an error:
+ * "a size (a number of bytes, with K, M or G)", "a count (a whole number)",
+ * "a number of seconds (at most N)". Truncated to len. */
+void ss_cap_expects(const struct ss_cap_def *d, char *buf, size_t len);
 /* Prints the table for --help. */
 void ss_caps_help(void *stream);
 

@@ -72,7 +72,43 @@ static const char *method_upper(enum v_method m)
 	return m == V_DKIM ? "DKIM" : m == V_SPF ? "SPF" : "DMARC";
 }
 
-void compare_hop(struct v_hopcheck *h, const char *host)
+/* Why the receiver's copy holds no verdict for check v, in one line: it
+ * wrote no verdict of its own at all, or verdicts of this method for other
+ * checks (another SPF identity, another signature), or only verdicts of
+ * other methods: then it did not check this method here. */
+static char *unchecked_why(const struct v_hopcheck *h, const struct verdict *v, const char *host)
+{
+	const char *m = method_upper(v->method);
+	const char *id = v->method == V_SPF ? verdict_get(v, "identity") : NULL;
+	if (h->theirs.foreign)
+		return ss_strf("%s wrote no %s verdict of its own (its copy has "
+		               "Authentication-Results by %s, another host)",
+		               host, m, h->theirs.foreign_id);
+	int wrote[V_DMARC + 1] = {0};
+	for (size_t j = 0; j < h->theirs.n; j++)
+		wrote[h->theirs.v[j].method] = 1;
+	if (v->method == V_SPF && wrote[V_SPF])
+		return ss_strf("%s wrote no SPF verdict for the %s identity", host,
+		               id ? id : "mailfrom");
+	if (wrote[v->method])
+		return ss_strf("%s wrote no %s verdict for this %s", host, m,
+		               v->method == V_DKIM ? "signature" : "check");
+	if (!h->theirs.n)
+		return ss_strf("%s wrote no %s verdict%s%s%s", host, m,
+		               is_mailfrom(v) ? "" : " for the ", is_mailfrom(v) ? "" : id,
+		               is_mailfrom(v) ? "" : " identity");
+	/* It wrote verdicts, none of this method: one or both of the others. */
+	const char *first = NULL, *second = NULL;
+	for (int i = 0; i <= V_DMARC; i++)
+		if (wrote[i])
+			*(first ? &second : &first) = method_upper((enum v_method)i);
+	return ss_strf("%s did not check %s here: the copy it passed on carries its %s%s%s "
+	               "verdict%s, but no %s one",
+	               host, m, first, second ? " and " : "", second ? second : "",
+	               second ? "s" : "", m);
+}
+
+void compare_hop(struct v_hopcheck *h, const char *host, const char *unseen)
 {
 	int used[RECEIVER_MAX_VERDICTS] = {0};
 	for (size_t i = 0; i < h->nchecks; i++) {
@@ -99,26 +135,14 @@ void compare_hop(struct v_hopcheck *h, const char *host)
 		 * it, whatever smtpsniff can tell of it: unchecked. */
 		if (!h->copy_seen) {
 			c->agreement = V_CANNOT_TELL;
-			c->why =
-			    ss_strf("what %s wrote is unknown: the copy it passed on is not in the "
-			            "capture",
-			            host);
+			c->why = ss_strf("what %s wrote is unknown: the copy it passed on %s", host,
+			                 unseen ? unseen : "is not in the capture");
 		} else if (t && v->result == V_UNKNOWN) {
 			c->agreement = V_CANNOT_TELL;
 			c->why = ss_strf("%s", v->reason ? v->reason : "smtpsniff cannot tell");
 		} else if (!t) {
 			c->agreement = V_UNCHECKED;
-			if (h->theirs.foreign)
-				c->why =
-				    ss_strf("%s wrote no %s verdict of its own (its copy has "
-				            "Authentication-Results by %s, another host)",
-				            host, method_upper(v->method), h->theirs.foreign_id);
-			else if (v->method == V_SPF && !is_mailfrom(v))
-				c->why = ss_strf("%s wrote no SPF verdict for the %s identity",
-				                 host, verdict_get(v, "identity"));
-			else
-				c->why = ss_strf("%s wrote no %s verdict", host,
-				                 method_upper(v->method));
+			c->why = unchecked_why(h, v, host);
 		} else if (t->result == (int)v->result) {
 			c->agreement = V_AGREE;
 		} else {

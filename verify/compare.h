@@ -16,7 +16,10 @@
 #include "verifier.h"
 
 /* Sets theirs, agreement and why of every check of h. host is how the
- * receiver is named in the words ("dmarc.mx.b.test", "10.255.2.33"). */
-void compare_hop(struct v_hopcheck *h, const char *host);
+ * receiver is named in the words ("dmarc.mx.b.test", "10.255.2.33");
+ * unseen, when the copy it passed on is not in the capture, says why, as
+ * words that follow "the copy it passed on" ("went encrypted (STARTTLS,
+ * flow 18)"; NULL: "is not in the capture"). */
+void compare_hop(struct v_hopcheck *h, const char *host, const char *unseen);
 
 #endif

@@ -64,6 +64,7 @@ enum key_state {
 	KEY_SYNTAX,     /* no TXT record is a key record */
 	KEY_REVOKED,    /* p= is empty */
 	KEY_MISMATCH,   /* k= does not fit a= */
+	KEY_UNUSABLE,   /* p= is no key of type k= */
 	KEY_TOO_LONG,   /* even compact, longer than the library takes */
 	KEY_NOMEM,
 };
@@ -158,10 +159,14 @@ static void key_fetch(struct run *r, size_t i, struct keyans *k)
 		snprintf(k->why, sizeof k->why, "TXT %s got %s (%s)", s->keyname,
 		         dnstext_rcode_name((unsigned)a->rcode, rc), src);
 		return;
-	case DNS_NOT_CAPTURED:
+	case DNS_NOT_CAPTURED: {
+		/* the store says why: no DNS at all, never answered, nobody asked */
+		char q[sizeof s->keyname + 24];
+		snprintf(q, sizeof q, "the key (TXT %s)", s->keyname);
 		k->state = KEY_UNCAPTURED;
-		snprintf(k->why, sizeof k->why, "TXT %s is not in the capture", s->keyname);
+		dns_answer_why(a, q, k->why, sizeof k->why);
 		return;
+	}
 	case DNS_DATA:
 		break;
 	}
@@ -205,6 +210,8 @@ static void key_fetch(struct run *r, size_t i, struct keyans *k)
 		k->state = KEY_REVOKED;
 	else if (!key_fits(k->key.type, s->sig.alg))
 		k->state = KEY_MISMATCH;
+	else if (!k->key.bits) /* however long: it is known not to be a key */
+		k->state = KEY_UNUSABLE;
 	else if (k->key.compact_len + 1 > r->keybuf)
 		k->state = KEY_TOO_LONG;
 	else
@@ -429,6 +436,12 @@ static void body_hash_prop(struct verdict *v, DKIM_SIGINFO *ls, const struct dki
 	}
 }
 
+/* A key type as a reader names it. */
+static const char *key_words(enum dkimkey_type t)
+{
+	return t == DKIMKEY_ED25519 ? "ed25519" : "RSA";
+}
+
 /* The verdict of a signature whose key lookup the callback refused. */
 static void judge_key(struct verdict *v, const struct keyans *k)
 {
@@ -440,7 +453,7 @@ static void judge_key(struct verdict *v, const struct keyans *k)
 		verdict_set(v, V_TEMPERROR, "key lookup failed: %s", k->why);
 		break;
 	case KEY_UNCAPTURED:
-		verdict_set(v, V_UNKNOWN, "cannot tell: key not captured (%s)", k->why);
+		verdict_set(v, V_UNKNOWN, "cannot tell: %s", k->why);
 		break;
 	case KEY_TRUNCATED:
 		verdict_set(v, V_UNKNOWN, "cannot tell: the captured key answer was truncated: %s",
@@ -456,11 +469,20 @@ static void judge_key(struct verdict *v, const struct keyans *k)
 		verdict_set(v, V_PERMERROR, "the key is k=%s, not for this signature's a=: %s",
 		            dkimkey_type_name(k->key.type), k->why);
 		break;
+	case KEY_UNUSABLE: /* RFC 6376 6.1.2: PERMFAIL, p= not suitable for k= */
+		verdict_set(v, V_PERMERROR, "the key is not a usable %s key: %s: %s",
+		            key_words(k->key.type), k->why, k->key.unusable);
+		break;
 	case KEY_TOO_LONG:
-		verdict_set(v, V_UNKNOWN,
-		            "cannot tell: the key record is %zu characters even without spaces and "
-		            "notes, more than libopendkim 2.11 takes: %s",
-		            k->key.compact_len, k->why);
+		verdict_set(
+		    v, V_UNKNOWN,
+		    "cannot tell: the key record is %zu characters even without spaces and "
+		    "notes%s, more than libopendkim 2.11 takes: %s",
+		    k->key.compact_len,
+		    k->key.form == DKIMKEY_PKCS1
+		        ? " (its PKCS#1 key made the SubjectPublicKeyInfo the library reads)"
+		        : "",
+		    k->why);
 		break;
 	case KEY_NOMEM:
 		verdict_set(v, V_UNKNOWN, "cannot tell: out of memory");
@@ -482,7 +504,9 @@ static void judge_lib(struct run *r, size_t i, DKIM *dk)
 	int err = dkim_sig_geterror(ls);
 	struct keyans k;
 	memset(&k, 0, sizeof k);
-	if (flags & DKIM_SIGFLAG_PROCESSED) {
+	/* libopendkim 2.11 returns before it marks a signature PROCESSED when
+	 * it cannot decode the key it fetched (KEYDECODE) */
+	if ((flags & DKIM_SIGFLAG_PROCESSED) || err == DKIM_SIGERROR_KEYDECODE) {
 		key_fetch(r, i, &k); /* the same lookup the library made: the evidence */
 		/* smtpsniff's judgement of the key comes first: the library may
 		 * have reused a key that another signature (same d= and s=, other
@@ -561,9 +585,13 @@ static void judge_lib(struct run *r, size_t i, DKIM *dk)
 		            "the key's s= does not allow email (RFC 6376 6.1.2): %s", k.why);
 		break;
 	case DKIM_SIGERROR_KEYDECODE:
-		verdict_set(v, V_PERMERROR,
-		            "the key's p= is not a usable %s key (RFC 6376 6.1.2): %s",
-		            dkimkey_type_name(k.key.type), k.why);
+		/* smtpsniff decoded the key (key_fetch() said KEY_OK) and the
+		 * library did not: the tools differ, the RFC has no verdict yet */
+		verdict_set(v, V_UNKNOWN,
+		            "cannot tell: libopendkim could not decode the %u-bit %s key (a %s in "
+		            "p=) that smtpsniff decoded: %s",
+		            k.key.bits, key_words(k.key.type), dkimkey_form_name(k.key.form),
+		            k.why);
 		break;
 	case DKIM_SIGERROR_DNSSYNTAX:
 	case DKIM_SIGERROR_KEYVERSION:

@@ -1,8 +1,12 @@
-/* dkimkey.c - DKIM key records (RFC 6376 3.6.1, RFC 8463 4): syntax,
- * key type and size (OpenSSL), and the compact form for libopendkim. */
+/* dkimkey.c - DKIM key records (RFC 6376 3.6.1, RFC 8463 4): syntax, the
+ * key in p= (OpenSSL: an RSA key as SubjectPublicKeyInfo or as PKCS#1
+ * RSAPublicKey, an ed25519 key raw), and the compact form for libopendkim. */
 #define _DEFAULT_SOURCE
 #include "dkimkey.h"
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <stdarg.h>
@@ -30,26 +34,137 @@ const char *dkimkey_type_name(enum dkimkey_type t)
 	return t == DKIMKEY_RSA ? "rsa" : t == DKIMKEY_ED25519 ? "ed25519" : "?";
 }
 
-/* The size of the key in p= of type t: RSA keys are DER
- * SubjectPublicKeyInfo (RFC 6376 3.6.1), ed25519 keys the 32 raw bytes
- * (RFC 8463 4). 0 when it is not such a key. */
-static unsigned key_bits(enum dkimkey_type t, const char *p)
+const char *dkimkey_form_name(enum dkimkey_form f)
 {
-	size_t n = strlen(p);
-	uint8_t *der = malloc(n / 4 * 3 + 3);
-	long len = der ? base64_decode((const uint8_t *)p, n, der) : -1;
-	unsigned bits = 0;
-	if (len > 0 && t == DKIMKEY_ED25519) {
-		bits = len == 32 ? 256 : 0;
-	} else if (len > 0 && t == DKIMKEY_RSA) {
-		const unsigned char *q = der;
-		EVP_PKEY *pk = d2i_PUBKEY(NULL, &q, len);
-		if (pk && EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA)
-			bits = (unsigned)EVP_PKEY_get_bits(pk);
-		EVP_PKEY_free(pk);
+	switch (f) {
+	case DKIMKEY_SPKI:
+		return "SubjectPublicKeyInfo";
+	case DKIMKEY_PKCS1:
+		return "PKCS#1 RSAPublicKey";
+	case DKIMKEY_RAW:
+		return "raw ed25519 key";
+	case DKIMKEY_NO_KEY:
+		break;
 	}
+	return "no key";
+}
+
+static void unusable(struct dkimkey *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void unusable(struct dkimkey *k, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(k->unusable, sizeof k->unusable, fmt, ap);
+	va_end(ap);
+}
+
+/* An RSA key of form f (SPKI or PKCS#1, RFC 8017 A.1.1: SEQUENCE {
+ * modulus, publicExponent }) at the start of der (len bytes, bounded by
+ * OpenSSL's reader); *used is how many bytes it took. NULL when none. */
+static EVP_PKEY *rsa_form(enum dkimkey_form f, const uint8_t *der, long len, long *used)
+{
+	const unsigned char *q = der;
+	EVP_PKEY *pk = f == DKIMKEY_SPKI ? d2i_PUBKEY(NULL, &q, len)
+	                                 : d2i_PublicKey(EVP_PKEY_RSA, NULL, &q, len);
+	*used = pk ? (long)(q - der) : 0;
+	return pk;
+}
+
+/* RFC 8017 3.1: e is between 3 and n - 1 and prime to lambda(n), which is
+ * even: so odd. A key without such an e verifies nothing, and would make
+ * every signature look forged. */
+static int exponent_ok(const EVP_PKEY *pk)
+{
+	BIGNUM *n = NULL, *e = NULL;
+	int ok = EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) &&
+	         EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e) && BN_is_odd(e) &&
+	         !BN_is_one(e) && BN_cmp(e, n) < 0;
+	BN_free(n);
+	BN_free(e);
+	return ok;
+}
+
+/* pk as base64 DER SubjectPublicKeyInfo, into k->spki. -1 when memory
+ * runs out. */
+static int spki_text(struct dkimkey *k, EVP_PKEY *pk)
+{
+	unsigned char *der = NULL;
+	int n = i2d_PUBKEY(pk, &der);
+	if (n > 0)
+		k->spki = malloc(4 * (((size_t)n + 2) / 3) + 1);
+	if (k->spki)
+		EVP_EncodeBlock((unsigned char *)k->spki, der, n);
+	OPENSSL_free(der);
+	return k->spki ? 0 : -1;
+}
+
+/* The RSA key in der (len bytes, decoded p=): SubjectPublicKeyInfo or
+ * PKCS#1 RSAPublicKey, both of RFC 6376 3.6.1. Sets bits and form, and
+ * spki for the PKCS#1 form, or says in unusable why there is no key.
+ * Returns -1 only when memory runs out. */
+static int rsa_key(struct dkimkey *k, const uint8_t *der, long len)
+{
+	long used;
+	enum dkimkey_form form = DKIMKEY_SPKI;
+	EVP_PKEY *pk = rsa_form(form, der, len, &used);
+	if (!pk) {
+		form = DKIMKEY_PKCS1;
+		pk = rsa_form(form, der, len, &used);
+	}
+	int rc = 0;
+	if (!pk)
+		unusable(k,
+		         "p= is %ld bytes that are neither a SubjectPublicKeyInfo nor a PKCS#1 "
+		         "RSAPublicKey in DER, the forms of an RSA key (RFC 6376 3.6.1)",
+		         len);
+	else if (used != len) /* a DER encoding is the structure, nothing more */
+		unusable(k,
+		         "p= is a %s followed by %ld more bytes, not the DER encoding of one key",
+		         dkimkey_form_name(form), len - used);
+	else if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA)
+		unusable(k, "p= is a SubjectPublicKeyInfo of key type %.20s, not of an RSA key",
+		         EVP_PKEY_get0_type_name(pk) ? EVP_PKEY_get0_type_name(pk) : "unknown");
+	else if (!exponent_ok(pk))
+		unusable(k,
+		         "p= is a %s whose public exponent is not an odd number from 3 to the "
+		         "modulus (RFC 8017 3.1)",
+		         dkimkey_form_name(form));
+	else {
+		k->bits = (unsigned)EVP_PKEY_get_bits(pk);
+		k->form = form;
+		/* libopendkim 2.11 takes SubjectPublicKeyInfo only */
+		if (form == DKIMKEY_PKCS1)
+			rc = spki_text(k, pk);
+	}
+	EVP_PKEY_free(pk);
+	return rc;
+}
+
+/* The key in p= of type k->type: bits, form and spki when it is one,
+ * unusable when it is not. Returns -1 only when memory runs out. */
+static int key_decode(struct dkimkey *k)
+{
+	size_t n = strlen(k->p);
+	uint8_t *der = malloc(n / 4 * 3 + 3);
+	if (!der)
+		return -1;
+	/* failed decodings leave OpenSSL errors that are no one's */
+	ERR_set_mark();
+	long len = base64_decode((const uint8_t *)k->p, n, der);
+	int rc = 0;
+	if (len <= 0)
+		unusable(k, "p= does not decode as base64 (RFC 4648 4)");
+	else if (k->type == DKIMKEY_RSA)
+		rc = rsa_key(k, der, len);
+	else if (len != 32) /* RFC 8463 4: the raw key, not a structure */
+		unusable(k, "p= is %ld bytes, where an ed25519 key is 32 (RFC 8463 4)", len);
+	else {
+		k->bits = 256;
+		k->form = DKIMKEY_RAW;
+	}
+	ERR_pop_to_mark();
 	free(der);
-	return bits;
+	return rc;
 }
 
 /* p= as base64string, whole groups of four. */
@@ -63,7 +178,7 @@ static int base64_ok(const char *v)
 static int make_compact(struct dkimkey *k)
 {
 	const char *names[] = {"v", "h", "k", "s", "t", "p"};
-	const char *vals[] = {k->v, k->h, k->k, k->s, k->t, k->p};
+	const char *vals[] = {k->v, k->h, k->k, k->s, k->t, k->spki ? k->spki : k->p};
 	size_t need = 1;
 	for (size_t i = 0; i < 6; i++)
 		if (vals[i])
@@ -141,8 +256,8 @@ int dkimkey_parse(struct dkimkey *k, const uint8_t *p, size_t len)
 		fail(k, "the key record's p= is not base64");
 	if (k->err[0])
 		return -1;
-	if (!k->revoked)
-		k->bits = key_bits(k->type, k->p);
+	if (!k->revoked && key_decode(k))
+		return -2;
 	if (make_compact(k))
 		return -2;
 	return 0;
@@ -154,5 +269,6 @@ void dkimkey_free(struct dkimkey *k)
 		return;
 	free(k->arena);
 	free(k->compact);
-	k->arena = k->compact = NULL;
+	free(k->spki);
+	k->arena = k->compact = k->spki = NULL;
 }

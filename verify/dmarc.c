@@ -82,9 +82,13 @@ static enum dmarc_disc dmarc_ask(struct vdns *d, struct dmarc_author *a, const c
 	const struct dns_answer *ans = vdns_lookup(d, q, LDNS_RR_TYPE_TXT);
 	dns_answer_source(ans, src);
 	switch (ans->kind) {
-	case DNS_NOT_CAPTURED:
-		put(how, howlen, "answer for TXT %s not captured", q);
+	case DNS_NOT_CAPTURED: {
+		/* the store says why: no DNS at all, never answered, not asked */
+		char tq[NAME_MAX_TEXT + 16];
+		put(tq, sizeof tq, "TXT %s", q);
+		dns_answer_why(ans, tq, how, howlen);
 		return DISC_UNKNOWN;
+	}
 	case DNS_SERVFAIL: {
 		char rc[16];
 		put(how, howlen, "%s for TXT %s, %s", dnstext_rcode_name((unsigned)ans->rcode, rc),

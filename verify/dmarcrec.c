@@ -78,6 +78,20 @@ static void dmarcrec_problem(struct dmarc_record *r, const uint8_t *t,
 	snprintf(r->problem, sizeof r->problem, "%s=\"%s\" %s", tag, val, what);
 }
 
+/* A term of the record that is no tag=value (t[s .. s + n)), ignored as
+ * 6.3 has it ("Syntax errors in the remainder of the record SHOULD be
+ * discarded ... or ignored outright"), and said. */
+static void dmarcrec_bad_term(struct dmarc_record *r, const uint8_t *t, size_t s, size_t n,
+                              const char *what)
+{
+	if (r->problem[0])
+		return;
+	char val[48];
+	escape_str(val, sizeof val, t + s, n);
+	snprintf(r->problem, sizeof r->problem, "\"%s\" %s (RFC 7489 6.4): ignored (6.3)", val,
+	         what);
+}
+
 /* 6.4 dmarc-uri: a URI (RFC 3986: scheme ":" ...) with an optional "!size".
  * Only the form is checked: a scheme, a colon, then something without
  * whitespace. 1 when one element of the comma-separated list passes. */
@@ -210,15 +224,17 @@ enum dmarcrec_status dmarcrec_parse(const uint8_t *t, size_t len, struct dmarc_r
 		if (s == e)
 			continue; /* ";;" or a final ";" */
 		const uint8_t *eq = memchr(t + s, '=', e - s);
-		if (!eq) {
-			dmarcrec_problem(r, t, &(struct dmarcrec_span){s, e - s, 1}, "tag",
-			                 "has no \"=\": ignored");
+		if (!eq) { /* "v=DMARC1; p=none; bogus" */
+			dmarcrec_bad_term(r, t, s, e - s, "is not tag=value");
 			continue;
 		}
 		size_t ns = s, ne = (size_t)(eq - t), vs = ne + 1, ve = e;
 		dmarcrec_trim(t, &ns, &ne);
 		dmarcrec_trim(t, &vs, &ve);
-		dmarcrec_tag(r, t, ns, ne - ns, vs, ve - vs);
+		if (ns == ne)
+			dmarcrec_bad_term(r, t, s, e - s, "has no tag name");
+		else
+			dmarcrec_tag(r, t, ns, ne - ns, vs, ve - vs);
 	}
 
 	r->p = dmarcrec_policy(t, &r->p_raw);

@@ -1,9 +1,11 @@
 /* dmarcrec.h - a DMARC policy record (RFC 7489 6.3, 6.4) read from the
- * text of one TXT record, leniently: unknown tags are ignored, and a tag
- * with a bad value falls back to its default (6.3: "Syntax errors in the
- * remainder of the record SHOULD be discarded in favor of default values
- * (if any) or ignored outright"), except for p= and sp=, whose errors
- * decide whether the record counts at all (6.6.3 step 6).
+ * text of one TXT record, leniently: unknown tags are ignored, a tag with
+ * a bad value falls back to its default, and a term that is no tag=value
+ * at all ("v=DMARC1; p=none; bogus", against the grammar of 6.4) is
+ * passed over (6.3: "Syntax errors in the remainder of the record SHOULD
+ * be discarded in favor of default values (if any) or ignored
+ * outright"), each said in problem; only errors in p= and sp= decide
+ * whether the record counts at all (6.6.3 step 6).
  *
  * The text is untrusted bytes (any byte, NUL included) read by index over
  * its length; nothing is copied and nothing is allocated: the record's
@@ -68,7 +70,9 @@ struct dmarc_record {
  * whitespace (SP, HTAB, CR, LF) around either ignored; tag names and the
  * words p=, sp=, adkim= and aspf= take are case-insensitive (RFC 5234 2.3
  * makes quoted ABNF strings so); a tag given twice counts once, the first
- * time. p= may come anywhere after v=, though 6.3 wants it second. */
+ * time. p= may come anywhere after v=, though 6.3 wants it second. Empty
+ * terms (";;", a final ";") are passed over without a word; a term
+ * without "=" or without a name is ignored and noted in problem. */
 enum dmarcrec_status dmarcrec_parse(const uint8_t *text, size_t len, struct dmarc_record *r);
 
 const char *dmarc_policy_name(int p); /* "none", "quarantine", "reject", "absent", "invalid" */

@@ -4,7 +4,8 @@
  * Answers are kept per (name, type) in the order they were captured; a
  * lookup picks among them by who asked and when. A CNAME in a response is
  * followed within that response, as a resolver would hand the result to
- * the verifier.
+ * the verifier. Questions that got no readable answer are kept beside them,
+ * so that a lookup that finds nothing can say whether anyone asked.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "dnsstore.h"
@@ -14,15 +15,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnstext.h"
+
 #define NBUCKETS 4096
 #define MAX_ANSWERS (1u << 20) /* answers kept in all: a capture of a lab, not of an ISP */
 #define MAX_ZONES 64
+
+/* A question for which the capture holds no readable answer. */
+struct asked {
+	struct ss_addr by; /* who asked */
+	int64_t ts;        /* when */
+	uint64_t frame;
+	uint64_t bad_frame; /* the answer that did not parse, or 0: none came */
+};
 
 struct entry {
 	struct entry *next;   /* hash chain */
 	struct dns_answer *a; /* answers for this name and type */
 	size_t n, cap;
 	struct dns_answer *miss; /* what a lookup that found nothing returned */
+	struct asked *asked;     /* DNS_STORE_ASKED_EACH slots once one came */
+	size_t nasked;
 	char name[256];
 	uint16_t type;
 };
@@ -37,6 +50,9 @@ struct dns_store {
 	size_t nnames;
 	size_t misses;          /* entries made for lookups that found nothing */
 	struct dns_answer miss; /* the answer to such a lookup past MAX_MISSES */
+	size_t asked;           /* questions kept (DNS_STORE_MAX_ASKED) */
+	uint64_t records;       /* REC_DNS records seen, readable or not */
+	int ended;              /* dns_store_end: every question is in */
 };
 
 /* Lookups that found nothing, each kept as its own answer (a verifier may
@@ -129,6 +145,7 @@ void dns_store_free(struct dns_store *s)
 				ldns_rr_list_deep_free(e->a[i].rrs);
 			free(e->a);
 			free(e->miss);
+			free(e->asked);
 			free(e);
 		}
 	for (size_t i = 0; i < s->nzones; i++) {
@@ -179,19 +196,58 @@ static ldns_rr_list *collect(const ldns_pkt *p, const char *qname, uint16_t type
 	return ldns_rr_list_new();
 }
 
-void dns_store_add(struct dns_store *s, const struct ss_record *r)
+/* The one question of p: its name into name, its type; -1 when p does not
+ * ask exactly one (such a message answers no lookup). */
+static int question_of(const ldns_pkt *p, char name[256], uint16_t *type)
 {
-	const struct rec_dns *d = &r->u.dns;
-	const ldns_pkt *p = d->response;
-	if (r->kind != REC_DNS || !p || d->malformed)
-		return;
 	const ldns_rr_list *q = ldns_pkt_question(p);
 	if (!q || ldns_rr_list_rr_count(q) != 1)
-		return;
+		return -1;
 	const ldns_rr *qr = ldns_rr_list_rr(q, 0);
-	char name[256];
 	rdf_name(ldns_rr_owner(qr), name);
-	uint16_t type = (uint16_t)ldns_rr_get_type(qr);
+	*type = (uint16_t)ldns_rr_get_type(qr);
+	return 0;
+}
+
+/* Keeps the question of a query that got no readable answer. Only the
+ * first few of one name and type are kept: resolvers retry, and any one
+ * shows it was asked. */
+static void asked_add(struct dns_store *s, const struct ss_record *r)
+{
+	const struct rec_dns *d = &r->u.dns;
+	char name[256];
+	uint16_t type;
+	if (s->asked >= DNS_STORE_MAX_ASKED || question_of(d->query, name, &type))
+		return;
+	struct entry *e = entry_get(s, name, type, 1);
+	if (!e || e->nasked == DNS_STORE_ASKED_EACH)
+		return;
+	if (!e->asked && !(e->asked = calloc(DNS_STORE_ASKED_EACH, sizeof *e->asked)))
+		return;
+	struct asked *q = &e->asked[e->nasked++];
+	q->by = r->flow->ep[SS_C2S].addr;
+	q->ts = d->ts_query;
+	q->frame = d->frame_query;
+	q->bad_frame = d->frame_response; /* a response came when its frame is set */
+	s->asked++;
+}
+
+void dns_store_add(struct dns_store *s, const struct ss_record *r)
+{
+	if (r->kind != REC_DNS)
+		return;
+	const struct rec_dns *d = &r->u.dns;
+	const ldns_pkt *p = d->response;
+	/* Even a message that does not parse shows the capture holds DNS. */
+	s->records++;
+	if (!p && d->query) {
+		asked_add(s, r);
+		return;
+	}
+	char name[256];
+	uint16_t type;
+	if (!p || d->malformed || question_of(p, name, &type))
+		return;
 	struct dns_answer *a = answer_new(s, name, type);
 	if (!a)
 		return;
@@ -344,6 +400,36 @@ static const char *in_zone(struct dns_store *s, const char *name, int *any)
 	return NULL;
 }
 
+/* Why the lookup of e's name and type (e may be NULL) found nothing: the
+ * question asked nearest to ts by the asker itself, else by anyone, when
+ * one came; else what the capture as read so far tells. */
+static void miss_why(const struct dns_store *s, const struct entry *e, struct dns_answer *m,
+                     int64_t ts, const struct ss_addr *asker)
+{
+	const struct asked *best = NULL;
+	int best_own = 0;
+	for (size_t i = 0; e && i < e->nasked; i++) {
+		const struct asked *q = &e->asked[i];
+		int own = addr_eq(&q->by, asker);
+		if (!best || own > best_own ||
+		    (own == best_own && dist(q->ts, ts) < dist(best->ts, ts))) {
+			best = q;
+			best_own = own;
+		}
+	}
+	if (best) {
+		m->miss = best->bad_frame ? DNS_MISS_UNREADABLE : DNS_MISS_UNANSWERED;
+		m->asked_frame = best->frame;
+		m->bad_frame = best->bad_frame;
+	} else if (!s->records) {
+		m->miss = DNS_MISS_NO_DNS;
+	} else {
+		/* a question still awaiting its answer is handed on only when
+		 * its flow ends: "nobody asked" only once the input is over */
+		m->miss = s->ended ? DNS_MISS_NOT_ASKED : DNS_MISS_NO_ANSWER;
+	}
+}
+
 const struct dns_answer *dns_store_lookup(struct dns_store *s, const char *name, uint16_t type,
                                           int64_t ts, const struct ss_addr *asker)
 {
@@ -383,7 +469,13 @@ const struct dns_answer *dns_store_lookup(struct dns_store *s, const char *name,
 	m->kind = DNS_NOT_CAPTURED;
 	snprintf(m->name, sizeof m->name, "%s", n);
 	m->type = type;
+	miss_why(s, e, m, ts, asker);
 	return m;
+}
+
+void dns_store_end(struct dns_store *s)
+{
+	s->ended = 1;
 }
 
 char *dns_answer_txt(const struct dns_answer *a, size_t i, size_t *len)
@@ -413,10 +505,56 @@ char *dns_answer_txt(const struct dns_answer *a, size_t i, size_t *len)
 	return out;
 }
 
+/* Why a miss is one: a sentence naming the question as q, or (q NULL) the
+ * words that stand after the question, as on a verdict's "dns:" line. */
+static const char *miss_words(const struct dns_answer *a, const char *q, char *out, size_t cap)
+{
+	unsigned long long asked = a->asked_frame, bad = a->bad_frame;
+	const char *was = q ? " was " : ""; /* "TXT a.test was asked..." */
+	switch (a->miss) {
+	case DNS_MISS_NO_DNS:
+		snprintf(out, cap,
+		         "%s%s%sthe capture holds no DNS at all: a capture filter may have "
+		         "left it out",
+		         q ? "no answer for " : "", q ? q : "", q ? ", as " : "");
+		break;
+	case DNS_MISS_UNANSWERED:
+		snprintf(out, cap, "%s%sasked in frame %llu, never answered in the capture",
+		         q ? q : "", was, asked);
+		break;
+	case DNS_MISS_UNREADABLE:
+		snprintf(out, cap,
+		         "%s%sasked in frame %llu; the answer in frame %llu cannot be read",
+		         q ? q : "", was, asked, bad);
+		break;
+	case DNS_MISS_NOT_ASKED:
+		snprintf(out, cap, "nobody asked for %s in the capture", q ? q : "it");
+		break;
+	case DNS_MISS_NO_ANSWER:
+		snprintf(out, cap, "no answer%s%s in the capture", q ? " for " : "", q ? q : "");
+		break;
+	}
+	return out;
+}
+
+const char *dns_answer_why(const struct dns_answer *a, const char *what, char *out, size_t cap)
+{
+	char q[300], ty[16];
+	if (!what) {
+		snprintf(q, sizeof q, "%s %s", dnstext_type(a->type, ty), a->name);
+		what = q;
+	}
+	if (a->kind == DNS_NOT_CAPTURED)
+		return miss_words(a, what, out, cap);
+	char src[300];
+	snprintf(out, cap, "%s: %s", what, dns_answer_source(a, src));
+	return out;
+}
+
 const char *dns_answer_source(const struct dns_answer *a, char out[300])
 {
 	if (a->kind == DNS_NOT_CAPTURED)
-		snprintf(out, 300, "not in the capture");
+		miss_words(a, NULL, out, 300);
 	else if (a->zone)
 		snprintf(out, 300, "zone file %s", a->zone);
 	else

@@ -48,7 +48,7 @@ struct hop {
 	uint64_t key;       /* first_field mixed with the server */
 	struct hop *chain;  /* the next older copy in the same bucket */
 	struct hop **pprev; /* what points at this one */
-	char strings[];     /* helo, mail_from, user, message_id */
+	char strings[];     /* helo, mail_from, user, message_id, subject, author */
 };
 
 struct hops {
@@ -308,9 +308,13 @@ const struct vhop *hops_add(struct hops *h, const struct ss_record *r)
 	int smtp = rm->role == RR_TRANSFER;
 	const char *mid = rm->msg ? rm->msg->message_id : NULL;
 	size_t nmid = mid ? strlen(mid) : 0;
+	const char *subj = rm->msg ? rm->msg->subject : NULL;
+	size_t nsubj = subj ? strlen(subj) : 0;
+	const char *from = rm->msg ? rm->msg->from : NULL;
+	size_t nfrom = from ? strlen(from) : 0;
 	/* one allocation for the copy and its strings */
 	size_t room = smtp ? rm->helo.len + 1 + rm->mail_from.len + 1 : rm->user.len + 1;
-	struct hop *p = hop_new(h, sizeof *p + room + nmid + 1);
+	struct hop *p = hop_new(h, sizeof *p + room + nmid + 1 + nsubj + 1 + nfrom + 1);
 	if (!p)
 		return NULL;
 	char *at = p->strings;
@@ -333,6 +337,10 @@ const struct vhop *hops_add(struct hops *h, const struct ss_record *r)
 	}
 	if (mid)
 		v->message_id = put_str(&at, mid, nmid);
+	if (subj)
+		v->subject = put_str(&at, subj, nsubj);
+	if (from)
+		v->author = put_str(&at, from, nfrom);
 	v->ts = rm->ts_end;
 	v->frame = rm->frame_end;
 	v->len = rm->data.len;

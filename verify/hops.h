@@ -45,6 +45,8 @@ struct vhop {
 	char *helo, *mail_from; /* a transfer's: as sent (NULL otherwise) */
 	char *user;             /* a retrieval's: who retrieved it (NULL when unknown) */
 	char *message_id;       /* the Message-ID field's value, or NULL */
+	char *subject;          /* the Subject, decoded (RFC 2047), or NULL */
+	char *author;           /* the From field's value, or NULL */
 	int64_t ts;             /* when the copy was complete */
 	uint64_t frame;
 	size_t len;           /* the copy's size in bytes */

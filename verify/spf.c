@@ -105,10 +105,13 @@ static const struct dns_answer *ask(struct spf *s, const char *name, uint16_t ty
 	return vdns_lookup(&s->d, key, type);
 }
 
-static void not_captured(struct spf *s, uint16_t type, const char *key)
+/* An answer the capture lacks: why, in the words of the store (no DNS at
+ * all, asked and never answered, nobody asked). */
+static void not_captured(struct spf *s, uint16_t type, const char *key, const struct dns_answer *a)
 {
-	char ty[16];
-	why(s, "cannot tell: answer for %s %s not captured", dnstext_type(type, ty), key);
+	char ty[16], q[KEY_MAX + 16], w[SPF_MAX_REASON];
+	snprintf(q, sizeof q, "%s %s", dnstext_type(type, ty), key);
+	why(s, "cannot tell: %s", dns_answer_why(a, q, w, sizeof w));
 }
 
 static void dns_error(struct spf *s, const struct level *lv, const struct spf_term *t,
@@ -173,7 +176,7 @@ static int addr_match(struct spf *s, const struct level *lv, const struct spf_te
 		return 0; /* a name no query can be made of does not exist (4.8) */
 	switch (a->kind) {
 	case DNS_NOT_CAPTURED:
-		not_captured(s, type, key);
+		not_captured(s, type, key, a);
 		*err = V_UNKNOWN;
 		return -1;
 	case DNS_SERVFAIL:
@@ -235,7 +238,7 @@ static int ptr_lookup(struct spf *s, const char *d, char *out, size_t cap)
 	const struct dns_answer *a;
 	size_t n = ptr_names(s, names, &a, key);
 	if (a && a->kind == DNS_NOT_CAPTURED) {
-		not_captured(s, LDNS_RR_TYPE_PTR, key);
+		not_captured(s, LDNS_RR_TYPE_PTR, key, a);
 		return -1;
 	}
 	int tried[SPF_MAX_PTR] = {0};
@@ -338,7 +341,7 @@ static int mx_match(struct spf *s, const struct level *lv, const struct spf_term
 		return 0;
 	switch (a->kind) {
 	case DNS_NOT_CAPTURED:
-		not_captured(s, LDNS_RR_TYPE_MX, key);
+		not_captured(s, LDNS_RR_TYPE_MX, key, a);
 		*err = V_UNKNOWN;
 		return -1;
 	case DNS_SERVFAIL:
@@ -394,7 +397,7 @@ static int ptr_match(struct spf *s, const struct level *lv, const struct spf_ter
 	size_t n = ptr_names(s, names, &a, key);
 	switch (a->kind) {
 	case DNS_NOT_CAPTURED:
-		not_captured(s, LDNS_RR_TYPE_PTR, key);
+		not_captured(s, LDNS_RR_TYPE_PTR, key, a);
 		*err = V_UNKNOWN;
 		return -1;
 	case DNS_SERVFAIL:
@@ -440,7 +443,7 @@ static int exists_match(struct spf *s, const struct level *lv, const struct spf_
 		return 0;
 	switch (a->kind) {
 	case DNS_NOT_CAPTURED:
-		not_captured(s, LDNS_RR_TYPE_A, key);
+		not_captured(s, LDNS_RR_TYPE_A, key, a);
 		*err = V_UNKNOWN;
 		return -1;
 	case DNS_SERVFAIL:
@@ -636,7 +639,7 @@ static enum v_result check_host(struct spf *s, const char *domain, int explain_o
 	snprintf(lv.src, sizeof lv.src, "TXT %s, %s", key, dns_answer_source(a, src));
 	switch (a->kind) {
 	case DNS_NOT_CAPTURED:
-		not_captured(s, LDNS_RR_TYPE_TXT, key);
+		not_captured(s, LDNS_RR_TYPE_TXT, key, a);
 		return V_UNKNOWN;
 	case DNS_SERVFAIL: {
 		char w[400];

@@ -191,6 +191,8 @@ void verdict_evidence(struct verdict *v, const char *qname, uint16_t qtype,
 	e->answer = strdup(text);
 	e->source = strdup(dns_answer_source(a, src));
 	e->kind = a->kind;
+	e->frame = a->frame;
+	e->ts = a->ts;
 	if (!e->question || !e->answer || !e->source) {
 		free(e->question);
 		free(e->answer);

@@ -37,9 +37,11 @@ enum v_result {
 struct v_evidence {
 	char *question; /* "TXT smtpbook._domainkey.pass.dkim.a.test" */
 	char *answer;   /* "\"v=spf1 -all\"", "NXDOMAIN", "no data", "SERVFAIL",
-	                 * "not in the capture" */
+	                 * or, for one missing, what dns_answer_source() says of it */
 	char *source;   /* "frame 37", "zone file a.zone", "not in the capture" */
 	enum dns_kind kind;
+	uint64_t frame; /* the answer's frame, 0 when none (a zone file, not captured) */
+	int64_t ts;     /* its time, when frame is not 0 */
 };
 
 /* A property of the verdict: DKIM's d=, s=, a=, c=, key type and size,

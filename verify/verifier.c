@@ -16,6 +16,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "verifier.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "dmarc.h"
 #include "dnsstore.h"
 #include "spf.h"
+#include "strf.h"
 
 struct waiting {
 	struct vhop hop;   /* a copy, its strings owned */
@@ -35,16 +37,29 @@ struct waiting {
 	int done;
 };
 
+/* A session that turned to TLS (REC_NOTE "tls"): what is passed on in it
+ * after that is not in the capture. The latest TLS_NOTES are kept. */
+#define TLS_NOTES 4096
+struct tls_note {
+	struct ss_addr client, server;
+	enum rec_proto p;
+	uint64_t flow;
+	int64_t ts;
+};
+
 struct verifier {
 	struct verifier_opts o;
 	verifier_out_fn *out;
 	void *ctx;
 	struct hops *hops;
 	struct dns_store *store;
+	struct roles roles; /* the receivers seen checking */
 	struct waiting **q; /* ring, oldest at q[head] */
 	size_t head, n, cap;
 	uint64_t mem; /* bytes of the waiting messages */
 	struct verifier_stats st;
+	struct tls_note *tls; /* ring of TLS_NOTES, made at the first note */
+	uint64_t ntls;        /* notes seen in all; the latest at (ntls - 1) % TLS_NOTES */
 };
 
 struct verifier *verifier_new(const struct verifier_opts *o, verifier_out_fn *out, void *ctx,
@@ -101,6 +116,8 @@ static void waiting_free(struct waiting *w)
 	free(w->hop.mail_from);
 	free(w->hop.user);
 	free(w->hop.message_id);
+	free(w->hop.subject);
+	free(w->hop.author);
 	free(w->data);
 	msg_free(&w->parsed);
 	free(w);
@@ -209,6 +226,66 @@ static void drop_unchecked_helo(struct v_hopcheck *h)
 	h->nchecks = k;
 }
 
+/* Keeps the TLS start of a session: its hosts, protocol, flow and time. */
+static void tls_note_add(struct verifier *v, const struct ss_record *r)
+{
+	const struct rec_note *n = &r->u.note;
+	if (!n->what || strcmp(n->what, "tls"))
+		return;
+	if (!v->tls && !(v->tls = calloc(TLS_NOTES, sizeof *v->tls)))
+		return;
+	struct tls_note *t = &v->tls[v->ntls++ % TLS_NOTES];
+	t->client = r->flow->ep[SS_C2S].addr;
+	t->server = r->flow->ep[SS_S2C].addr;
+	t->p = n->p;
+	t->flow = r->flow->id;
+	t->ts = n->ts;
+}
+
+/* Why the copy hop's receiver passed on is not in the capture, when a TLS
+ * session can tell: the first that the receiver began within the wait
+ * after the hop, as an SMTP or LMTP client passing it on, or as the POP3
+ * or IMAP server handing it out (hops.h). A session begun before the hop
+ * is not taken: it may have ended first. NULL when none (malloc'd). */
+static char *tls_after(const struct verifier *v, const struct vhop *hop)
+{
+	const struct tls_note *best = NULL;
+	size_t n = v->ntls < TLS_NOTES ? (size_t)v->ntls : TLS_NOTES;
+	for (size_t i = 0; v->tls && i < n; i++) {
+		const struct tls_note *t = &v->tls[i];
+		int passer = t->p == RP_SMTP || t->p == RP_LMTP
+		                 ? !ss_addr_cmp(&t->client, &hop->server)
+		                 : !ss_addr_cmp(&t->server, &hop->server);
+		/* t->ts - hop->ts < wait, counted so that no time overflows it */
+		if (passer && t->ts >= hop->ts &&
+		    (uint64_t)t->ts - (uint64_t)hop->ts < (uint64_t)v->o.wait &&
+		    (!best || t->ts < best->ts))
+			best = t;
+	}
+	if (!best)
+		return NULL;
+	return ss_strf("went encrypted (%s, flow %" PRIu64 ")",
+	               best->p == RP_POP3 ? "STLS" : "STARTTLS", best->flow);
+}
+
+/* An answer the capture lacks is named on a verdict's "dns:" line by why
+ * it is missing (the store's words, also the evidence's source), not by
+ * the bare "not in the capture" verdict.c gives every miss. */
+static void own_words(struct v_hopcheck *h)
+{
+	for (size_t i = 0; i < h->nchecks; i++) {
+		struct verdict *o = h->checks[i].ours;
+		for (size_t j = 0; j < o->ndns; j++) {
+			struct v_evidence *e = &o->dns[j];
+			char *w = e->kind == DNS_NOT_CAPTURED ? strdup(e->source) : NULL;
+			if (w) {
+				free(e->answer);
+				e->answer = w;
+			}
+		}
+	}
+}
+
 static void report(struct verifier *v, struct waiting *w, const struct vhop *copy,
                    const struct msg *copy_msg)
 {
@@ -226,6 +303,8 @@ static void report(struct verifier *v, struct waiting *w, const struct vhop *cop
 	if (copy && copy_msg) {
 		h.copy_seen = 1;
 		h.copy_number = copy->number;
+		h.copy_frame = copy->frame;
+		h.copy_ts = copy->ts;
 		receiver_read(&h.theirs, copy_msg, copy->added, names);
 		drop_unchecked_helo(&h);
 	}
@@ -234,7 +313,11 @@ static void report(struct verifier *v, struct waiting *w, const struct vhop *cop
 	const char *host = names[0]           ? names[0]
 	                   : h.theirs.by_name ? h.theirs.by_name
 	                                      : ss_addr_fmt(&w->hop.server, addr);
-	compare_hop(&h, host);
+	char *unseen = h.copy_seen ? NULL : tls_after(v, &w->hop);
+	compare_hop(&h, host, unseen);
+	free(unseen);
+	own_words(&h);
+	h.role = role_of(&v->roles, &w->hop.server, !w->hop.from, h.copy_seen, h.theirs.n > 0);
 	v->st.hops++;
 	for (size_t i = 0; i < h.nchecks; i++)
 		switch (h.checks[i].agreement) {
@@ -347,6 +430,11 @@ const struct vhop *verifier_record(struct verifier *v, const struct ss_record *r
 			dns_store_add(v->store, r);
 		return NULL;
 	}
+	if (r->kind == REC_NOTE) {
+		if (v->o.verify)
+			tls_note_add(v, r);
+		return NULL;
+	}
 	if (r->kind != REC_MESSAGE)
 		return NULL;
 	const struct rec_message *m = &r->u.msg;
@@ -367,6 +455,8 @@ const struct vhop *verifier_record(struct verifier *v, const struct ss_record *r
 			w->hop.mail_from = dup_or_null(hop->mail_from);
 			w->hop.user = dup_or_null(hop->user);
 			w->hop.message_id = dup_or_null(hop->message_id);
+			w->hop.subject = dup_or_null(hop->subject);
+			w->hop.author = dup_or_null(hop->author);
 			w->data = malloc(m->data.len ? m->data.len : 1);
 			if (w->data && m->data.len)
 				memcpy(w->data, m->data.p, m->data.len);
@@ -392,6 +482,9 @@ void verifier_clock(struct verifier *v, int64_t now)
 
 void verifier_finish(struct verifier *v)
 {
+	/* every question the capture holds is in: a miss can say nobody asked */
+	if (v->store)
+		dns_store_end(v->store);
 	expire(v, INT64_MAX);
 }
 
@@ -404,6 +497,7 @@ void verifier_free(struct verifier *v)
 	free(v->q);
 	hops_free(v->hops);
 	dns_store_free(v->store);
+	free(v->tls);
 	dkimcheck_shutdown();
 	free(v);
 }

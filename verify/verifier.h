@@ -23,6 +23,7 @@
 #include "hops.h"
 #include "receiver.h"
 #include "record.h"
+#include "role.h"
 #include "verdict.h"
 
 enum v_agreement { V_AGREE, V_DISAGREE, V_UNCHECKED, V_CANNOT_TELL };
@@ -43,6 +44,9 @@ struct v_hopcheck {
 	const struct vhop *hop; /* the hop (valid during the out call) */
 	int copy_seen;          /* the copy its server passed on is in the capture */
 	uint64_t copy_number;   /* its message number */
+	uint64_t copy_frame;    /* its last frame, and that frame's time */
+	int64_t copy_ts;
+	enum v_role role;       /* what the hop is in the message's path */
 	struct rcv theirs;      /* what the server wrote in it */
 	struct v_check *checks; /* SPF mailfrom, SPF helo, each DKIM signature, DMARC */
 	size_t nchecks;

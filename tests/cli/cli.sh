@@ -95,7 +95,9 @@ status 0 "--streams" -- "$sniff" -r "$sink" --streams "$t/streams" --flows
 status 4 "--streams into a used DIR" -- "$sniff" -r "$sink" --streams "$t/streams"
 grep -q -- '--overwrite' "$t/err" || bad "--streams refusal does not mention --overwrite: $(cat "$t/err")"
 status 0 "--streams --overwrite" -- "$sniff" -r "$sink" --streams "$t/streams" --overwrite --flows
-status 4 "--streams into a missing DIR" -- "$sniff" -r "$sink" --streams "$t/none"
+status 0 "--streams into a missing DIR makes it" -- "$sniff" -r "$sink" --streams "$t/none" --flows
+[ -f "$t/none/index.jsonl" ] || bad "--streams into a missing DIR: no index.jsonl"
+status 4 "--streams into a DIR that cannot be made" -- "$sniff" -r "$sink" --streams "$t/copy.pcap/sub"
 
 # -D lists interfaces (the loopback is always there).
 status 0 "-D" -- "$sniff" -D

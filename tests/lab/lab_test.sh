@@ -25,6 +25,11 @@
 #     added no Delivered-To or X-Original-To;
 #   - the servers' syslog lines in the capture are those the logserver
 #     wrote to disk meanwhile, and every hop logged (tests/lab/lab_syslog.py);
+#   - the scenarios, sent and read once more into a second capture, give the same
+#     --save-expect file byte for byte (no Message-ID, time, queue ID or
+#     port in it); --expect of one against the other exits 0 (the known
+#     disagreements are in the file), and one verdict altered in the file
+#     exits 1 with a diff that names it;
 #   - lab/down left nothing behind: no namespace, link, bridge, address,
 #     mount or process of the lab's, and kept the logs;
 #   - lab up + scenarios + down take less than LAB_BUDGET seconds (120).
@@ -85,6 +90,19 @@ rc=0
 wait "$cap" || rc=$?
 cap=""
 tail -c +$((at + 1)) "$logs/syslog" >"$tmp/live.log"
+# The same scenarios again, for the regression mode of CI.
+before=$(promiscuity)
+"$sniff" -i "$bridge" -w "$tmp/again.pcap" >/dev/null 2>"$tmp/again.err" &
+cap=$!
+wait_for 10 "smtpsniff to open $bridge again" eval '[ "$(promiscuity)" -gt "$before" ]'
+sleep 0.2
+"$top/lab/send" all
+"$top/lab/fetch" pop3 >/dev/null
+"$top/lab/fetch" imap >/dev/null
+kill -INT "$cap"
+rc2=0
+wait "$cap" || rc2=$?
+cap=""
 mkdir "$tmp/mail"
 cp "$maildir"/new/* "$maildir"/cur/* "$tmp/mail/" 2>/dev/null || true
 cp "$state/pids" "$tmp/pids"
@@ -113,6 +131,33 @@ echo "lab/down left nothing behind and kept $(wc -l <"$logs/syslog") merged log 
 echo "timings: up $(secs "$t0" "$t1") s, scenarios + pop3 + imap $(secs "$t1" "$t2") s, down $(secs "$t2" "$t3") s, in all $(secs "$t0" "$t3") s (budget $budget s)"
 cat "$tmp/live.err"
 [ "$rc" = 0 ] || { echo "FAIL: smtpsniff -i exited $rc" >&2; exit 1; }
+[ "$rc2" = 0 ] || { echo "FAIL: smtpsniff -i (again) exited $rc2" >&2; exit 1; }
+
+# Two recordings of the same scenarios: one expect file.
+ci_bad=0
+"$sniff" -r "$tmp/live.pcap" --save-expect "$tmp/one.expect" >/dev/null ||
+	{ echo "FAIL: --save-expect of the first recording exited $?"; ci_bad=1; }
+"$sniff" -r "$tmp/again.pcap" --save-expect "$tmp/two.expect" >/dev/null ||
+	{ echo "FAIL: --save-expect of the second recording exited $?"; ci_bad=1; }
+if ! cmp -s "$tmp/one.expect" "$tmp/two.expect"; then
+	echo "FAIL: two recordings give different expect files:"
+	diff "$tmp/one.expect" "$tmp/two.expect" | head -20
+	ci_bad=1
+fi
+"$sniff" -r "$tmp/again.pcap" --expect "$tmp/one.expect" >/dev/null 2>"$tmp/expect.err" ||
+	{ echo "FAIL: --expect of the second recording against the first's file exited $?:"; cat "$tmp/expect.err"; ci_bad=1; }
+sed '0,/| dmarc fail \/ fail agree$/s//| dmarc pass \/ fail disagree/' "$tmp/one.expect" >"$tmp/altered.expect"
+if cmp -s "$tmp/one.expect" "$tmp/altered.expect"; then
+	echo "FAIL: no dmarc fail verdict to alter in the expect file"
+	ci_bad=1
+else
+	code=0
+	"$sniff" -r "$tmp/again.pcap" --expect "$tmp/altered.expect" >/dev/null 2>"$tmp/altered.err" || code=$?
+	[ "$code" = 1 ] || { echo "FAIL: --expect with an altered verdict exited $code, want 1"; ci_bad=1; }
+	grep -q '^- .*| dmarc pass / fail disagree$' "$tmp/altered.err" ||
+		{ echo "FAIL: the diff does not name the altered verdict:"; cat "$tmp/altered.err"; ci_bad=1; }
+fi
+[ $ci_bad = 0 ] && echo "two recordings, one expect file ($(grep -vc '^#' "$tmp/one.expect") verdicts); --expect holds and catches a change"
 
 "$sniff" -r "$tmp/live.pcap" --flows --json >"$tmp/replay.json"
 "$sniff" -r "$tmp/live.pcap" --json >"$tmp/records.json"
@@ -278,4 +323,4 @@ EOF
 cp "$tmp/live.pcap" "$tmp/syslog.pcap"
 cp "$tmp/live.log" "$tmp/syslog.log"
 /usr/bin/python3 "$top/tests/lab/lab_syslog.py" "$sniff" "$top" "$tmp/syslog.pcap" || checks=1
-exit $checks
+exit $((checks | ci_bad))

@@ -79,6 +79,47 @@ static void test_caps(void)
 	CHECK(ss_caps_set(&c, "max-pending", "12X") == -2);
 	CHECK(ss_caps_set(&c, "max-pending", "99999999999999999999") == -2);
 	CHECK(ss_caps_set(&c, "no-such-cap", "1") == -1);
+	CHECK(ss_caps_set(&c, "max-pending", "") == -2 &&
+	      ss_caps_set(&c, "max-pending", NULL) == -2);
+	CHECK(ss_caps_set(&c, "max-pending", " 1") == -2 &&
+	      ss_caps_set(&c, "max-pending", "+1") == -2);
+	CHECK(ss_caps_set(&c, "max-pending", "16777215T") == -2);
+	CHECK(ss_caps_set(&c, "max-pending", "17179869183G") == 0 && c.max_pending == 17179869183ull
+	                                                                                  << 30);
+	CHECK(ss_caps_set(&c, "max-pending", "17179869184G") == -2); /* 2^64 */
+	CHECK(ss_caps_set(&c, "max-flows", "10K") == -2);            /* a count takes no suffix */
+	CHECK(ss_caps_set(&c, "ack-wait", "9223372036854") == 0 && c.ack_wait == 9223372036854);
+}
+
+/* What an error says a cap takes, after "not ". */
+static void expects_is(const char *cap, const char *want, int line)
+{
+	char got[96] = "";
+	const struct ss_cap_def *d = ss_cap_find(cap);
+	if (d)
+		ss_cap_expects(d, got, sizeof got);
+	checks++;
+	if (strcmp(got, want)) {
+		fprintf(stderr, "line %d: %s takes \"%s\", want \"%s\"\n", line, cap, got, want);
+		failures++;
+	}
+}
+
+static void test_cap_words(void)
+{
+	CHECK(ss_cap_find("max-mem") == ss_cap_find("max_mem") && ss_cap_find("max-mem"));
+	CHECK(ss_cap_find("max-me") == NULL && ss_cap_find("max-mem-") == NULL);
+	CHECK(ss_cap_find("") == NULL);
+	expects_is("max-mem", "a size (a number of bytes, with K, M or G)", __LINE__);
+	expects_is("max-flows", "a count (a whole number)", __LINE__);
+	expects_is("tcp-timeout", "a number of seconds (at most 9223372036)", __LINE__);
+	expects_is("ack-wait", "a number of milliseconds (at most 9223372036854)", __LINE__);
+	/* every cap has words */
+	for (size_t i = 0; i < ss_cap_ndefs; i++) {
+		char w[96] = "";
+		ss_cap_expects(&ss_cap_defs[i], w, sizeof w);
+		CHECK(w[0] == 'a');
+	}
 }
 
 static void json_is(const char *in, size_t n, const char *want, int line)
@@ -538,6 +579,7 @@ int main(void)
 	test_cursor();
 	test_buf();
 	test_caps();
+	test_cap_words();
 	test_json();
 	test_link();
 	test_ring();

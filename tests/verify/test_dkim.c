@@ -10,7 +10,10 @@
 #define _DEFAULT_SOURCE
 #include <arpa/inet.h>
 #include <opendkim/dkim.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <pcap/pcap.h>
@@ -658,7 +661,10 @@ static void tampering(const struct key *k, const struct key *other)
 	        "key lookup failed: TXT sel._domainkey.a.test got SERVFAIL");
 	dns_store_free(s2);
 	s2 = dns_store_new();
-	EXPECT1("key not captured", m, s2, T0 + 60, V_UNKNOWN, "cannot tell: key not captured");
+	/* a store with no captured DNS at all: the words say so */
+	EXPECT1("key not captured", m, s2, T0 + 60, V_UNKNOWN,
+	        "cannot tell: no answer for the key (TXT sel._domainkey.a.test), as the capture "
+	        "holds no DNS at all: a capture filter may have left it out");
 	put_txt(s2, "sel._domainkey.a.test", "v=DKIM1; k=rsa; p=");
 	EXPECT1("key revoked", m, s2, T0 + 60, V_PERMERROR, "key revoked (empty p=)");
 	dns_store_free(s2);
@@ -897,6 +903,62 @@ static void canonicalization(const struct key *k)
 	dns_store_free(s);
 }
 
+/* p= of an RSA public key of bits bits (SubjectPublicKeyInfo, base64)
+ * with a random odd modulus and e = 65537: a key by its form, made in no
+ * time, for what does not need its private half. */
+static char *rsa_public(int bits)
+{
+	BIGNUM *n = BN_new(), *e = BN_new();
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	BN_rand(n, bits, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ODD);
+	BN_set_word(e, 65537);
+	OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n);
+	OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e);
+	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY *pk = NULL;
+	unsigned char *der = NULL;
+	int dlen = -1;
+	if (ctx && EVP_PKEY_fromdata_init(ctx) > 0 &&
+	    EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) > 0)
+		dlen = i2d_PUBKEY(pk, &der);
+	if (dlen <= 0) {
+		printf("rsa_public: no key\n");
+		exit(1);
+	}
+	char *out = b64(der, (size_t)dlen);
+	OPENSSL_free(der);
+	EVP_PKEY_free(pk);
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(n);
+	BN_free(e);
+	return out;
+}
+
+/* p= of an RSA key as PKCS#1 RSAPublicKey DER, base64: the form RFC 6376
+ * 3.6.1 names ("an ASN.1 DER-encoded RSAPublicKey structure"), where spki
+ * is the SubjectPublicKeyInfo that is published in practice. */
+static char *pkcs1_of(const char *spki)
+{
+	unsigned char der[2048], *out = NULL;
+	int n = strlen(spki) < 4 * sizeof der / 3
+	            ? EVP_DecodeBlock(der, (const unsigned char *)spki, (int)strlen(spki))
+	            : -1;
+	const unsigned char *q = der;
+	EVP_PKEY *pk = n > 0 ? d2i_PUBKEY(NULL, &q, n) : NULL;
+	int dlen = pk ? i2d_PublicKey(pk, &out) : -1;
+	EVP_PKEY_free(pk);
+	if (dlen <= 0) {
+		printf("pkcs1_of: no RSAPublicKey\n");
+		exit(1);
+	}
+	char *text = b64(out, (size_t)dlen);
+	OPENSSL_free(out);
+	return text;
+}
+
 /* Key records longer than libopendkim's 1024-byte buffer. */
 static void long_records(const struct key *k4096)
 {
@@ -923,16 +985,40 @@ static void long_records(const struct key *k4096)
 	verdicts_free(v, n);
 	dns_store_free(s);
 	/* A key that does not fit even without spaces and notes: cannot tell
-	 * (it would fail in the library as a cut key). */
-	strcpy(r, "v=DKIM1; k=rsa; p=");
-	for (int i = 0; i < 1100 / 4; i++)
-		strcat(r, "AAAA");
+	 * (it would fail in the library as a cut key). An 8192-bit key, whose
+	 * modulus need not be a product of primes to be too long. */
+	char *big = rsa_public(8192);
+	snprintf(r, 4096, "v=DKIM1; k=rsa; p=%s", big);
 	s = dns_store_new();
 	put_txt(s, "sel._domainkey.a.test", r);
 	char want[100];
 	snprintf(want, sizeof want, "cannot tell: the key record is %zu characters", strlen(r));
 	EXPECT1("too long", m, s, T0 + 60, V_UNKNOWN, want);
 	dns_store_free(s);
+	/* the same key as PKCS#1: libopendkim would get it as the longer
+	 * SubjectPublicKeyInfo, and the reason says so */
+	char *big1 = pkcs1_of(big);
+	snprintf(r, 4096, "v=DKIM1; k=rsa; p=%s", big1);
+	s = dns_store_new();
+	put_txt(s, "sel._domainkey.a.test", r);
+	struct verdict **v2;
+	n = run("too long, PKCS#1", m, s, T0 + 60, &v2);
+	CHECK(n == 1 && v2[0]->result == V_UNKNOWN && strstr(v2[0]->reason, want) &&
+	      strstr(v2[0]->reason, "its PKCS#1 key made the SubjectPublicKeyInfo"));
+	verdicts_free(v2, n);
+	dns_store_free(s);
+	free(big1);
+	/* Bytes as long that are no key at all: known to be unusable, however
+	 * long (RFC 6376 6.1.2) */
+	strcpy(r, "v=DKIM1; k=rsa; p=");
+	for (int i = 0; i < 1100 / 4; i++)
+		strcat(r, "AAAA");
+	s = dns_store_new();
+	put_txt(s, "sel._domainkey.a.test", r);
+	EXPECT1("too long, no key", m, s, T0 + 60, V_PERMERROR,
+	        "the key is not a usable RSA key: TXT sel._domainkey.a.test");
+	dns_store_free(s);
+	free(big);
 	free(r);
 	free(m);
 }
@@ -970,6 +1056,111 @@ static void key_type_mismatch(const struct key *ed)
 	put_txt(s, "sel._domainkey.a.test", r);
 	EXPECT1("k= mismatch", m, s, T0 + 60, V_PERMERROR, "the key is k=rsa");
 	dns_store_free(s);
+	free(m);
+}
+
+/* The reason of a key that cannot be used names the key record and says
+ * why in whole words: no "?" for a type, no colon with nothing after. */
+static int whole_reason(const char *r)
+{
+	size_t n = r ? strlen(r) : 0;
+	return n > 0 && !strchr(r, '?') && r[n - 1] != ' ' && r[n - 1] != ':' &&
+	       strstr(r, "TXT sel._domainkey.a.test");
+}
+
+/* One signed message, its key published in either form RFC 6376 3.6.1
+ * allows for k=rsa (SubjectPublicKeyInfo, PKCS#1 RSAPublicKey): both
+ * verify; p= that is base64 but no key at all is a PERMFAIL (RFC 6376
+ * 6.1.2: not suitable for k=), said in words. */
+static void key_forms(const struct key *k, const struct key *ed)
+{
+	struct signopts o = opts(DKIM_SIGN_RSASHA256);
+	char *m = sign(base_msg, k, &o);
+	char *pkcs1 = pkcs1_of(k->p), rec[2048];
+	struct dns_store *s = store_with("a.test", "sel", k);
+	struct verdict **v;
+	size_t n = run("key SPKI", m, s, T0 + 60, &v);
+	CHECK(n == 1 && v[0]->result == V_PASS && !strcmp(prop(v[0], "key_bits"), "2048"));
+	verdicts_free(v, n);
+	dns_store_free(s);
+	s = dns_store_new();
+	snprintf(rec, sizeof rec, "v=DKIM1; k=rsa; p=%s", pkcs1);
+	put_txt(s, "sel._domainkey.a.test", rec);
+	n = run("key PKCS#1", m, s, T0 + 60, &v);
+	CHECK(n == 1 && v[0]->result == V_PASS && !strcmp(prop(v[0], "key_bits"), "2048"));
+	verdicts_free(v, n);
+	dns_store_free(s);
+	/* what libopendkim was handed: the same key, as the SPKI record has it */
+	struct dkimkey dk;
+	CHECK(dkimkey_parse(&dk, (const uint8_t *)rec, strlen(rec)) == 0 &&
+	      dk.form == DKIMKEY_PKCS1 && dk.bits == 2048 && dk.spki && !strcmp(dk.spki, k->p) &&
+	      !strcmp(dk.p, pkcs1) && strstr(dk.compact, k->p) && !dk.unusable[0]);
+	dkimkey_free(&dk);
+	snprintf(rec, sizeof rec, "v=DKIM1; k=rsa; p=%s", k->p);
+	CHECK(dkimkey_parse(&dk, (const uint8_t *)rec, strlen(rec)) == 0 &&
+	      dk.form == DKIMKEY_SPKI && dk.bits == 2048 && !dk.spki && !strcmp(dk.compact, rec));
+	dkimkey_free(&dk);
+	/* k= left out (rsa by default), p= folded with spaces */
+	s = dns_store_new();
+	snprintf(rec, sizeof rec, "v=DKIM1; p=%.40s %s", pkcs1, pkcs1 + 40);
+	put_txt(s, "sel._domainkey.a.test", rec);
+	EXPECT1("key PKCS#1, no k=", m, s, T0 + 60, V_PASS, "the signature verifies");
+	dns_store_free(s);
+	/* the wrong key in PKCS#1 form still fails as the wrong key */
+	struct key other = keygen(0, 1024);
+	char *pkcs1o = pkcs1_of(other.p);
+	s = dns_store_new();
+	snprintf(rec, sizeof rec, "v=DKIM1; k=rsa; p=%s", pkcs1o);
+	put_txt(s, "sel._domainkey.a.test", rec);
+	EXPECT1("wrong key PKCS#1", m, s, T0 + 60, V_FAIL, "signature mismatch");
+	dns_store_free(s);
+	free(pkcs1o);
+	key_free(&other);
+
+	/* garbage in p=: base64, but not a key of either form (bytes of no
+	 * DER, a PKCS#1 key cut short, keys of both forms with bytes after
+	 * them, an RSA key whose exponent is 0, an ed25519 key's 32 bytes
+	 * under k=rsa, 30 bytes under k=ed25519) */
+	char cut[2048], tail[2048], e0[2048], stail[2048];
+	snprintf(cut, sizeof cut, "%.200s", pkcs1);
+	/* 270 bytes of DER for 2048 bits: base64 without padding, so that
+	 * "AAAA" appends 3 zero bytes */
+	CHECK(strlen(pkcs1) == 360 && strlen(k->p) == 392);
+	snprintf(tail, sizeof tail, "%sAAAA", pkcs1);
+	snprintf(stail, sizeof stail, "%sAAAA", k->p);
+	/* the exponent 65537 ("AQAB", the last 3 bytes) made 0 */
+	snprintf(e0, sizeof e0, "%.*sAAAA", (int)(strlen(pkcs1) - 4), pkcs1);
+	char ed30[64];
+	snprintf(ed30, sizeof ed30, "%.40s", ed->p);
+	const char *bad[][2] = {
+	    {"rsa", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
+	    {"rsa", "MIIBCgKCAQEA"},
+	    {"rsa", cut},
+	    {"rsa", tail},
+	    {"rsa", stail},
+	    {"rsa", e0},
+	    {"rsa", ed->p},
+	    {"ed25519", ed30},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		s = dns_store_new();
+		snprintf(rec, sizeof rec, "v=DKIM1; k=%s; p=%s", bad[i][0], bad[i][1]);
+		put_txt(s, "sel._domainkey.a.test", rec);
+		char *mm = m;
+		if (!strcmp(bad[i][0], "ed25519")) {
+			struct signopts oe = opts(DKIM_SIGN_ED25519SHA256);
+			mm = sign(base_msg, ed, &oe);
+		}
+		n = run("garbage key", mm, s, T0 + 60, &v);
+		CHECK(n == 1 && v[0]->result == V_PERMERROR && whole_reason(v[0]->reason));
+		CHECK(n == 1 && strstr(v[0]->reason, "not a usable") &&
+		      strstr(v[0]->reason, !strcmp(bad[i][0], "rsa") ? "RSA" : "ed25519"));
+		verdicts_free(v, n);
+		if (mm != m)
+			free(mm);
+		dns_store_free(s);
+	}
+	free(pkcs1);
 	free(m);
 }
 
@@ -1123,6 +1314,7 @@ int main(int argc, char **argv)
 	long_records(&rsa4096);
 	rfc8301(&rsa2048);
 	key_type_mismatch(&ed);
+	key_forms(&rsa2048, &ed);
 	caps(&rsa2048);
 	key_free(&rsa2048);
 	key_free(&other);

@@ -256,6 +256,44 @@ static void test_records(void)
 	/* Unknown tags are ignored; the first of a repeated tag counts. */
 	CHECK(rec("v=DMARC1; foo=bar; p=none; p=reject; junk;;", &r) == DMARCREC_OK &&
 	      r.p == DMARC_P_NONE);
+	/* A bare word: RFC 7489 6.4's grammar has only tag=value terms, so
+	 * "bogus" is a syntax error; 6.3 says what a receiver does with one
+	 * after v= and p=: "Syntax errors in the remainder of the record
+	 * SHOULD be discarded in favor of default values (if any) or ignored
+	 * outright", and no step of 6.6.3 drops or fails a record for it (step
+	 * 6 only for a bad p= or sp=). So the term is ignored, the record
+	 * applies, and the problem is said. Implementations differ, and the
+	 * RFC decides: mox expects permerror (github.com/mjl-/mox,
+	 * dmarc/dmarc_test.go: "_dmarc.malformed.example." holding
+	 * "v=DMARC1; p=none; bogus" gives StatusPermerror and ErrSyntax, "Bad
+	 * DMARC record results in permerror without reject"), and so does
+	 * maddy through go-msgauth's dmarc.Parse ("dmarc: malformed params");
+	 * libopendmarc 1.4.2, the lab's OpenDMARC, skips a term without "="
+	 * in opendmarc_policy_parse_dmarc() and returns DMARC_PARSE_OKAY with
+	 * p=none, and mailauth (postalsys/mailauth, get-dmarc-record.js)
+	 * takes it for an unknown tag. */
+	CHECK(rec("v=DMARC1; p=none; bogus", &r) == DMARCREC_OK && r.p == DMARC_P_NONE &&
+	      !strcmp(r.problem, "\"bogus\" is not tag=value (RFC 7489 6.4): ignored (6.3)"));
+	CHECK(rec("v=DMARC1; p=reject; bogus;", &r) == DMARCREC_OK && r.p == DMARC_P_REJECT &&
+	      strstr(r.problem, "\"bogus\" is not tag=value"));
+	CHECK(rec("v=DMARC1; p=none; =x", &r) == DMARCREC_OK && r.p == DMARC_P_NONE &&
+	      !strcmp(r.problem, "\"=x\" has no tag name (RFC 7489 6.4): ignored (6.3)"));
+	/* dmarc-sep is *WSP ";" *WSP and a final one is allowed (6.4): legal
+	 * records with a trailing ";", spaces and tabs parse without a word
+	 * of complaint; an empty term (";;"), which the grammar lacks but
+	 * DKIM tag lists are read with (RFC 6376 3.2), is passed over. */
+	static const char *const legal[] = {
+	    "v=DMARC1; p=quarantine;",
+	    "v=DMARC1; p=quarantine; ",
+	    "v=DMARC1;p=quarantine",
+	    "v=DMARC1 ;  p = quarantine ; ",
+	    "v=DMARC1;\tp=quarantine;\t",
+	    "v=DMARC1; p=quarantine;; ",
+	    "v = DMARC1 ; p=quarantine ; pct=100 ;",
+	};
+	for (size_t i = 0; i < sizeof legal / sizeof legal[0]; i++)
+		CHECK(rec(legal[i], &r) == DMARCREC_OK && r.p == DMARC_P_QUARANTINE &&
+		      r.pct == 100 && !r.problem[0]);
 	/* np= (RFC 9091) is read for the report only. */
 	CHECK(rec("v=DMARC1; p=none; np=reject", &r) == DMARCREC_OK && r.np == DMARC_P_REJECT &&
 	      r.np_raw.present);
@@ -508,6 +546,21 @@ static void test_checks(void)
 	CHECK(v->result == V_NONE && !verdict_get(v, "policy"));
 	verdict_free(v);
 
+	/* A bare word in the record (see test_records()): ignored, and the
+	 * record's policy applies, with the problem in record_problem; a
+	 * record with a trailing ";" and spaces applies with no problem. */
+	put_txt(s, "_dmarc.bare.test", "v=DMARC1; p=reject; bogus", NULL);
+	v = run(s, "From: u@bare.test\r\n", auth(V_SPF, V_FAIL, "bare.test"), NULL, NULL);
+	show("bare word", v);
+	CHECK(v->result == V_FAIL && is(v, "policy", "reject") && is(v, "disposition", "reject") &&
+	      starts(v, "record_problem", "\"bogus\" is not tag=value"));
+	verdict_free(v);
+	put_txt(s, "_dmarc.semi.test", "v=DMARC1 ;  p = quarantine ;\t", NULL);
+	v = run(s, "From: u@semi.test\r\n", auth(V_SPF, V_FAIL, "semi.test"), NULL, NULL);
+	CHECK(v->result == V_FAIL && is(v, "policy", "quarantine") &&
+	      !verdict_get(v, "record_problem"));
+	verdict_free(v);
+
 	/* A record without p= (6.6.3 step 6): ignored without a valid rua=,
 	 * with no fallback either; with one, it counts as p=none. */
 	put_txt(s, "_dmarc.nop.o.test", "v=DMARC1; adkim=s", NULL);
@@ -592,12 +645,14 @@ static void test_checks(void)
 	v = run(s, "From: u@elsewhere.test\r\n", auth(V_SPF, V_PASS, "elsewhere.test"), NULL, NULL);
 	show("not captured", v);
 	CHECK(v->result == V_UNKNOWN &&
-	      strstr(v->reason, "cannot tell: answer for TXT _dmarc.elsewhere.test not captured"));
+	      strstr(v->reason, "cannot tell: no answer for TXT _dmarc.elsewhere.test, as the "
+	                        "capture holds no DNS at all")); /* nothing captured */
 	verdict_free(v);
 	put_kind(s, "_dmarc.sub.gone.test", DNS_NXDOMAIN);
 	v = run(s, "From: u@sub.gone.test\r\n", NULL, NULL, NULL);
 	CHECK(v->result == V_UNKNOWN &&
-	      strstr(v->reason, "cannot tell: answer for TXT _dmarc.gone.test not captured"));
+	      strstr(v->reason, "cannot tell: no answer for TXT _dmarc.gone.test, as the "
+	                        "capture holds no DNS at all")); /* nothing captured */
 	verdict_free(v);
 	/* An SPF result smtpsniff could not tell, for an aligned domain, with
 	 * nothing else aligned passing: pass or fail, it cannot tell. */

@@ -119,7 +119,11 @@ int main(int argc, char **argv)
 	a = dns_store_lookup(store, "fail.dkim.a.test", LDNS_RR_TYPE_TXT, t, &mx);
 	CHECK(a->kind == DNS_NOT_CAPTURED);
 	char where[300];
-	CHECK(!strcmp(dns_answer_source(a, where), "not in the capture"));
+	/* Nobody asked it, but a question still awaiting its answer is only
+	 * handed on when its flow ends: until the input is over, the store
+	 * says only that no answer came. */
+	CHECK(a->miss == DNS_MISS_NO_ANSWER &&
+	      !strcmp(dns_answer_source(a, where), "no answer in the capture"));
 
 	/* The same question from two hosts: each gets its own answer first. */
 	const struct dns_answer *mine =
