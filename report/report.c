@@ -233,6 +233,12 @@ static int ci_files(struct ss_report *rp, const struct report_opts *o, char *err
 		*code = SS_EXIT_USAGE;
 		return -1;
 	}
+	if (o->save_expect && !vsummary_may_write(o->save_expect)) {
+		snprintf(err, errlen, "%s: not a file --save-expect wrote; not overwritten",
+		         o->save_expect);
+		*code = SS_EXIT_USAGE;
+		return -1;
+	}
 	const char *path[2] = {o->save_expect, o->junit};
 	FILE **f[2] = {&rp->save_f, &rp->junit_f};
 	for (int i = 0; i < 2; i++)

@@ -377,6 +377,18 @@ struct vexpect {
 	size_t n;
 };
 
+int vsummary_may_write(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return errno == ENOENT; /* a new file; any other failure shows on opening */
+	char head[sizeof EXPECT_MARK] = "";
+	size_t n = fread(head, 1, sizeof head - 1, f);
+	fclose(f);
+	head[n] = 0;
+	return n == 0 || !strcmp(head, EXPECT_MARK);
+}
+
 struct vexpect *vexpect_read(const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");

@@ -34,6 +34,10 @@ void vsummary_table(FILE *out, const struct vsummary *s, const struct timeline_o
 /* Writes the stable lines to f (path names it in err). Returns -1 with
  * the reason in err. */
 int vsummary_save(struct vsummary *s, FILE *f, const char *path, char *err, size_t errlen);
+/* Whether path may be written as an expect file: it does not exist, is
+ * empty, or --save-expect wrote it (so that a slip of the keyboard does
+ * not overwrite a capture or notes). */
+int vsummary_may_write(const char *path);
 /* Reads an expect file; NULL with the reason in err when it cannot be
  * read or is not one --save-expect wrote. */
 struct vexpect *vexpect_read(const char *path, char *err, size_t errlen);

@@ -120,6 +120,12 @@ if not ok:
     print("FAIL: junit: %d cases, failed %r" % (len(cases), failed))
 sys.exit(0 if ok else 1)
 PY
+# A file that is not an expect file is not overwritten (a usage error, 2).
+cp "$src/pcaps/scenario3-1.notes" "$tmp/notes.copy"
+"$sniff" -r "$src/pcaps/scenario3-1.pcap" --save-expect "$tmp/notes.copy" >/dev/null 2>"$tmp/ow.err"
+code=$?
+[ $code = 2 ] || bad "--save-expect over a file it did not write: exit $code, want 2"
+cmp -s "$src/pcaps/scenario3-1.notes" "$tmp/notes.copy" || bad "--save-expect overwrote a file it did not write"
 # Files that cannot be written are exit 4, found before the capture is read.
 "$sniff" -r "$src/pcaps/scenario3-1.pcap" --save-expect "$tmp/no/such/dir/x" >/dev/null 2>"$tmp/w.err"
 code=$?
