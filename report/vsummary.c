@@ -16,9 +16,9 @@ struct row {
 	int64_t ts;
 	char *id, *subject; /* Message-ID, Subject, or NULL */
 	struct ss_addr client, server;
-	int first_hop, passed_on, wrote; /* what its role is made of (role.h) */
-	char *cell[3];                   /* spf, dkim, dmarc: "pass/pass agree; ..." */
-	unsigned agreements[4];          /* its verdicts, by enum v_agreement */
+	int first_hop, passed_on, wrote, hidden; /* what its role is made of (role.h) */
+	char *cell[3];                           /* spf, dkim, dmarc: "pass/pass agree; ..." */
+	unsigned agreements[4];                  /* its verdicts, by enum v_agreement */
 };
 
 struct vsummary {
@@ -117,6 +117,7 @@ static struct row *row_new(struct vsummary *s, const struct v_hopcheck *h)
 	r->first_hop = !hop->from;
 	r->passed_on = h->copy_seen;
 	r->wrote = h->theirs.n > 0;
+	r->hidden = h->copy_hidden;
 	return r;
 }
 
@@ -240,10 +241,10 @@ static void roles_at_end(const struct vsummary *s, enum v_role *role)
 	}
 	for (size_t i = 0; i < s->nrows; i++)
 		if (s->rows[i].wrote)
-			role_of(rs, &s->rows[i].server, 0, 0, 1);
+			role_of(rs, &s->rows[i].server, 0, 0, 1, 0);
 	for (size_t i = 0; i < s->nrows; i++) {
 		const struct row *r = &s->rows[i];
-		role[i] = role_of(rs, &r->server, r->first_hop, r->passed_on, r->wrote);
+		role[i] = role_of(rs, &r->server, r->first_hop, r->passed_on, r->wrote, r->hidden);
 	}
 	free(rs);
 }

@@ -25,7 +25,7 @@ static int known(const struct roles *r, const struct ss_addr *a)
 }
 
 enum v_role role_of(struct roles *r, const struct ss_addr *receiver, int first_hop, int passed_on,
-                    int wrote)
+                    int wrote, int hidden)
 {
 	if (wrote) {
 		/* a lab has a handful of checking hosts; past the cap each still
@@ -38,5 +38,7 @@ enum v_role role_of(struct roles *r, const struct ss_addr *receiver, int first_h
 		return V_ROLE_CHECKING;
 	if (first_hop)
 		return V_ROLE_SUBMISSION;
+	if (hidden)
+		return V_ROLE_CHECKING;
 	return passed_on ? V_ROLE_RELAY : V_ROLE_DELIVERY;
 }

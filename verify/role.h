@@ -13,7 +13,8 @@
 
 enum v_role {
 	V_ROLE_CHECKING,   /* its receiver wrote verdicts, or the capture shows it
-	                    * writing them on another hop */
+	                    * writing them on another hop, or passed its copy on
+	                    * encrypted, where what it wrote cannot be read */
 	V_ROLE_SUBMISSION, /* the first hop of the path, to a receiver that does not
 	                    * check: a client handing mail to its own relay */
 	V_ROLE_RELAY,      /* passed on by a receiver that does not check */
@@ -33,9 +34,11 @@ struct roles {
 
 /* A hop's role: first_hop (no earlier copy of its message is in the
  * capture), passed_on (the copy its receiver passed on is), wrote (its
- * receiver wrote verdicts in that copy). A receiver seen writing verdicts
- * is remembered, and counts as checking on its other hops too. */
+ * receiver wrote verdicts in that copy), hidden (that copy went over TLS:
+ * the hop may be checked, so its verdicts are shown, each unknown saying
+ * why). A receiver seen writing verdicts is remembered, and counts as
+ * checking on its other hops too. */
 enum v_role role_of(struct roles *r, const struct ss_addr *receiver, int first_hop, int passed_on,
-                    int wrote);
+                    int wrote, int hidden);
 
 #endif

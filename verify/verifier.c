@@ -315,9 +315,11 @@ static void report(struct verifier *v, struct waiting *w, const struct vhop *cop
 	                                      : ss_addr_fmt(&w->hop.server, addr);
 	char *unseen = h.copy_seen ? NULL : tls_after(v, &w->hop);
 	compare_hop(&h, host, unseen);
+	h.copy_hidden = unseen != NULL;
 	free(unseen);
 	own_words(&h);
-	h.role = role_of(&v->roles, &w->hop.server, !w->hop.from, h.copy_seen, h.theirs.n > 0);
+	h.role = role_of(&v->roles, &w->hop.server, !w->hop.from, h.copy_seen, h.theirs.n > 0,
+	                 h.copy_hidden);
 	v->st.hops++;
 	for (size_t i = 0; i < h.nchecks; i++)
 		switch (h.checks[i].agreement) {

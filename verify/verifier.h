@@ -47,6 +47,7 @@ struct v_hopcheck {
 	uint64_t copy_frame;    /* its last frame, and that frame's time */
 	int64_t copy_ts;
 	enum v_role role;       /* what the hop is in the message's path */
+	int copy_hidden;        /* the copy it passed on went encrypted (TLS) */
 	struct rcv theirs;      /* what the server wrote in it */
 	struct v_check *checks; /* SPF mailfrom, SPF helo, each DKIM signature, DMARC */
 	size_t nchecks;
