@@ -87,14 +87,22 @@ void verdictout_text(FILE *out, const struct timeline_opts *o, const struct v_ho
 		fprintf(out, " %s%s: not checked here%s%s\n", o->colour ? "\033[2m" : "",
 		        v_role_name(h->role),
 		        o->every_hop ? "" : " (--verify-all shows its verdicts)", off);
-		if (!o->every_hop)
-			return;
 	} else if (h->copy_seen) {
 		fprintf(out, " (its verdicts as %s wrote them in message #%" PRIu64 ")", s,
 		        h->copy_number);
 	}
 	if (h->role == V_ROLE_CHECKING)
 		fputc('\n', out);
+	if (h->copy_hidden) {
+		char a[256], b[256];
+		fprintf(out,
+		        "    its copy went on encrypted (STARTTLS, flow %" PRIu64 ", %s > %s): "
+		        "that hop cannot be read or checked without the session's keys\n",
+		        h->hidden_flow, timeline_host(o, &h->hidden_client, a),
+		        timeline_host(o, &h->hidden_server, b));
+	}
+	if (h->role != V_ROLE_CHECKING && !o->every_hop)
+		return;
 	for (size_t i = 0; i < h->nchecks; i++) {
 		const struct v_check *k = &h->checks[i];
 		const struct verdict *v = k->ours;

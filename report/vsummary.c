@@ -17,8 +17,10 @@ struct row {
 	char *id, *subject; /* Message-ID, Subject, or NULL */
 	struct ss_addr client, server;
 	int first_hop, passed_on, wrote, hidden; /* what its role is made of (role.h) */
-	char *cell[3];                           /* spf, dkim, dmarc: "pass/pass agree; ..." */
-	unsigned agreements[4];                  /* its verdicts, by enum v_agreement */
+	uint64_t hidden_flow;                    /* hidden: the encrypted hop after it */
+	struct ss_addr hidden_client, hidden_server;
+	char *cell[3];          /* spf, dkim, dmarc: "pass/pass agree; ..." */
+	unsigned agreements[4]; /* its verdicts, by enum v_agreement */
 };
 
 struct vsummary {
@@ -118,6 +120,9 @@ static struct row *row_new(struct vsummary *s, const struct v_hopcheck *h)
 	r->passed_on = h->copy_seen;
 	r->wrote = h->theirs.n > 0;
 	r->hidden = h->copy_hidden;
+	r->hidden_flow = h->hidden_flow;
+	r->hidden_client = h->hidden_client;
+	r->hidden_server = h->hidden_server;
 	return r;
 }
 
@@ -253,9 +258,10 @@ static void roles_at_end(const struct vsummary *s, enum v_role *role)
  * 1 final delivery" - the findings are the checking hops'. */
 static void totals(FILE *out, const struct vsummary *s, const enum v_role *role)
 {
-	size_t by_role[4] = {0, 0, 0, 0}, a[4] = {0, 0, 0, 0};
+	size_t by_role[4] = {0, 0, 0, 0}, a[4] = {0, 0, 0, 0}, hidden = 0;
 	for (size_t i = 0; i < s->nrows; i++) {
 		by_role[role[i]]++;
+		hidden += s->rows[i].hidden != 0;
 		if (role[i] == V_ROLE_CHECKING)
 			for (int k = 0; k < 4; k++)
 				a[k] += s->rows[i].agreements[k];
@@ -273,6 +279,8 @@ static void totals(FILE *out, const struct vsummary *s, const enum v_role *role)
 			        by_role[others[k]] == 1 ? "" : "s");
 			sep = ", ";
 		}
+	if (hidden)
+		fprintf(out, "; encrypted: %zu hop%s (STARTTLS)", hidden, hidden == 1 ? "" : "s");
 	fputc('\n', out);
 }
 
@@ -296,6 +304,12 @@ void vsummary_table(FILE *out, const struct vsummary *s, const struct timeline_o
 		int n = snprintf(hop, sizeof hop, "%s > %s", timeline_host(o, &r->client, c),
 		                 timeline_host(o, &r->server, v));
 		w[0] = n > w[0] ? n : w[0];
+		if (r->hidden) {
+			int k = snprintf(hop, sizeof hop, "%s > %s",
+			                 timeline_host(o, &r->hidden_client, c),
+			                 timeline_host(o, &r->hidden_server, v));
+			w[0] = k > w[0] ? k : w[0];
+		}
 		int m = (int)strlen(v_role_name(role[i]));
 		w[1] = m > w[1] ? m : w[1];
 		if (role[i] != V_ROLE_CHECKING && !o->every_hop)
@@ -330,6 +344,14 @@ void vsummary_table(FILE *out, const struct vsummary *s, const struct timeline_o
 			        r->cell[V_SPF] ? r->cell[V_SPF] : "-", w[3],
 			        r->cell[V_DKIM] ? r->cell[V_DKIM] : "-",
 			        r->cell[V_DMARC] ? r->cell[V_DMARC] : "-");
+		if (r->hidden) {
+			/* the next hop is in the capture, encrypted: it did not vanish */
+			snprintf(num, sizeof num, "flow %" PRIu64, r->hidden_flow);
+			snprintf(hop, sizeof hop, "%s > %s", timeline_host(o, &r->hidden_client, c),
+			         timeline_host(o, &r->hidden_server, v));
+			fprintf(out, "  %-7s %-*s  %-*s  STARTTLS: not readable without the keys\n",
+			        num, w[0], hop, w[1], "encrypted");
+		}
 	}
 	if (s->more)
 		fprintf(out, "(%zu more hops not shown)\n", s->more);

@@ -246,8 +246,8 @@ static void tls_note_add(struct verifier *v, const struct ss_record *r)
  * session can tell: the first that the receiver began within the wait
  * after the hop, as an SMTP or LMTP client passing it on, or as the POP3
  * or IMAP server handing it out (hops.h). A session begun before the hop
- * is not taken: it may have ended first. NULL when none (malloc'd). */
-static char *tls_after(const struct verifier *v, const struct vhop *hop)
+ * is not taken: it may have ended first. NULL when none. */
+static const struct tls_note *tls_found(const struct verifier *v, const struct vhop *hop)
 {
 	const struct tls_note *best = NULL;
 	size_t n = v->ntls < TLS_NOTES ? (size_t)v->ntls : TLS_NOTES;
@@ -262,10 +262,15 @@ static char *tls_after(const struct verifier *v, const struct vhop *hop)
 		    (!best || t->ts < best->ts))
 			best = t;
 	}
-	if (!best)
-		return NULL;
-	return ss_strf("went encrypted (%s, flow %" PRIu64 ")",
-	               best->p == RP_POP3 ? "STLS" : "STARTTLS", best->flow);
+	return best;
+}
+
+/* "went encrypted (STARTTLS, flow N)", or NULL for none (malloc'd). */
+static char *tls_words(const struct tls_note *t)
+{
+	return t ? ss_strf("went encrypted (%s, flow %" PRIu64 ")",
+	                   t->p == RP_POP3 ? "STLS" : "STARTTLS", t->flow)
+	         : NULL;
 }
 
 /* An answer the capture lacks is named on a verdict's "dns:" line by why
@@ -313,10 +318,16 @@ static void report(struct verifier *v, struct waiting *w, const struct vhop *cop
 	const char *host = names[0]           ? names[0]
 	                   : h.theirs.by_name ? h.theirs.by_name
 	                                      : ss_addr_fmt(&w->hop.server, addr);
-	char *unseen = h.copy_seen ? NULL : tls_after(v, &w->hop);
+	const struct tls_note *tn = h.copy_seen ? NULL : tls_found(v, &w->hop);
+	char *unseen = tls_words(tn);
 	compare_hop(&h, host, unseen);
-	h.copy_hidden = unseen != NULL;
 	free(unseen);
+	if (tn) {
+		h.copy_hidden = 1;
+		h.hidden_flow = tn->flow;
+		h.hidden_client = tn->client;
+		h.hidden_server = tn->server;
+	}
 	own_words(&h);
 	h.role = role_of(&v->roles, &w->hop.server, !w->hop.from, h.copy_seen, h.theirs.n > 0,
 	                 h.copy_hidden);

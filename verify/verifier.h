@@ -46,9 +46,11 @@ struct v_hopcheck {
 	uint64_t copy_number;   /* its message number */
 	uint64_t copy_frame;    /* its last frame, and that frame's time */
 	int64_t copy_ts;
-	enum v_role role;       /* what the hop is in the message's path */
-	int copy_hidden;        /* the copy it passed on went encrypted (TLS) */
-	struct rcv theirs;      /* what the server wrote in it */
+	enum v_role role;     /* what the hop is in the message's path */
+	int copy_hidden;      /* the copy it passed on went encrypted (TLS): */
+	uint64_t hidden_flow; /* in this flow, */
+	struct ss_addr hidden_client, hidden_server; /* between these hosts */
+	struct rcv theirs;                           /* what the server wrote in it */
 	struct v_check *checks; /* SPF mailfrom, SPF helo, each DKIM signature, DMARC */
 	size_t nchecks;
 };

@@ -38,7 +38,10 @@ def names(prefix):
 
 
 fail = checked = 0
-for root, _, files in sorted(os.walk(pcaps)):
+for root, dirs, files in sorted(os.walk(pcaps)):
+    # pcaps/starttls/: the relay hops went over STARTTLS, so no message
+    # crosses them in clear (their golden shows them as encrypted hops).
+    dirs[:] = [d for d in dirs if d != 'starttls']
     for name in sorted(files):
         if not name.endswith('.eml'):
             continue
