@@ -38,10 +38,11 @@ def names(prefix):
 
 
 fail = checked = 0
-for root, dirs, files in sorted(os.walk(pcaps)):
+for root, _, files in sorted(os.walk(pcaps)):
     # pcaps/starttls/: the relay hops went over STARTTLS, so no message
     # crosses them in clear (their golden shows them as encrypted hops).
-    dirs[:] = [d for d in dirs if d != 'starttls']
+    if os.path.basename(root) == 'starttls':
+        continue
     for name in sorted(files):
         if not name.endswith('.eml'):
             continue
