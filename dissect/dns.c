@@ -265,6 +265,16 @@ static void add_query(struct dns_flow *s, enum ss_dir d, const struct dns_key *k
 	q.wire = w;
 	s->q[s->nq++] = q;
 	s->qbytes += n;
+	/* Said at once: a verifier checking a hop before this flow ends can
+	 * tell a question asked and unanswered from one nobody asked. */
+	struct rec_dns rd;
+	memset(&rd, 0, sizeof rd);
+	ldns_pkt *qp;
+	query_side(&rd, &q, &qp);
+	rd.pending = 1;
+	if (rd.query)
+		emit(s, &rd);
+	ldns_pkt_free(qp);
 }
 
 /* The pending query that the response with key k from side d answers: the

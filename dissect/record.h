@@ -67,6 +67,10 @@ struct rec_dns {
 	 * its bytes. */
 	const char *malformed;
 	struct ss_str raw;
+	/* A query just seen, its response still awaited: handed on at once
+	 * (response NULL) so that a verifier knows it was asked; the query's
+	 * record proper comes later, answered or not. Nothing is shown of it. */
+	int pending;
 };
 
 struct rec_exchange {

@@ -143,6 +143,10 @@ static void event_out(struct ss_report *rp, FILE *out, const struct ss_event *e)
 static void on_record(const struct ss_record *r, void *ctx)
 {
 	struct ss_report *rp = ctx;
+	if (r->kind == REC_DNS && r->u.dns.pending) {
+		verifier_record(rp->ver, r); /* only the store learns of it */
+		return;
+	}
 	if (r->kind == REC_DNS && rp->o.names)
 		names_learn(&r->u.dns);
 	/* The copy this message was passed on from, when the capture has it. */

@@ -424,8 +424,9 @@ static void miss_why(const struct dns_store *s, const struct entry *e, struct dn
 	} else if (!s->records) {
 		m->miss = DNS_MISS_NO_DNS;
 	} else {
-		/* a question still awaiting its answer is handed on only when
-		 * its flow ends: "nobody asked" only once the input is over */
+		/* questions are handed on as they are seen (rec_dns.pending),
+		 * but one may still be in a flow not yet read: "nobody asked"
+		 * only once the input is over */
 		m->miss = s->ended ? DNS_MISS_NOT_ASKED : DNS_MISS_NO_ANSWER;
 	}
 }
