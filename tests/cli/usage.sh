@@ -10,18 +10,7 @@
 # Usage: usage.sh SMTPSNIFF SRCDIR
 set -uo pipefail
 sniff=$1 src=$2
-t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
-fail=0
-pass() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fail=1; }
-status() { # status WANT DESCRIPTION -- command...
-	local want=$1 what=$2
-	shift 3
-	"$@" >"$t/out" 2>"$t/err"
-	local got=$?
-	[ "$got" = "$want" ] && pass "$what (status $got)" || { bad "$what: status $got, want $want"; cat "$t/err"; }
-}
+. "$(dirname "$0")/lib.sh"
 coloured() { grep -q $'\033\\[' "$t/out"; }
 pcap=$src/pcaps/smtp-sink.pcap
 
