@@ -10,6 +10,7 @@
 #include "pop3.h"
 #include "probe.h"
 #include "smtp.h"
+#include "syslog.h"
 
 static const struct ss_proto dns = {.name = "dns",
                                     .probe = dns_probe,
@@ -28,6 +29,8 @@ static const struct ss_proto pop3_named = {
     .name = "pop3", .probe = probe_pop3, .port_hint = port_pop3};
 static const struct ss_proto imap_named = {
     .name = "imap", .probe = probe_imap, .port_hint = port_imap};
+static const struct ss_proto syslog_named = {
+    .name = "syslog", .probe = syslog_probe, .port_hint = port_syslog};
 
 int dissect_register(struct ss_reasm *r, const struct dissect_opts *o)
 {
@@ -36,6 +39,7 @@ int dissect_register(struct ss_reasm *r, const struct dissect_opts *o)
 	    o->probe_only ? &pop3_named : pop3_proto(o),
 	    o->probe_only ? &imap_named : imap_proto(o),
 	    o->probe_only ? &dns_named : &dns,
+	    o->probe_only ? &syslog_named : syslog_proto(o),
 	};
 	for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
 		if (reasm_add_proto(r, list[i]))

@@ -47,6 +47,7 @@ enum rec_kind {
 	REC_EXCHANGE, /* a command and its reply, a greeting, or a reply without a command */
 	REC_MESSAGE,  /* a mail message carried by SMTP, POP3 or IMAP */
 	REC_NOTE,     /* a change of state worth a line: TLS begins, a login succeeds, ... */
+	REC_LOG,      /* a syslog line a host sent (RFC 3164 or RFC 5424) */
 };
 
 /* A counted string; p may be NULL when len is 0. */
@@ -136,6 +137,21 @@ struct rec_note {
 	uint64_t frame;
 };
 
+/* A syslog line (dissect/syslog.h). Every string is as the sender wrote it,
+ * empty when the line had no such part (or RFC 5424's "-"). */
+struct rec_log {
+	int facility, severity;          /* from PRI (RFC 5424 6.2.1); -1 when the line had none */
+	int version;                     /* 0: RFC 3164 (BSD); 1: RFC 5424 */
+	struct ss_str timestamp;         /* "Dec  6 18:27:03", "2003-10-11T22:14:15.003Z" */
+	struct ss_str host, app, procid; /* app: the tag or APP-NAME; procid: "[pid]" inside */
+	long long pid;                   /* procid as a number; -1 when it is not one */
+	struct ss_str msgid, sd;         /* RFC 5424 only: MSGID, STRUCTURED-DATA */
+	struct ss_str message;           /* the text after the header (one separating SP dropped) */
+	int cut;                         /* the line was longer than --max-line and is cut */
+	int64_t ts;                      /* the datagram (TCP: the line's first bytes) */
+	uint64_t frame;
+};
+
 struct ss_record {
 	enum rec_kind kind;
 	const struct ss_flow *flow;
@@ -144,6 +160,7 @@ struct ss_record {
 		struct rec_exchange ex;
 		struct rec_message msg;
 		struct rec_note note;
+		struct rec_log log;
 	} u;
 };
 

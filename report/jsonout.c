@@ -6,6 +6,7 @@
 
 #include "dnsout.h"
 #include "json.h"
+#include "logout.h"
 #include "message.h"
 #include "rectime.h"
 #include "sstime.h"
@@ -240,6 +241,16 @@ static void dns(FILE *out, const struct jsonout_opts *o, const struct ss_record 
 	fputs("}\n", out);
 }
 
+static void log_line(FILE *out, const struct jsonout_opts *o, const struct ss_record *r)
+{
+	const struct rec_log *l = &r->u.log;
+	head(out, o, "log", r);
+	if (l->frame)
+		fprintf(out, ",\"frame\":%" PRIu64, l->frame);
+	logout_json(out, l);
+	fputs("}\n", out);
+}
+
 void jsonout_record(FILE *out, const struct jsonout_opts *o, const struct ss_record *r)
 {
 	switch (r->kind) {
@@ -254,6 +265,9 @@ void jsonout_record(FILE *out, const struct jsonout_opts *o, const struct ss_rec
 		break;
 	case REC_DNS:
 		dns(out, o, r);
+		break;
+	case REC_LOG:
+		log_line(out, o, r);
 		break;
 	}
 }

@@ -31,6 +31,10 @@ static inline int rectime_begin(const struct ss_record *r, int64_t *ts)
 		frame = r->u.note.frame;
 		*ts = r->u.note.ts;
 		break;
+	case REC_LOG:
+		frame = r->u.log.frame;
+		*ts = r->u.log.ts;
+		break;
 	case REC_DNS:
 		frame = r->u.dns.frame_query ? r->u.dns.frame_query : r->u.dns.frame_response;
 		*ts = r->u.dns.frame_query ? r->u.dns.ts_query : r->u.dns.ts_response;

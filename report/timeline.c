@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dnsout.h"
+#include "logout.h"
 #include "message.h"
 #include "names.h"
 #include "rectime.h"
@@ -360,6 +361,23 @@ void timeline_link(struct text *out, const struct timeline_opts *o, const struct
 	            hop->exact ? "" : ", and changed below them");
 }
 
+/* "HH:MM:SS.mmm [N] HOST  LOG app[pid]: message": the host is the
+ * sender, the flow's client; where the lines went is the same every time. */
+static void log_line(struct text *out, const struct timeline_opts *o, const struct ss_record *r)
+{
+	const struct rec_log *l = &r->u.log;
+	char h[256];
+	put_clock(out, l->frame != 0, l->ts);
+	text_str(out, " [");
+	text_u64(out, r->flow->id);
+	text_str(out, "] ");
+	text_str(out, timeline_host(o, &r->flow->ep[SS_C2S].addr, h));
+	text_str(out, "  ");
+	proto_tag(out, o, "log");
+	logout_text(out, l);
+	text_char(out, '\n');
+}
+
 void timeline_record(struct text *out, const struct timeline_opts *o, const struct ss_record *r)
 {
 	switch (r->kind) {
@@ -381,5 +399,8 @@ void timeline_record(struct text *out, const struct timeline_opts *o, const stru
 			dnsout_verbose(out, d);
 		break;
 	}
+	case REC_LOG:
+		log_line(out, o, r);
+		break;
 	}
 }

@@ -32,6 +32,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from pcapfile import Pcap  # noqa: E402
+from syslogfmt import key, log_line, log_lines, wire_line  # noqa: E402
 
 sniff, top = sys.argv[1], sys.argv[2]
 pcaps = []
@@ -80,35 +81,6 @@ def datagrams(path):
         yield frame, ".".join(str(b) for b in pkt[26:30]), udp[8:total - ihl]
 
 
-def wire_line(payload):
-    """(host, tag, message) of a datagram in rsyslog's traditional forward
-    format: <PRI>Mmm dd hh:mm:ss HOST TAG MSG."""
-    m = re.match(rb"<\d{1,3}>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d ([^ ]+) (.*)\Z", payload, re.S)
-    if not m:
-        return None
-    host, rest = m.group(1).decode(), m.group(2).decode("utf-8", "replace")
-    # The tag ends at its colon (rsyslog takes up to 32 characters), the
-    # message is the rest, its leading space included.
-    t = re.match(r"([^ :]{1,32}:)(.*)\Z", rest, re.S)
-    if not t:
-        t = re.match(r"([^ ]*)(.*)\Z", rest, re.S)
-    return host, t.group(1), t.group(2)
-
-
-def log_line(line):
-    """(host, tag, message) of a line of the merged log, written with
-    upstream's template: TIME HOSTNAME(24 columns) TAG(24 columns)MSG."""
-    time, _, rest = line.partition(" ")
-    if len(rest) < 50:
-        return None
-    return rest[:24].rstrip(), rest[25:49], rest[49:]
-
-
-def key(host, tag, msg):
-    # The file shows a tag in 24 columns, cut or padded.
-    return host, tag[:24].ljust(24), msg
-
-
 def messages(pcap):
     out = subprocess.run([sniff, "-r", pcap, "--json"], capture_output=True, text=True)
     return [json.loads(l) for l in out.stdout.splitlines() if l.startswith("{")]
@@ -137,10 +109,7 @@ for pcap in pcaps:
             fail(label, "frame %d: a line of %s from %s" % (frame, w[0], src))
         wire.append(key(*w))
     disk = []
-    # Lines end at LF only: a message may carry a CR of its own (rspamd
-    # logs header lines as it hashed them), which rsyslog passes on.
-    text = open(log, encoding="utf-8", errors="replace", newline="").read()
-    for n, line in enumerate(text.split("\n")[:-1] if text.endswith("\n") else text.split("\n"), 1):
+    for n, line in log_lines(log):
         d = log_line(line)
         if not d:
             fail(label, "%s line %d is not a merged-log line: %r" % (os.path.basename(log), n, line[:80]))

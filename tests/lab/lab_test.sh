@@ -202,7 +202,7 @@ else:
     if lsum.get("received") != rsum.get("frames"):
         bad.append("live received %s frames, live.pcap holds %s" % (lsum.get("received"), rsum.get("frames")))
 
-ports = {25: "smtp", 110: "pop3", 143: "imap", 53: "dns", 514: None}
+ports = {25: "smtp", 110: "pop3", 143: "imap", 53: "dns", 514: "syslog"}
 for f in live:
     name = "flow %d %s %s:%d > %s:%d" % (f["flow"], f["proto"], f["client"]["ip"], f["client"]["port"],
                                         f["server"]["ip"], f["server"]["port"])
