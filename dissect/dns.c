@@ -221,10 +221,12 @@ static void give_up(struct dns_flow *s, size_t i, const char *why)
 	drop_query(s, i);
 }
 
-/* Keeps a query until its response comes. malformed is ldns's reason when
- * it did not parse (its key then comes from what could be read). */
+/* Keeps a query until its response comes. pkt is the query as ldns
+ * parsed it, or NULL with malformed, ldns's reason, when it did not parse
+ * (its key then comes from what could be read). */
 static void add_query(struct dns_flow *s, enum ss_dir d, const struct dns_key *k, int xfr,
-                      const uint8_t *p, size_t n, const char *malformed, const struct ss_pos *at)
+                      const uint8_t *p, size_t n, const ldns_pkt *pkt, const char *malformed,
+                      const struct ss_pos *at)
 {
 	while (s->nq && (s->nq >= DNS_MAX_PENDING || s->qbytes + n > DNS_MAX_PENDING_BYTES)) {
 		char why[96];
@@ -265,16 +267,18 @@ static void add_query(struct dns_flow *s, enum ss_dir d, const struct dns_key *k
 	q.wire = w;
 	s->q[s->nq++] = q;
 	s->qbytes += n;
-	/* Said at once: a verifier checking a hop before this flow ends can
-	 * tell a question asked and unanswered from one nobody asked. */
-	struct rec_dns rd;
-	memset(&rd, 0, sizeof rd);
-	ldns_pkt *qp;
-	query_side(&rd, &q, &qp);
-	rd.pending = 1;
-	if (rd.query)
+	/* Said at once, with the parse it came with: a verifier checking a
+	 * hop before this flow ends can tell a question asked and unanswered
+	 * from one nobody asked. */
+	if (pkt) {
+		struct rec_dns rd;
+		memset(&rd, 0, sizeof rd);
+		rd.query = pkt;
+		rd.ts_query = at->ts;
+		rd.frame_query = at->frame;
+		rd.pending = 1;
 		emit(s, &rd);
-	ldns_pkt_free(qp);
+	}
 }
 
 /* The pending query that the response with key k from side d answers: the
@@ -320,7 +324,7 @@ static void malformed(struct dns_flow *s, enum ss_dir d, const uint8_t *p, size_
 	ss_eventf("dns", "dns_malformed", at->frame, at->ts, s->f->id, d, "%s of %zu bytes: %s",
 	          side_name(qr), n, why);
 	if (qr == 0) {
-		add_query(s, d, &k, 0, p, n, why, at);
+		add_query(s, d, &k, 0, p, n, NULL, why, at);
 		return;
 	}
 	struct rec_dns rd;
@@ -373,8 +377,8 @@ static int message(struct dns_flow *s, enum ss_dir d, const uint8_t *p, size_t n
 	s->dir[d].qr = (int8_t)ldns_pkt_qr(pkt);
 	if (!ldns_pkt_qr(pkt)) {
 		int xfr = k.has_q && (k.qtype == LDNS_RR_TYPE_AXFR || k.qtype == LDNS_RR_TYPE_IXFR);
+		add_query(s, d, &k, xfr, p, n, pkt, NULL, at);
 		ldns_pkt_free(pkt);
-		add_query(s, d, &k, xfr, p, n, NULL, at);
 		return 0;
 	}
 	struct rec_dns rd;

@@ -546,7 +546,8 @@ static void client_line(struct smtp *s, const struct lp_item *it)
 	struct pp_words w;
 	pp_split(p, n, &w);
 	enum kind kind = kind_of(p + w.verb, w.verb_len);
-	if (pp_verb_in(p, n, verbs, NVERBS))
+	/* only a session picked up mid-way waits for a command that fits */
+	if (!s->synced && pp->f->midstream && pp_verb_in(p, n, verbs, NVERBS))
 		s->synced = 1;
 	struct pp_cmd *c = pp_push(pp, kind, p + w.verb, w.verb_len, it);
 	if (!c)
