@@ -33,6 +33,20 @@ enum {
 	OPT_SAVE_EXPECT,
 	OPT_JUNIT,
 	OPT_VERIFY_ALL,
+	OPT_JOURNEY,
+	OPT_NO_JOURNEY,
+	OPT_LOG,
+	OPT_LOG_YEAR,
+	OPT_LOG_TZ,
+	OPT_MERMAID,
+	OPT_MERMAID_WITHOUT,
+	OPT_MESSAGE,
+	OPT_HOST,
+	OPT_HOSTS,
+	OPT_NAMES,
+	OPT_TIME,
+	OPT_UTC,
+	OPT_ONE_PASS,
 	OPT_VERSION,
 	OPT_HELP,
 	OPT_CAP
@@ -81,6 +95,26 @@ static void usage(FILE *fp)
 	      "                 disagreements included (implies --verify)\n"
 	      "  --junit FILE   the verdicts as JUnit XML, a test case per expected verdict\n"
 	      "                 (implies --verify)\n"
+	      "\n"
+	      "Following the mail:\n"
+	      "  --journey      show only each message's journey (without: after the\n"
+	      "                 timeline); --no-journey leaves them out\n"
+	      "  --log FILE     syslog lines from a file (a maillog, a journal export) beside\n"
+	      "                 those on the wire (repeatable)\n"
+	      "  --log-year YYYY, --log-tz ZONE  for log lines that give no year or zone\n"
+	      "                 (default: the capture's year, local time; ZONE: UTC, +09:00)\n"
+	      "  --mermaid FILE a Mermaid sequence diagram per message, in Markdown\n"
+	      "  --mermaid-without dns,replies  leave DNS or SMTP replies out of them\n"
+	      "  --message SPEC show only what concerns a message: <Message-ID>, #N, or a\n"
+	      "                 Subject pattern (shell wildcards)\n"
+	      "  --host NAME    show only what a host did (a name or an address; repeatable)\n"
+	      "  --hosts FILE   names for addresses, as /etc/hosts\n"
+	      "  --names a|ptr  which name an address gets when DNS gives both (default ptr)\n"
+	      "  --one-pass     read a file once: hosts are named from the DNS answers before\n"
+	      "                 them, not from the whole file\n"
+	      "  -t, -tt, -ttt, -tttt, -ttttt, --time FORMAT  times as none, epoch, delta,\n"
+	      "                 date, since-first (default clock: HH:MM:SS.mmm)\n"
+	      "  --utc          times in UTC (default: local time, TZ)\n"
 	      "  --help, --version\n"
 	      "\n"
 	      "Limits (a value in bytes takes K, M or G):\n",
@@ -116,6 +150,42 @@ static long long number(const char *s, const char *opt, long long min, long long
 	if (errno || end == s || *end || v < min || v > max)
 		bad_usage("%s %.100s: not %s (%lld to %lld)", opt, s, what, min, max);
 	return v;
+}
+
+/* Appends s to the array *a of *n strings (repeatable options). */
+static void push(const char ***a, size_t *n, const char *s)
+{
+	const char **z = realloc(*a, (*n + 1) * sizeof *z);
+	if (!z)
+		ss_fatal(SS_EXIT_ENV, "out of memory");
+	z[(*n)++] = s;
+	*a = z;
+}
+
+/* --time's FORMAT, or -1. */
+static int time_format(const char *s)
+{
+	static const char *const names[] = {"clock", "none", "epoch",
+	                                    "delta", "date", "since-first"};
+	for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
+		if (!strcmp(s, names[i]))
+			return i; /* the order of TIME_* */
+	return -1;
+}
+
+/* --mermaid-without=dns,replies */
+static void mermaid_without(struct report_opts *r, const char *arg)
+{
+	char buf[64];
+	snprintf(buf, sizeof buf, "%s", arg);
+	for (char *save, *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(w, "dns"))
+			r->mermaid_no_dns = 1;
+		else if (!strcmp(w, "replies"))
+			r->mermaid_no_replies = 1;
+		else
+			bad_usage("--mermaid-without=%.100s: not a list of dns, replies", arg);
+	}
 }
 
 /* --color's WHEN: 1 always, 0 never, -1 auto (decided once the output is
@@ -183,6 +253,20 @@ void options_parse(struct options *o, int argc, char **argv)
 	    {"save-expect", required_argument, NULL, OPT_SAVE_EXPECT},
 	    {"junit", required_argument, NULL, OPT_JUNIT},
 	    {"verify-all", no_argument, NULL, OPT_VERIFY_ALL},
+	    {"journey", no_argument, NULL, OPT_JOURNEY},
+	    {"no-journey", no_argument, NULL, OPT_NO_JOURNEY},
+	    {"log", required_argument, NULL, OPT_LOG},
+	    {"log-year", required_argument, NULL, OPT_LOG_YEAR},
+	    {"log-tz", required_argument, NULL, OPT_LOG_TZ},
+	    {"mermaid", required_argument, NULL, OPT_MERMAID},
+	    {"mermaid-without", required_argument, NULL, OPT_MERMAID_WITHOUT},
+	    {"message", required_argument, NULL, OPT_MESSAGE},
+	    {"host", required_argument, NULL, OPT_HOST},
+	    {"hosts", required_argument, NULL, OPT_HOSTS},
+	    {"names", required_argument, NULL, OPT_NAMES},
+	    {"time", required_argument, NULL, OPT_TIME},
+	    {"utc", no_argument, NULL, OPT_UTC},
+	    {"one-pass", no_argument, NULL, OPT_ONE_PASS},
 	    {"version", no_argument, NULL, OPT_VERSION},
 	    {"help", no_argument, NULL, OPT_HELP},
 	};
@@ -200,9 +284,11 @@ void options_parse(struct options *o, int argc, char **argv)
 		lo[nfixed + i] = (struct option){names[i], required_argument, NULL, OPT_CAP};
 	}
 
+	o->rep.journeys = JOURNEYS_AFTER;
+	int tcount = 0;          /* -t given so many times */
 	int c, idx, colour = -1; /* -1: auto, a terminal without NO_COLOR */
 	/* "+": stop at the first word that is not an option: the filter. */
-	while ((c = getopt_long(argc, argv, "+r:i:w:c:s:B:Z:Dnvh", lo, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, "+r:i:w:c:s:B:Z:Dnvth", lo, &idx)) != -1) {
 		switch (c) {
 		case 'r':
 			o->src.file = optarg;
@@ -286,6 +372,61 @@ void options_parse(struct options *o, int argc, char **argv)
 		case OPT_OVERWRITE:
 			o->rep.overwrite = 1;
 			break;
+		case 't':
+			if (++tcount > TIME_SINCE_FIRST)
+				bad_usage("-t may be given at most %d times", TIME_SINCE_FIRST);
+			o->rep.time_format = tcount;
+			break;
+		case OPT_TIME:
+			if ((o->rep.time_format = time_format(optarg)) < 0)
+				bad_usage(
+				    "--time=%.100s: not one of clock, none, epoch, delta, date, "
+				    "since-first",
+				    optarg);
+			break;
+		case OPT_UTC:
+			o->rep.utc = 1;
+			break;
+		case OPT_JOURNEY:
+			o->rep.journeys = JOURNEYS_ONLY;
+			break;
+		case OPT_NO_JOURNEY:
+			o->rep.journeys = JOURNEYS_OFF;
+			break;
+		case OPT_LOG:
+			push(&o->logs, &o->rep.nlogs, optarg);
+			o->rep.logs = o->logs;
+			break;
+		case OPT_LOG_YEAR:
+			o->rep.log_year = (int)number(optarg, "--log-year", 1970, 9999, "a year");
+			break;
+		case OPT_LOG_TZ:
+			o->rep.log_tz = optarg;
+			break;
+		case OPT_MERMAID:
+			o->rep.mermaid = optarg;
+			break;
+		case OPT_MERMAID_WITHOUT:
+			mermaid_without(&o->rep, optarg);
+			break;
+		case OPT_MESSAGE:
+			o->rep.select_message = optarg;
+			break;
+		case OPT_HOST:
+			push(&o->hosts, &o->rep.nselect_hosts, optarg);
+			o->rep.select_hosts = o->hosts;
+			break;
+		case OPT_HOSTS:
+			o->rep.hosts_file = optarg;
+			break;
+		case OPT_NAMES:
+			if (strcmp(optarg, "a") && strcmp(optarg, "ptr"))
+				bad_usage("--names=%.100s: not a or ptr", optarg);
+			o->rep.prefer_a = !strcmp(optarg, "a");
+			break;
+		case OPT_ONE_PASS:
+			o->one_pass = 1;
+			break;
 		case OPT_VERSION:
 			printf("smtpsniff %s\n", SS_VERSION);
 			exit(0);
@@ -339,4 +480,8 @@ void options_free(struct options *o)
 	o->filter = NULL;
 	free(o->zones);
 	o->zones = NULL;
+	free(o->logs);
+	o->logs = NULL;
+	free(o->hosts);
+	o->hosts = NULL;
 }

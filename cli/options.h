@@ -15,6 +15,9 @@ struct options {
 	int show_secrets;   /* --show-secrets */
 	char *filter;       /* owned: the trailing words joined */
 	const char **zones; /* owned array: the --zone files (rep.zones) */
+	const char **logs;  /* owned array: the --log files (rep.logs) */
+	const char **hosts; /* owned array: the --host names (rep.select_hosts) */
+	int one_pass;       /* --one-pass: name hosts only from the answers before them */
 };
 
 /* Parses argv into o; prints help or the version and exits 0 when asked,

@@ -30,7 +30,34 @@ struct report_opts {
 	const char *expect;      /* --expect FILE: compare the verdicts with it */
 	const char *save_expect; /* --save-expect FILE: write the verdicts to it */
 	const char *junit;       /* --junit FILE: the verdicts as JUnit XML */
-	FILE *out;               /* where lines go (stdout) */
+	/* Following the mail (docs/smtpsniff.1 JOURNEYS). */
+	int journeys;      /* JOURNEYS_AFTER (default), JOURNEYS_ONLY (--journey), or 0 */
+	const char **logs; /* --log FILE (nlogs): syslog lines read from files */
+	size_t nlogs;
+	int log_year;        /* --log-year: the year of lines that give none (0: the capture's) */
+	const char *log_tz;  /* --log-tz: their zone ("UTC", "+09:00"; NULL: local time) */
+	const char *mermaid; /* --mermaid FILE: a sequence diagram per message */
+	int mermaid_no_dns;  /* --mermaid-without=dns */
+	int mermaid_no_replies;     /* --mermaid-without=replies */
+	const char *select_message; /* --message: Message-ID, #N, or a Subject pattern */
+	const char **select_hosts;  /* --host NAME (nselect_hosts of them) */
+	size_t nselect_hosts;
+	const char *hosts_file; /* --hosts FILE: names for addresses, as /etc/hosts */
+	int prefer_a;           /* --names=a: an A/AAAA owner name before a PTR target */
+	int time_format;        /* TIME_* (-t, -tt, ...) */
+	int utc;                /* --utc: times in UTC, not local time */
+	FILE *out;              /* where lines go (stdout) */
+};
+
+enum { JOURNEYS_OFF, JOURNEYS_AFTER, JOURNEYS_ONLY };
+/* How the timeline gives times, as tcpdump's -t family. */
+enum {
+	TIME_CLOCK,       /* HH:MM:SS.mmm (no -t) */
+	TIME_NONE,        /* -t */
+	TIME_EPOCH,       /* -tt: seconds since 1970 */
+	TIME_DELTA,       /* -ttt: since the line before */
+	TIME_DATE,        /* -tttt: YYYY-MM-DD HH:MM:SS.mmm */
+	TIME_SINCE_FIRST, /* -ttttt: since the first line */
 };
 
 struct ss_report;
