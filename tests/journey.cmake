@@ -1,0 +1,1 @@
+# Tests of journey (issue 15), included by tests/CMakeLists.txt.

@@ -1,0 +1,1 @@
+# Tests of maillog (issue 15), included by tests/CMakeLists.txt.

@@ -1,0 +1,1 @@
+# Tests of names (issue 15), included by tests/CMakeLists.txt.
