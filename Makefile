@@ -24,11 +24,16 @@ demo:
 	@$(BUILD)/smtpsniff -r $(DEMO_PCAP) --verify; s=$$?; \
 	 if [ $$s -eq 1 ]; then echo '(exit 1: a receiver disagreed with the RFC, as above)'; s=0; fi; exit $$s
 
-# A message's whole path: sent, relayed, delivered, read over IMAP.
+# A message's whole path: sent, signed, relayed, checked, delivered, read
+# over IMAP; then the same as a Mermaid sequence diagram.
 demo-journey:
 	@tools/deps demo
 	@$(MAKE) --no-print-directory build >/dev/null
-	$(BUILD)/smtpsniff -r pcaps/journey.pcap
+	@echo '$$ smtpsniff -r pcaps/journey.pcap --verify --journey --mermaid $(BUILD)/journey.md'
+	@$(BUILD)/smtpsniff -r pcaps/journey.pcap --verify --journey --mermaid $(BUILD)/journey.md
+	@echo
+	@echo '$$ cat $(BUILD)/journey.md   # GitHub and GitLab draw it as it is'
+	@cat $(BUILD)/journey.md
 
 test:
 	@tools/deps test

@@ -22,9 +22,12 @@
 #include "handoff.h"
 #include "log.h"
 #include "options.h"
+#include "prescan.h"
 #include "protos.h"
 #include "reasm.h"
+#include "record.h"
 #include "report.h"
+#include "select.h"
 #include "source.h"
 
 struct run {
@@ -167,63 +170,50 @@ static void on_clock(int64_t now, void *ctx)
 	report_clock(r->rep, now);
 }
 
-int main(int argc, char **argv)
+/* One pass over the input, from opening it to the last line. A story
+ * pass (--message from a file) shows nothing and hands back the story of
+ * the message in *story. Returns the exit status. */
+static int run_pass(struct options *opt, struct story **story)
 {
-	struct options opt;
 	char err[512];
 	int code = SS_EXIT_OK;
-	ss_log_progname("smtpsniff");
-	/* Built without mimalloc (SS_MIMALLOC=OFF, the sanitizers): glibc
-	 * hands freed memory at the top of the heap back to the kernel, and
-	 * maps each block over 128 KiB anew; with messages allocated and freed
-	 * all the time, the page faults and TLB flushes of that churn cost
-	 * more than the dissection. Memory stays bounded by the caps. (With
-	 * mimalloc these set what nobody uses.) */
-	mallopt(M_TRIM_THRESHOLD, 64 << 20);
-	mallopt(M_MMAP_THRESHOLD, 16 << 20);
-	options_parse(&opt, argc, argv);
-	if (opt.list_devices) {
-		if (source_list_devices(stdout, err, sizeof err))
-			ss_fatal(SS_EXIT_ENV, "-D: %s", err);
-		return 0;
-	}
-	ss_log_level = 1 + opt.rep.verbose;
-
-	struct run r = {.opt = &opt};
-	source_signals();
-	r.src = source_open(&opt.src, err, sizeof err, &code);
+	struct run r = {.opt = opt};
+	record_numbers_reset(); /* each pass numbers the messages the same */
+	r.src = source_open(&opt->src, err, sizeof err, &code);
 	if (!r.src)
 		ss_fatal(code, "%s", err);
-	if (decode_init(&r.dec, source_dlt(r.src), &opt.caps, reasm_ip, NULL))
+	if (decode_init(&r.dec, source_dlt(r.src), &opt->caps, reasm_ip, NULL))
 		ss_fatal(SS_EXIT_USAGE, "%s: link type %s is not one smtpsniff decodes",
-		         opt.src.file ? opt.src.file : opt.src.iface, source_dlt_name(r.src));
-	r.reasm = reasm_new(&opt.caps);
+		         opt->src.file ? opt->src.file : opt->src.iface, source_dlt_name(r.src));
+	r.reasm = reasm_new(&opt->caps);
 	/* --flows shows no record: the protocols are named, not dissected,
 	 * unless -v (their anomalies) or --export want the dissectors. */
 	/* message storage is kept for the next message up to a size the
 	 * traffic of a busy lab reaches (one message of 100 kB grows to 128 kB) */
 	static struct bufpool spare;
 	bufpool_init(&spare, 256u << 10);
-	struct dissect_opts dopt = {&opt.caps, opt.show_secrets,
-	                            opt.rep.flows_only && !opt.rep.verbose && !opt.rep.export_dir,
-	                            &spare};
+	struct dissect_opts dopt = {
+	    &opt->caps, opt->show_secrets,
+	    opt->rep.flows_only && !opt->rep.verbose && !opt->rep.export_dir, &spare};
 	if (!r.reasm || dissect_register(r.reasm, &dopt))
 		ss_fatal(SS_EXIT_ENV, "out of memory");
 	r.dec.ctx = r.reasm;
-	opt.rep.ordered = !source_is_live(r.src);
-	r.rep = report_new(&opt.rep, &opt.caps, r.reasm, err, sizeof err, &code);
+	opt->rep.ordered = !source_is_live(r.src);
+	r.rep = report_new(&opt->rep, &opt->caps, r.reasm, err, sizeof err, &code);
 	if (!r.rep)
 		ss_fatal(code, "%s", err);
+	/* a file's hosts named from its first line (report_new set the names up) */
+	prescan_run(opt, r.src);
 	if (source_is_live(r.src)) {
-		setvbuf(opt.rep.out, NULL, _IOLBF, 0); /* each event shows when it happens */
+		setvbuf(opt->rep.out, NULL, _IOLBF, 0); /* each event shows when it happens */
 		/* As tcpdump says it: from here on, frames are being captured. */
 		fprintf(stderr,
 		        "smtpsniff: listening on %s, link-type %s, snapshot length %d bytes\n",
-		        opt.src.iface, source_dlt_name(r.src), source_snaplen(r.src));
+		        opt->src.iface, source_dlt_name(r.src), source_snaplen(r.src));
 	}
 
 	/* Only when the output goes elsewhere: on the terminal, it is its own progress. */
-	r.progress = opt.src.file && isatty(STDERR_FILENO) && !isatty(fileno(opt.rep.out));
+	r.progress = opt->src.file && isatty(STDERR_FILENO) && !isatty(fileno(opt->rep.out));
 	struct handoff *h = source_is_file(r.src) ? handoff_new(r.reasm, on_clock, &r) : NULL;
 	r.h = h;
 	enum source_end end;
@@ -240,6 +230,8 @@ int main(int argc, char **argv)
 	handoff_free(h);
 	r.h = NULL;
 	stats(&r, 1);
+	if (story)
+		*story = report_story(r.rep);
 	code = SS_EXIT_OK;
 	int verdicts = report_verdicts_status(r.rep, err, sizeof err);
 	if (verdicts < 0) { /* --save-expect or --junit not written */
@@ -249,11 +241,11 @@ int main(int argc, char **argv)
 		code = SS_EXIT_DISAGREE;
 	}
 	if (end == SOURCE_BROKEN) {
-		ss_error("%s: %s; everything before it was processed", opt.src.file,
+		ss_error("%s: %s; everything before it was processed", opt->src.file,
 		         source_error(r.src));
 		code = SS_EXIT_USAGE;
 	} else if (end == SOURCE_FAILED) {
-		ss_error("%s: %s", opt.src.iface, source_error(r.src));
+		ss_error("%s: %s", opt->src.iface, source_error(r.src));
 		code = SS_EXIT_ENV;
 	}
 	if (report_free(r.rep, err, sizeof err)) {
@@ -261,12 +253,64 @@ int main(int argc, char **argv)
 		code = SS_EXIT_OUTPUT;
 	}
 	if (source_close(r.src)) {
-		ss_error("%s: write error", opt.src.write);
+		ss_error("%s: write error", opt->src.write);
 		code = SS_EXIT_OUTPUT;
 	}
 	reasm_free(r.reasm);
 	bufpool_free(&spare);
 	decode_fini(&r.dec);
+	return code;
+}
+
+/* --message from a file: a first pass, silent, finds the message's story
+ * (its copies, their sessions, its hosts), so that the second shows the
+ * lines before the message too, numbered and named as without the
+ * option (select.h). Not for stdin, which cannot be read twice. */
+static struct story *story_pass(struct options *opt)
+{
+	if (!opt->rep.select_message || !opt->src.file || !strcmp(opt->src.file, "-"))
+		return NULL;
+	struct options first = *opt;
+	first.src.write = NULL; /* -w writes on the pass that shows */
+	first.rep.story_pass = 1;
+	first.rep.json = 0;
+	first.rep.verify = 0; /* the story is the same without verdicts */
+	first.rep.expect = first.rep.save_expect = first.rep.junit = NULL;
+	first.rep.nzones = 0;
+	first.rep.streams_dir = first.rep.export_dir = NULL;
+	first.rep.mermaid = NULL;
+	first.rep.names = 0;
+	first.rep.verbose = 0;
+	struct story *st = NULL;
+	run_pass(&first, &st);
+	return st;
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt;
+	char err[512];
+	ss_log_progname("smtpsniff");
+	/* Built without mimalloc (SS_MIMALLOC=OFF, the sanitizers): glibc
+	 * hands freed memory at the top of the heap back to the kernel, and
+	 * maps each block over 128 KiB anew; with messages allocated and freed
+	 * all the time, the page faults and TLB flushes of that churn cost
+	 * more than the dissection. Memory stays bounded by the caps. (With
+	 * mimalloc these set what nobody uses.) */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_MMAP_THRESHOLD, 16 << 20);
+	options_parse(&opt, argc, argv);
+	if (opt.list_devices) {
+		if (source_list_devices(stdout, err, sizeof err))
+			ss_fatal(SS_EXIT_ENV, "-D: %s", err);
+		return 0;
+	}
+	ss_log_level = 1 + opt.rep.verbose;
+	source_signals();
+	struct story *st = story_pass(&opt);
+	opt.rep.story = st;
+	int code = run_pass(&opt, NULL);
+	story_free(st);
 	options_free(&opt);
 	return code;
 }

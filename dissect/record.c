@@ -26,10 +26,16 @@ void record_sink_clear(void)
 	nsinks = 0;
 }
 
+static uint64_t message_numbers;
+
 uint64_t record_message_number(void)
 {
-	static uint64_t n;
-	return ++n;
+	return ++message_numbers;
+}
+
+void record_numbers_reset(void)
+{
+	message_numbers = 0;
 }
 
 void record_emit(const struct ss_record *r)

@@ -148,6 +148,10 @@ struct rec_log {
 	struct ss_str msgid, sd;         /* RFC 5424 only: MSGID, STRUCTURED-DATA */
 	struct ss_str message;           /* the text after the header (one separating SP dropped) */
 	int cut;                         /* the line was longer than --max-line and is cut */
+	const char *file;                /* a --log file's name (the record's flow is then NULL
+	                                  * and frame 0), or NULL: the wire */
+	uint64_t line;                   /* its line number in that file */
+	int timed;                       /* a file's line: ts is the time the line gives */
 	int64_t ts;                      /* the datagram (TCP: the line's first bytes) */
 	uint64_t frame;
 };
@@ -177,5 +181,8 @@ void record_note(const struct ss_flow *f, enum rec_proto p, const char *what, co
                  size_t len, int64_t ts, uint64_t frame);
 /* The next message number of the run (1, 2, ...). */
 uint64_t record_message_number(void);
+/* Numbering starts again at 1: a second pass over the same input (a
+ * display filter's first pass, cli/) numbers the messages the same. */
+void record_numbers_reset(void);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 
+#include "clock.h"
 #include "json.h"
 #include "sstime.h"
 
@@ -21,10 +22,11 @@ static const char *l4name(const struct ss_flow *f)
 
 void flows_text_open(FILE *out, const struct ss_flow *f)
 {
-	char t[32], c[64], s[64];
-	fprintf(out, "%s flow %" PRIu64 " %s %s > %s begins%s%s\n", ss_time_clock(f->first_ts, t),
-	        f->id, l4name(f), flows_endpoint(&f->ep[SS_C2S], c),
-	        flows_endpoint(&f->ep[SS_S2C], s), f->midstream ? " mid-stream" : "",
+	char t[TCLOCK_MAX], c[64], s[64];
+	tclock_field_us(tclock_timeline(), 1, f->first_ts, t);
+	fprintf(out, "%sflow %" PRIu64 " %s %s > %s begins%s%s\n", t, f->id, l4name(f),
+	        flows_endpoint(&f->ep[SS_C2S], c), flows_endpoint(&f->ep[SS_S2C], s),
+	        f->midstream ? " mid-stream" : "",
 	        f->dir_guessed ? " (client guessed from ports)" : "");
 }
 
@@ -39,12 +41,12 @@ static void text_dir(FILE *out, const char *name, const struct ss_dir_stats *d)
 
 void flows_text(FILE *out, const struct ss_flow *f)
 {
-	char t[32], c[64], s[64];
+	char t[TCLOCK_MAX], c[64], s[64];
 	int64_t dur = f->last_ts - f->first_ts;
-	fprintf(out, "%s flow %" PRIu64 " %s %s > %s %s %" PRId64 ".%06" PRId64 "s",
-	        ss_time_clock(f->first_ts, t), f->id, l4name(f), flows_endpoint(&f->ep[SS_C2S], c),
-	        flows_endpoint(&f->ep[SS_S2C], s), f->app ? f->app : "-", dur / SS_NS_PER_SEC,
-	        dur % SS_NS_PER_SEC / 1000);
+	tclock_field_us(tclock_timeline(), 1, f->first_ts, t);
+	fprintf(out, "%sflow %" PRIu64 " %s %s > %s %s %" PRId64 ".%06" PRId64 "s", t, f->id,
+	        l4name(f), flows_endpoint(&f->ep[SS_C2S], c), flows_endpoint(&f->ep[SS_S2C], s),
+	        f->app ? f->app : "-", dur / SS_NS_PER_SEC, dur % SS_NS_PER_SEC / 1000);
 	text_dir(out, "c>s", &f->st[SS_C2S]);
 	text_dir(out, "s>c", &f->st[SS_S2C]);
 	if (f->proto == 6)

@@ -61,6 +61,12 @@ static void head(FILE *out, const struct jsonout_opts *o, const char *type,
 	fputs("{\"type\":", out);
 	json_cstr(out, type);
 	time_field(out, "time", has, ts);
+	if (!f) { /* a --log file's line: where it was read */
+		fputs(",\"file\":", out);
+		json_cstr(out, r->u.log.file ? r->u.log.file : "");
+		fprintf(out, ",\"line\":%" PRIu64, r->u.log.line);
+		return;
+	}
 	fprintf(out, ",\"flow\":%" PRIu64, f->id);
 	endpoints(out, o, f);
 }
@@ -247,6 +253,10 @@ static void log_line(FILE *out, const struct jsonout_opts *o, const struct ss_re
 	head(out, o, "log", r);
 	if (l->frame)
 		fprintf(out, ",\"frame\":%" PRIu64, l->frame);
+	if (o->about_flow)
+		fprintf(out, ",\"about_flow\":%" PRIu64, o->about_flow);
+	if (o->about_message)
+		fprintf(out, ",\"about_message\":%" PRIu64, o->about_message);
 	logout_json(out, l);
 	fputs("}\n", out);
 }

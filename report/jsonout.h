@@ -16,6 +16,8 @@ struct jsonout_opts {
 	 * on from (NULL when that is not in the capture). */
 	const struct vhop *hop, *from;
 	const uint8_t *sha256; /* the message's SHA-256 */
+	/* For a log line: the flow and message it speaks of (0: not known). */
+	uint64_t about_flow, about_message;
 };
 
 void jsonout_record(FILE *out, const struct jsonout_opts *o, const struct ss_record *r);

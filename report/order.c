@@ -54,6 +54,8 @@ struct bucket {
 
 struct order {
 	FILE *out;
+	order_write_fn *write; /* how bytes go to out (NULL: fwrite) */
+	void *write_ctx;
 	int64_t window, width; /* width: the capture time one bucket holds */
 	size_t max, n;         /* items waiting, at most max */
 	uint64_t seq;
@@ -75,6 +77,15 @@ struct order {
 };
 
 #define ITEM_SPACE ((sizeof(struct item) + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1))
+
+/* Every byte the queue writes goes out here, in the order it is shown. */
+static void emit(struct order *o, const void *p, size_t n)
+{
+	if (o->write)
+		o->write(p, n, o->out, o->write_ctx);
+	else if (n)
+		fwrite(p, 1, n, o->out);
+}
 
 static int64_t slot(const struct order *o, int64_t ts)
 {
@@ -133,7 +144,7 @@ static void sort_items(struct item **a, size_t n)
 
 static void write_item(struct order *o, struct item *it)
 {
-	fwrite((unsigned char *)it + ITEM_SPACE, 1, it->len, o->out);
+	emit(o, (unsigned char *)it + ITEM_SPACE, it->len);
 	it->c->live--;
 	chunk_release(o, it->c);
 }
@@ -240,13 +251,13 @@ static ssize_t gather(void *cookie, const char *p, size_t n)
 		if (c) {
 			size_t hdr = o->item_at + ITEM_SPACE;
 			if (c->used > hdr)
-				fwrite(c->text + hdr, 1, c->used - hdr, o->out);
+				emit(o, c->text + hdr, c->used - hdr);
 			c->used = o->item_at;
 		}
 		o->wb = NULL;
 	}
 	if (!o->wb) {
-		fwrite(p, 1, n, o->out);
+		emit(o, p, n);
 		return (ssize_t)n;
 	}
 	memcpy(o->cur->text + o->cur->used, p, n);
@@ -273,6 +284,12 @@ struct order *order_new(FILE *out, int64_t window, size_t max)
 	/* One thread writes it: stdio's lock around every fputc is pure cost. */
 	__fsetlocking(o->stream, FSETLOCKING_BYCALLER);
 	return o;
+}
+
+void order_set_writer(struct order *o, order_write_fn *fn, void *ctx)
+{
+	o->write = fn;
+	o->write_ctx = ctx;
 }
 
 FILE *order_begin(struct order *o, int64_t ts)
@@ -347,7 +364,7 @@ void order_put(struct order *o, int64_t ts, const void *p, size_t n)
 	struct bucket *b = q < o->next ? NULL : bucket_of(o, q); /* late: straight out */
 	o->item_at = o->cur ? o->cur->used : 0;                  /* nothing of this item yet */
 	if (!b || chunk_room(o, ITEM_SPACE + n)) {
-		fwrite(p, 1, n, o->out); /* late, or memory ran out: out of order */
+		emit(o, p, n); /* late, or memory ran out: out of order */
 		return;
 	}
 	struct chunk *c = o->cur;
@@ -374,6 +391,8 @@ void order_flush(struct order *o)
 	/* next stays: what comes after is still put in order */
 	for (int64_t q = o->next; o->n && q < o->next + ORDER_BUCKETS; q++)
 		drain(o, bucket_of(o, q));
+	if (o->write)
+		o->write(NULL, 0, o->out, o->write_ctx); /* all is out */
 	fflush(o->out);
 }
 

@@ -14,6 +14,13 @@ struct order;
  * max lines wait; then they go to out in time order (ties: in the order
  * they were written). */
 struct order *order_new(FILE *out, int64_t window, size_t max);
+/* How the queue writes bytes to out, in the order they are shown: p[0..n),
+ * or p NULL when all that waited is out (order_flush). The timeline's
+ * writer fills in the times that depend on the line shown before
+ * (report/clock.h, -ttt). */
+typedef void order_write_fn(const void *p, size_t n, FILE *out, void *ctx);
+/* Sets the writer; without one, fwrite. */
+void order_set_writer(struct order *o, order_write_fn *fn, void *ctx);
 /* A stream to write one item (one or more lines) into, stamped ts; the
  * item is queued by order_end(). */
 FILE *order_begin(struct order *o, int64_t ts);

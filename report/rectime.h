@@ -31,7 +31,11 @@ static inline int rectime_begin(const struct ss_record *r, int64_t *ts)
 		frame = r->u.note.frame;
 		*ts = r->u.note.ts;
 		break;
-	case REC_LOG:
+	case REC_LOG: /* a --log file's line has a time and no frame */
+		if (r->u.log.file && r->u.log.timed) {
+			*ts = r->u.log.ts;
+			return 1;
+		}
 		frame = r->u.log.frame;
 		*ts = r->u.log.ts;
 		break;

@@ -11,16 +11,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "event.h"
 #include "export.h"
 #include "flows.h"
+#include "journey.h"
+#include "journeymd.h"
+#include "journeyout.h"
 #include "json.h"
 #include "log.h"
+#include "loglink.h"
+#include "logfile.h"
+#include "maillog.h"
 #include "jsonout.h"
 #include "names.h"
 #include "order.h"
 #include "record.h"
 #include "rectime.h"
+#include "select.h"
 #include "sstime.h"
 #include "streams.h"
 #include "text.h"
@@ -37,11 +45,20 @@ struct ss_report {
 	struct ss_tap flowtap;
 	struct timeline_opts tl;
 	struct jsonout_opts jo;
-	struct verifier *ver;   /* every message copy linked to the one before; --verify */
-	struct vsummary *vs;    /* --verify: the table and the stable lines */
-	struct vexpect *expect; /* --expect's lines, read before the capture */
-	FILE *save_f, *junit_f; /* --save-expect, --junit: opened before the capture */
-	struct text line;       /* a timeline item being put together */
+	struct verifier *ver;     /* every message copy linked to the one before; --verify */
+	struct vsummary *vs;      /* --verify: the table and the stable lines */
+	struct vexpect *expect;   /* --expect's lines, read before the capture */
+	FILE *save_f, *junit_f;   /* --save-expect, --junit: opened before the capture */
+	FILE *mermaid_f;          /* --mermaid, the same */
+	struct journeys *jn;      /* each message's path, shown at the end */
+	struct logfile *logs;     /* --log files, read as the capture's clock goes */
+	struct loglink *ll;       /* what each log line speaks of */
+	int quiet;                /* --journey: the journeys alone, no timeline */
+	struct select *sel;       /* --message, --host: what is shown (NULL: all) */
+	struct story *story;      /* --message: its story (owned when live_story) */
+	int live_story;           /* built as the messages come (no first pass) */
+	struct idset *host_flows; /* --host: the flows of those hosts */
+	struct text line;         /* a timeline item being put together */
 	uint64_t events;
 	int64_t last_ts; /* the time of the last item that had one */
 };
@@ -62,6 +79,8 @@ static int64_t item_time(struct ss_report *rp, int has, int64_t ts)
  * as item_time() says) or out. */
 static FILE *begin(struct ss_report *rp, int has, int64_t ts)
 {
+	if (!rp->o.json)
+		tclock_header(tclock_timeline(), rp->o.out, has, ts); /* the zone, once */
 	int64_t at = item_time(rp, has, ts);
 	return rp->ord ? order_begin(rp->ord, at) : rp->o.out;
 }
@@ -75,6 +94,7 @@ static void end(struct ss_report *rp)
 /* An item put together in t goes where begin() would have sent it. */
 static void put(struct ss_report *rp, int has, int64_t ts, const struct text *t)
 {
+	tclock_header(tclock_timeline(), rp->o.out, has, ts); /* the zone, once */
 	ts = item_time(rp, has, ts);
 	const char *p = (const char *)t->b.p;
 	size_t n = t->b.len;
@@ -92,13 +112,90 @@ static void put(struct ss_report *rp, int has, int64_t ts, const struct text *t)
 	}
 }
 
+/* --- what --message and --host keep (select.h) --- */
+
+static int host_is(struct ss_report *rp, const struct ss_addr *a)
+{
+	return select_host(rp->sel, a, rp->o.names ? names_get(a) : NULL);
+}
+
+static int flow_shown(struct ss_report *rp, uint64_t flow)
+{
+	if (!rp->sel)
+		return 1;
+	if (select_by_host(rp->sel) && !idset_has(rp->host_flows, flow))
+		return 0;
+	if (select_by_message(rp->sel) && !story_has_flow(rp->story, flow))
+		return 0;
+	return 1;
+}
+
+/* A syslog line: by its sender, and by the queue ID or Message-ID it
+ * speaks of. */
+static int log_shown(struct ss_report *rp, const struct ss_record *r)
+{
+	const struct rec_log *l = &r->u.log;
+	if (select_by_host(rp->sel) &&
+	    !((r->flow && host_is(rp, &r->flow->ep[SS_C2S].addr)) ||
+	      select_host_name(rp->sel, (const char *)l->host.p, l->host.len)))
+		return 0;
+	if (select_by_message(rp->sel)) {
+		struct maillog m;
+		maillog_parse(l, &m);
+		if (!story_has_log(rp->story, (const char *)m.queue_id.p, m.queue_id.len,
+		                   (const char *)m.message_id.p, m.message_id.len))
+			return 0;
+	}
+	return 1;
+}
+
+static int record_shown(struct ss_report *rp, const struct ss_record *r, const struct vhop *hop)
+{
+	if (!rp->sel)
+		return 1;
+	if (r->kind == REC_LOG)
+		return log_shown(rp, r);
+	const struct ss_flow *f = r->flow;
+	if (select_by_host(rp->sel) && f &&
+	    (host_is(rp, &f->ep[SS_C2S].addr) || host_is(rp, &f->ep[SS_S2C].addr)))
+		idset_add(rp->host_flows, f->id);
+	if (rp->live_story && r->kind == REC_MESSAGE && hop &&
+	    (select_message(rp->sel, hop->number, hop->message_id, hop->subject) ||
+	     story_has_message(rp->story, hop->from))) {
+		struct ss_str q = r->u.msg.queue_id;
+		char qid[64];
+		snprintf(qid, sizeof qid, "%.*s", (int)(q.len < 63 ? q.len : 63),
+		         (const char *)q.p);
+		story_add_copy(rp->story, hop->number, f->id, qid);
+	}
+	if (r->kind == REC_DNS && select_by_message(rp->sel)) {
+		int64_t ts;
+		rectime_begin(r, &ts);
+		if (!story_has_dns(rp->story, &f->ep[SS_C2S].addr, ts))
+			return 0;
+		return !select_by_host(rp->sel) || idset_has(rp->host_flows, f->id);
+	}
+	return f && flow_shown(rp, f->id);
+}
+
+static int hop_shown(struct ss_report *rp, const struct vhop *hop)
+{
+	if (!rp->sel)
+		return 1;
+	if (select_by_host(rp->sel) && !host_is(rp, &hop->client) && !host_is(rp, &hop->server))
+		return 0;
+	return !select_by_message(rp->sel) || story_has_message(rp->story, hop->number);
+}
+
 static void event_out(struct ss_report *rp, FILE *out, const struct ss_event *e);
 
 static void on_event(const struct ss_event *e, void *ctx)
 {
 	struct ss_report *rp = ctx;
 	rp->events++;
-	if (!rp->o.json && rp->o.flows_only && !rp->o.verbose)
+	if (rp->quiet || (!rp->o.json && rp->o.flows_only && !rp->o.verbose))
+		return;
+	if (rp->sel && !(e->flow && flow_shown(rp, e->flow)))
 		return;
 	/* An event's time is there when its frame is (event.h). */
 	FILE *out = begin(rp, e->frame != 0, e->ts);
@@ -127,7 +224,7 @@ static void event_out(struct ss_report *rp, FILE *out, const struct ss_event *e)
 	}
 	const char *on = rp->o.colour ? "\033[33m" : "", *off = rp->o.colour ? "\033[0m" : "";
 	timeline_clock(out, e->frame != 0, e->ts);
-	fprintf(out, " %s! %s %s: %s", on, e->layer, e->what, e->detail);
+	fprintf(out, "%s! %s %s: %s", on, e->layer, e->what, e->detail);
 	if (e->flow)
 		fprintf(out, " [flow %" PRIu64 "%s]", e->flow,
 		        e->dir < 0 ? ""
@@ -136,6 +233,19 @@ static void event_out(struct ss_report *rp, FILE *out, const struct ss_event *e)
 	if (e->frame)
 		fprintf(out, " [frame %" PRIu64 "]", e->frame);
 	fprintf(out, "%s\n", off);
+}
+
+/* A log line's link, before its newline: " [flow 9, message #2]". */
+static void log_about(struct text *t, uint64_t flow, uint64_t message)
+{
+	if (t->b.len && t->b.p[t->b.len - 1] == '\n')
+		t->b.len--;
+	text_str(t, " [");
+	if (flow)
+		text_printf(t, "flow %" PRIu64 "%s", flow, message ? ", " : "");
+	if (message)
+		text_printf(t, "message #%" PRIu64, message);
+	text_str(t, "]\n");
 }
 
 /* Every record: names learned first (a DNS answer may name the very hosts
@@ -149,8 +259,20 @@ static void on_record(const struct ss_record *r, void *ctx)
 	}
 	if (r->kind == REC_DNS && rp->o.names)
 		names_learn(&r->u.dns);
+	if (r->kind == REC_LOG && rp->o.names && r->flow) /* a --log file's line has no sender */
+		names_learn_log(&r->flow->ep[SS_C2S].addr, &r->u.log.host);
 	/* The copy this message was passed on from, when the capture has it. */
 	const struct vhop *hop = verifier_record(rp->ver, r);
+	if (rp->jn)
+		journeys_record(rp->jn, r, hop);
+	uint64_t about_flow = 0, about_message = 0;
+	if (r->kind == REC_MESSAGE)
+		loglink_message(rp->ll, r, hop ? hop->message_id : NULL);
+	if (r->kind == REC_LOG) {
+		struct maillog m;
+		maillog_parse(&r->u.log, &m);
+		loglink_log(rp->ll, r, &m, &about_flow, &about_message);
+	}
 	/* --json and --export name each message by its SHA-256, hashed once */
 	uint8_t sha256[32];
 	int hashed = r->kind == REC_MESSAGE && (rp->export || rp->o.json);
@@ -158,7 +280,7 @@ static void on_record(const struct ss_record *r, void *ctx)
 		sha256_of(r->u.msg.data.p, r->u.msg.data.len, sha256);
 	if (r->kind == REC_MESSAGE && rp->export)
 		export_message(rp->export, r, sha256);
-	if (rp->o.flows_only)
+	if (rp->o.flows_only || rp->quiet || !record_shown(rp, r, hop))
 		return;
 	const struct vhop *from = hop && hop->from ? verifier_hop(rp->ver, hop->from) : NULL;
 	/* shown at the time its event began */
@@ -169,14 +291,19 @@ static void on_record(const struct ss_record *r, void *ctx)
 		rp->jo.hop = hop;
 		rp->jo.from = from;
 		rp->jo.sha256 = hashed ? sha256 : NULL;
+		rp->jo.about_flow = about_flow;
+		rp->jo.about_message = about_message;
 		jsonout_record(out, &rp->jo, r);
 		rp->jo.hop = rp->jo.from = NULL;
 		rp->jo.sha256 = NULL;
+		rp->jo.about_flow = rp->jo.about_message = 0;
 		end(rp);
 		return;
 	}
 	text_reset(&rp->line);
 	timeline_record(&rp->line, &rp->tl, r);
+	if (about_flow || about_message)
+		log_about(&rp->line, about_flow, about_message);
 	if (from)
 		timeline_link(&rp->line, &rp->tl, r, hop, from);
 	put(rp, has, ts, &rp->line);
@@ -185,7 +312,12 @@ static void on_record(const struct ss_record *r, void *ctx)
 static void *flow_open(const struct ss_flow *f, void *ctx)
 {
 	struct ss_report *rp = ctx;
-	if (!rp->o.json && !rp->o.flows_only && rp->o.verbose) {
+	loglink_flow(rp->ll, f);
+	if (select_by_host(rp->sel) &&
+	    (host_is(rp, &f->ep[SS_C2S].addr) || host_is(rp, &f->ep[SS_S2C].addr)))
+		idset_add(rp->host_flows, f->id);
+	if (!rp->o.json && !rp->o.flows_only && rp->o.verbose && !rp->quiet &&
+	    flow_shown(rp, f->id)) {
 		flows_text_open(begin(rp, 1, f->first_ts), f);
 		end(rp);
 	}
@@ -198,6 +330,10 @@ static void flow_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 {
 	(void)at;
 	struct ss_report *rp = st;
+	if (rp->jn)
+		journeys_flow_end(rp->jn, f->id);
+	if (rp->quiet || !flow_shown(rp, f->id))
+		return;
 	if (rp->o.json) {
 		flows_json(begin(rp, 1, f->last_ts), f);
 		end(rp);
@@ -213,16 +349,26 @@ static void on_verdicts(const struct v_hopcheck *h, void *ctx);
 static void undo(struct ss_report *rp)
 {
 	char e[300];
+	names_free();
 	streams_free(rp->streams, e, sizeof e);
 	export_free(rp->export, e, sizeof e);
 	order_free(rp->ord);
 	verifier_free(rp->ver);
 	vsummary_free(rp->vs);
 	vexpect_free(rp->expect);
+	journeys_free(rp->jn);
+	select_free(rp->sel);
+	idset_free(rp->host_flows);
+	if (rp->live_story)
+		story_free(rp->story);
+	logfile_close(rp->logs);
+	loglink_free(rp->ll);
 	if (rp->save_f)
 		fclose(rp->save_f);
 	if (rp->junit_f)
 		fclose(rp->junit_f);
+	if (rp->mermaid_f && rp->mermaid_f != rp->o.out)
+		fclose(rp->mermaid_f);
 	text_free(&rp->line);
 	free(rp);
 }
@@ -243,9 +389,13 @@ static int ci_files(struct ss_report *rp, const struct report_opts *o, char *err
 		*code = SS_EXIT_USAGE;
 		return -1;
 	}
-	const char *path[2] = {o->save_expect, o->junit};
-	FILE **f[2] = {&rp->save_f, &rp->junit_f};
-	for (int i = 0; i < 2; i++)
+	/* --mermaid -: the diagrams are the output */
+	int to_out = o->mermaid && !strcmp(o->mermaid, "-");
+	if (to_out)
+		rp->mermaid_f = o->out;
+	const char *path[3] = {o->save_expect, o->junit, to_out ? NULL : o->mermaid};
+	FILE **f[3] = {&rp->save_f, &rp->junit_f, &rp->mermaid_f};
+	for (int i = 0; i < 3; i++)
 		if (path[i] && !(*f[i] = fopen(path[i], "w"))) {
 			snprintf(err, errlen, "%s: %s", path[i], strerror(errno));
 			*code = SS_EXIT_OUTPUT;
@@ -264,7 +414,18 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 		return NULL;
 	}
 	rp->o = *o;
+	if (o->names && names_setup(o->prefer_a, o->hosts_file, o->zones, o->nzones, err, errlen)) {
+		*code = SS_EXIT_USAGE;
+		names_free();
+		free(rp);
+		return NULL;
+	}
 	text_init(&rp->line);
+	if (!(rp->ll = loglink_new())) {
+		snprintf(err, errlen, "out of memory");
+		undo(rp);
+		return NULL;
+	}
 	rp->tl = (struct timeline_opts){o->verbose, o->colour, o->names, o->verify_all};
 	rp->jo = (struct jsonout_opts){.verbose = o->verbose, .names = o->names};
 	int verify = o->verify || o->expect || o->save_expect || o->junit || o->nzones;
@@ -285,9 +446,44 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 		undo(rp);
 		return NULL;
 	}
+	if (o->select_message || o->nselect_hosts) {
+		if (!(rp->sel = select_new(o->select_message, o->select_hosts, o->nselect_hosts,
+		                           err, errlen))) {
+			*code = SS_EXIT_USAGE;
+			undo(rp);
+			return NULL;
+		}
+		rp->story = o->story;
+		if (!o->story && (rp->live_story = 1) && !(rp->story = story_new())) {
+			snprintf(err, errlen, "out of memory");
+			undo(rp);
+			return NULL;
+		}
+		if (!(rp->host_flows = idset_new())) {
+			snprintf(err, errlen, "out of memory");
+			undo(rp);
+			return NULL;
+		}
+		if (o->story_pass)
+			rp->quiet = 1;
+	}
+	if ((o->journeys || o->mermaid || o->story_pass) && !o->flows_only) {
+		struct journey_opts jo = {caps->max_hops, caps->max_log_lines,
+		                          (size_t)caps->journey_mem, o->mermaid != NULL, verify};
+		if (!(rp->jn = journeys_new(&jo))) {
+			snprintf(err, errlen, "out of memory");
+			undo(rp);
+			return NULL;
+		}
+		rp->quiet |= o->journeys == JOURNEYS_ONLY;
+	}
 	if (ci_files(rp, o, err, errlen, code)) {
 		undo(rp);
 		return NULL;
+	}
+	if (rp->mermaid_f && rp->mermaid_f == o->out) { /* --mermaid -: nothing else */
+		rp->quiet = 1;
+		rp->o.journeys = JOURNEYS_OFF;
 	}
 	if (o->streams_dir) {
 		char e[300];
@@ -318,10 +514,22 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 			return NULL;
 		}
 	}
+	tclock_setup(o->time_format, o->utc, rp->ord != NULL);
+	if (rp->ord && !o->json && tclock_deferred(tclock_timeline()))
+		order_set_writer(rp->ord, tclock_write, tclock_timeline());
 	rp->flowtap = (struct ss_tap){flow_open, NULL, NULL, NULL, flow_close, rp};
 	reasm_add_tap(r, &rp->flowtap);
 	ss_event_sink(on_event, rp);
 	record_sink_add(on_record, rp);
+	struct logfile_opts lo = {o->logs, o->nlogs, o->log_year, o->log_tz,
+	                          (size_t)caps->max_line};
+	if (o->nlogs && !(rp->logs = logfile_open(&lo, err, errlen))) {
+		*code = SS_EXIT_USAGE;
+		ss_event_sink(NULL, NULL);
+		record_sink_clear();
+		undo(rp);
+		return NULL;
+	}
 	return rp;
 }
 
@@ -384,7 +592,12 @@ static void on_verdicts(const struct v_hopcheck *h, void *ctx)
 	struct ss_report *rp = ctx;
 	if (rp->vs)
 		vsummary_add(rp->vs, h, &rp->tl);
-	if (rp->o.flows_only)
+	if (rp->jn) {
+		char words[2048];
+		journeyout_verdicts(h, words, sizeof words);
+		journeys_verdicts(rp->jn, h, words);
+	}
+	if (rp->o.flows_only || rp->quiet || !hop_shown(rp, h->hop))
 		return;
 	/* after the last frame it cites: the message, DNS answers, the
 	 * receiver's copy */
@@ -398,11 +611,86 @@ static void on_verdicts(const struct v_hopcheck *h, void *ctx)
 	end(rp);
 }
 
+/* --log: lines whose time could not be read, a file that failed midway. */
+static void log_warnings(struct ss_report *rp)
+{
+	if (!rp->logs)
+		return;
+	struct logfile_stats st;
+	logfile_stats(rp->logs, &st);
+	if (st.error[0])
+		ss_warn("--log: %s", st.error);
+	if (st.untimed)
+		ss_warn(
+		    "--log: %" PRIu64 " of %" PRIu64
+		    " lines give no time that could be read; each is shown with the line before it",
+		    st.untimed, st.lines);
+}
+
 void report_clock(struct ss_report *rp, int64_t now)
 {
+	/* --log lines up to now, before the order queue goes past them */
+	logfile_emit_until(rp->logs, now);
 	verifier_clock(rp->ver, now);
 	if (rp->ord)
 		order_advance(rp->ord, now);
+}
+
+static int journey_shown(struct ss_report *rp, const struct journey *jn)
+{
+	if (select_by_message(rp->sel) && !select_journey(rp->sel, jn))
+		return 0;
+	if (!select_by_host(rp->sel))
+		return 1;
+	for (size_t i = 0; i < jn->nsteps; i++) {
+		const struct jstep *s = &jn->steps[i];
+		if (s->copy && (host_is(rp, &s->copy->client) || host_is(rp, &s->copy->server)))
+			return 1;
+		if (s->log && s->log->host &&
+		    select_host_name(rp->sel, s->log->host, strlen(s->log->host)))
+			return 1;
+	}
+	return 0;
+}
+
+struct story *report_story(struct ss_report *rp)
+{
+	if (!rp->jn || !rp->sel || !select_by_message(rp->sel))
+		return NULL;
+	struct story *st = story_new();
+	if (!st)
+		return NULL;
+	size_t n = journeys_build(rp->jn);
+	for (size_t i = 0; i < n; i++) {
+		const struct journey *jn = journeys_get(rp->jn, i);
+		if (select_journey(rp->sel, jn))
+			story_add_journey(st, jn);
+	}
+	return st;
+}
+
+/* Each message's journey, after everything else. */
+static void journeys_out(struct ss_report *rp)
+{
+	size_t n = journeys_build(rp->jn);
+	if (rp->o.story_pass)
+		return;
+	/* --message, --host: the journeys they keep */
+	char *keep = calloc(n ? n : 1, 1);
+	if (!keep)
+		return;
+	for (size_t i = 0; i < n; i++)
+		keep[i] = !rp->sel || journey_shown(rp, journeys_get(rp->jn, i));
+	if (rp->mermaid_f) {
+		struct journeymd_opts mo = {&rp->tl, rp->o.mermaid_no_dns,
+		                            rp->o.mermaid_no_replies};
+		journeymd_write(rp->mermaid_f, &mo, rp->jn, n, keep); /* errors: at fclose */
+	}
+	if (rp->o.journeys != JOURNEYS_OFF && rp->o.json)
+		journeyout_json(rp->o.out, &rp->jo, rp->jn, n, keep);
+	else if (rp->o.journeys != JOURNEYS_OFF)
+		journeyout_text(rp->o.out, &rp->tl, rp->jn, n, keep);
+	free(keep);
 }
 
 static void verify_summary(struct ss_report *rp)
@@ -422,11 +710,15 @@ static void verify_summary(struct ss_report *rp)
 void report_stats(struct ss_report *rp, const struct run_stats *s, int final)
 {
 	if (final) {
+		logfile_emit_until(rp->logs, INT64_MAX); /* what the files hold after the capture */
+		log_warnings(rp);
 		verifier_finish(rp->ver);
 		if (rp->ord)
 			order_flush(rp->ord);
-		if (rp->vs)
+		if (rp->vs && !rp->quiet && !rp->sel)
 			verify_summary(rp);
+		if (rp->jn)
+			journeys_out(rp);
 	}
 	if (rp->o.json) {
 		stats_json(rp->o.out, s, final);
@@ -479,12 +771,19 @@ int report_free(struct ss_report *rp, char *err, size_t errlen)
 		rc = -1;
 	}
 	names_free();
+	logfile_close(rp->logs);
+	loglink_free(rp->ll);
+	journeys_free(rp->jn);
+	select_free(rp->sel);
+	idset_free(rp->host_flows);
+	if (rp->live_story)
+		story_free(rp->story);
 	verifier_free(rp->ver);
 	vsummary_free(rp->vs);
 	vexpect_free(rp->expect);
-	FILE *f[2] = {rp->save_f, rp->junit_f};
-	const char *path[2] = {rp->o.save_expect, rp->o.junit};
-	for (int i = 0; i < 2; i++)
+	FILE *f[3] = {rp->save_f, rp->junit_f, rp->mermaid_f != rp->o.out ? rp->mermaid_f : NULL};
+	const char *path[3] = {rp->o.save_expect, rp->o.junit, rp->o.mermaid};
+	for (int i = 0; i < 3; i++)
 		if (f[i] && fclose(f[i]) && !rc) {
 			snprintf(err, errlen, "%s: write error", path[i]);
 			rc = -1;

@@ -46,7 +46,12 @@ struct report_opts {
 	int prefer_a;           /* --names=a: an A/AAAA owner name before a PTR target */
 	int time_format;        /* TIME_* (-t, -tt, ...) */
 	int utc;                /* --utc: times in UTC, not local time */
-	FILE *out;              /* where lines go (stdout) */
+	/* --message from a file: the first pass finds the message's story
+	 * (story_pass: show nothing, keep it for report_story), the second
+	 * shows it (story). */
+	int story_pass;
+	struct story *story; /* select.h; borrowed */
+	FILE *out;           /* where lines go (stdout) */
 };
 
 enum { JOURNEYS_OFF, JOURNEYS_AFTER, JOURNEYS_ONLY };
@@ -90,6 +95,9 @@ void report_stats(struct ss_report *rp, const struct run_stats *s, int final);
  * disagreed with its receiver's. 0 otherwise; -1 with err when
  * --save-expect or --junit could not be written (exit 4). */
 int report_verdicts_status(struct ss_report *rp, char *err, size_t errlen);
+/* After the final report_stats() of a story pass: the story of the
+ * message --message names (the caller frees it: story_free), or NULL. */
+struct story *report_story(struct ss_report *rp);
 /* Flushes and closes every output; returns -1 when any could not be written. */
 int report_free(struct ss_report *rp, char *err, size_t errlen);
 

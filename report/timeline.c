@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "clock.h"
 #include "dnsout.h"
 #include "logout.h"
 #include "message.h"
@@ -51,32 +52,23 @@ const char *timeline_host(const struct timeline_opts *o, const struct ss_addr *a
 	return ss_addr_fmt(a, out); /* SS_ADDR_STRLEN fits in 256 */
 }
 
-/* HH:MM:SS.mmm in local time: people read milliseconds; -r --flows keeps
- * microseconds. "-" when there is no time (has 0: no frame, record.h). */
-static size_t clock_ms(int has, int64_t ns, char out[32])
-{
-	if (!has) {
-		out[0] = '-';
-		out[1] = 0;
-		return 1;
-	}
-	ss_time_clock(ns, out);
-	size_t n = strlen(out);
-	if (n > 3)
-		out[n -= 3] = 0; /* .uuuuuu -> .mmm */
-	return n;
-}
-
+/* A line's time field, its separator included (clock.h: "HH:MM:SS.mmm "
+ * by default, nothing with -t); "-" when there is no time (has 0: no
+ * frame, record.h). */
 void timeline_clock(FILE *out, int has, int64_t ts)
 {
-	char t[32];
-	fwrite(t, 1, clock_ms(has, ts, t), out);
+	char t[TCLOCK_MAX];
+	fwrite(t, 1, tclock_field(tclock_timeline(), has, ts, t), out);
 }
 
+/* At the start of a line, the line's time field as timeline_clock's;
+ * inside a line ("delivered at ..."), the time as clock.h mentions one. */
 static void put_clock(struct text *out, int has, int64_t ts)
 {
-	char t[32];
-	text_add(out, t, clock_ms(has, ts, t));
+	char t[TCLOCK_MAX];
+	struct tclock *c = tclock_timeline();
+	int start = !out->b.len || out->b.p[out->b.len - 1] == '\n';
+	text_add(out, t, start ? tclock_field(c, has, ts, t) : tclock_mention(c, has, ts, t));
 }
 
 static void put_str(struct text *out, const struct ss_str *s)
@@ -106,7 +98,7 @@ void timeline_prefix(struct text *out, const struct timeline_opts *o, int has, i
 	if (cache[i].id != f->id || cache[i].gen != gen || cache[i].names != o->names) {
 		char c[256], s[256];
 		size_t at = out->b.len;
-		text_str(out, " [");
+		text_str(out, "[");
 		text_u64(out, f->id);
 		text_str(out, "] ");
 		text_str(out, timeline_host(o, &f->ep[SS_C2S].addr, c));
@@ -332,8 +324,6 @@ void timeline_link(struct text *out, const struct timeline_opts *o, const struct
 	const struct rec_message *m = &r->u.msg;
 	char by[256], to[256];
 	int smtp = m->role == RR_TRANSFER;
-	if (smtp && !o->verbose)
-		return;
 	timeline_prefix(out, o, m->frame_end != 0, m->ts_end, r->flow);
 	proto_tag(out, o, m->proto);
 	timeline_host(o, &from->client, by);
@@ -367,8 +357,21 @@ static void log_line(struct text *out, const struct timeline_opts *o, const stru
 {
 	const struct rec_log *l = &r->u.log;
 	char h[256];
+	if (!r->flow) { /* --log: "[FILE:LINE] HOST" as the line names its host */
+		put_clock(out, l->timed, l->ts);
+		text_printf(out, "[%s:%" PRIu64 "] ", l->file ? l->file : "?", l->line);
+		for (size_t i = 0; i < l->host.len && i < NAMES_MAX_LEN; i++) /* from a file */
+			text_char(out, l->host.p[i] > 0x20 && l->host.p[i] < 0x7f
+			                   ? (char)l->host.p[i]
+			                   : '?');
+		text_str(out, "  ");
+		proto_tag(out, o, "log");
+		logout_text(out, l);
+		text_char(out, '\n');
+		return;
+	}
 	put_clock(out, l->frame != 0, l->ts);
-	text_str(out, " [");
+	text_str(out, "[");
 	text_u64(out, r->flow->id);
 	text_str(out, "] ");
 	text_str(out, timeline_host(o, &r->flow->ep[SS_C2S].addr, h));

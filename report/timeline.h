@@ -30,7 +30,7 @@ void timeline_prefix(struct text *out, const struct timeline_opts *o, int has, i
  * own line shows. */
 void timeline_record(struct text *out, const struct timeline_opts *o, const struct ss_record *r);
 /* Where the message of r (its copy hop) came from: a retrieval says which
- * hop delivered it; with -v an SMTP hop says which copy it passes on. */
+ * hop delivered it; an SMTP hop which copy it passes on. */
 void timeline_link(struct text *out, const struct timeline_opts *o, const struct ss_record *r,
                    const struct vhop *hop, const struct vhop *from);
 

@@ -77,7 +77,7 @@ void verdictout_text(FILE *out, const struct timeline_opts *o, const struct v_ho
 	int has;
 	int64_t at = verdictout_cited(h, &has);
 	timeline_clock(out, has, at);
-	fprintf(out, " [%" PRIu64 "] %s > %s  %sVERIFY%s message #%" PRIu64, hop->flow,
+	fprintf(out, "[%" PRIu64 "] %s > %s  %sVERIFY%s message #%" PRIu64, hop->flow,
 	        timeline_host(o, &hop->client, c), timeline_host(o, &hop->server, s),
 	        o->colour ? "\033[1m" : "", off, hop->number);
 	if (hop->message_id)

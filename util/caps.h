@@ -28,6 +28,8 @@ struct ss_caps {
 	uint64_t max_line;       /* longest protocol line kept; longer ones are cut */
 	uint64_t max_message;    /* longest message kept whole; past it, it is incomplete */
 	uint64_t max_pipeline;   /* commands awaiting their replies, per session */
+	uint64_t max_log_lines;  /* syslog lines about messages kept for their journeys */
+	uint64_t journey_mem;    /* bytes the journeys keep of copies and log lines */
 	uint64_t max_hops;       /* message copies remembered to link a message's path */
 	uint64_t verify_wait;    /* seconds (capture time) a hop waits for its passed-on copy */
 	uint64_t max_waiting;    /* --verify: hops waiting for their passed-on copy at once */

@@ -17,7 +17,7 @@ fail=0 n=0
 run() {
 	local pcap=$1
 	shift
-	TZ=UTC "$sniff" -r "$pcap" "$@" >"$tmp/a.out" 2>"$tmp/a.err"
+	TZ=UTC "$sniff" -r "$pcap" --one-pass "$@" >"$tmp/a.out" 2>"$tmp/a.err"
 	echo "exit $?" >>"$tmp/a.out"
 	TZ=UTC "$sniff" -r - "$@" <"$pcap" >"$tmp/b.out" 2>"$tmp/b.err"
 	echo "exit $?" >>"$tmp/b.out"
@@ -39,7 +39,7 @@ dirs() {
 	local pcap=$1 opt=$2
 	rm -rf "$tmp/da" "$tmp/db"
 	mkdir "$tmp/da" "$tmp/db"
-	"$sniff" -r "$pcap" "$opt" "$tmp/da" >/dev/null 2>&1
+	"$sniff" -r "$pcap" --one-pass "$opt" "$tmp/da" >/dev/null 2>&1
 	"$sniff" -r - "$opt" "$tmp/db" <"$pcap" >/dev/null 2>&1
 	sed -i "s|$pcap|INPUT|g" "$tmp/da"/*.json 2>/dev/null
 	sed -i 's|"input":"-"|"input":"INPUT"|g' "$tmp/db"/*.json 2>/dev/null

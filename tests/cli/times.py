@@ -147,7 +147,7 @@ def bad(what):
 
 def run(path, *opts):
     env = dict(os.environ, TZ='UTC')
-    p = subprocess.run([SNIFF, '-r', path, *opts], env=env, capture_output=True)
+    p = subprocess.run([SNIFF, '-r', path, '--no-journey', *opts], env=env, capture_output=True)
     return p.returncode, p.stdout.decode('utf-8', 'replace'), p.stderr.decode('utf-8', 'replace')
 
 
@@ -191,6 +191,10 @@ def check(name, path, ns):
         bad(f'{name}: timeline: status {rc}: {err.strip()}')
         return
     lines = out.splitlines()
+    if lines[:1] != ['times are local, UTC (+00:00)']:  # the zone, said once first
+        bad(f'{name}: the timeline does not begin by saying its zone:\n{out}')
+        return
+    lines = lines[1:]
     want = [(clock(ns[(cmd or reply) - 1]), words) for words, _, cmd, reply in WANT if words]
     if len(lines) != len(want):
         bad(f'{name}: {len(lines)} timeline lines, want {len(want)}:\n{out}')

@@ -1,0 +1,171 @@
+/* journey.h - one path per message: every copy of it on the wire (each
+ * SMTP or LMTP hop, each POP3 or IMAP retrieval), in the order it went,
+ * with what the servers' own log lines add (its queue ID at each server,
+ * deliveries into a mailbox, deferrals, bounces, hops the capture lacks).
+ *
+ * Copies are linked as verify/hops.h links them (a copy's client is the
+ * server of the copy before, and the copy is that one with fields added
+ * on top). The log lines of a server speak of a message by the queue ID
+ * that server gave in its 250 reply ("queued as 8B32A108DAE", RFC 5321
+ * 4.2 leaves the text free; Postfix, Exim, Sendmail all say it so): a
+ * copy's steps at its server are the lines with that ID, and a delivery
+ * line's "queued as" names the queue ID of the next hop, which links
+ * copies the content could not (a hop that went encrypted, a copy not in
+ * the capture). Dovecot's lines speak by Message-ID (a save) and by
+ * address (a login).
+ *
+ * Everything is collected as the run goes and put together at its end:
+ * at most max_copies copies and max_logs log lines are kept, in at most
+ * max_bytes, the oldest going first (--max-hops, --max-log-lines,
+ * --journey-mem); with --mermaid also the commands of at most
+ * JOURNEY_MAX_SESS open sessions and the last JOURNEY_MAX_DNS DNS
+ * questions, each text cut at JOURNEY_MAX_TEXT.
+ */
+#ifndef SS_JOURNEY_H
+#define SS_JOURNEY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "hops.h"
+#include "record.h"
+#include "verifier.h"
+
+/* A command of a copy's session, with its reply, for the diagrams. */
+struct jex {
+	char *cmd;   /* as shown (secrets masked), cut to JOURNEY_MAX_TEXT */
+	char *reply; /* its first line, cut the same; NULL: no reply came */
+	int after;   /* sent after the message (QUIT) */
+	int has_ts;  /* ts is there: when it was sent (or, unseen, answered) */
+	int64_t ts;
+	int64_t ts_reply; /* there when reply is */
+};
+
+/* A DNS question and its answer, for the diagrams. */
+struct jdns {
+	struct ss_addr asker, server;
+	int64_t ts;
+	char *question; /* "TXT a.test" */
+	char *answer;   /* "\"v=spf1 ...\"", "NXDOMAIN"; NULL: none came */
+};
+
+/* A copy of a message seen on the wire. */
+struct jcopy {
+	uint64_t number, from; /* its message number; the copy it was passed on from (0) */
+	enum rec_proto p;
+	enum rec_role role;
+	uint64_t flow;
+	struct ss_addr client, server;
+	uint16_t server_port;
+	int64_t flow_start;       /* the first frame of its flow */
+	int64_t ts_start, ts_end; /* there when frame_end is not 0 */
+	uint64_t frame_start, frame_end;
+	char *queue_id;         /* the server's, from its reply; NULL when none */
+	char *mail_from, *rcpt; /* transfers: the envelope (rcpt: the accepted, joined by ", ") */
+	char *user;             /* retrievals: who */
+	char *message_id, *subject, *author;
+	int code;   /* transfers: the reply to the message; -1 none */
+	size_t len; /* its bytes */
+	int incomplete, partial;
+	char *added;     /* the fields its client's host put on the copy before ("Received,
+	                    DKIM-Signature") */
+	int exact;       /* it is the copy before plus those fields */
+	char *role_name; /* --verify: "checking", "submission", ... (NULL without) */
+	char *verdicts;  /* --verify: "spf mailfrom pass/pass agree; ..." (ours/theirs) */
+	int disagree;    /* --verify: a verdict differs from the receiver's */
+	struct jex *ex;  /* --mermaid: the commands of its transaction */
+	size_t nex;
+	int kept;     /* still in the store */
+	size_t bytes; /* what it holds, for --journey-mem */
+};
+
+/* A log line about a message, as kept. */
+struct jlog {
+	int64_t ts;
+	int timed;      /* ts is there */
+	uint64_t frame; /* 0: read from a --log file */
+	char *host;     /* who wrote it (the syslog HOSTNAME) */
+	char *program;  /* "postfix/qmgr", "dovecot" */
+	int lmtp;       /* written by an LMTP client: its deliveries are final (RFC 2033) */
+	int failed;     /* a login or a save that failed */
+	int kind;       /* maillog.h ML_* */
+	char *queue_id, *next_queue_id, *message_id;
+	char *status;    /* deliveries: "sent", "deferred", "bounced", "expired" */
+	char *relay;     /* deliveries: "dmarc.mx.b.test[10.255.2.33]:25", "local" */
+	char *rcpt;      /* deliveries: to= */
+	char *user;      /* logins and saves */
+	char *rip, *lip; /* logins: the client's and the server's address */
+	char *text;      /* in words (maillog_describe) */
+};
+
+enum jstep_kind {
+	JS_COPY,      /* a copy on the wire */
+	JS_LOG_HOP,   /* passed on to another server: only its log says so */
+	JS_DELIVERED, /* into a mailbox, by the log */
+	JS_FAILED,    /* deferred, bounced, expired, rejected: by the log */
+	JS_QUEUE,     /* in a server's queue before the first copy the capture has, or
+	               * a message only the logs show (a notice, a local submission) */
+};
+
+struct jstep {
+	enum jstep_kind kind;
+	int depth;                /* 0: the first; a copy passed on to two servers forks */
+	const struct jcopy *copy; /* JS_COPY */
+	const struct jlog *log;   /* the other kinds: the line that says it */
+	const struct jlog **logs; /* the log lines about it at its server (JS_COPY,
+	                           * JS_LOG_HOP: by its queue ID; a retrieval: the login) */
+	size_t nlogs;
+	int held_known; /* held: how long its server kept it before passing it on */
+	int64_t held;
+	const char *host;     /* JS_LOG_HOP: the server it went to, as the log names it;
+	                       * JS_QUEUE: the server, as its log lines name it */
+	const char *queue_id; /* JS_QUEUE: its queue ID there */
+};
+
+struct journey {
+	uint64_t id; /* 1, 2, ... */
+	const char *message_id, *subject, *author;
+	struct jstep *steps;
+	size_t nsteps;
+	int chained; /* every hop's queue ID is named by the line before it */
+};
+
+struct journey_opts {
+	size_t max_copies; /* --max-hops */
+	size_t max_logs;   /* --max-log-lines */
+	size_t max_bytes;  /* --journey-mem: copies and lines, their strings included */
+	int sessions;      /* --mermaid: keep commands and DNS questions */
+	int verify;        /* verdicts come (journeys_verdicts) */
+};
+
+struct journeys;
+
+struct journeys *journeys_new(const struct journey_opts *o);
+void journeys_free(struct journeys *j);
+/* Every record, with its hop when it is a message (verifier_record). */
+void journeys_record(struct journeys *j, const struct ss_record *r, const struct vhop *hop);
+/* A flow ended: its session's commands not part of a copy are dropped. */
+void journeys_flow_end(struct journeys *j, uint64_t flow);
+/* A hop's verdicts (--verify). */
+void journeys_verdicts(struct journeys *j, const struct v_hopcheck *h, const char *words);
+/* Puts the journeys together (once, at the end); returns how many. */
+size_t journeys_build(struct journeys *j);
+const struct journey *journeys_get(const struct journeys *j, size_t i);
+/* The DNS questions asker put in [from, to), at most max, into out; returns
+ * how many (--mermaid). */
+size_t journeys_dns(const struct journeys *j, const struct ss_addr *asker, int64_t from, int64_t to,
+                    const struct jdns **out, size_t max);
+/* Copies and log lines dropped for the caps. */
+void journeys_dropped(const struct journeys *j, uint64_t *copies, uint64_t *logs);
+
+/* Longest text kept of a command, a reply, a log line. */
+#define JOURNEY_MAX_TEXT 200
+/* Commands kept per copy, DNS questions kept in all (--mermaid). */
+#define JOURNEY_MAX_EX 24
+#define JOURNEY_MAX_DNS 8192
+/* Sessions whose commands are kept at once (--mermaid): about 10 KiB
+ * each at most; a session past it has no commands in its diagram. */
+#define JOURNEY_MAX_SESS 1024
+
+#endif
