@@ -128,7 +128,6 @@ struct journey {
 	const char *message_id, *subject, *author;
 	struct jstep *steps;
 	size_t nsteps;
-	int chained; /* every hop's queue ID is named by the line before it */
 };
 
 struct journey_opts {

@@ -247,7 +247,7 @@ static void copy_items(struct draw *d, const struct journey *jn, size_t i)
 	}
 }
 
-static void other_items(struct draw *d, const struct jstep *s, const char *prev)
+static void other_items(struct draw *d, const struct jstep *s)
 {
 	const struct jlog *l = s->log;
 	if (!l || !l->host)
@@ -270,7 +270,6 @@ static void other_items(struct draw *d, const struct jstep *s, const char *prev)
 			                          NULL});
 		return;
 	}
-	(void)prev;
 	add(&d->it,
 	    (struct item){at, 0, I_NOTE, h, NULL, 0, ss_strf("%s", l->text ? l->text : ""), NULL});
 }
@@ -349,7 +348,7 @@ int journeymd_write(FILE *out, const struct journeymd_opts *o, const struct jour
 			if (jn->steps[k].kind == JS_COPY)
 				copy_items(d, jn, k);
 			else
-				other_items(d, &jn->steps[k], NULL);
+				other_items(d, &jn->steps[k]);
 		}
 		draw(d);
 		if (mermaid_end(d->m))

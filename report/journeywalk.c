@@ -110,6 +110,14 @@ static const struct jlog **qid_logs(struct journeys *j, const char *q, size_t *n
 	return l;
 }
 
+/* Whether queue q is in a journey already: a "queued as" that names it
+ * again is a loop (or a second line about the same hand-over). */
+static int qid_taken(const struct journeys *j, const char *q)
+{
+	size_t at = keyed_find(j->by_qid, j->nby_qid, q);
+	return at < j->nby_qid && j->qid_used[at];
+}
+
 /* A delivery that says it handed the message over as queue q there. */
 static const struct jlog *handed_as(struct journeys *j, const char *q)
 {
@@ -192,7 +200,7 @@ static int onward_cmp(const void *a, const void *b)
 	return x->ts < y->ts ? -1 : x->ts > y->ts;
 }
 
-static void walk_copy(struct walk *w, struct jcopy *c, int depth, const struct jlog *named);
+static void walk_copy(struct walk *w, struct jcopy *c, int depth);
 static void walk_qid(struct walk *w, const char *q, const char *host, const struct jlog *by,
                      int depth);
 
@@ -254,7 +262,7 @@ static void walk_onward(struct walk *w, struct jcopy *c, const struct jlog **log
 	int d = transfers > 1 ? depth + 1 : depth;
 	for (size_t i = 0; i < n; i++) {
 		if (on[i].copy) {
-			walk_copy(w, on[i].copy, d, on[i].log);
+			walk_copy(w, on[i].copy, d);
 			continue;
 		}
 		const struct jlog *l = on[i].log;
@@ -276,7 +284,7 @@ static void walk_onward(struct walk *w, struct jcopy *c, const struct jlog **log
 static void walk_qid(struct walk *w, const char *q, const char *host, const struct jlog *by,
                      int depth)
 {
-	if (w->depth_guard++ > 64) /* a loop of "queued as" lines */
+	if (w->depth_guard++ > 64 || qid_taken(w->j, q)) /* a loop of "queued as" lines */
 		return;
 	struct jstep *s = push(w, JS_LOG_HOP, depth);
 	if (!s)
@@ -356,7 +364,8 @@ static void walk_back(struct walk *w, const struct jcopy *c)
 	const struct jlog *d = c->queue_id ? handed_as(w->j, c->queue_id) : NULL;
 	if (!d && c->role == RR_TRANSFER)
 		d = handed_to(w->j, c);
-	while (d && d->queue_id && n < BACK_MAX) {
+	while (d && d->queue_id && n < BACK_MAX &&
+	       !(c->queue_id && !strcmp(d->queue_id, c->queue_id))) {
 		size_t k;
 		for (k = 0; k < n && strcmp(chain[k]->queue_id, d->queue_id); k++)
 			;
@@ -369,10 +378,9 @@ static void walk_back(struct walk *w, const struct jcopy *c)
 		queue_step(w, chain[n]->queue_id, chain[n]->host, 0);
 }
 
-static void walk_copy(struct walk *w, struct jcopy *c, int depth, const struct jlog *named)
+static void walk_copy(struct walk *w, struct jcopy *c, int depth)
 {
 	struct journeys *j = w->j;
-	(void)named;
 	j->consumed[c - j->copies] = 1;
 	if (!w->jn->message_id && c->message_id)
 		w->jn->message_id = c->message_id;
@@ -515,7 +523,7 @@ size_t journeys_build(struct journeys *j)
 			break;
 		struct walk w = {j, jn, 0, 0};
 		walk_back(&w, c);
-		walk_copy(&w, c, 0, NULL);
+		walk_copy(&w, c, 0);
 	}
 	/* the messages only the logs show: a queue no journey went through
 	 * and no delivery names (the first of its chain), in time order */

@@ -7,7 +7,6 @@
  */
 #include "loglink.h"
 
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,7 +156,10 @@ void loglink_message(struct loglink *l, const struct ss_record *r, const char *m
 }
 
 /* An address as a line writes it ("10.255.1.10", "::1"). */
-static int parse_addr(struct ss_str s, struct ss_addr *a);
+static int parse_addr(struct ss_str s, struct ss_addr *a)
+{
+	return ss_addr_parse((const char *)s.p, s.len, a);
+}
 
 static uint64_t flow_of(struct loglink *l, struct ss_str client, const struct ss_addr *server)
 {
@@ -200,23 +202,4 @@ void loglink_log(struct loglink *l, const struct ss_record *r, const struct mail
 	/* the client= line ties its queue ID to the flow it came by */
 	if (*flow && m->queue_id.len)
 		remember(l, m->queue_id.p, m->queue_id.len, *flow, 0);
-}
-
-static int parse_addr(struct ss_str s, struct ss_addr *a)
-{
-	char b[64];
-	if (!s.len || s.len >= sizeof b)
-		return -1;
-	memcpy(b, s.p, s.len);
-	b[s.len] = 0;
-	memset(a, 0, sizeof *a);
-	if (inet_pton(AF_INET, b, a->b) == 1) {
-		a->family = SS_AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, b, a->b) == 1) {
-		a->family = SS_AF_INET6;
-		return 0;
-	}
-	return -1;
 }

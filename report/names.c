@@ -13,7 +13,6 @@
 #define _DEFAULT_SOURCE
 #include "names.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -421,21 +420,6 @@ static int hosts_name(const char *s, size_t n)
 	return 1;
 }
 
-/* The address of a hosts line, as inet_pton reads it. */
-static int parse_addr(const char *w, struct ss_addr *a)
-{
-	memset(a, 0, sizeof *a);
-	if (inet_pton(AF_INET, w, a->b) == 1) {
-		a->family = SS_AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, w, a->b) == 1) {
-		a->family = SS_AF_INET6;
-		return 0;
-	}
-	return -1;
-}
-
 /* w as it may be said on stderr: at most 60 bytes, control bytes as '?'. */
 static const char *shown(const char *w, char out[64])
 {
@@ -474,7 +458,7 @@ static void hosts_line(struct hosts_read *h, char *s)
 		return; /* blank, or a comment */
 	char *name = strtok_r(NULL, " \t", &save);
 	struct ss_addr a;
-	if (parse_addr(addr, &a)) {
+	if (ss_addr_parse(addr, strlen(addr), &a)) {
 		char w[64];
 		bad_line(h, "not an IPv4 or IPv6 address: %s", shown(addr, w));
 		return;

@@ -7,7 +7,6 @@
 #include "journey.h"
 #include "sstime.h"
 
-#include <arpa/inet.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,21 +22,6 @@ struct select {
 	struct ss_addr *addrs; /* hosts given as addresses (family 0: a name) */
 };
 
-/* An address as text, or -1: the word is a name. */
-static int addr_parse(const char *w, struct ss_addr *a)
-{
-	memset(a, 0, sizeof *a);
-	if (inet_pton(AF_INET, w, a->b) == 1) {
-		a->family = SS_AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, w, a->b) == 1) {
-		a->family = SS_AF_INET6;
-		return 0;
-	}
-	return -1;
-}
-
 struct select *select_new(const char *message, const char **hosts, size_t nhosts, char *err,
                           size_t errlen)
 {
@@ -50,8 +34,7 @@ struct select *select_new(const char *message, const char **hosts, size_t nhosts
 	s->hosts = hosts;
 	s->nhosts = nhosts;
 	for (size_t i = 0; i < nhosts; i++)
-		if (addr_parse(hosts[i], &s->addrs[i]))
-			s->addrs[i].family = SS_AF_NONE;
+		ss_addr_parse(hosts[i], strlen(hosts[i]), &s->addrs[i]); /* family 0: a name */
 	if (!message)
 		return s;
 	size_t n = strlen(message);

@@ -20,3 +20,9 @@ else()
           ${src}/tests/garbage)
 endif()
 target_link_libraries(fuzz_journey PRIVATE ss_report)
+# Journeys of what the recordings lack: deferral and retry, bounce and
+# notice, expiry, a hop only the log shows, a queue before the first copy,
+# a "queued as" loop, a fork, the caps.
+add_executable(test_journey unit/test_journey.c)
+target_link_libraries(test_journey PRIVATE ss_report)
+ss_test(unit_journey test_journey)

@@ -26,6 +26,26 @@ const char *ss_addr_fmt(const struct ss_addr *a, char out[SS_ADDR_STRLEN])
 	return out;
 }
 
+int ss_addr_parse(const char *s, size_t len, struct ss_addr *a)
+{
+	char b[SS_ADDR_STRLEN];
+	memset(a, 0, sizeof *a);
+	if (!len || len >= sizeof b)
+		return -1;
+	memcpy(b, s, len);
+	b[len] = 0;
+	if (inet_pton(AF_INET, b, a->b) == 1) {
+		a->family = SS_AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, b, a->b) == 1) {
+		a->family = SS_AF_INET6;
+		return 0;
+	}
+	memset(a, 0, sizeof *a);
+	return -1;
+}
+
 int ss_addr_cmp(const struct ss_addr *a, const struct ss_addr *b)
 {
 	if (a->family != b->family)

@@ -2,6 +2,7 @@
 #ifndef SS_ADDR_H
 #define SS_ADDR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum { SS_AF_NONE = 0, SS_AF_INET = 4, SS_AF_INET6 = 6 };
@@ -15,6 +16,9 @@ struct ss_addr {
 
 /* Writes the usual text form (dotted quad or RFC 5952) to out. */
 const char *ss_addr_fmt(const struct ss_addr *a, char out[SS_ADDR_STRLEN]);
+/* Reads the usual text form of an IPv4 or IPv6 address (inet_pton's),
+ * s[0..len); returns 0, or -1 (a is then zeroed) when it is none. */
+int ss_addr_parse(const char *s, size_t len, struct ss_addr *a);
 /* Orders addresses (family first): negative, 0, positive like memcmp. */
 int ss_addr_cmp(const struct ss_addr *a, const struct ss_addr *b);
 
