@@ -380,7 +380,7 @@ static void test_hostile(void)
 	for (size_t i = 0; i < nh; i++) {
 		const struct hostile *h = &hostile[i];
 		FILE *f = scratch();
-		size_t n, len;
+		size_t n, len = 0;
 		struct mermaid *m = mermaid_begin(f, NULL);
 		const char *mx = mermaid_participant(m, "mx", NULL);
 		const char *dns = mermaid_participant(m, "dns", NULL);
