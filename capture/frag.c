@@ -4,9 +4,16 @@
  * frag_overlap_conflict when a later copy differs (the same rule reassembly/
  * uses for TCP); IPv6 drops the whole datagram on any overlap that is not an
  * exact duplicate, as RFC 5722 and RFC 8200 4.5 require.
+ *
+ * Cost: a datagram may come as 8192 eight-byte fragments in any order, and
+ * a capture as millions. The pieces of a datagram are a sorted list, and
+ * also a treap (a search tree balanced by random priorities) keyed by
+ * offset, so placing a fragment costs O(log n), appending one O(1); the
+ * datagram is whole when its bytes add up, with no walk over the list.
  */
 #include "frag.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +24,8 @@
 #define MAX_DGRAM 65535u /* no IP datagram (jumbograms aside) is longer */
 
 struct piece {
-	struct piece *next; /* sorted by off, never overlapping */
+	struct piece *next;       /* sorted by off, never overlapping */
+	struct piece *l, *r, *up; /* the treap; up is NULL at the root */
 	uint32_t off, len;
 	uint8_t data[];
 };
@@ -29,8 +37,9 @@ struct dgram {
 	int64_t first_ts;
 	uint64_t first_frame;
 	struct piece *pieces;
-	uint32_t total; /* payload length, known once the last fragment came */
-	uint32_t held;  /* bytes in pieces */
+	struct piece *root, *last; /* the treap over pieces, and the last piece */
+	uint32_t total;            /* payload length, known once the last fragment came */
+	uint32_t held;             /* bytes in pieces */
 	uint32_t nfrags;
 	uint8_t have_last, have_first, next;
 };
@@ -146,7 +155,45 @@ static struct dgram *dgram_find(struct frag_store *s, const struct frag_key *k,
 	return d;
 }
 
-static int piece_insert(struct frag_store *s, struct dgram *d, struct piece **at, uint32_t off,
+/* A piece's priority: its address, mixed (splitmix64's finaliser). The
+ * capture cannot choose where malloc() puts a piece. */
+static uint64_t prio(const struct piece *n)
+{
+	uint64_t x = (uint64_t)(uintptr_t)n;
+	x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return x ^ (x >> 31);
+}
+
+/* Lifts x above its parent in d's treap, keeping the order. */
+static void rotate_up(struct dgram *d, struct piece *x)
+{
+	struct piece *p = x->up, *g = p->up;
+	if (p->l == x) {
+		p->l = x->r;
+		if (x->r)
+			x->r->up = p;
+		x->r = p;
+	} else {
+		p->r = x->l;
+		if (x->l)
+			x->l->up = p;
+		x->l = p;
+	}
+	p->up = x;
+	x->up = g;
+	if (!g)
+		d->root = x;
+	else if (g->l == p)
+		g->l = x;
+	else
+		g->r = x;
+}
+
+/* Adds a piece right after prev (NULL: first). In the treap it becomes a
+ * leaf: prev's right child when prev has none, else the left child of
+ * prev's successor, which then has none. */
+static int piece_insert(struct frag_store *s, struct dgram *d, struct piece *prev, uint32_t off,
                         const uint8_t *p, uint32_t len)
 {
 	struct piece *n = malloc(sizeof *n + len);
@@ -155,23 +202,61 @@ static int piece_insert(struct frag_store *s, struct dgram *d, struct piece **at
 	n->off = off;
 	n->len = len;
 	memcpy(n->data, p, len);
-	n->next = *at;
-	*at = n;
+	struct piece *next = prev ? prev->next : d->pieces;
+	n->next = next;
+	n->l = n->r = n->up = NULL;
+	if (prev)
+		prev->next = n;
+	else
+		d->pieces = n;
+	if (!next)
+		d->last = n;
+	if (prev && !prev->r) {
+		prev->r = n;
+		n->up = prev;
+	} else if (next) {
+		next->l = n;
+		n->up = next;
+	} else {
+		d->root = n;
+	}
+	while (n->up && prio(n) > prio(n->up))
+		rotate_up(d, n);
 	d->held += len;
 	s->held += len;
 	return 0;
 }
 
+/* The last piece of d that ends at or before pos; NULL when none does. */
+static struct piece *piece_before(const struct dgram *d, uint32_t pos)
+{
+	if (!d->pieces || d->pieces->off + d->pieces->len > pos)
+		return NULL;
+	if (d->last->off + d->last->len <= pos)
+		return d->last; /* fragments in order: appended */
+	struct piece *best = NULL;
+	for (struct piece *x = d->root; x;) {
+		if (x->off + x->len <= pos) {
+			best = x;
+			x = x->r;
+		} else {
+			x = x->l;
+		}
+	}
+	return best;
+}
+
 /* Adds [off, off+len) keeping the first copy of every byte. Returns -1 when
- * the datagram must be dropped (IPv6 overlap, out of memory). */
+ * the datagram must be dropped (IPv6 overlap, out of memory). The walk
+ * visits only the pieces the fragment overlaps. */
 static int pieces_merge(struct frag_store *s, struct dgram *d, uint32_t off, const uint8_t *p,
                         uint32_t len, const struct ss_frame *f)
 {
 	uint32_t pos = off, end = off + len;
 	int v6 = d->key.src.family == SS_AF_INET6, conflict = 0;
-	struct piece **pp = &d->pieces;
-	for (; *pp && pos < end; pp = &(*pp)->next) {
-		struct piece *q = *pp;
+	struct piece *prev = piece_before(d, off);
+	for (struct piece *q = prev ? prev->next : d->pieces; q && pos < end;
+	     prev = q, q = q->next) {
 		uint32_t qend = q->off + q->len;
 		if (qend <= pos)
 			continue;
@@ -187,9 +272,9 @@ static int pieces_merge(struct frag_store *s, struct dgram *d, uint32_t off, con
 			return -1;
 		}
 		if (q->off > pos) {
-			if (piece_insert(s, d, pp, pos, p + (pos - off), q->off - pos))
+			if (piece_insert(s, d, prev, pos, p + (pos - off), q->off - pos))
 				return -1;
-			pp = &(*pp)->next; /* now at q again */
+			prev = prev ? prev->next : d->pieces; /* the new piece, before q */
 			pos = q->off;
 		}
 		uint32_t ov_end = qend < end ? qend : end;
@@ -197,7 +282,7 @@ static int pieces_merge(struct frag_store *s, struct dgram *d, uint32_t off, con
 			conflict = 1;
 		pos = ov_end;
 	}
-	if (pos < end && piece_insert(s, d, pp, pos, p + (pos - off), end - pos))
+	if (pos < end && piece_insert(s, d, prev, pos, p + (pos - off), end - pos))
 		return -1;
 	if (conflict) {
 		s->st.overlaps++;
@@ -225,13 +310,8 @@ int frag_add(struct frag_store *s, const struct frag_key *k, uint32_t off, const
 		bad = "two last fragments disagree on the length";
 	else if (d->have_last && off + len > d->total)
 		bad = "fragment reaches past the last fragment";
-	else if (!more && d->pieces) {
-		struct piece *q = d->pieces;
-		while (q->next)
-			q = q->next;
-		if (q->off + q->len > off + len)
-			bad = "data lies past the last fragment";
-	}
+	else if (!more && d->last && d->last->off + d->last->len > off + len)
+		bad = "data lies past the last fragment";
 	if (bad) {
 		s->st.malformed++;
 		say(d, "frag_malformed", f, bad);
@@ -258,12 +338,9 @@ int frag_add(struct frag_store *s, const struct frag_key *k, uint32_t off, const
 		if (o == d)
 			return -1;
 	}
-	if (!d->have_last || !d->have_first)
-		return 0;
-	uint32_t pos = 0;
-	for (struct piece *q = d->pieces; q && q->off == pos; q = q->next)
-		pos += q->len;
-	if (pos != d->total)
+	/* Pieces never overlap and all lie below total (the checks above): they
+	 * cover it exactly when their bytes add up to it. */
+	if (!d->have_last || !d->have_first || d->held != d->total)
 		return 0;
 
 	free(s->out);

@@ -2,7 +2,8 @@
  *
  * Order matters, as in tcpdump: open the input (needs root for live), drop
  * privileges (-Z), and only then open the output file, so that -w never
- * writes as root when the user asked not to.
+ * writes as root when the user asked not to; then give up every capability
+ * left (capture/privs.h), with -Z or without.
  *
  * source_run may run on a thread other than the one that takes the signals
  * (reassembly/handoff.h): the flags the handlers set are atomics, and the
@@ -25,7 +26,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "event.h"
 #include "log.h"
+#include "privs.h"
 #include "sstime.h"
 
 #define DEFAULT_SNAPLEN 262144         /* tcpdump's default: whole frames, TSO included */
@@ -40,7 +43,9 @@ struct ss_source {
 	pcap_dumper_t *dump;
 	int live, nano;
 	int sec32; /* a classic pcap file: ts_sec is 32 bits unsigned (sstime.h) */
+	int ng;    /* a pcapng file */
 	uint64_t count, frames;
+	uint64_t skipped; /* pcapng blocks skipped (skip_block) */
 	char err[PCAP_ERRBUF_SIZE + 128];
 	char dltname[16];
 };
@@ -116,26 +121,6 @@ static int starts_with(const char *s, const char *prefix)
 	return !*prefix;
 }
 
-static int drop_privileges(const char *user, char *why, size_t len)
-{
-	if (geteuid() != 0 && getuid() != 0)
-		return 0; /* nothing to drop: tcpdump carries on too */
-	struct passwd *pw = getpwnam(user);
-	if (!pw) {
-		snprintf(why, len, "no user %s", user);
-		return -1;
-	}
-	if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) || setuid(pw->pw_uid)) {
-		snprintf(why, len, "cannot become %s: %s", user, strerror(errno));
-		return -1;
-	}
-	if (setuid(0) == 0) { /* must not be able to come back */
-		snprintf(why, len, "still able to regain root after becoming %s", user);
-		return -1;
-	}
-	return 0;
-}
-
 static pcap_t *open_live(const struct ss_source_opts *o, char *perr, int *nano, char *warn,
                          size_t wl)
 {
@@ -206,6 +191,7 @@ struct ss_source *source_open(const struct ss_source_opts *o, char *err, size_t 
 		s->nano = 1;
 		/* pcapng says 1.0 (its section header's version), pcap 2.x */
 		s->sec32 = pcap_major_version(s->p) == PCAP_VERSION_MAJOR;
+		s->ng = !s->sec32;
 	} else {
 		char warn[PCAP_ERRBUF_SIZE + 64] = "";
 		s->p = open_live(o, perr, &s->nano, warn, sizeof warn);
@@ -225,7 +211,7 @@ struct ss_source *source_open(const struct ss_source_opts *o, char *err, size_t 
 		if (rc < 0)
 			return fail(s, err, errlen, code, SS_EXIT_ENV, "filter", pcap_geterr(s->p));
 	}
-	if (o->user && drop_privileges(o->user, perr, sizeof perr))
+	if (o->user && privs_become(o->user, perr, sizeof perr))
 		return fail(s, err, errlen, code, SS_EXIT_ENV, "-Z", perr);
 	if (o->write) {
 		s->dump = pcap_dump_open(s->p, o->write);
@@ -233,6 +219,10 @@ struct ss_source *source_open(const struct ss_source_opts *o, char *err, size_t 
 			/* libpcap's text names the file already */
 			return fail(s, err, errlen, code, SS_EXIT_OUTPUT, "-w", pcap_geterr(s->p));
 	}
+	/* The input and -w are open: from here on smtpsniff only parses, and
+	 * keeps no capability, -Z or not (capture/privs.h). */
+	if (privs_drop_all(perr, sizeof perr))
+		return fail(s, err, errlen, code, SS_EXIT_ENV, "privileges", perr);
 	return s;
 }
 
@@ -268,6 +258,44 @@ static int64_t wall_now(void)
 	return ss_time_capture(tv.tv_sec, (int64_t)tv.tv_usec * 1000, 0);
 }
 
+/* libpcap's words for an Enhanced Packet Block naming an interface no
+ * Interface Description Block described (sf-pcapng.c, 1.8 to 1.10). */
+#define NG_NO_IDB "a packet arrived on interface "
+
+/* Whether the error pcap_next_ex() just returned is one block to skip
+ * rather than the end of the file: a pcapng packet on an interface no block
+ * described. libpcap has read that whole block (its length checked) before
+ * it looks at the interface, and its state is that of a reader between two
+ * blocks, so the next call reads the next block: one bad block loses
+ * itself, not the rest of the file. Every other error still ends the read. */
+static int skip_block(struct ss_source *s)
+{
+	const char *e = pcap_geterr(s->p);
+	if (!s->ng || !starts_with(e, NG_NO_IDB))
+		return 0;
+	/* Where the block was: it ends where the stream is, and its last 4
+	 * bytes repeat its length (read aside with pread, where the input
+	 * can seek, so the stream is not moved). */
+	char where[96] = "";
+	FILE *fp = pcap_file(s->p);
+	off_t end = fp ? ftello(fp) : -1;
+	uint32_t len;
+	if (end >= 12 && pread(fileno(fp), &len, 4, end - 4) == 4) {
+		if (pcap_is_swapped(s->p))
+			len = __builtin_bswap32(len);
+		if (len >= 12 && len <= (uint64_t)end)
+			snprintf(where, sizeof where, " at offset %lld", (long long)(end - len));
+	} else if (end >= 0) {
+		snprintf(where, sizeof where, " ending at offset %lld", (long long)end);
+	}
+	s->skipped++;
+	/* e is libpcap's text with a number from the file: no other bytes */
+	ss_eventf("pcap", "pcapng_block_skipped", 0, 0, 0, -1,
+	          "the block%s after frame %llu: %s; skipped, reading on", where,
+	          (unsigned long long)s->frames, e);
+	return 1;
+}
+
 /* One frame from libpcap, also written to -w: 1, or 0 at the end with *why
  * set (-1: a live timeout). */
 static int next_frame(struct ss_source *s, struct ss_frame *f, int *why)
@@ -282,7 +310,9 @@ static int next_frame(struct ss_source *s, struct ss_frame *f, int *why)
 		*why = SOURCE_COUNT;
 		return 0;
 	}
-	int rc = pcap_next_ex(s->p, &h, &data);
+	int rc;
+	while ((rc = pcap_next_ex(s->p, &h, &data)) == PCAP_ERROR && skip_block(s))
+		;
 	if (rc == 1) {
 		f->num = ++s->frames;
 		f->ts = ss_time_capture(h->ts.tv_sec, (int64_t)h->ts.tv_usec * (s->nano ? 1 : 1000),

@@ -55,6 +55,10 @@ static void emit(lp_item_fn *fn, void *ctx, enum lp_kind kind, const uint8_t *p,
 /* Counts what a line holds that the dissector reports once per direction. */
 static void inspect(struct lineproto *lp, const uint8_t *p, size_t n, uint64_t frame, int64_t ts)
 {
+	/* an empty line may have no storage at all (--max-line 0 once gave
+	 * a NULL p): memchr must not see it */
+	if (!n)
+		return;
 	if (memchr(p, 0, n) && !lp->nul++) {
 		lp->first_nul_frame = frame;
 		lp->first_nul_ts = ts;

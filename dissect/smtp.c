@@ -61,6 +61,10 @@ struct smtp {
 	const struct dissect_opts *o;
 	struct buf reply; /* the reply being put together */
 	int reply_code;
+	int reply_cut;         /* the reply is over --max-line: the rest is counted */
+	int reply_cut_line;    /* and the line engine cut one of its lines (its rest unknown) */
+	uint64_t reply_left;   /* its bytes not shown, line ends included */
+	enum lp_eol reply_eol; /* how its last line ended */
 	int64_t reply_ts;
 	uint64_t reply_frame;
 	int greeted, quit;
@@ -871,6 +875,70 @@ static void reply_done(struct smtp *s)
 	pp_cmd_free(&c);
 }
 
+/* Room past --max-line in the reply's buffer, for what is said after the
+ * cut ("[... N bytes more]", a gap's "[missing]"). */
+#define REPLY_NOTE 96
+
+/* Appends p[0..n) escaped to the reply as far as --max-line allows; returns
+ * how many of its bytes went in. Each step takes no more than a quarter of
+ * the room (no byte escapes to more than 4), so no step fails half-way. */
+static size_t reply_take(struct smtp *s, const uint8_t *p, size_t n)
+{
+	struct buf *b = &s->reply;
+	size_t max = (size_t)s->o->caps->max_line, i = 0;
+	while (i < n && b->len < max) {
+		size_t room = max - b->len, k = room / 4 ? room / 4 : 1;
+		if (k > n - i)
+			k = n - i;
+		size_t len = b->len, cap = b->cap;
+		b->cap = max; /* the room past max is for the note */
+		int full = escape_add(b, p + i, k);
+		b->cap = cap;
+		if (full) {
+			b->len = len; /* one byte that did not fit whole */
+			break;
+		}
+		i += k;
+	}
+	return i;
+}
+
+/* The reply over --max-line ends: what was left out, said once after the
+ * cut. A line the line engine cut was skipped to its end unread, so its
+ * rest is not in the count. */
+static void reply_note(struct smtp *s)
+{
+	char t[REPLY_NOTE];
+	int k;
+	if (!s->reply_cut_line)
+		k = snprintf(t, sizeof t, " [... %llu bytes more]",
+		             (unsigned long long)s->reply_left);
+	else if (s->reply_left)
+		k = snprintf(t, sizeof t,
+		             " [... %llu bytes more, and the rest of a line over --max-line]",
+		             (unsigned long long)s->reply_left);
+	else
+		k = snprintf(t, sizeof t, " [... the rest of a line over --max-line]");
+	if (k <= 0 || (size_t)k >= sizeof t || buf_add(&s->reply, t, (size_t)k))
+		return; /* not reached: REPLY_NOTE holds the longest note */
+}
+
+static size_t eol_len(enum lp_eol e)
+{
+	return e == LP_EOL_CRLF ? 2 : e == LP_EOL_LF ? 1 : 0;
+}
+
+static void too_long(struct smtp *s, const struct lp_item *it)
+{
+	s->reply_cut = 1;
+	pp_say(&s->pp, -1, SS_S2C, it->frame, it->ts, "reply_too_long",
+	       "a reply longer than --max-line in all; the rest is counted, not shown");
+}
+
+/* A server line: one of a reply's lines (RFC 5321 4.2.1). A reply over
+ * --max-line is shown once, cut there with what was left out counted, and
+ * said once (reply_too_long); it still ends only at its last line, so the
+ * pairing of commands and replies goes on as the server meant it. */
 static void server_line(struct smtp *s, const struct lp_item *it)
 {
 	int more = 0, code = reply_code(it->p, it->len, &more);
@@ -884,17 +952,33 @@ static void server_line(struct smtp *s, const struct lp_item *it)
 		pp_say(&s->pp, -1, SS_S2C, it->frame, it->ts, "reply_code_changed",
 		       "a multi-line reply whose lines carry different codes");
 	}
+	size_t took = 0;
 	if (!s->reply.len) {
 		s->reply_code = code;
 		s->reply_ts = it->ts;
 		s->reply_frame = it->frame;
-	} else if (buf_add(&s->reply, "\n", 1)) {
-		more = 0;
+		s->reply_cut = s->reply_cut_line = 0;
+		s->reply_left = 0;
+	} else if (!s->reply_cut &&
+	           (s->reply.len + 1 >= s->o->caps->max_line || buf_add(&s->reply, "\n", 1))) {
+		/* cut at the line break (one with nothing after it is not shown):
+		 * the line end before is in the count */
+		too_long(s, it);
+		s->reply_left += eol_len(s->reply_eol);
 	}
-	if (escape_add(&s->reply, it->p, it->len))
-		pp_say(&s->pp, -1, SS_S2C, it->frame, it->ts, "reply_too_long",
-		       "a reply longer than --max-line in all; the rest is not shown");
+	if (!s->reply_cut) {
+		took = reply_take(s, it->p, it->len);
+		if (took < it->len || it->cut)
+			too_long(s, it);
+	}
+	if (s->reply_cut) {
+		s->reply_left += it->len - took + eol_len(it->eol);
+		s->reply_cut_line |= it->cut;
+	}
+	s->reply_eol = it->eol;
 	if (!more) {
+		if (s->reply_cut)
+			reply_note(s);
 		reply_done(s);
 		buf_reset(&s->reply);
 	}
@@ -920,7 +1004,7 @@ static void *smtp_open(const struct ss_flow *f, void *ctx)
 	s->o = o;
 	/* Port 24 is LMTP's (RFC 2033 5): known before its LHLO */
 	pp_init(&s->pp, f, o, f->ep[SS_S2C].port == 24 ? RP_LMTP : RP_SMTP, unanswered_full, s);
-	buf_init(&s->reply, o->caps->max_line);
+	buf_init(&s->reply, o->caps->max_line + REPLY_NOTE);
 	buf_init(&s->helo, o->caps->max_line);
 	buf_init(&s->mail_from, o->caps->max_line);
 	buf_init(&s->queue_id, 256);

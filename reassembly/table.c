@@ -148,7 +148,9 @@ static int64_t timeout_of(const struct ss_reasm *r, int where)
 	uint64_t s = where == LIST_TCP   ? r->caps->tcp_timeout
 	             : where == LIST_UDP ? r->caps->udp_timeout
 	                                 : r->caps->tcp_linger;
-	return (int64_t)s * SS_NS_PER_SEC;
+	/* util/caps.c refuses more than fits; saturate anyway, should a
+	 * caller set the caps itself */
+	return s > (uint64_t)(INT64_MAX / SS_NS_PER_SEC) ? INT64_MAX : (int64_t)s * SS_NS_PER_SEC;
 }
 
 /* When the head of list where runs out of time (saturating: capture times

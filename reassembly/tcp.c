@@ -18,7 +18,17 @@
  * its own --ack-wait is over). A segment goes out ahead of the bytes it
  * acknowledges only where no gap is proven (nothing of the peer's captured
  * past them, or bogus ACKs), and then one segment at a time.
+ *
+ * Cost: a hostile capture can queue millions of one-byte segments behind a
+ * hole, in any order. Each queued segment therefore also sits in a treap
+ * (a search tree balanced by random priorities) keyed by offset, so that
+ * placing a segment costs O(log n) however many wait; appending at the
+ * end and taking the first, the common cases, cost O(1). What a segment
+ * costs in memory - its header, the tree's links, the allocator's own -
+ * counts against --max-flow-mem and --max-mem with its bytes.
  */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +43,141 @@
 #define MAX_ACK_JUMP (UINT64_C(1) << 30) /* a larger jump is a bogus ACK, not a hole */
 
 static const char ACKED_MISSING[] = "acknowledged by the peer, never captured";
+
+/* The queue of a direction is the list h->ooo, sorted by offset, through
+ * seg->next; its index is a treap over the same segments. Each segment is
+ * allocated behind its node (struct seg ends in its bytes, so the node
+ * cannot follow it). The root is found by climbing from the first segment,
+ * whose node also knows the last: no field of struct half is needed. */
+struct node {
+	struct node *l, *r, *up; /* up is NULL at the root */
+	struct seg *last;        /* valid in the first segment's node only */
+};
+_Static_assert(sizeof(struct node) % _Alignof(struct seg) == 0, "a seg follows its node");
+
+/* What a queued segment of len bytes holds: its bytes, its header and node,
+ * and the allocator's header and rounding (glibc's: 8 bytes and up to 16). */
+#define SEG_COST(len) ((uint64_t)(len) + sizeof(struct node) + sizeof(struct seg) + 16)
+
+static struct node *node_of(const struct seg *s)
+{
+	return (struct node *)((char *)(uintptr_t)s - sizeof(struct node));
+}
+
+static struct seg *seg_at(struct node *n)
+{
+	return (struct seg *)(void *)(n + 1);
+}
+
+static uint64_t seg_end(const struct seg *s)
+{
+	return s->off + s->len;
+}
+
+/* A node's priority: its address, mixed (splitmix64's finaliser). The
+ * capture cannot choose where malloc() puts a segment, so it cannot build
+ * a deep tree. */
+static uint64_t prio(const struct node *n)
+{
+	uint64_t x = (uint64_t)(uintptr_t)n;
+	x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return x ^ (x >> 31);
+}
+
+/* Lifts x above its parent, keeping the order. */
+static void rotate_up(struct node *x)
+{
+	struct node *p = x->up, *g = p->up;
+	if (p->l == x) {
+		p->l = x->r;
+		if (x->r)
+			x->r->up = p;
+		x->r = p;
+	} else {
+		p->r = x->l;
+		if (x->l)
+			x->l->up = p;
+		x->l = p;
+	}
+	p->up = x;
+	x->up = g;
+	if (g) {
+		if (g->l == p)
+			g->l = x;
+		else
+			g->r = x;
+	}
+}
+
+/* Puts s into h's queue right after prev (NULL: first). In the tree, s
+ * becomes a leaf where the order wants it: prev's right child when prev has
+ * none, else the left child of prev's successor, which then has none (it
+ * is the leftmost of prev's right subtree, or the first segment). */
+static void queue_link(struct half *h, struct seg *prev, struct seg *s)
+{
+	struct node *n = node_of(s);
+	struct seg *next = prev ? prev->next : h->ooo;
+	n->l = n->r = n->up = NULL;
+	s->next = next;
+	if (prev && !node_of(prev)->r) {
+		node_of(prev)->r = n;
+		n->up = node_of(prev);
+	} else if (next) {
+		node_of(next)->l = n;
+		n->up = node_of(next);
+	}
+	if (prev) {
+		prev->next = s;
+	} else {
+		n->last = next ? node_of(next)->last : s;
+		h->ooo = s;
+	}
+	if (!next)
+		node_of(h->ooo)->last = s;
+	while (n->up && prio(n) > prio(n->up))
+		rotate_up(n);
+}
+
+/* Takes h's first segment out of its queue. It has no left child, and is
+ * its parent's left child: its right subtree takes its place. */
+static struct seg *queue_pop(struct half *h)
+{
+	struct seg *s = h->ooo;
+	struct node *n = node_of(s), *c = n->r;
+	if (c)
+		c->up = n->up;
+	if (n->up)
+		n->up->l = c;
+	h->ooo = s->next;
+	if (h->ooo)
+		node_of(h->ooo)->last = n->last;
+	return s;
+}
+
+/* The last queued segment of h that ends at or before offset pos; NULL
+ * when none does. Queued segments do not overlap, so ends are sorted too. */
+static struct seg *queue_before(const struct half *h, uint64_t pos)
+{
+	struct seg *first = h->ooo, *best = NULL;
+	if (!first || seg_end(first) > pos)
+		return NULL;
+	struct node *x = node_of(first);
+	if (seg_end(x->last) <= pos)
+		return x->last; /* appending behind the others, the common case */
+	while (x->up)
+		x = x->up;
+	while (x) {
+		struct seg *q = seg_at(x);
+		if (seg_end(q) <= pos) {
+			best = q;
+			x = x->r;
+		} else {
+			x = x->l;
+		}
+	}
+	return best;
+}
 
 /* The stream offset of seq: the reading nearest to next, which is right
  * for any window below 2 GiB and makes wrap-around at 2^32 a non-event. */
@@ -93,17 +238,16 @@ static struct seg *ready(const struct half *h)
 static void take_head(struct ss_reasm *r, struct flow *f, enum ss_dir d)
 {
 	struct half *h = &f->h[d];
-	struct seg *s = h->ooo;
-	h->ooo = s->next;
-	h->ooo_bytes -= s->len;
-	mem_add(r, f, -(int64_t)s->len);
+	struct seg *s = queue_pop(h);
+	h->ooo_bytes -= SEG_COST(s->len);
+	mem_add(r, f, -(int64_t)SEG_COST(s->len));
 	if (s->off + s->len > h->next) {
 		uint64_t skip = h->next - s->off;
 		in_order(r, f, d, s->data + skip, s->len - skip, s->frame, s->ts);
 	}
 	if (s->cut && h->next == s->off + s->len)
 		gap_to(r, f, d, h->next + s->cut, "cut by the snap length");
-	free(s);
+	free(node_of(s));
 }
 
 /* Delivers direction d's queued segments that have become contiguous and
@@ -180,12 +324,14 @@ static void unqueue(struct ss_reasm *r, struct flow *f, const char *why, int end
 		release(r, f, first_queued(f), why, ending);
 }
 
-static struct seg *seg_new(struct ss_reasm *r, struct flow *f, struct half *h, struct seg **at,
+/* Queues len bytes at p as a segment at offset off, right after prev. */
+static struct seg *seg_new(struct ss_reasm *r, struct flow *f, struct half *h, struct seg *prev,
                            uint64_t off, const uint8_t *p, uint32_t len, uint64_t need)
 {
-	struct seg *s = malloc(sizeof *s + len);
-	if (!s)
+	struct node *n = malloc(sizeof *n + sizeof(struct seg) + len);
+	if (!n)
 		return NULL;
+	struct seg *s = seg_at(n);
 	s->off = off;
 	s->len = len;
 	s->cut = 0;
@@ -193,35 +339,35 @@ static struct seg *seg_new(struct ss_reasm *r, struct flow *f, struct half *h, s
 	s->frame = r->frame;
 	s->ts = r->now;
 	memcpy(s->data, p, len);
-	s->next = *at;
-	*at = s;
-	h->ooo_bytes += len;
-	mem_add(r, f, len);
+	queue_link(h, prev, s);
+	h->ooo_bytes += SEG_COST(len);
+	mem_add(r, f, (int64_t)SEG_COST(len));
 	return s;
 }
 
 /* Queues [off, off + n) where nothing is queued yet; bytes already queued
  * stay (first copy wins) and are compared with the new copy. cut bytes the
- * snap length removed follow the n bytes. */
+ * snap length removed follow the n bytes. The walk starts at the first
+ * queued segment that ends past off and visits only segments the new bytes
+ * overlap: its cost is that of finding the place, plus the new bytes. */
 static void enqueue(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t off,
                     const uint8_t *p, size_t n, size_t cut, uint64_t need)
 {
 	struct half *h = &f->h[d];
 	uint64_t pos = off, end = off + n;
 	int conflict = 0;
-	struct seg **pp = &h->ooo, *last = NULL;
-	for (; *pp && pos < end; pp = &(*pp)->next) {
-		struct seg *q = *pp;
-		uint64_t qend = q->off + q->len;
+	struct seg *prev = queue_before(h, off), *last = NULL;
+	for (struct seg *q = prev ? prev->next : h->ooo; q && pos < end; prev = q, q = q->next) {
+		uint64_t qend = seg_end(q);
 		if (qend <= pos)
 			continue;
 		if (q->off >= end)
 			break;
 		if (q->off > pos) {
-			if (!seg_new(r, f, h, pp, pos, p + (pos - off), (uint32_t)(q->off - pos),
-			             need))
+			prev = seg_new(r, f, h, prev, pos, p + (pos - off),
+			               (uint32_t)(q->off - pos), need);
+			if (!prev)
 				return;
-			pp = &(*pp)->next;
 			pos = q->off;
 		}
 		uint64_t ov = qend < end ? qend : end;
@@ -232,7 +378,7 @@ static void enqueue(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t 
 		last = q;
 	}
 	if (pos < end)
-		last = seg_new(r, f, h, pp, pos, p + (pos - off), (uint32_t)(end - pos), need);
+		last = seg_new(r, f, h, prev, pos, p + (pos - off), (uint32_t)(end - pos), need);
 	if (cut && last && last->off + last->len == end && !last->cut)
 		last->cut = (uint32_t)cut;
 	if (conflict) {
@@ -646,8 +792,8 @@ void tcp_release(struct ss_reasm *r, struct flow *f)
 		struct half *h = &f->h[d];
 		for (struct seg *s = h->ooo, *n; s; s = n) {
 			n = s->next;
-			mem_add(r, f, -(int64_t)s->len);
-			free(s);
+			mem_add(r, f, -(int64_t)SEG_COST(s->len));
+			free(node_of(s));
 		}
 		h->ooo = NULL;
 		h->ooo_bytes = 0;

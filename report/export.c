@@ -1,9 +1,15 @@
 /* export.c - messages to files (.eml) and their index; the output
- * directory of --export and --streams.
+ * directory of --export and --streams, and how their files are made.
  *
  * The file names are made here from the message number and protocol, never
- * from anything on the wire, and every file is created relative to DIR
- * with O_NOFOLLOW: nothing is written outside DIR.
+ * from anything on the wire, and every file is created relative to DIR,
+ * opened once, as a new file (O_EXCL, O_NOFOLLOW, mode 0600): nothing is
+ * written outside DIR, and nothing someone else put in DIR (a hard link to
+ * their file, a symbolic link) is written through. --overwrite takes the
+ * old name away and makes a new file; it never truncates one in place.
+ * A name that cannot be made is left out, with an event (layer "output"),
+ * and the run goes on; only a write error, or the disk or DIR refusing,
+ * is an output error (exit 4).
  */
 #define _GNU_SOURCE
 #include "export.h"
@@ -18,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "event.h"
 #include "json.h"
 #include "message.h"
 #include "names.h"
@@ -33,11 +40,93 @@ struct export
 	char err[256];
 };
 
-static int create(struct export *x, const char *name)
+int export_file_create(int dirfd, const char *name, int overwrite, struct export_id *id)
 {
-	return openat(
-	    x->dirfd, name,
-	    O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (x->overwrite ? O_TRUNC : O_EXCL), 0644);
+	/* The old name goes first, whatever it is: unlinkat() takes away a
+	 * link, never what it points to, and refuses a directory (EISDIR). */
+	if (overwrite && unlinkat(dirfd, name, 0) && errno != ENOENT)
+		return -1;
+	/* 0600: streams hold logins, messages hold mail; the umask may only
+	 * take more away. */
+	int fd = openat(dirfd, name,
+	                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
+	if (fd < 0 || !id)
+		return fd;
+	struct stat st;
+	if (fstat(fd, &st)) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	return fd;
+}
+
+int export_file_reopen(int dirfd, const char *name, const struct export_id *id)
+{
+	/* O_NONBLOCK: a FIFO put in the file's place must not stop the run
+	 * (opening it for writing would wait for a reader); on the regular
+	 * file that is checked for below it changes nothing. */
+	int fd = openat(dirfd, name,
+	                O_WRONLY | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	if (fstat(fd, &st)) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	/* Another file under the name, or a second name for ours (the way to
+	 * read it later, or to swap it back in): neither is written to. */
+	if (!S_ISREG(st.st_mode) || st.st_dev != id->dev || st.st_ino != id->ino ||
+	    st.st_nlink != 1) {
+		close(fd);
+		errno = ESTALE;
+		return -1;
+	}
+	return fd;
+}
+
+const char *export_file_why(int dirfd, const char *name, int e)
+{
+	struct stat st;
+	if (e == ESTALE)
+		return "no longer the file smtpsniff made (another file in its place, or a second "
+		       "name linked to it)";
+	if (e != EEXIST || fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return strerror(e);
+	if (S_ISLNK(st.st_mode))
+		return "a symbolic link is there, not followed (--overwrite replaces it)";
+	if (S_ISREG(st.st_mode) && st.st_nlink > 1)
+		return "a file with other names (hard links) is there, not written through "
+		       "(--overwrite replaces it)";
+	if (S_ISREG(st.st_mode))
+		return "a file is there (--overwrite replaces it)";
+	return "something that is not a file is there";
+}
+
+int export_file_skippable(int e)
+{
+	switch (e) {
+	case EEXIST:  /* there already, without --overwrite */
+	case ELOOP:   /* a symbolic link (O_NOFOLLOW) */
+	case EISDIR:  /* a directory under the name */
+	case EACCES:  /* that one name: DIR itself was writable at the start */
+	case EPERM:   /* the sticky bit, an immutable file */
+	case ENOENT:  /* taken away while closed */
+	case ESTALE:  /* replaced while closed (export_file_reopen()) */
+	case ENXIO:   /* a FIFO or device in its place */
+	case ETXTBSY: /* a running program's file */
+	case EMLINK:
+	case EBUSY:
+		return 1;
+	default: /* ENOSPC, EDQUOT, EROFS, EIO, EMFILE, ENOMEM: not one name's fault */
+		return 0;
+	}
 }
 
 static void fail(struct export *x, const char *what)
@@ -124,7 +213,7 @@ struct export *export_new(const char *dir, int overwrite, int names, char *err, 
 		free(x);
 		return NULL;
 	}
-	int fd = create(x, "index.json");
+	int fd = export_file_create(x->dirfd, "index.json", overwrite, NULL);
 	if (fd < 0 || !(x->index = fdopen(fd, "w"))) {
 		snprintf(err, errlen, "%s/index.json: %s%s", dir, strerror(errno),
 		         errno == EEXIST ? " (use --overwrite to replace earlier output)" : "");
@@ -157,9 +246,17 @@ void export_message(struct export *x, const struct ss_record *r, const uint8_t *
 		return;
 	snprintf(name, sizeof name, "%06" PRIu64 "-%s%s.eml", m->number, m->proto,
 	         m->partial ? "-part" : "");
-	int fd = create(x, name);
+	int fd = export_file_create(x->dirfd, name, x->overwrite, NULL);
 	if (fd < 0) {
-		fail(x, name);
+		if (!export_file_skippable(errno)) {
+			fail(x, name);
+			return;
+		}
+		/* Left out of index.json: it lists the files this run wrote. */
+		ss_eventf("output", "file_skipped", m->frame_start,
+		          m->frame_start ? m->ts_start : 0, r->flow ? r->flow->id : 0, -1,
+		          "--export %s not written: %s", name,
+		          export_file_why(x->dirfd, name, errno));
 		return;
 	}
 	size_t done = 0;

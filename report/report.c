@@ -192,7 +192,7 @@ static void event_out(struct ss_report *rp, FILE *out, const struct ss_event *e)
 static void on_event(const struct ss_event *e, void *ctx)
 {
 	struct ss_report *rp = ctx;
-	rp->events++;
+	rp->events += e->repeated ? e->repeated : 1; /* a summary stands for the events it counts */
 	if (rp->quiet || (!rp->o.json && rp->o.flows_only && !rp->o.verbose))
 		return;
 	if (rp->sel && !(e->flow && flow_shown(rp, e->flow)))
@@ -217,6 +217,12 @@ static void event_out(struct ss_report *rp, FILE *out, const struct ss_event *e)
 			fprintf(out, ",\"flow\":%" PRIu64, e->flow);
 		if (e->dir >= 0)
 			fprintf(out, ",\"dir\":\"%s\"", e->dir ? "s2c" : "c2s");
+		if (e->repeated) {
+			fprintf(out, ",\"repeated\":%" PRIu64, e->repeated);
+			if (e->first_frame)
+				fprintf(out, ",\"first_frame\":%" PRIu64 ",\"last_frame\":%" PRIu64,
+				        e->first_frame, e->last_frame);
+		}
 		fputs(",\"detail\":", out);
 		json_cstr(out, e->detail);
 		fputs("}\n", out);
@@ -330,6 +336,7 @@ static void flow_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 {
 	(void)at;
 	struct ss_report *rp = st;
+	ss_event_flow_end(f->id); /* the summaries of its repeated events (event.h) */
 	if (rp->jn)
 		journeys_flow_end(rp->jn, f->id);
 	if (rp->quiet || !flow_shown(rp, f->id))
@@ -520,12 +527,14 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 	rp->flowtap = (struct ss_tap){flow_open, NULL, NULL, NULL, flow_close, rp};
 	reasm_add_tap(r, &rp->flowtap);
 	ss_event_sink(on_event, rp);
+	ss_event_repeats(SS_EVENT_SHOWN);
 	record_sink_add(on_record, rp);
 	struct logfile_opts lo = {o->logs, o->nlogs, o->log_year, o->log_tz,
 	                          (size_t)caps->max_line};
 	if (o->nlogs && !(rp->logs = logfile_open(&lo, err, errlen))) {
 		*code = SS_EXIT_USAGE;
 		ss_event_sink(NULL, NULL);
+		ss_event_repeats(0);
 		record_sink_clear();
 		undo(rp);
 		return NULL;
@@ -713,6 +722,7 @@ void report_stats(struct ss_report *rp, const struct run_stats *s, int final)
 		logfile_emit_until(rp->logs, INT64_MAX); /* what the files hold after the capture */
 		log_warnings(rp);
 		verifier_finish(rp->ver);
+		ss_event_flush(); /* summaries still due: events of no flow, flows not ended */
 		if (rp->ord)
 			order_flush(rp->ord);
 		if (rp->vs && !rp->quiet && !rp->sel)
@@ -762,6 +772,7 @@ int report_free(struct ss_report *rp, char *err, size_t errlen)
 	if (!rp)
 		return 0;
 	ss_event_sink(NULL, NULL);
+	ss_event_repeats(0);
 	record_sink_clear();
 	order_free(rp->ord);
 	int rc = streams_free(rp->streams, err, errlen);

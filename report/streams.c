@@ -1,9 +1,16 @@
 /* streams.c - writing each TCP direction to a file of its own.
  *
  * Names are made here from the flow id and endpoints, never from the wire,
- * and every file is opened relative to DIR with O_NOFOLLOW, so nothing is
- * written outside DIR. Only --max-open-files files stay open; the others are
- * closed least recently used first and reopened for appending.
+ * and every file is made in DIR as a new file, mode 0600
+ * (export_file_create()), so nothing is written outside DIR or through a
+ * link someone planted there. Only --max-open-files files stay open; the
+ * others are closed least recently used first and reopened for appending
+ * by name, which is only as good as the name: the reopened file must be
+ * the very file made (device and inode) with no other name, or the rest of
+ * that direction is not written (export_file_reopen()). A file that cannot
+ * be made or reopened is one event (layer "output") and a line in
+ * index.jsonl with "skipped":true; everything else goes on. Only a write
+ * error, or DIR or the disk refusing, stops the files (exit 4).
  */
 #define _GNU_SOURCE
 #include "streams.h"
@@ -17,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "event.h"
 #include "export.h"
 #include "flows.h"
 
@@ -33,6 +41,8 @@ struct side {
 	char name[160];
 	int fd; /* -1 when closed */
 	int created;
+	int skipped;         /* not made, or refused on reopening: nothing more is written */
+	struct export_id id; /* the file made, to know it again */
 	struct side *lru_prev, *lru_next;
 	uint64_t written;
 	struct gap *gaps;
@@ -86,7 +96,22 @@ static void side_close(struct side *x)
 	x->s->nopen--;
 }
 
-static int side_open(struct side *x)
+/* The file of x is left out from here on (export_file_skippable()). */
+static void skip(struct side *x, int e, const struct ss_pos *at)
+{
+	const char *why = export_file_why(x->s->dirfd, x->name, e);
+	if (x->created)
+		ss_eventf("output", "file_refused", at->frame, at->ts, x->f->id, (int)x->d,
+		          "--streams %s: %s; the rest of this direction (from offset %" PRIu64
+		          ") is not written",
+		          x->name, e == ENOENT ? "taken away while closed" : why, at->off);
+	else
+		ss_eventf("output", "file_skipped", at->frame, at->ts, x->f->id, (int)x->d,
+		          "--streams %s not written: %s", x->name, why);
+	x->skipped = 1;
+}
+
+static int side_open(struct side *x, const struct ss_pos *at)
 {
 	struct streams *s = x->s;
 	if (x->fd >= 0) {
@@ -98,14 +123,15 @@ static int side_open(struct side *x)
 	}
 	while (s->nopen >= s->max_open && s->lru_tail)
 		side_close(s->lru_tail);
-	int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
 	if (x->created)
-		flags |= O_APPEND;
+		x->fd = export_file_reopen(s->dirfd, x->name, &x->id);
 	else
-		flags |= s->overwrite ? O_TRUNC : O_EXCL;
-	x->fd = openat(s->dirfd, x->name, flags, 0644);
+		x->fd = export_file_create(s->dirfd, x->name, s->overwrite, &x->id);
 	if (x->fd < 0) {
-		fail(s, "creating", x->name);
+		if (export_file_skippable(errno))
+			skip(x, errno, at);
+		else
+			fail(s, x->created ? "reopening" : "creating", x->name);
 		return -1;
 	}
 	x->created = 1;
@@ -143,12 +169,11 @@ static void *tap_open(const struct ss_flow *f, void *ctx)
 
 static void tap_data(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at)
 {
-	(void)at;
 	struct flowfiles *ff = st;
 	if (!ff)
 		return;
 	struct side *x = &ff->side[d];
-	if (x->s->failed || side_open(x))
+	if (x->s->failed || x->skipped || side_open(x, at))
 		return;
 	while (n) {
 		ssize_t w = write(x->fd, p, n);
@@ -186,13 +211,16 @@ static void tap_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *
 
 static void index_line(struct streams *s, struct side *x, const struct ss_flow *f)
 {
-	if (!x->created && !x->gaps_total)
+	if (!x->created && !x->gaps_total && !x->skipped)
 		return;
+	/* A file skipped has no name here: what is under its name is not
+	 * smtpsniff's; "bytes" says how many went out before it was. */
 	fprintf(s->index,
-	        "{\"flow\":%" PRIu64 ",\"dir\":\"%s\",\"file\":\"%s\",\"bytes\":%" PRIu64
+	        "{\"flow\":%" PRIu64 ",\"dir\":\"%s\",\"file\":\"%s\",%s\"bytes\":%" PRIu64
 	        ",\"close\":\"%s\",\"gaps_total\":%" PRIu64 ",\"gaps\":[",
-	        f->id, x->d == SS_C2S ? "c2s" : "s2c", x->created ? x->name : "", x->written,
-	        ss_close_name(f->how), x->gaps_total);
+	        f->id, x->d == SS_C2S ? "c2s" : "s2c", x->created && !x->skipped ? x->name : "",
+	        x->skipped ? "\"skipped\":true," : "", x->written, ss_close_name(f->how),
+	        x->gaps_total);
 	for (size_t i = 0; i < x->ngaps; i++)
 		fprintf(s->index,
 		        "%s{\"offset\":%" PRIu64 ",\"file_offset\":%" PRIu64 ",\"len\":%" PRIu64
@@ -229,9 +257,7 @@ struct streams *streams_new(const char *dir, int overwrite, const struct ss_caps
 		free(s);
 		return NULL;
 	}
-	int ifd = openat(
-	    s->dirfd, "index.jsonl",
-	    O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL), 0644);
+	int ifd = export_file_create(s->dirfd, "index.jsonl", overwrite, NULL);
 	if (ifd < 0 || !(s->index = fdopen(ifd, "w"))) {
 		snprintf(err, errlen, "%s/index.jsonl: %s%s", dir, strerror(errno),
 		         errno == EEXIST ? " (use --overwrite to replace earlier output)" : "");

@@ -13,8 +13,10 @@
 struct streams;
 
 /* dir is made when missing, as for --export (export_dir_open()). Files are
- * created with O_EXCL unless overwrite is set. Returns NULL with the reason
- * in err. */
+ * made new, mode 0600 (export_file_create()); overwrite lets one replace a
+ * name already there. An index.jsonl already there (an earlier run) is
+ * refused unless overwrite is set: NULL with the reason in err. A stream
+ * file that cannot be made or reopened is skipped with an event. */
 struct streams *streams_new(const char *dir, int overwrite, const struct ss_caps *caps, char *err,
                             size_t errlen);
 const struct ss_tap *streams_tap(struct streams *s);

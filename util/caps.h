@@ -44,6 +44,7 @@ struct ss_cap_def {
 	uint64_t dflt;
 	enum ss_cap_unit unit;
 	const char *help;
+	uint64_t min, max; /* the values the option takes, both included */
 };
 
 extern const struct ss_cap_def ss_cap_defs[];
@@ -54,11 +55,12 @@ void ss_caps_defaults(struct ss_caps *c);
  * Points into ss_cap_defs. */
 const struct ss_cap_def *ss_cap_find(const char *name);
 /* Sets the cap named name from text such as "64K", "16M", "30". Returns 0,
- * -1 when there is no such cap, -2 when the value is not a number in range
- * (ss_cap_expects() says what would be). */
+ * -1 when there is no such cap, -2 when the value is not a number in the
+ * cap's range min..max (ss_cap_expects() says what would be). */
 int ss_caps_set(struct ss_caps *c, const char *name, const char *value);
 /* Words for what a value of cap d must be, to follow "not " in an error:
- * "a size (a number of bytes, with K, M or G)", "a count (a whole number)",
+ * "a size (a number of bytes, with K, M or G) from 1 to 1024G",
+ * "a count (a whole number) from 1 to 4294967295",
  * "a number of seconds (at most N)". Truncated to len. */
 void ss_cap_expects(const struct ss_cap_def *d, char *buf, size_t len);
 /* Prints the table for --help. */

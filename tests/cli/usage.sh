@@ -39,12 +39,37 @@ cap() { # cap ARG WANT-ON-STDERR
 	grep -qxF -- "smtpsniff: ${*: -1}" "$t/err" && pass "$1: says '${*: -1}'" ||
 		bad "$1: says '$(head -n 1 "$t/err")', want 'smtpsniff: ${*: -1}'"
 }
-cap --max-mem=12Q '--max-mem=12Q: not a size (a number of bytes, with K, M or G)'
-cap --max-mem 12Q '--max-mem=12Q: not a size (a number of bytes, with K, M or G)'
-cap --max-mem= '--max-mem=: not a size (a number of bytes, with K, M or G)'
-cap --max-line=99999999999G '--max-line=99999999999G: not a size (a number of bytes, with K, M or G)'
-cap --max-flows=lots '--max-flows=lots: not a count (a whole number)'
-cap --max-flows=10K '--max-flows=10K: not a count (a whole number)'
+cap --max-mem=12Q '--max-mem=12Q: not a size (a number of bytes, with K, M or G) from 0 to 1024G'
+cap --max-mem 12Q '--max-mem=12Q: not a size (a number of bytes, with K, M or G) from 0 to 1024G'
+cap --max-mem= '--max-mem=: not a size (a number of bytes, with K, M or G) from 0 to 1024G'
+cap --max-line=99999999999G '--max-line=99999999999G: not a size (a number of bytes, with K, M or G) from 1 to 1024G'
+cap --max-flows=lots '--max-flows=lots: not a count (a whole number) from 1 to 4294967295'
+cap --max-flows=10K '--max-flows=10K: not a count (a whole number) from 1 to 4294967295'
+# Out of range (issue 16): each cap's range, said; 0 where it would leave a
+# layer nothing (--max-line=0 once passed NULL to memchr), past 1 TiB, past
+# 2^32 things, past int64 nanoseconds (--tcp-timeout near 2^64 once
+# overflowed reassembly/table.c).
+cap --max-line=0 '--max-line=0: not a size (a number of bytes, with K, M or G) from 1 to 1024G'
+cap --max-line=1025G '--max-line=1025G: not a size (a number of bytes, with K, M or G) from 1 to 1024G'
+cap --max-flows=0 '--max-flows=0: not a count (a whole number) from 1 to 4294967295'
+cap --max-flows=4294967296 '--max-flows=4294967296: not a count (a whole number) from 1 to 4294967295'
+cap --max-open-files=0 '--max-open-files=0: not a count (a whole number) from 1 to 4294967295'
+cap --max-pipeline=0 '--max-pipeline=0: not a count (a whole number) from 1 to 4294967295'
+cap --max-frag-dgrams=0 '--max-frag-dgrams=0: not a count (a whole number) from 1 to 4294967295'
+cap --rexmit-window=2G '--rexmit-window=2G: not a size (a number of bytes, with K, M or G) from 0 to 1G'
+cap --tcp-timeout=18446744073709551615 '--tcp-timeout=18446744073709551615: not a number of seconds (at most 9223372036)'
+cap --udp-timeout=18446744073709551615 '--udp-timeout=18446744073709551615: not a number of seconds (at most 9223372036)'
+cap --tcp-linger=9223372037 '--tcp-linger=9223372037: not a number of seconds (at most 9223372036)'
+# The ends of each range are taken, and run.
+status 0 "--max-line=1 --max-flows=1 --tcp-timeout=9223372036 run" -- "$sniff" -r "$pcap" \
+	--max-line=1 --max-flows=1 --tcp-timeout=9223372036 --udp-timeout=9223372036 \
+	--tcp-linger=9223372036 --max-mem=1024G --rexmit-window=1G
+# --help says every range.
+"$sniff" --help >"$t/help" 2>&1
+grep -qF -- '--max-line=N' "$t/help" && grep -q -- '--max-line=N .*(default 64K; 1 to 1024G)' "$t/help" &&
+	pass "--help gives --max-line's range" || bad "--help: no range for --max-line"
+[ "$(grep -c -- '^  --[a-z-]*=N .*(default [^;]*; [0-9]*[KMG]\{0,1\} to [0-9]*[KMG]\{0,1\})$' "$t/help")" -ge 23 ] &&
+	pass "--help gives every cap's range" || bad "--help: a cap without its range"
 cap --tcp-timeout=5m '--tcp-timeout=5m: not a number of seconds (at most 9223372036)'
 cap --tcp-timeout=9223372037 '--tcp-timeout=9223372037: not a number of seconds (at most 9223372036)'
 cap --ack-wait=1s '--ack-wait=1s: not a number of milliseconds (at most 9223372036854)'

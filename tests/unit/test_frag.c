@@ -50,6 +50,81 @@ static int is(const char *want)
 	return done.p && done.len == strlen(want) && !memcmp(done.p, want, done.len);
 }
 
+/* Issue 16: pieces were a list walked from its head for each fragment, so a
+ * datagram of 8192 eight-byte fragments cost 8192^2 steps. These check
+ * that the index replacing it keeps the rules - the first copy of every
+ * byte kept, whole exactly when every byte came - in every order, against
+ * a model of the datagram built here byte by byte. */
+enum { NPIECE = 8191, BIG = NPIECE * 8 + 7 }; /* 65535 bytes: the largest datagram */
+static uint8_t model[BIG], got[BIG];
+static uint8_t covered[BIG];
+static uint32_t ncovered, nadded, wrong; /* bytes covered, fragments added, wrong answers */
+static uint32_t rnd_state;
+static uint32_t rnd(void)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return rnd_state >> 8;
+}
+
+/* Adds bytes [off, off+len) of copy k of the datagram; returns frag_add's
+ * answer. Copies differ, so keeping a wrong one shows. */
+static int big_add(struct frag_store *s, uint32_t id, uint32_t off, uint32_t len, uint32_t k)
+{
+	uint8_t p[256];
+	for (uint32_t i = 0; i < len; i++) {
+		p[i] = (uint8_t)((off + i) * 13 + k * 7);
+		if (!covered[off + i]) {
+			covered[off + i] = 1;
+			ncovered++;
+			model[off + i] = p[i];
+		}
+	}
+	struct frag_key k4 = key(0, id);
+	struct ss_frame f = {++frame, 0, 0, 0, NULL};
+	memset(&done, 0, sizeof done);
+	int rc = frag_add(s, &k4, off, p, len, off + len < BIG, 17, &f, &done);
+	nadded++;
+	if (rc == 1)
+		memcpy(got, done.p, done.len);
+	wrong += rc != (ncovered == BIG); /* whole exactly when the last byte came */
+	return rc;
+}
+
+static void many_fragments(struct frag_store *s)
+{
+	static uint32_t perm[NPIECE + 1];
+	for (int c = 0; c < 4; c++) {
+		memset(covered, 0, sizeof covered);
+		rnd_state = 7u + (uint32_t)c;
+		for (uint32_t i = 0; i <= NPIECE; i++)
+			perm[i] = c == 1 ? NPIECE - i : i; /* c 1: descending */
+		if (c >= 2)
+			for (uint32_t i = NPIECE; i > 0; i--) {
+				uint32_t j = rnd() % (i + 1), t = perm[i];
+				perm[i] = perm[j];
+				perm[j] = t;
+			}
+		int rc = 0;
+		uint32_t id = 100 + (uint32_t)c;
+		ncovered = nadded = wrong = 0;
+		if (c == 3) /* overlapping runs of 1 to 16 units first, from the second unit on */
+			for (int k = 0; k < 3000; k++) {
+				uint32_t u = 1 + rnd() % (NPIECE - 1), n = 1 + rnd() % 16;
+				if (u + n > NPIECE)
+					n = NPIECE - u;
+				rc = big_add(s, id, u * 8, n * 8, 1000 + (uint32_t)k);
+			}
+		for (uint32_t i = 0; i <= NPIECE && rc != 1; i++) {
+			uint32_t u = perm[i];
+			rc = big_add(s, id, u * 8, u == NPIECE ? 7 : 8, u);
+		}
+		CHECK(wrong == 0 && rc == 1 && done.len == BIG && !memcmp(got, model, BIG));
+		CHECK(done.nfrags == nadded && nadded >= NPIECE + 1);
+	}
+	CHECK(!strcmp(events, "") || !strncmp(events, "frag_overlap_conflict;", 22));
+	events[0] = 0;
+}
+
 int main(void)
 {
 	struct ss_caps caps;
@@ -98,6 +173,7 @@ int main(void)
 	CHECK(
 	    !strcmp(events, "frag_timeout;frag_timeout;")); /* the IPv6 id 5 left over, and id 8 */
 	events[0] = 0;
+	many_fragments(s);
 	frag_free(s);
 
 	/* The caps: datagrams at once, then bytes held; the oldest goes first. */

@@ -84,8 +84,9 @@ static void test_caps(void)
 	CHECK(ss_caps_set(&c, "max-pending", " 1") == -2 &&
 	      ss_caps_set(&c, "max-pending", "+1") == -2);
 	CHECK(ss_caps_set(&c, "max-pending", "16777215T") == -2);
-	CHECK(ss_caps_set(&c, "max-pending", "17179869183G") == 0 && c.max_pending == 17179869183ull
-	                                                                                  << 30);
+	/* a size is at most 1024G (issue 16: every cap has a range) */
+	CHECK(ss_caps_set(&c, "max-pending", "1024G") == 0 && c.max_pending == 1ull << 40);
+	CHECK(ss_caps_set(&c, "max-pending", "1025G") == -2);
 	CHECK(ss_caps_set(&c, "max-pending", "17179869184G") == -2); /* 2^64 */
 	CHECK(ss_caps_set(&c, "max-flows", "10K") == -2);            /* a count takes no suffix */
 	CHECK(ss_caps_set(&c, "ack-wait", "9223372036854") == 0 && c.ack_wait == 9223372036854);
@@ -110,8 +111,9 @@ static void test_cap_words(void)
 	CHECK(ss_cap_find("max-mem") == ss_cap_find("max_mem") && ss_cap_find("max-mem"));
 	CHECK(ss_cap_find("max-me") == NULL && ss_cap_find("max-mem-") == NULL);
 	CHECK(ss_cap_find("") == NULL);
-	expects_is("max-mem", "a size (a number of bytes, with K, M or G)", __LINE__);
-	expects_is("max-flows", "a count (a whole number)", __LINE__);
+	expects_is("max-mem", "a size (a number of bytes, with K, M or G) from 0 to 1024G",
+	           __LINE__);
+	expects_is("max-flows", "a count (a whole number) from 1 to 4294967295", __LINE__);
 	expects_is("tcp-timeout", "a number of seconds (at most 9223372036)", __LINE__);
 	expects_is("ack-wait", "a number of milliseconds (at most 9223372036854)", __LINE__);
 	/* every cap has words */
