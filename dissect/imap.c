@@ -44,6 +44,7 @@
 #include "lineproto.h"
 #include "pingpong.h"
 #include "message.h"
+#include "msgmem.h"
 #include "probe.h"
 #include "record.h"
 #include "sasl.h"
@@ -312,6 +313,7 @@ enum {
 	SAID_TOO_BIG,
 	SAID_BAD_LINE,
 	SAID_BAD_LITERAL,
+	SAID_MSGMEM,
 };
 
 static void say(struct imap *s, int once, enum ss_dir d, uint64_t frame, int64_t ts,
@@ -414,8 +416,9 @@ static void msg_begin(struct imap *s, struct imsg *m, int partial, int64_t ts, u
 	m->incomplete = m->too_big = 0;
 	m->partial = partial;
 	buf_reset(&m->item);
-	buf_free(&m->data);
+	msgmem_end(&m->data, NULL);
 	buf_init(&m->data, s->o->caps->max_message);
+	msgmem_begin(&m->data, s->o->caps->max_messages_mem, NULL);
 	buf_reset(&m->mailbox);
 	m->ts_start = m->ts_end = ts;
 	m->frame_start = m->frame_end = frame;
@@ -428,7 +431,14 @@ static void msg_add(struct imap *s, struct imsg *m, enum ss_dir d, const struct 
 	if (m->too_big || !it->len)
 		return;
 	size_t room = m->data.cap - m->data.len;
-	if (buf_add(&m->data, it->p, it->len < room ? it->len : room) || it->len > room) {
+	enum msgmem_res res = msgmem_add(&m->data, s->o->caps->max_messages_mem, it->p,
+	                                 it->len < room ? it->len : room);
+	if (res == MSGMEM_SHARED) {
+		m->too_big = 1;
+		say(s, SAID_MSGMEM, d, it->frame, it->ts, "messages_mem",
+		    "the messages being collected passed --max-messages-mem; what this one kept "
+		    "is marked incomplete");
+	} else if (res != MSGMEM_OK || it->len > room) {
 		/* Kept up to the cap, however the bytes came in segments. */
 		m->too_big = 1;
 		say(s, SAID_TOO_BIG, d, it->frame, it->ts, "message_too_big",
@@ -479,7 +489,7 @@ static void msg_out(struct imap *s, struct imsg *m, const char *how, const struc
 		msg_free(&parsed);
 	}
 	m->state = M_NONE;
-	buf_free(&m->data);
+	msgmem_end(&m->data, NULL);
 }
 
 /* The FETCH message held until its response ended (its UID may come after
@@ -1591,6 +1601,7 @@ static void tagged(struct imap *s, const uint8_t *p, size_t n, const struct lp_i
 		 * non-synchronising one (RFC 7888) comes whatever the server says. */
 		lineproto_set(&s->pp.lp[SS_C2S], LP_LINE, 0);
 		s->m[SS_C2S].state = M_NONE;
+		msgmem_end(&s->m[SS_C2S].data, NULL);
 		s->cur = NULL;
 	}
 	if (c->lines.len && buf_add(&b, c->lines.p, c->lines.len) == 0 &&
@@ -1868,7 +1879,7 @@ static void imap_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 	pp_close(&s->pp, "RFC 9051 2.2", at);
 	for (int d = 0; d < 2; d++) {
 		buf_free(&s->lit[d].small);
-		buf_free(&s->m[d].data);
+		msgmem_end(&s->m[d].data, NULL);
 		buf_free(&s->m[d].item);
 		buf_free(&s->m[d].mailbox);
 		if (s->mid[d] && s->mid_skipped[d])

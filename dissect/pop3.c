@@ -28,6 +28,7 @@
 #include "escape.h"
 #include "event.h"
 #include "message.h"
+#include "msgmem.h"
 #include "pingpong.h"
 #include "probe.h"
 #include "record.h"
@@ -92,12 +93,23 @@ enum {
 	SAID_TOO_BIG,
 	SAID_BAD_LINE,
 	SAID_PIPE_FULL,
+	SAID_MSGMEM,
 };
 
 static void say(struct pop3 *s, int once, enum ss_dir d, uint64_t frame, int64_t ts,
                 const char *what, const char *detail)
 {
 	pp_say(&s->pp, once, d, frame, ts, what, detail);
+}
+
+/* A message's storage is counted against --max-messages-mem (msgmem.h); a
+ * listing's is bounded by --max-line alone. */
+static void data_free(struct pop3 *s)
+{
+	if (s->is_msg)
+		msgmem_end(&s->data, NULL);
+	else
+		buf_free(&s->data);
 }
 
 /* --- records -------------------------------------------------------------- */
@@ -209,7 +221,7 @@ static void body_end(struct pop3 *s, int64_t ts, uint64_t frame)
 		listing_out(s);
 	}
 	pp_cmd_free(&s->cur);
-	buf_free(&s->data);
+	data_free(s);
 	buf_reset(&s->status);
 	s->body = B_NONE;
 	if (s->pp.lp[SS_S2C].mode == LP_DOTDATA)
@@ -236,11 +248,13 @@ static void body_begin(struct pop3 *s, struct pp_cmd *p, const uint8_t *line, si
                        uint64_t frame)
 {
 	s->cur = *p;
+	data_free(s);
 	s->is_msg = p->kind == K_RETR || p->kind == K_TOP || (p->kind == K_GAP && octets(line, n));
 	s->incomplete = s->too_big = 0;
 	s->lines = 0;
-	buf_free(&s->data);
 	buf_init(&s->data, s->is_msg ? s->o->caps->max_message : s->o->caps->max_line);
+	if (s->is_msg)
+		msgmem_begin(&s->data, s->o->caps->max_messages_mem, NULL);
 	buf_reset(&s->status);
 	if (escape_add(&s->status, line, n))
 		say(s, -1, SS_S2C, frame, ts, "reply_too_long",
@@ -262,8 +276,15 @@ static void body_add(struct pop3 *s, const uint8_t *p, size_t n, uint64_t frame,
 	}
 	if (s->too_big)
 		return;
-	size_t room = s->data.cap - s->data.len;
-	if (buf_add(&s->data, p, n < room ? n : room) || n > room) {
+	size_t room = s->data.cap - s->data.len, k = n < room ? n : room;
+	int res = s->is_msg ? (int)msgmem_add(&s->data, s->o->caps->max_messages_mem, p, k)
+	                    : buf_add(&s->data, p, k);
+	if (res == MSGMEM_SHARED) {
+		s->too_big = 1;
+		say(s, SAID_MSGMEM, SS_S2C, frame, ts, "messages_mem",
+		    "the messages being collected passed --max-messages-mem; what this one kept "
+		    "is marked incomplete");
+	} else if (res || n > room) {
 		/* Kept up to the cap, however the bytes came in segments. */
 		s->too_big = 1;
 		if (s->is_msg)
@@ -758,7 +779,7 @@ static void pop3_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 		    "frame %llu",
 		    (unsigned long long)s->msg_bare_lf, (unsigned long long)s->first_msg_bare_lf);
 	buf_free(&s->status);
-	buf_free(&s->data);
+	data_free(s);
 	buf_free(&s->user);
 	buf_free(&s->login);
 	free(s);

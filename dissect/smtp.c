@@ -32,6 +32,7 @@
 #include "escape.h"
 #include "event.h"
 #include "message.h"
+#include "msgmem.h"
 #include "pingpong.h"
 #include "probe.h"
 #include "record.h"
@@ -97,7 +98,8 @@ enum {
 	SAID_TOO_BIG,
 	SAID_RCPTS,
 	SAID_PICKUP,
-	SAID_PIPE_FULL
+	SAID_PIPE_FULL,
+	SAID_MSGMEM
 };
 
 /* What stands in a reply's place when it was not seen. */
@@ -168,7 +170,7 @@ static void message_out(struct smtp *s, int code, const uint8_t *reply, size_t r
 		 * the exchanges show there was one, there is nothing to hand on. */
 		s->in_msg = 0;
 		dlv_clear(s);
-		bufpool_give(s->o->spare, &s->msg);
+		msgmem_end(&s->msg, s->o->spare);
 		return;
 	}
 	struct ss_record r;
@@ -216,7 +218,7 @@ static void message_out(struct smtp *s, int code, const uint8_t *reply, size_t r
 	dlv_clear(s);
 	/* An idle session does not sit on the storage: the next message, of
 	 * this session or another, takes it from the pool. */
-	bufpool_give(s->o->spare, &s->msg);
+	msgmem_end(&s->msg, s->o->spare);
 }
 
 static void tx_clear(struct smtp *s)
@@ -236,8 +238,7 @@ static void msg_begin(struct smtp *s, const char *how, int64_t ts, uint64_t fram
 	s->msg_frame = frame;
 	s->msg_ts_end = 0;
 	s->msg_frame_end = 0;
-	buf_reset(&s->msg);
-	bufpool_take(s->o->spare, &s->msg);
+	msgmem_begin(&s->msg, s->o->caps->max_messages_mem, s->o->spare);
 	buf_reset(&s->queue_id);
 	dlv_clear(s);
 }
@@ -250,9 +251,19 @@ static void msg_add(struct smtp *s, const uint8_t *p, size_t n, int64_t ts, uint
 		s->msg_ts = ts;
 		s->msg_frame = frame;
 	}
-	/* Past --max-message its first bytes are kept, exactly up to the cap. */
+	/* Past --max-message its first bytes are kept, exactly up to the cap;
+	 * past --max-messages-mem, those it had room for. */
 	size_t room = s->msg.cap - s->msg.len;
-	if (!s->msg_too_big && (buf_add(&s->msg, p, n < room ? n : room) || n > room)) {
+	if (s->msg_too_big)
+		return;
+	enum msgmem_res res =
+	    msgmem_add(&s->msg, s->o->caps->max_messages_mem, p, n < room ? n : room);
+	if (res == MSGMEM_SHARED) {
+		s->msg_too_big = 1;
+		pp_say(&s->pp, SAID_MSGMEM, SS_C2S, frame, ts, "messages_mem",
+		       "the messages being collected passed --max-messages-mem; what this one "
+		       "kept is marked incomplete");
+	} else if (res != MSGMEM_OK || n > room) {
 		s->msg_too_big = 1;
 		pp_say(&s->pp, SAID_TOO_BIG, SS_C2S, frame, ts, "message_too_big",
 		       "a message over --max-message; what was kept is marked incomplete");
@@ -1119,7 +1130,7 @@ static void smtp_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 	buf_free(&s->helo);
 	buf_free(&s->mail_from);
 	buf_free(&s->queue_id);
-	bufpool_give(s->o->spare, &s->msg);
+	msgmem_end(&s->msg, s->o->spare);
 	free(s);
 }
 

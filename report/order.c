@@ -17,6 +17,18 @@
  * Items are written through one stream that lives as long as the queue
  * (fopencookie): it appends an item's bytes to the current chunk, or
  * straight to the output when the item is late (its bucket is gone).
+ *
+ * What the queue holds is capped twice (order.h): in items and in bytes.
+ * The bytes are those it has allocated - every chunk whole, a waiting item
+ * in it or not, the spare chunks and the array a bucket is sorted in - so
+ * a chunk kept alive by one small line is counted as what it costs. Past
+ * either cap the oldest bucket goes out before its time; a chunk that
+ * would take the bytes past the cap is not allocated while older buckets
+ * can go out instead, and an item that still does not fit (one larger
+ * than the cap, or newer items holding it all) goes straight out, after
+ * everything of its time or older. The items let out early are counted,
+ * and said once, at the end, in an event (report order_full): the lines
+ * after them may be out of time order.
  */
 #define _GNU_SOURCE
 #include "order.h"
@@ -27,9 +39,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event.h"
+
 #define ORDER_STREAM_BUFFER (64u << 10)
 #define ORDER_BUCKETS 1024 /* a power of two */
 #define ORDER_CHUNK (1u << 20)
+/* Under a byte cap of less than 4 chunks, chunks shrink, to this at least. */
+#define ORDER_CHUNK_MIN (4u << 10)
 #define ORDER_SPARE_CHUNKS 4 /* emptied chunks kept for reuse; more are freed */
 
 struct chunk {
@@ -56,8 +72,12 @@ struct order {
 	FILE *out;
 	order_write_fn *write; /* how bytes go to out (NULL: fwrite) */
 	void *write_ctx;
-	int64_t window, width; /* width: the capture time one bucket holds */
-	size_t max, n;         /* items waiting, at most max */
+	int64_t window, width;           /* width: the capture time one bucket holds */
+	size_t max, n;                   /* items waiting, at most max */
+	size_t max_mem, held;            /* bytes allocated (chunks, sort array), at most max_mem */
+	size_t chunk;                    /* the size of an ordinary chunk */
+	uint64_t early, after;           /* items let out early; items late because of them */
+	uint64_t said_early, said_after; /* how many of them an event told */
 	uint64_t seq;
 	struct bucket b[ORDER_BUCKETS];
 	int64_t next; /* the oldest bucket not yet written (time / width) */
@@ -74,6 +94,7 @@ struct order {
 	struct bucket *wb;
 	size_t item_at;
 	int64_t cur_ts;
+	int64_t cur_q; /* the item's slot */
 };
 
 #define ITEM_SPACE ((sizeof(struct item) + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1))
@@ -98,17 +119,33 @@ static struct bucket *bucket_of(struct order *o, int64_t q)
 	return &o->b[(uint64_t)q & (ORDER_BUCKETS - 1)];
 }
 
+static void chunk_free(struct order *o, struct chunk *c)
+{
+	o->held -= sizeof *c + c->size;
+	free(c);
+}
+
 static void chunk_release(struct order *o, struct chunk *c)
 {
 	if (c == o->cur || c->live)
 		return;
-	if (o->nspare < ORDER_SPARE_CHUNKS && c->size == ORDER_CHUNK) {
+	if (o->nspare < ORDER_SPARE_CHUNKS && c->size == o->chunk) {
 		c->next = o->spare;
 		o->spare = c;
 		o->nspare++;
 	} else {
-		free(c);
+		chunk_free(o, c);
 	}
+}
+
+static void spares_free(struct order *o)
+{
+	while (o->spare) {
+		struct chunk *c = o->spare;
+		o->spare = c->next;
+		chunk_free(o, c);
+	}
+	o->nspare = 0;
 }
 
 static int item_less(const void *x, const void *y)
@@ -159,6 +196,7 @@ static void drain(struct order *o, struct bucket *b)
 			cap *= 2;
 		struct item **s = realloc(o->sort, cap * sizeof *s);
 		if (s) {
+			o->held += (cap - o->sort_cap) * sizeof *s;
 			o->sort = s;
 			o->sort_cap = cap;
 		}
@@ -195,16 +233,72 @@ static void drain_before(struct order *o, int64_t q)
 	}
 }
 
-/* Writes the oldest waiting bucket (max items were passed). */
-static void drain_oldest(struct order *o)
+/* Writes the oldest waiting bucket before slot limit, before its time (a
+ * cap was passed); returns 0 when there is none. */
+static int drain_oldest(struct order *o, int64_t limit)
 {
-	while (o->n) {
+	while (o->n && o->next < limit) {
 		struct bucket *b = bucket_of(o, o->next++);
 		if (b->n) {
+			o->early += b->n;
 			drain(o, b);
-			return;
+			return 1;
 		}
 	}
+	return 0;
+}
+
+/* Nothing waits: what was kept for the next items is given back, so that
+ * the bytes held fall under the cap whatever came before. */
+static void shrink_idle(struct order *o)
+{
+	if (o->n)
+		return;
+	spares_free(o);
+	o->held -= o->sort_cap * sizeof *o->sort;
+	free(o->sort);
+	o->sort = NULL;
+	o->sort_cap = 0;
+	if (o->cur && !o->writing && !o->cur->live && o->cur->size > o->chunk) {
+		chunk_free(o, o->cur);
+		o->cur = NULL;
+	}
+}
+
+/* Whether grow more bytes fit under the byte cap, once the spare chunks
+ * and then the buckets older than slot limit have gone out as needed. */
+static int mem_fits(struct order *o, size_t grow, int64_t limit)
+{
+	if (o->held + grow <= o->max_mem && grow <= o->max_mem)
+		return 1;
+	spares_free(o);
+	while (o->held + grow > o->max_mem && drain_oldest(o, limit))
+		;
+	shrink_idle(o);
+	return o->held + grow <= o->max_mem && grow <= o->max_mem;
+}
+
+/* The item of slot q does not fit: it goes straight out, after everything
+ * of its slot or older, so that it still comes after the lines before it. */
+static void let_out(struct order *o, int64_t q)
+{
+	while (drain_oldest(o, q + 1))
+		;
+	if (o->next <= q)
+		o->next = q + 1; /* its slot is gone: later lines of it are late */
+	o->early++;
+}
+
+/* The bucket of an item of slot q, or NULL when it is late (its bucket has
+ * gone out): straight out. Late only because a cap let its bucket out
+ * early (its window has not passed), it is counted with them. */
+static struct bucket *bucket_at(struct order *o, int64_t q)
+{
+	if (q >= o->next)
+		return bucket_of(o, q);
+	if (q >= slot(o, o->newest - o->window))
+		o->after++;
+	return NULL;
 }
 
 /* A chunk with room for need more bytes after the item being written,
@@ -216,18 +310,29 @@ static int chunk_room(struct order *o, size_t need)
 		return 0;
 	size_t part = c ? c->used - o->item_at : 0; /* the item so far */
 	struct chunk *n = NULL;
-	if (part + need <= ORDER_CHUNK && o->spare) {
+	if (part + need <= o->chunk && o->spare) {
 		n = o->spare;
 		o->spare = n->next;
 		o->nspare--;
 	} else {
-		size_t size = ORDER_CHUNK;
-		while (size < part + need)
+		size_t size = o->chunk;
+		while (size < part + need) {
+			if (size > o->max_mem)
+				return -1; /* nor would it fit: no doubling past it */
 			size *= 2;
+		}
+		/* the new chunk, counted before it exists; the old one is
+		 * counted until it is let go, after */
+		if (!mem_fits(o, sizeof *n + size, o->cur_q))
+			return -1;
 		n = malloc(sizeof *n + size);
 		if (!n)
 			return -1;
 		n->size = size;
+		o->held += sizeof *n + size;
+		c = o->cur; /* mem_fits frees an idle current chunk (never while writing) */
+		if (!c)
+			part = 0;
 	}
 	n->used = part;
 	n->live = 0;
@@ -246,7 +351,9 @@ static ssize_t gather(void *cookie, const char *p, size_t n)
 {
 	struct order *o = cookie;
 	if (o->wb && chunk_room(o, n)) {
-		/* memory ran out: keep the output whole, if out of order */
+		/* over the byte cap, or memory ran out: the item goes out as it
+		 * comes, after what is older, whole */
+		let_out(o, o->cur_q);
 		struct chunk *c = o->cur;
 		if (c) {
 			size_t hdr = o->item_at + ITEM_SPACE;
@@ -267,6 +374,11 @@ static ssize_t gather(void *cookie, const char *p, size_t n)
 
 struct order *order_new(FILE *out, int64_t window, size_t max)
 {
+	return order_new_capped(out, window, max, ORDER_MAX_MEM);
+}
+
+struct order *order_new_capped(FILE *out, int64_t window, size_t max, size_t max_mem)
+{
 	struct order *o = calloc(1, sizeof *o);
 	if (!o)
 		return NULL;
@@ -275,6 +387,10 @@ struct order *order_new(FILE *out, int64_t window, size_t max)
 	/* the window and the bucket being filled fit in the ring */
 	o->width = o->window / (ORDER_BUCKETS - 2) + 1;
 	o->max = max ? max : 1;
+	o->max_mem = max_mem;
+	o->chunk = ORDER_CHUNK;
+	while (o->chunk > ORDER_CHUNK_MIN && o->chunk > max_mem / 4)
+		o->chunk /= 2;
 	o->stream = fopencookie(o, "w", (cookie_io_functions_t){.write = gather});
 	if (!o->stream) {
 		free(o);
@@ -298,14 +414,17 @@ FILE *order_begin(struct order *o, int64_t ts)
 	 * goes out, which also leaves room in the ring for ts */
 	order_advance(o, ts);
 	int64_t q = slot(o, ts);
-	o->wb = q < o->next ? NULL : bucket_of(o, q); /* late: straight out */
+	o->wb = bucket_at(o, q);
 	o->cur_ts = ts;
+	o->cur_q = q;
 	o->writing = 1;
 	/* the item's header goes first; its text follows as it is written */
 	if (o->cur)
 		o->item_at = o->cur->used; /* nothing of this item yet */
-	if (o->wb && chunk_room(o, ITEM_SPACE))
+	if (o->wb && chunk_room(o, ITEM_SPACE)) {
 		o->wb = NULL;
+		let_out(o, q);
+	}
 	if (o->wb) {
 		o->item_at = o->cur->used;
 		o->cur->used += ITEM_SPACE;
@@ -333,7 +452,9 @@ static void queue(struct order *o, struct bucket *b, struct chunk *c, size_t at,
 	b->n++;
 	o->n++;
 	while (o->n > o->max)
-		drain_oldest(o);
+		drain_oldest(o, INT64_MAX);
+	if (o->held > o->max_mem) /* the sort array grew, or a chunk moved */
+		mem_fits(o, 0, INT64_MAX);
 }
 
 void order_end(struct order *o)
@@ -361,10 +482,15 @@ void order_put(struct order *o, int64_t ts, const void *p, size_t n)
 	if (!n)
 		return;
 	int64_t q = slot(o, ts);
-	struct bucket *b = q < o->next ? NULL : bucket_of(o, q); /* late: straight out */
-	o->item_at = o->cur ? o->cur->used : 0;                  /* nothing of this item yet */
-	if (!b || chunk_room(o, ITEM_SPACE + n)) {
-		emit(o, p, n); /* late, or memory ran out: out of order */
+	struct bucket *b = bucket_at(o, q);
+	o->item_at = o->cur ? o->cur->used : 0; /* nothing of this item yet */
+	o->cur_q = q;
+	if (b && chunk_room(o, ITEM_SPACE + n)) {
+		let_out(o, q); /* over the byte cap, or memory ran out */
+		b = NULL;
+	}
+	if (!b) {
+		emit(o, p, n); /* late, or let out: out of order */
 		return;
 	}
 	struct chunk *c = o->cur;
@@ -386,8 +512,27 @@ void order_advance(struct order *o, int64_t now)
 	drain_before(o, slot(o, o->newest - o->window));
 }
 
+/* Says how many items went out before their time since it last did: once,
+ * at the end of the run (a flush before it says it then). It goes through
+ * the sink, which may queue it here: nothing is being written now. */
+static void tell_early(struct order *o)
+{
+	uint64_t e = o->early - o->said_early, a = o->after - o->said_after;
+	if ((!e && !a) || o->writing)
+		return;
+	o->said_early = o->early;
+	o->said_after = o->after;
+	ss_eventf("report", "order_full", 0, 0, 0, -1,
+	          "%llu line%s out of time order: the time-order queue reached --max-order-mem or "
+	          "%zu lines, so %llu went out before their time and %llu came after newer ones "
+	          "had gone",
+	          (unsigned long long)(e + a), e + a == 1 ? "" : "s", o->max, (unsigned long long)e,
+	          (unsigned long long)a);
+}
+
 void order_flush(struct order *o)
 {
+	tell_early(o);
 	/* next stays: what comes after is still put in order */
 	for (int64_t q = o->next; o->n && q < o->next + ORDER_BUCKETS; q++)
 		drain(o, bucket_of(o, q));
@@ -403,11 +548,17 @@ void order_free(struct order *o)
 	order_flush(o);
 	fclose(o->stream);
 	free(o->cur);
-	while (o->spare) {
-		struct chunk *c = o->spare;
-		o->spare = c->next;
-		free(c);
-	}
+	spares_free(o);
 	free(o->sort);
 	free(o);
+}
+
+size_t order_held(const struct order *o)
+{
+	return o->held;
+}
+
+uint64_t order_early(const struct order *o)
+{
+	return o->early + o->after;
 }

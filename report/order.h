@@ -10,9 +10,25 @@
 
 struct order;
 
-/* Lines wait until capture time passes their time plus window, or until
- * max lines wait; then they go to out in time order (ties: in the order
- * they were written). */
+/* The byte cap order_new() puts on the queue (--max-order-mem's default). */
+#define ORDER_MAX_MEM ((size_t)64 << 20)
+
+/* Lines wait until capture time passes their time plus window; then they
+ * go to out in time order (ties: in the order they were written).
+ *
+ * What waits is capped at max items and at max_mem bytes: every byte the
+ * queue has allocated for them, the lines' text, a header of some 48
+ * bytes each and the chunks they sit in whole (order.c). Past either cap
+ * the oldest lines go out before their time; a line that would take the
+ * queue past max_mem even once all older lines are out goes out at once.
+ * Either way the lines that come after may be older than ones already
+ * out: out of time order. The lines let out early, and those that came
+ * after newer ones had gone (their window not over), are counted and said
+ * once, at the end (order_flush), in an event: layer "report", what
+ * "order_full", its detail starting with how many. max_mem 0: nothing
+ * waits, every line goes out as it comes (and is counted). */
+struct order *order_new_capped(FILE *out, int64_t window, size_t max, size_t max_mem);
+/* The same with max_mem ORDER_MAX_MEM. */
 struct order *order_new(FILE *out, int64_t window, size_t max);
 /* How the queue writes bytes to out, in the order they are shown: p[0..n),
  * or p NULL when all that waited is out (order_flush). The timeline's
@@ -29,8 +45,15 @@ void order_end(struct order *o);
 void order_put(struct order *o, int64_t ts, const void *p, size_t n);
 /* Capture time is now now: what is old enough goes out. */
 void order_advance(struct order *o, int64_t now);
-/* Everything goes out (the end of the capture, or SIGUSR1). */
+/* Everything goes out (the end of the capture, or SIGUSR1); first, when
+ * lines were let out early since the last flush, the order_full event
+ * (through the event sink, which may write it here). */
 void order_flush(struct order *o);
 void order_free(struct order *o);
+/* Bytes the queue holds now (at most max_mem, but while an order_flush or
+ * order_advance sorts a bucket: the array it sorts in), and the lines put
+ * out of time order by the caps so far (the order_full event's count). */
+size_t order_held(const struct order *o);
+uint64_t order_early(const struct order *o);
 
 #endif

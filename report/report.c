@@ -514,7 +514,8 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 		}
 	}
 	if (o->ordered && !o->flows_only) {
-		rp->ord = order_new(o->out, (int64_t)10 * SS_NS_PER_SEC, 200000);
+		rp->ord = order_new_capped(o->out, (int64_t)10 * SS_NS_PER_SEC, 200000,
+		                           (size_t)caps->max_order_mem);
 		if (!rp->ord) {
 			snprintf(err, errlen, "out of memory");
 			undo(rp);

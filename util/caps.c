@@ -62,12 +62,23 @@ const struct ss_cap_def ss_cap_defs[] = {
         "longest protocol line kept; longer ones are cut and reported", 1, BYTES_MAX),
     CAP(max_message, 64u << 20, SS_CAP_BYTES,
         "longest message kept whole; a longer one is incomplete", 0, BYTES_MAX),
+    /* every session's message in progress together: --max-message bounds
+     * one, this all of them (dissect/msgmem.h) */
+    CAP(max_messages_mem, 256u << 20, SS_CAP_BYTES,
+        "bytes held by the messages being collected, all sessions together; past it a "
+        "message that would grow is incomplete (one over 1/256 of it stops 1/8 short)",
+        0, BYTES_MAX),
     CAP(max_pipeline, 256, SS_CAP_COUNT, "commands awaiting their replies in one session", 1,
         COUNT_MAX),
     CAP(max_log_lines, 200000, SS_CAP_COUNT,
         "syslog lines about messages kept for their journeys (the oldest go first)", 0, COUNT_MAX),
     CAP(journey_mem, 64u << 20, SS_CAP_BYTES,
         "bytes the journeys keep of copies and log lines (the oldest go first)", 0, BYTES_MAX),
+    /* 0: nothing waits, lines come out as they are made (report/order.h) */
+    CAP(max_order_mem, 64u << 20, SS_CAP_BYTES,
+        "bytes the timeline holds to put lines back in time order; past it the oldest go out "
+        "early and later lines may be out of order (event order_full)",
+        0, BYTES_MAX),
     CAP(max_hops, 100000, SS_CAP_COUNT,
         "message copies remembered to link each to the copy it was passed on from", 0, COUNT_MAX),
     CAP(verify_wait, 60, SS_CAP_SECONDS,

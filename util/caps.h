@@ -30,10 +30,13 @@ struct ss_caps {
 	uint64_t max_pipeline;   /* commands awaiting their replies, per session */
 	uint64_t max_log_lines;  /* syslog lines about messages kept for their journeys */
 	uint64_t journey_mem;    /* bytes the journeys keep of copies and log lines */
+	uint64_t max_order_mem;  /* bytes the timeline's time-order queue holds (report/order.h) */
 	uint64_t max_hops;       /* message copies remembered to link a message's path */
 	uint64_t verify_wait;    /* seconds (capture time) a hop waits for its passed-on copy */
 	uint64_t max_waiting;    /* --verify: hops waiting for their passed-on copy at once */
 	uint64_t verify_mem;     /* --verify: bytes of the messages of those hops */
+	/* the storage of the messages being collected, all sessions together */
+	uint64_t max_messages_mem;
 };
 
 enum ss_cap_unit { SS_CAP_COUNT, SS_CAP_BYTES, SS_CAP_SECONDS, SS_CAP_MS };

@@ -3,7 +3,10 @@
  * written once, whole, and lines that came within the window out in
  * (time, arrival) order; late lines, a full queue, a flush and lines far
  * longer than a chunk still keep every byte; time 0 and the last capture
- * time are times like any other.
+ * time are times like any other. The byte cap (--max-order-mem): the bytes
+ * held never pass it, every line still comes out once and whole, a line
+ * larger than the cap comes after the older lines and before the newer
+ * ones, and the lines let out early are said once (order_full).
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -12,6 +15,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "event.h"
 #include "order.h"
 #include "sstime.h"
 
@@ -203,6 +207,175 @@ static void test_ends(void)
 	}
 }
 
+/* --- the byte cap (--max-order-mem) --------------------------------------- */
+
+/* What the order_full events said: how many, and the count in the last. */
+struct told {
+	int events;
+	unsigned long long lines;
+	struct order *o; /* when set, the event is written into the queue, as report.c does, */
+	int64_t at;      /* at this time (report.c: the last item's, for an event of no frame) */
+};
+
+static void on_event(const struct ss_event *e, void *ctx)
+{
+	struct told *t = ctx;
+	if (strcmp(e->layer, "report") || strcmp(e->what, "order_full"))
+		return;
+	t->events++;
+	t->lines = strtoull(e->detail, NULL, 10);
+	if (t->o) {
+		fprintf(order_begin(t->o, t->at), "! %s %s: %s\n", e->layer, e->what, e->detail);
+		order_end(t->o);
+	}
+}
+
+/* Items of 8,000 bytes, far more in the window than 1 MB holds, as the
+ * replies of many sessions at once: the bytes held never pass the cap,
+ * every item comes out once and whole, the items let out early are said
+ * once, and the count is the one the queue kept; with the default cap
+ * (64 MB: all of them fit) the same items come out sorted, nothing said. */
+static void test_byte_cap(size_t cap, int expect_early)
+{
+	enum { N = 3000, BODY = 8000 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	struct told t = {0};
+	ss_event_sink(on_event, &t);
+	struct order *o = order_new_capped(out, 10000 * MS, 200000, cap);
+	int64_t now = 1700000000LL * 1000 * MS;
+	size_t peak = 0;
+	static char body[BODY];
+	memset(body, 'x', sizeof body);
+	for (uint64_t i = 0; i < N; i++) {
+		now += rnd(2) * MS;
+		int64_t ts = now - (int64_t)rnd(3000) * MS;
+		FILE *f = order_begin(o, ts);
+		fprintf(f, "%" PRId64 " %" PRIu64 " ", ts, i);
+		fwrite(body, 1, sizeof body, f);
+		fputc('\n', f);
+		order_end(o);
+		if (order_held(o) > peak)
+			peak = order_held(o);
+	}
+	uint64_t early = order_early(o);
+	order_flush(o);
+	CHECK(peak <= cap);
+	order_free(o);
+	ss_event_sink(NULL, NULL);
+	fclose(out);
+	static struct line got[N + 1];
+	/* every line whole: its number, a space, BODY x's */
+	size_t whole = 0;
+	for (char *s = text; s < text + len;) {
+		char *nl = memchr(s, '\n', (size_t)(text + len - s));
+		if (!nl)
+			break;
+		char *sp = memchr(s, ' ', (size_t)(nl - s));
+		sp = sp ? memchr(sp + 1, ' ', (size_t)(nl - sp - 1)) : NULL;
+		whole += sp && nl - sp - 1 == BODY && strspn(sp + 1, "x") == BODY;
+		s = nl + 1;
+	}
+	CHECK(whole == N);
+	size_t n = parse(text, got, N + 1);
+	CHECK(n == N);
+	static unsigned char seen[N];
+	memset(seen, 0, sizeof seen);
+	size_t twice = 0, unsorted = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (got[i].seq < N)
+			twice += seen[got[i].seq]++ != 0;
+		if (i && !before(&got[i - 1], &got[i]))
+			unsorted++;
+	}
+	CHECK(twice == 0);
+	if (expect_early) {
+		CHECK(early > 0 && unsorted > 0);
+		CHECK(t.events == 1 && t.lines == early);
+	} else {
+		CHECK(early == 0 && unsorted == 0 && t.events == 0);
+	}
+	free(text);
+}
+
+/* One item of 5 MB under a 1 MB cap, among small ones: the older items go
+ * out before it, it goes out whole, the newer ones after it, each in time
+ * order; the cap holds while it is written. The event is written into the
+ * queue by the sink, as the timeline does, and comes out once (a second
+ * flush, order_free's, says nothing more). */
+static void test_item_over_cap(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	size_t cap = 1u << 20;
+	struct order *o = order_new_capped(out, 10000 * MS, 1000, cap);
+	int64_t t0 = 1700000000LL * 1000 * MS;
+	struct told t = {.o = o, .at = t0 + 5000 * MS};
+	ss_event_sink(on_event, &t);
+	fprintf(order_begin(o, t0 + 20 * MS), "b\n");
+	order_end(o);
+	fprintf(order_begin(o, t0 + 5000 * MS), "d\n"); /* newer than the big one */
+	order_end(o);
+	fprintf(order_begin(o, t0), "a\n");
+	order_end(o);
+	size_t big = 5u << 20, peak = 0;
+	FILE *f = order_begin(o, t0 + 1000 * MS);
+	for (size_t i = 0; i < big / 1000; i++) {
+		for (int k = 0; k < 999; k++)
+			fputc('a' + (int)(i % 26), f);
+		fputc('\n', f);
+		if (order_held(o) > peak)
+			peak = order_held(o);
+	}
+	order_end(o);
+	fprintf(order_begin(o, t0 + 3000 * MS), "c\n");
+	order_end(o);
+	CHECK(peak <= cap);
+	/* a, b, then the big one were out at once; they were let out early */
+	fflush(out);
+	CHECK(len == 4 + big / 1000 * 1000 && !memcmp(text, "a\nb\n", 4));
+	CHECK(order_early(o) == 3); /* a, b and the big one */
+	order_flush(o);
+	ss_event_sink(NULL, NULL);
+	order_free(o);
+	fclose(out);
+	const char *tail = text + 4 + big / 1000 * 1000;
+	const char *want = "c\nd\n! report order_full: 3 lines out of time order";
+	CHECK(t.events == 1 && t.lines == 3);
+	CHECK(strncmp(tail, want, strlen(want)) == 0);
+	const char *first = strstr(tail, "order_full");
+	CHECK(first && !strstr(first + 1, "order_full")); /* once */
+	free(text);
+}
+
+/* --max-order-mem=0: nothing waits, lines come out as they are made, each
+ * counted; order_put's items too. */
+static void test_cap_zero(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	struct told t = {0};
+	ss_event_sink(on_event, &t);
+	struct order *o = order_new_capped(out, 10000 * MS, 1000, 0);
+	int64_t t0 = 1700000000LL * 1000 * MS;
+	fprintf(order_begin(o, t0 + 2 * MS), "x\n");
+	order_end(o);
+	order_put(o, t0 + 1 * MS, "y\n", 2);
+	fprintf(order_begin(o, t0), "z\n");
+	order_end(o);
+	fflush(out);
+	CHECK(len == 6 && !memcmp(text, "x\ny\nz\n", 6));
+	CHECK(order_held(o) == 0);
+	order_free(o);
+	ss_event_sink(NULL, NULL);
+	fclose(out);
+	CHECK(t.events == 1 && t.lines == 3);
+	free(text);
+}
+
 int main(void)
 {
 	test_in_window(1000000, 0);
@@ -211,6 +384,10 @@ int main(void)
 	test_late_and_long();
 	test_reversed_bucket();
 	test_ends();
+	test_byte_cap(1u << 20, 1);
+	test_byte_cap(ORDER_MAX_MEM, 0);
+	test_item_over_cap();
+	test_cap_zero();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
