@@ -19,13 +19,14 @@
 
 #include "event.h"
 #include "sstime.h"
+#include "treap.h"
 
 #define NBUCKETS 1024    /* datagrams under reassembly are few; chains stay short */
 #define MAX_DGRAM 65535u /* no IP datagram (jumbograms aside) is longer */
 
 struct piece {
-	struct piece *next;       /* sorted by off, never overlapping */
-	struct piece *l, *r, *up; /* the treap; up is NULL at the root */
+	struct ss_tnode t;  /* first: the treap over the pieces (util/treap.h) */
+	struct piece *next; /* sorted by off, never overlapping */
 	uint32_t off, len;
 	uint8_t data[];
 };
@@ -37,9 +38,10 @@ struct dgram {
 	int64_t first_ts;
 	uint64_t first_frame;
 	struct piece *pieces;
-	struct piece *root, *last; /* the treap over pieces, and the last piece */
-	uint32_t total;            /* payload length, known once the last fragment came */
-	uint32_t held;             /* bytes in pieces */
+	struct ss_tnode *root; /* the treap over the pieces */
+	struct piece *last;    /* the last piece */
+	uint32_t total;        /* payload length, known once the last fragment came */
+	uint32_t held;         /* bytes in pieces */
 	uint32_t nfrags;
 	uint8_t have_last, have_first, next;
 };
@@ -155,41 +157,6 @@ static struct dgram *dgram_find(struct frag_store *s, const struct frag_key *k,
 	return d;
 }
 
-/* A piece's priority: its address, mixed (splitmix64's finaliser). The
- * capture cannot choose where malloc() puts a piece. */
-static uint64_t prio(const struct piece *n)
-{
-	uint64_t x = (uint64_t)(uintptr_t)n;
-	x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return x ^ (x >> 31);
-}
-
-/* Lifts x above its parent in d's treap, keeping the order. */
-static void rotate_up(struct dgram *d, struct piece *x)
-{
-	struct piece *p = x->up, *g = p->up;
-	if (p->l == x) {
-		p->l = x->r;
-		if (x->r)
-			x->r->up = p;
-		x->r = p;
-	} else {
-		p->r = x->l;
-		if (x->l)
-			x->l->up = p;
-		x->l = p;
-	}
-	p->up = x;
-	x->up = g;
-	if (!g)
-		d->root = x;
-	else if (g->l == p)
-		g->l = x;
-	else
-		g->r = x;
-}
-
 /* Adds a piece right after prev (NULL: first). In the treap it becomes a
  * leaf: prev's right child when prev has none, else the left child of
  * prev's successor, which then has none. */
@@ -204,24 +171,13 @@ static int piece_insert(struct frag_store *s, struct dgram *d, struct piece *pre
 	memcpy(n->data, p, len);
 	struct piece *next = prev ? prev->next : d->pieces;
 	n->next = next;
-	n->l = n->r = n->up = NULL;
 	if (prev)
 		prev->next = n;
 	else
 		d->pieces = n;
 	if (!next)
 		d->last = n;
-	if (prev && !prev->r) {
-		prev->r = n;
-		n->up = prev;
-	} else if (next) {
-		next->l = n;
-		n->up = next;
-	} else {
-		d->root = n;
-	}
-	while (n->up && prio(n) > prio(n->up))
-		rotate_up(d, n);
+	ss_treap_insert(&d->root, prev ? &prev->t : NULL, next ? &next->t : NULL, &n->t);
 	d->held += len;
 	s->held += len;
 	return 0;
@@ -235,12 +191,13 @@ static struct piece *piece_before(const struct dgram *d, uint32_t pos)
 	if (d->last->off + d->last->len <= pos)
 		return d->last; /* fragments in order: appended */
 	struct piece *best = NULL;
-	for (struct piece *x = d->root; x;) {
+	for (struct ss_tnode *t = d->root; t;) {
+		struct piece *x = (struct piece *)(void *)t; /* t is its first member */
 		if (x->off + x->len <= pos) {
 			best = x;
-			x = x->r;
+			t = t->r;
 		} else {
-			x = x->l;
+			t = t->l;
 		}
 	}
 	return best;

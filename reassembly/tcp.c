@@ -35,6 +35,7 @@
 #include "cur.h"
 #include "event.h"
 #include "reasm_int.h"
+#include "treap.h"
 
 #define TH_FIN 0x01
 #define TH_SYN 0x02
@@ -50,8 +51,8 @@ static const char ACKED_MISSING[] = "acknowledged by the peer, never captured";
  * cannot follow it). The root is found by climbing from the first segment,
  * whose node also knows the last: no field of struct half is needed. */
 struct node {
-	struct node *l, *r, *up; /* up is NULL at the root */
-	struct seg *last;        /* valid in the first segment's node only */
+	struct ss_tnode t;
+	struct seg *last; /* valid in the first segment's node only */
 };
 _Static_assert(sizeof(struct node) % _Alignof(struct seg) == 0, "a seg follows its node");
 
@@ -74,42 +75,6 @@ static uint64_t seg_end(const struct seg *s)
 	return s->off + s->len;
 }
 
-/* A node's priority: its address, mixed (splitmix64's finaliser). The
- * capture cannot choose where malloc() puts a segment, so it cannot build
- * a deep tree. */
-static uint64_t prio(const struct node *n)
-{
-	uint64_t x = (uint64_t)(uintptr_t)n;
-	x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return x ^ (x >> 31);
-}
-
-/* Lifts x above its parent, keeping the order. */
-static void rotate_up(struct node *x)
-{
-	struct node *p = x->up, *g = p->up;
-	if (p->l == x) {
-		p->l = x->r;
-		if (x->r)
-			x->r->up = p;
-		x->r = p;
-	} else {
-		p->r = x->l;
-		if (x->l)
-			x->l->up = p;
-		x->l = p;
-	}
-	p->up = x;
-	x->up = g;
-	if (g) {
-		if (g->l == p)
-			g->l = x;
-		else
-			g->r = x;
-	}
-}
-
 /* Puts s into h's queue right after prev (NULL: first). In the tree, s
  * becomes a leaf where the order wants it: prev's right child when prev has
  * none, else the left child of prev's successor, which then has none (it
@@ -118,15 +83,9 @@ static void queue_link(struct half *h, struct seg *prev, struct seg *s)
 {
 	struct node *n = node_of(s);
 	struct seg *next = prev ? prev->next : h->ooo;
-	n->l = n->r = n->up = NULL;
 	s->next = next;
-	if (prev && !node_of(prev)->r) {
-		node_of(prev)->r = n;
-		n->up = node_of(prev);
-	} else if (next) {
-		node_of(next)->l = n;
-		n->up = node_of(next);
-	}
+	ss_treap_insert(NULL, prev ? &node_of(prev)->t : NULL, next ? &node_of(next)->t : NULL,
+	                &n->t);
 	if (prev) {
 		prev->next = s;
 	} else {
@@ -135,8 +94,6 @@ static void queue_link(struct half *h, struct seg *prev, struct seg *s)
 	}
 	if (!next)
 		node_of(h->ooo)->last = s;
-	while (n->up && prio(n) > prio(n->up))
-		rotate_up(n);
 }
 
 /* Takes h's first segment out of its queue. It has no left child, and is
@@ -144,11 +101,8 @@ static void queue_link(struct half *h, struct seg *prev, struct seg *s)
 static struct seg *queue_pop(struct half *h)
 {
 	struct seg *s = h->ooo;
-	struct node *n = node_of(s), *c = n->r;
-	if (c)
-		c->up = n->up;
-	if (n->up)
-		n->up->l = c;
+	struct node *n = node_of(s);
+	ss_treap_pop_first(NULL, &n->t);
 	h->ooo = s->next;
 	if (h->ooo)
 		node_of(h->ooo)->last = n->last;
@@ -162,13 +116,10 @@ static struct seg *queue_before(const struct half *h, uint64_t pos)
 	struct seg *first = h->ooo, *best = NULL;
 	if (!first || seg_end(first) > pos)
 		return NULL;
-	struct node *x = node_of(first);
-	if (seg_end(x->last) <= pos)
-		return x->last; /* appending behind the others, the common case */
-	while (x->up)
-		x = x->up;
-	while (x) {
-		struct seg *q = seg_at(x);
+	if (seg_end(node_of(first)->last) <= pos)
+		return node_of(first)->last; /* appending behind the others, the common case */
+	for (struct ss_tnode *x = ss_treap_root(&node_of(first)->t); x;) {
+		struct seg *q = seg_at((struct node *)(void *)x); /* t is the node's first member */
 		if (seg_end(q) <= pos) {
 			best = q;
 			x = x->r;
