@@ -29,6 +29,7 @@
 #include "record.h"
 #include "rectime.h"
 #include "select.h"
+#include "shown.h"
 #include "sstime.h"
 #include "streams.h"
 #include "text.h"
@@ -45,20 +46,17 @@ struct ss_report {
 	struct ss_tap flowtap;
 	struct timeline_opts tl;
 	struct jsonout_opts jo;
-	struct verifier *ver;     /* every message copy linked to the one before; --verify */
-	struct vsummary *vs;      /* --verify: the table and the stable lines */
-	struct vexpect *expect;   /* --expect's lines, read before the capture */
-	FILE *save_f, *junit_f;   /* --save-expect, --junit: opened before the capture */
-	FILE *mermaid_f;          /* --mermaid, the same */
-	struct journeys *jn;      /* each message's path, shown at the end */
-	struct logfile *logs;     /* --log files, read as the capture's clock goes */
-	struct loglink *ll;       /* what each log line speaks of */
-	int quiet;                /* --journey: the journeys alone, no timeline */
-	struct select *sel;       /* --message, --host: what is shown (NULL: all) */
-	struct story *story;      /* --message: its story (owned when live_story) */
-	int live_story;           /* built as the messages come (no first pass) */
-	struct idset *host_flows; /* --host: the flows of those hosts */
-	struct text line;         /* a timeline item being put together */
+	struct verifier *ver;   /* every message copy linked to the one before; --verify */
+	struct vsummary *vs;    /* --verify: the table and the stable lines */
+	struct vexpect *expect; /* --expect's lines, read before the capture */
+	FILE *save_f, *junit_f; /* --save-expect, --junit: opened before the capture */
+	FILE *mermaid_f;        /* --mermaid, the same */
+	struct journeys *jn;    /* each message's path, shown at the end */
+	struct logfile *logs;   /* --log files, read as the capture's clock goes */
+	struct loglink *ll;     /* what each log line speaks of */
+	int quiet;              /* --journey: the journeys alone, no timeline */
+	struct shown *sh;       /* --message, --host: what is shown (NULL: all) */
+	struct text line;       /* a timeline item being put together */
 	uint64_t events;
 	int64_t last_ts; /* the time of the last item that had one */
 };
@@ -112,81 +110,6 @@ static void put(struct ss_report *rp, int has, int64_t ts, const struct text *t)
 	}
 }
 
-/* --- what --message and --host keep (select.h) --- */
-
-static int host_is(struct ss_report *rp, const struct ss_addr *a)
-{
-	return select_host(rp->sel, a, rp->o.names ? names_get(a) : NULL);
-}
-
-static int flow_shown(struct ss_report *rp, uint64_t flow)
-{
-	if (!rp->sel)
-		return 1;
-	if (select_by_host(rp->sel) && !idset_has(rp->host_flows, flow))
-		return 0;
-	if (select_by_message(rp->sel) && !story_has_flow(rp->story, flow))
-		return 0;
-	return 1;
-}
-
-/* A syslog line: by its sender, and by the queue ID or Message-ID it
- * speaks of. */
-static int log_shown(struct ss_report *rp, const struct ss_record *r)
-{
-	const struct rec_log *l = &r->u.log;
-	if (select_by_host(rp->sel) &&
-	    !((r->flow && host_is(rp, &r->flow->ep[SS_C2S].addr)) ||
-	      select_host_name(rp->sel, (const char *)l->host.p, l->host.len)))
-		return 0;
-	if (select_by_message(rp->sel)) {
-		struct maillog m;
-		maillog_parse(l, &m);
-		if (!story_has_log(rp->story, (const char *)m.queue_id.p, m.queue_id.len,
-		                   (const char *)m.message_id.p, m.message_id.len))
-			return 0;
-	}
-	return 1;
-}
-
-static int record_shown(struct ss_report *rp, const struct ss_record *r, const struct vhop *hop)
-{
-	if (!rp->sel)
-		return 1;
-	if (r->kind == REC_LOG)
-		return log_shown(rp, r);
-	const struct ss_flow *f = r->flow;
-	if (select_by_host(rp->sel) && f &&
-	    (host_is(rp, &f->ep[SS_C2S].addr) || host_is(rp, &f->ep[SS_S2C].addr)))
-		idset_add(rp->host_flows, f->id);
-	if (rp->live_story && r->kind == REC_MESSAGE && hop &&
-	    (select_message(rp->sel, hop->number, hop->message_id, hop->subject) ||
-	     story_has_message(rp->story, hop->from))) {
-		struct ss_str q = r->u.msg.queue_id;
-		char qid[64];
-		snprintf(qid, sizeof qid, "%.*s", (int)(q.len < 63 ? q.len : 63),
-		         (const char *)q.p);
-		story_add_copy(rp->story, hop->number, f->id, qid);
-	}
-	if (r->kind == REC_DNS && select_by_message(rp->sel)) {
-		int64_t ts;
-		rectime_begin(r, &ts);
-		if (!story_has_dns(rp->story, &f->ep[SS_C2S].addr, ts))
-			return 0;
-		return !select_by_host(rp->sel) || idset_has(rp->host_flows, f->id);
-	}
-	return f && flow_shown(rp, f->id);
-}
-
-static int hop_shown(struct ss_report *rp, const struct vhop *hop)
-{
-	if (!rp->sel)
-		return 1;
-	if (select_by_host(rp->sel) && !host_is(rp, &hop->client) && !host_is(rp, &hop->server))
-		return 0;
-	return !select_by_message(rp->sel) || story_has_message(rp->story, hop->number);
-}
-
 static void event_out(struct ss_report *rp, FILE *out, const struct ss_event *e);
 
 static void on_event(const struct ss_event *e, void *ctx)
@@ -195,7 +118,7 @@ static void on_event(const struct ss_event *e, void *ctx)
 	rp->events += e->repeated ? e->repeated : 1; /* a summary stands for the events it counts */
 	if (rp->quiet || (!rp->o.json && rp->o.flows_only && !rp->o.verbose))
 		return;
-	if (rp->sel && !(e->flow && flow_shown(rp, e->flow)))
+	if (rp->sh && !(e->flow && shown_flow(rp->sh, e->flow)))
 		return;
 	/* An event's time is there when its frame is (event.h). */
 	FILE *out = begin(rp, e->frame != 0, e->ts);
@@ -286,7 +209,7 @@ static void on_record(const struct ss_record *r, void *ctx)
 		sha256_of(r->u.msg.data.p, r->u.msg.data.len, sha256);
 	if (r->kind == REC_MESSAGE && rp->export)
 		export_message(rp->export, r, sha256);
-	if (rp->o.flows_only || rp->quiet || !record_shown(rp, r, hop))
+	if (rp->o.flows_only || rp->quiet || !shown_record(rp->sh, r, hop))
 		return;
 	const struct vhop *from = hop && hop->from ? verifier_hop(rp->ver, hop->from) : NULL;
 	/* shown at the time its event began */
@@ -319,11 +242,9 @@ static void *flow_open(const struct ss_flow *f, void *ctx)
 {
 	struct ss_report *rp = ctx;
 	loglink_flow(rp->ll, f);
-	if (select_by_host(rp->sel) &&
-	    (host_is(rp, &f->ep[SS_C2S].addr) || host_is(rp, &f->ep[SS_S2C].addr)))
-		idset_add(rp->host_flows, f->id);
+	shown_flow_open(rp->sh, f);
 	if (!rp->o.json && !rp->o.flows_only && rp->o.verbose && !rp->quiet &&
-	    flow_shown(rp, f->id)) {
+	    shown_flow(rp->sh, f->id)) {
 		flows_text_open(begin(rp, 1, f->first_ts), f);
 		end(rp);
 	}
@@ -339,7 +260,7 @@ static void flow_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 	ss_event_flow_end(f->id); /* the summaries of its repeated events (event.h) */
 	if (rp->jn)
 		journeys_flow_end(rp->jn, f->id);
-	if (rp->quiet || !flow_shown(rp, f->id))
+	if (rp->quiet || !shown_flow(rp->sh, f->id))
 		return;
 	if (rp->o.json) {
 		flows_json(begin(rp, 1, f->last_ts), f);
@@ -364,10 +285,7 @@ static void undo(struct ss_report *rp)
 	vsummary_free(rp->vs);
 	vexpect_free(rp->expect);
 	journeys_free(rp->jn);
-	select_free(rp->sel);
-	idset_free(rp->host_flows);
-	if (rp->live_story)
-		story_free(rp->story);
+	shown_free(rp->sh);
 	logfile_close(rp->logs);
 	loglink_free(rp->ll);
 	if (rp->save_f)
@@ -453,27 +371,14 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 		undo(rp);
 		return NULL;
 	}
-	if (o->select_message || o->nselect_hosts) {
-		if (!(rp->sel = select_new(o->select_message, o->select_hosts, o->nselect_hosts,
-		                           err, errlen))) {
-			*code = SS_EXIT_USAGE;
-			undo(rp);
-			return NULL;
-		}
-		rp->story = o->story;
-		if (!o->story && (rp->live_story = 1) && !(rp->story = story_new())) {
-			snprintf(err, errlen, "out of memory");
-			undo(rp);
-			return NULL;
-		}
-		if (!(rp->host_flows = idset_new())) {
-			snprintf(err, errlen, "out of memory");
-			undo(rp);
-			return NULL;
-		}
-		if (o->story_pass)
-			rp->quiet = 1;
+	if (shown_new(&rp->sh, o->select_message, o->select_hosts, o->nselect_hosts, o->story,
+	              o->names, err, errlen)) {
+		*code = SS_EXIT_USAGE;
+		undo(rp);
+		return NULL;
 	}
+	if (o->story_pass)
+		rp->quiet = 1;
 	if ((o->journeys || o->mermaid || o->story_pass) && !o->flows_only) {
 		struct journey_opts jo = {caps->max_hops, caps->max_log_lines,
 		                          (size_t)caps->journey_mem, o->mermaid != NULL, verify};
@@ -607,7 +512,7 @@ static void on_verdicts(const struct v_hopcheck *h, void *ctx)
 		journeyout_verdicts(h, words, sizeof words);
 		journeys_verdicts(rp->jn, h, words);
 	}
-	if (rp->o.flows_only || rp->quiet || !hop_shown(rp, h->hop))
+	if (rp->o.flows_only || rp->quiet || !shown_hop(rp->sh, h->hop))
 		return;
 	/* after the last frame it cites: the message, DNS answers, the
 	 * receiver's copy */
@@ -646,37 +551,9 @@ void report_clock(struct ss_report *rp, int64_t now)
 		order_advance(rp->ord, now);
 }
 
-static int journey_shown(struct ss_report *rp, const struct journey *jn)
-{
-	if (select_by_message(rp->sel) && !select_journey(rp->sel, jn))
-		return 0;
-	if (!select_by_host(rp->sel))
-		return 1;
-	for (size_t i = 0; i < jn->nsteps; i++) {
-		const struct jstep *s = &jn->steps[i];
-		if (s->copy && (host_is(rp, &s->copy->client) || host_is(rp, &s->copy->server)))
-			return 1;
-		if (s->log && s->log->host &&
-		    select_host_name(rp->sel, s->log->host, strlen(s->log->host)))
-			return 1;
-	}
-	return 0;
-}
-
 struct story *report_story(struct ss_report *rp)
 {
-	if (!rp->jn || !rp->sel || !select_by_message(rp->sel))
-		return NULL;
-	struct story *st = story_new();
-	if (!st)
-		return NULL;
-	size_t n = journeys_build(rp->jn);
-	for (size_t i = 0; i < n; i++) {
-		const struct journey *jn = journeys_get(rp->jn, i);
-		if (select_journey(rp->sel, jn))
-			story_add_journey(st, jn);
-	}
-	return st;
+	return rp->jn ? shown_story(rp->sh, rp->jn, journeys_build(rp->jn)) : NULL;
 }
 
 /* Each message's journey, after everything else. */
@@ -690,7 +567,7 @@ static void journeys_out(struct ss_report *rp)
 	if (!keep)
 		return;
 	for (size_t i = 0; i < n; i++)
-		keep[i] = !rp->sel || journey_shown(rp, journeys_get(rp->jn, i));
+		keep[i] = shown_journey(rp->sh, journeys_get(rp->jn, i));
 	if (rp->mermaid_f) {
 		struct journeymd_opts mo = {&rp->tl, rp->o.mermaid_no_dns,
 		                            rp->o.mermaid_no_replies};
@@ -726,7 +603,7 @@ void report_stats(struct ss_report *rp, const struct run_stats *s, int final)
 		ss_event_flush(); /* summaries still due: events of no flow, flows not ended */
 		if (rp->ord)
 			order_flush(rp->ord);
-		if (rp->vs && !rp->quiet && !rp->sel)
+		if (rp->vs && !rp->quiet && !rp->sh)
 			verify_summary(rp);
 		if (rp->jn)
 			journeys_out(rp);
@@ -786,10 +663,7 @@ int report_free(struct ss_report *rp, char *err, size_t errlen)
 	logfile_close(rp->logs);
 	loglink_free(rp->ll);
 	journeys_free(rp->jn);
-	select_free(rp->sel);
-	idset_free(rp->host_flows);
-	if (rp->live_story)
-		story_free(rp->story);
+	shown_free(rp->sh);
 	verifier_free(rp->ver);
 	vsummary_free(rp->vs);
 	vexpect_free(rp->expect);
