@@ -9,6 +9,7 @@
  */
 #include "dnstext.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,4 +357,22 @@ int dnstext_edns(const ldns_pkt *p, struct dnstext_edns *e, struct dnstext *nsid
 		dnstext_put(nsid, "\")");
 	}
 	return 1;
+}
+
+ldns_zone *dnstext_zone_read(const char *path, char *err, size_t errlen)
+{
+	FILE *fp = fopen(path, "r");
+	if (!fp) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	ldns_zone *z = NULL;
+	int line = 0;
+	ldns_status st = ldns_zone_new_frm_fp_l(&z, fp, NULL, 3600, LDNS_RR_CLASS_IN, &line);
+	fclose(fp);
+	if (st != LDNS_STATUS_OK) {
+		snprintf(err, errlen, "%s:%d: %s", path, line, ldns_get_errorstr_by_id(st));
+		return NULL;
+	}
+	return z;
 }

@@ -37,6 +37,10 @@ const char *dnstext_type(uint16_t type, char out[16]);
 const char *dnstext_class(uint16_t cls, char out[16]);
 const char *dnstext_rcode_name(unsigned rcode, char out[16]);
 const char *dnstext_opcode(const ldns_pkt *p, char out[16]);
+
+/* Reads an RFC 1035 zone file (class IN, default TTL 3600) with ldns, for
+ * --zone. NULL with "PATH: reason" or "PATH:LINE: reason" in err. */
+ldns_zone *dnstext_zone_read(const char *path, char *err, size_t errlen);
 /* The full rcode of a response: with EDNS the 12-bit one (RFC 6891 6.1.3). */
 unsigned dnstext_rcode(const ldns_pkt *p);
 

@@ -516,19 +516,9 @@ int names_load_hosts(const char *path, char *err, size_t errlen)
 
 int names_load_zone(const char *path, char *err, size_t errlen)
 {
-	FILE *fp = fopen(path, "r");
-	if (!fp) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	ldns_zone *z = dnstext_zone_read(path, err, errlen);
+	if (!z)
 		return -1;
-	}
-	ldns_zone *z = NULL;
-	int line = 0;
-	ldns_status st = ldns_zone_new_frm_fp_l(&z, fp, NULL, 3600, LDNS_RR_CLASS_IN, &line);
-	fclose(fp);
-	if (st != LDNS_STATUS_OK) {
-		snprintf(err, errlen, "%s:%d: %s", path, line, ldns_get_errorstr_by_id(st));
-		return -1;
-	}
 	const ldns_rr_list *rrs = ldns_zone_rrs(z);
 	for (size_t i = 0; rrs && i < ldns_rr_list_rr_count(rrs); i++)
 		learn_rr(ldns_rr_list_rr(rrs, i), RANK_ZONE_LOW, 0);

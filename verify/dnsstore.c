@@ -319,19 +319,9 @@ int dns_store_zone(struct dns_store *s, const char *path, char *err, size_t errl
 		snprintf(err, errlen, "%s: more than %d zone files", path, MAX_ZONES);
 		return -1;
 	}
-	FILE *fp = fopen(path, "r");
-	if (!fp) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	ldns_zone *z = dnstext_zone_read(path, err, errlen);
+	if (!z)
 		return -1;
-	}
-	ldns_zone *z = NULL;
-	int line = 0;
-	ldns_status st = ldns_zone_new_frm_fp_l(&z, fp, NULL, 3600, LDNS_RR_CLASS_IN, &line);
-	fclose(fp);
-	if (st != LDNS_STATUS_OK) {
-		snprintf(err, errlen, "%s:%d: %s", path, line, ldns_get_errorstr_by_id(st));
-		return -1;
-	}
 	size_t k = s->nzones++;
 	s->zone_path[k] = strdup(path);
 	char origin[256];
