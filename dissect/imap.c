@@ -546,6 +546,7 @@ static void cmd_free(struct icmd *c)
 	buf_free(&c->arg);
 	buf_free(&c->lines);
 	free(c);
+	memacct_give(&ss_held, sizeof *c);
 }
 
 static void cmd_remove(struct imap *s, size_t i)
@@ -560,25 +561,37 @@ static void cmd_remove(struct imap *s, size_t i)
 static struct icmd *cmd_new(struct imap *s, const struct lp_item *it)
 {
 	size_t max = s->o->caps->max_pipeline ? (size_t)s->o->caps->max_pipeline : 1;
-	if (s->nq == max) {
+	/* A waiting command counts in --max-held-mem; when that is full, the
+	 * oldest goes as when --max-pipeline is reached. */
+	int held = memacct_take(&ss_held, ss_held.cap, sizeof(struct icmd));
+	if (s->nq == max || (held && s->nq)) {
 		say(s, SAID_PIPE_FULL, SS_C2S, it->frame, it->ts, "pipeline_full",
-		    "more commands without completions than --max-pipeline; the oldest is "
-		    "shown without one");
+		    "more commands without completions than --max-pipeline (or room in "
+		    "--max-held-mem); the oldest is shown without one");
 		exchange(s, s->q[0], NULL, NULL, 0, ST_NONE, 0, 0);
 		cmd_remove(s, 0);
+		if (held)
+			held = memacct_take(&ss_held, ss_held.cap, sizeof(struct icmd));
 	}
+	if (held)
+		return NULL;
 	if (s->nq == s->qcap) {
 		size_t cap = s->qcap ? s->qcap * 2 : 8;
 		struct icmd **q = realloc(s->q, cap * sizeof *q);
-		if (!q)
+		if (!q) {
+			memacct_give(&ss_held, sizeof(struct icmd));
 			return NULL;
+		}
 		s->q = q;
 		s->qcap = cap;
 	}
 	struct icmd *c = calloc(1, sizeof *c);
-	if (!c)
+	if (!c) {
+		memacct_give(&ss_held, sizeof *c);
 		return NULL;
+	}
 	buf_init(&c->shown, s->o->caps->max_line);
+	buf_count(&c->shown, &ss_held); /* up to --max-pipeline of them wait */
 	buf_init(&c->arg, ARG_CAP);
 	buf_init(&c->lines, SUMMARY_LINES * (SUMMARY_LINE + 8));
 	c->pipelined = s->nq > 0;
@@ -1079,7 +1092,7 @@ static void client_line(struct imap *s, const struct lp_item *it)
 	size_t n = it->len;
 	if (s->mid[SS_C2S] && mid_skip(s, SS_C2S, looks_like_command(p, n), it))
 		return;
-	if (it->cut)
+	if (it->cut == LP_CUT_LONG)
 		say(s, -1, SS_C2S, it->frame, it->ts, "line_too_long",
 		    "a command line over --max-line: cut there, the rest skipped");
 	if (!s->greeted && !s->f->midstream)
@@ -1627,7 +1640,7 @@ static void server_line(struct imap *s, const struct lp_item *it)
 	size_t n = it->len;
 	if (s->mid[SS_S2C] && mid_skip(s, SS_S2C, server_readable(p, n), it))
 		return;
-	if (it->cut && !s->s_resync)
+	if (it->cut == LP_CUT_LONG && !s->s_resync)
 		say(s, -1, SS_S2C, it->frame, it->ts, "line_too_long",
 		    "a response line over --max-line: cut there, the rest skipped");
 	if (s->r.active) {
@@ -1722,12 +1735,16 @@ static void *imap_open(const struct ss_flow *f, void *ctx)
 		buf_init(&s->lit[d].small, ARG_CAP);
 		buf_init(&s->m[d].data, o->caps->max_message);
 		buf_init(&s->m[d].item, o->caps->max_line);
+		buf_count(&s->m[d].item, &ss_held);
 		buf_init(&s->m[d].mailbox, ARG_CAP);
 		s->mid[d] = f->midstream;
 	}
 	buf_init(&s->r.text, RESPONSE_SHOWN + 128);
 	buf_init(&s->r.name, o->caps->max_line);
 	buf_init(&s->zpend, o->caps->max_pending);
+	/* between packets, what a session holds counts in --max-held-mem */
+	buf_count(&s->r.name, &ss_held);
+	buf_count(&s->zpend, &ss_held);
 	buf_init(&s->login, ARG_CAP);
 	buf_init(&s->mailbox, ARG_CAP);
 	return s;
@@ -1750,6 +1767,7 @@ static size_t imap_data(void *st, enum ss_dir d, const uint8_t *p, size_t n,
 		lineproto_set(&s->pp.lp[d], LP_LINE, 0);
 		struct buf b = s->zpend;
 		buf_init(&s->zpend, b.cap);
+		buf_count(&s->zpend, &ss_held);
 		inflate_feed(s, d, b.p, b.len, at);
 		buf_free(&b);
 	}

@@ -13,10 +13,16 @@
 
 enum { S_BOL, S_MID, S_CR, S_DOT, S_DOTCR }; /* LP_DOTDATA states */
 
+/* Storage the line buffer keeps between lines: lines that cross segments
+ * are mostly short, and one long line must not keep its storage (counted
+ * in --max-held-mem) for the rest of the session. */
+#define LP_KEEP 1024
+
 void lineproto_init(struct lineproto *lp, size_t cap)
 {
 	memset(lp, 0, sizeof *lp);
 	buf_init(&lp->line, cap);
+	buf_count(&lp->line, &ss_held);
 	lp->mode = LP_LINE;
 }
 
@@ -117,26 +123,39 @@ static size_t feed_line(struct lineproto *lp, const uint8_t *p, size_t n, const 
 		lp->line_ts = at->ts;
 	}
 	size_t room = lp->line.cap - lp->line.len, keep = take - (lf ? 1 : 0);
-	if (keep > room) {
-		/* Over the cap: hand out what fits, marked cut, and skip the rest. */
-		if (buf_add(&lp->line, p, room) == 0) {
-			struct lp_item it = {
-			    LP_ITEM_LINE, lp->line.p,     lp->line.len, LP_EOL_NONE, 1, 0,
-			    lp->line_off, lp->line_frame, lp->line_ts};
-			lp->cut_lines++;
-			inspect(lp, it.p, it.len, it.frame, it.ts);
-			fn(ctx, &it);
+	int r = buf_add(&lp->line, p, keep <= room ? keep : room);
+	if (!r && keep <= room) {
+		if (lf) {
+			line_out(lp, lp->line.p, lp->line.len, 1, off, at, fn, ctx);
+			buf_reset(&lp->line);
+			buf_trim(&lp->line, LP_KEEP);
 		}
-		buf_reset(&lp->line);
-		lp->skipping = !lf;
 		return take;
 	}
-	if (buf_add(&lp->line, p, keep))
-		return take; /* out of memory: the line is lost, the stream goes on */
-	if (lf) {
-		line_out(lp, lp->line.p, lp->line.len, 1, off, at, fn, ctx);
-		buf_reset(&lp->line);
+	/* Over --max-line: what fits is handed out, marked cut, and the rest
+	 * skipped. Refused by --max-held-mem (or out of memory), the line is
+	 * cut where it stands: what is held, else what this segment has. */
+	struct lp_item it = {LP_ITEM_LINE,
+	                     lp->line.p,
+	                     lp->line.len,
+	                     LP_EOL_NONE,
+	                     r == BUF_SHARED ? LP_CUT_HELD : LP_CUT_LONG,
+	                     0,
+	                     lp->line_off,
+	                     lp->line_frame,
+	                     lp->line_ts};
+	if (!it.len) {
+		it.p = p;
+		it.len = keep < lp->line.cap ? keep : lp->line.cap;
 	}
+	if (it.len) {
+		lp->cut_lines++;
+		inspect(lp, it.p, it.len, it.frame, it.ts);
+		fn(ctx, &it);
+	}
+	buf_reset(&lp->line);
+	buf_trim(&lp->line, LP_KEEP);
+	lp->skipping = !lf;
 	return take;
 }
 

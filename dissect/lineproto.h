@@ -5,7 +5,8 @@
  * their line end as it was (CRLF, bare LF, none); runs of exactly N octets
  * (BDAT chunks, IMAP literals); or the bytes of a dot-terminated message
  * (SMTP DATA, POP3 multi-line responses) with the dot-stuffing taken out.
- * A line longer than the cap is cut, reported and skipped to its end.
+ * A line longer than the cap is cut, reported and skipped to its end; so is
+ * one for which --max-held-mem, counting every session's lines, has no room.
  * Bytes are handed out where they lie whenever possible; only a line that
  * crosses segments is put together in the engine's capped buffer.
  */
@@ -27,6 +28,12 @@ enum lp_mode {
 
 enum lp_eol { LP_EOL_NONE, LP_EOL_LF, LP_EOL_CRLF };
 
+/* Why a line was cut (0: it was not). */
+enum lp_cut {
+	LP_CUT_LONG = 1, /* over --max-line */
+	LP_CUT_HELD = 2, /* --max-held-mem (all sessions) was full (util/memacct.h) */
+};
+
 enum lp_kind {
 	LP_ITEM_LINE,   /* p/len: the line without its end; eol says what ended it */
 	LP_ITEM_OCTETS, /* p/len: some of the octets; last: the count is complete */
@@ -39,7 +46,7 @@ struct lp_item {
 	const uint8_t *p; /* borrowed: valid during the callback */
 	size_t len;
 	enum lp_eol eol;
-	int cut; /* a line over the cap: this is its start, the rest was skipped */
+	int cut; /* LP_CUT_*: this is the line's start, the rest was skipped */
 	int last;
 	uint64_t off; /* stream offset of the first byte */
 	uint64_t frame;

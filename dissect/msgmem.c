@@ -4,34 +4,29 @@
 
 #include <stdlib.h>
 
-/* One thread uses these (msgmem.h): no lock. */
-static uint64_t held, peak;
+#include "memacct.h"
+
+/* The cap is given with each call: a large message's is smaller. */
+static struct memacct msgs;
 
 int msgmem_take(uint64_t cap, size_t n)
 {
-	if (held > cap || n > cap - held)
-		return -1;
-	held += n;
-	if (held > peak)
-		peak = held;
-	return 0;
+	return memacct_take(&msgs, cap, n);
 }
 
 void msgmem_give(size_t n)
 {
-	/* More given than taken is a bug of the caller; the total must not
-	 * wrap and refuse every message after it. */
-	held -= n < held ? n : held;
+	memacct_give(&msgs, n);
 }
 
 uint64_t msgmem_held(void)
 {
-	return held;
+	return memacct_held(&msgs);
 }
 
 uint64_t msgmem_peak(void)
 {
-	return peak;
+	return memacct_peak(&msgs);
 }
 
 void msgmem_begin(struct buf *b, uint64_t cap, struct bufpool *bp)
@@ -68,7 +63,7 @@ enum msgmem_res msgmem_add(struct buf *b, uint64_t cap, const void *p, size_t n)
 			 * it may still hold these bytes. Taken whole in one step, so
 			 * that a buffer near the cap does not creep up segment by
 			 * segment, copied at each. */
-			uint64_t left = held < cap ? cap - held : 0;
+			uint64_t held = msgmem_held(), left = held < cap ? cap - held : 0;
 			if (left < need - b->size)
 				return MSGMEM_SHARED;
 			size = b->size + (size_t)left; /* left < size - b->size: no wrap */

@@ -17,10 +17,9 @@
  * is its share of the total at every moment, so it must grow only through
  * msgmem_add() and let go of its storage only through msgmem_end().
  *
- * One thread: the dissectors run on the consumer's thread (the caller's,
- * whether reassembly runs there or on a thread of its own behind
- * reassembly/handoff.c, which queues every delivery back to it), so the
- * total is a plain variable without a lock.
+ * The total is an account of its own (util/memacct.h), apart from
+ * --max-held-mem's: a flood of unfinished lines must not cut messages, nor
+ * a few huge messages the lines of every other session.
  */
 #ifndef SS_MSGMEM_H
 #define SS_MSGMEM_H

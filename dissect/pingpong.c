@@ -17,13 +17,28 @@ const uint8_t *pp_text_of(const struct pp_text *t)
 	return t->heap ? t->heap : t->in;
 }
 
-void pp_text_set(struct pp_text *t, const void *p, size_t n)
+/* A text on the heap holds len bytes of storage, counted in --max-held-mem
+ * while its command waits (up to --max-pipeline of them per session). */
+static void text_free(struct pp_text *t)
 {
+	if (t->heap)
+		memacct_give(&ss_held, t->len);
 	free(t->heap);
 	t->heap = NULL;
 	t->len = 0;
-	if (n > sizeof t->in && !(t->heap = bytes_dup(p, n)))
-		return;
+}
+
+void pp_text_set(struct pp_text *t, const void *p, size_t n)
+{
+	text_free(t);
+	if (n > sizeof t->in) {
+		if (memacct_take(&ss_held, ss_held.cap, n))
+			return; /* left empty; reassembly says held_mem */
+		if (!(t->heap = bytes_dup(p, n))) {
+			memacct_give(&ss_held, n);
+			return;
+		}
+	}
 	if (n)
 		memcpy(t->heap ? t->heap : t->in, p, n);
 	t->len = n;
@@ -31,13 +46,15 @@ void pp_text_set(struct pp_text *t, const void *p, size_t n)
 
 void pp_text_take(struct pp_text *t, struct buf *b)
 {
-	if (b->len <= sizeof t->in) {
+	if (b->len <= sizeof t->in || b->acct || memacct_take(&ss_held, ss_held.cap, b->len)) {
 		pp_text_set(t, b->p, b->len);
 		buf_free(b);
 		return;
 	}
-	free(t->heap);
-	t->heap = b->p;
+	text_free(t);
+	/* storage of exactly the bytes, as counted */
+	uint8_t *q = realloc(b->p, b->len);
+	t->heap = q ? q : b->p;
 	t->len = b->len;
 	b->p = NULL;
 	b->len = b->size = 0;
@@ -55,6 +72,7 @@ void pp_init(struct pingpong *pp, const struct ss_flow *f, const struct dissect_
 	pp->unanswered = unanswered;
 	pp->owner = owner;
 	fifo_init(&pp->q, sizeof(struct pp_cmd));
+	fifo_count(&pp->q, &ss_held); /* up to --max-pipeline commands wait */
 	for (int d = 0; d < 2; d++)
 		lineproto_init(&pp->lp[d], o->caps->max_line);
 }
@@ -78,9 +96,8 @@ struct pp_cmd *pp_newest(const struct pingpong *pp)
 
 void pp_cmd_free(struct pp_cmd *c)
 {
-	free(c->shown.heap);
-	free(c->arg.heap);
-	c->shown.heap = c->arg.heap = NULL;
+	text_free(&c->shown);
+	text_free(&c->arg);
 }
 
 void pp_pop(struct pingpong *pp, struct pp_cmd *out)

@@ -103,7 +103,7 @@ static void say(struct pop3 *s, int once, enum ss_dir d, uint64_t frame, int64_t
 }
 
 /* A message's storage is counted against --max-messages-mem (msgmem.h); a
- * listing's is bounded by --max-line alone. */
+ * listing's is bounded by --max-line and counted in --max-held-mem. */
 static void data_free(struct pop3 *s)
 {
 	if (s->is_msg)
@@ -255,6 +255,8 @@ static void body_begin(struct pop3 *s, struct pp_cmd *p, const uint8_t *line, si
 	buf_init(&s->data, s->is_msg ? s->o->caps->max_message : s->o->caps->max_line);
 	if (s->is_msg)
 		msgmem_begin(&s->data, s->o->caps->max_messages_mem, NULL);
+	else
+		buf_count(&s->data, &ss_held);
 	buf_reset(&s->status);
 	if (escape_add(&s->status, line, n))
 		say(s, -1, SS_S2C, frame, ts, "reply_too_long",
@@ -279,7 +281,7 @@ static void body_add(struct pop3 *s, const uint8_t *p, size_t n, uint64_t frame,
 	size_t room = s->data.cap - s->data.len, k = n < room ? n : room;
 	int res = s->is_msg ? (int)msgmem_add(&s->data, s->o->caps->max_messages_mem, p, k)
 	                    : buf_add(&s->data, p, k);
-	if (res == MSGMEM_SHARED) {
+	if (s->is_msg && res == MSGMEM_SHARED) {
 		s->too_big = 1;
 		say(s, SAID_MSGMEM, SS_S2C, frame, ts, "messages_mem",
 		    "the messages being collected passed --max-messages-mem; what this one kept "
@@ -355,7 +357,7 @@ static void client_line(struct pop3 *s, const struct lp_item *it)
 {
 	const uint8_t *p = it->p;
 	size_t n = it->len;
-	if (it->cut)
+	if (it->cut == LP_CUT_LONG)
 		say(s, -1, SS_C2S, it->frame, it->ts, "line_too_long",
 		    "a command line over --max-line: cut there, the rest skipped");
 	if (!s->greeted && !s->f->midstream)
@@ -573,7 +575,7 @@ static void server_line(struct pop3 *s, const struct lp_item *it)
 {
 	const uint8_t *p = it->p;
 	size_t n = it->len;
-	if (it->cut && s->body != B_LINES)
+	if (it->cut == LP_CUT_LONG && s->body != B_LINES)
 		say(s, -1, SS_S2C, it->frame, it->ts, "line_too_long",
 		    "a response line over --max-line: cut there, the rest skipped");
 	enum status st = status_of(p, n);
@@ -685,7 +687,9 @@ static void *pop3_open(const struct ss_flow *f, void *ctx)
 	s->o = o;
 	pp_init(&s->pp, f, o, RP_POP3, unanswered_full, s);
 	buf_init(&s->status, o->caps->max_line);
+	buf_count(&s->status, &ss_held);
 	buf_init(&s->data, o->caps->max_line);
+	buf_count(&s->data, &ss_held);
 	buf_init(&s->user, 256);
 	buf_init(&s->login, 256);
 	return s;

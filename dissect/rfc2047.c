@@ -313,7 +313,7 @@ static int is_lwsp(uint8_t c)
 
 char *rfc2047_decode_n(const uint8_t *s, size_t n)
 {
-	struct out o = {{NULL, 0, 0, RFC2047_OUT_MAX}, 0};
+	struct out o = {{NULL, 0, 0, RFC2047_OUT_MAX, NULL}, 0};
 	struct pending pd;
 	memset(&pd, 0, sizeof pd);
 	buf_init(&pd.raw, RFC2047_OUT_MAX);

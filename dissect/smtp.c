@@ -542,7 +542,7 @@ static void client_line(struct smtp *s, const struct lp_item *it)
 	const uint8_t *p = it->p;
 	size_t n = it->len;
 	struct pingpong *pp = &s->pp;
-	if (it->cut)
+	if (it->cut == LP_CUT_LONG)
 		pp_say(pp, -1, SS_C2S, it->frame, it->ts, "line_too_long",
 		       "a command line over --max-line: cut there, the rest skipped");
 	if (data_began(s, it) || picked_up_in_data(s, it))
@@ -889,6 +889,9 @@ static void reply_done(struct smtp *s)
 /* Room past --max-line in the reply's buffer, for what is said after the
  * cut ("[... N bytes more]", a gap's "[missing]"). */
 #define REPLY_NOTE 96
+/* Storage the reply buffer keeps between replies: most are short, and a
+ * long one must not keep its storage for the rest of the session. */
+#define REPLY_KEEP 1024
 
 /* Appends p[0..n) escaped to the reply as far as --max-line allows; returns
  * how many of its bytes went in. Each step takes no more than a quarter of
@@ -992,6 +995,7 @@ static void server_line(struct smtp *s, const struct lp_item *it)
 			reply_note(s);
 		reply_done(s);
 		buf_reset(&s->reply);
+		buf_trim(&s->reply, REPLY_KEEP);
 	}
 }
 
@@ -1018,6 +1022,10 @@ static void *smtp_open(const struct ss_flow *f, void *ctx)
 	buf_init(&s->reply, o->caps->max_line + REPLY_NOTE);
 	buf_init(&s->helo, o->caps->max_line);
 	buf_init(&s->mail_from, o->caps->max_line);
+	/* between packets, what a session holds counts in --max-held-mem */
+	buf_count(&s->reply, &ss_held);
+	buf_count(&s->helo, &ss_held);
+	buf_count(&s->mail_from, &ss_held);
 	buf_init(&s->queue_id, 256);
 	buf_init(&s->msg, o->caps->max_message);
 	return s;

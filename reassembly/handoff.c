@@ -308,8 +308,10 @@ static void flow_rec(struct handoff *h, const struct rec *r, struct mflow *m, co
 	switch ((enum kind)r->kind) {
 	case K_OPEN:
 		memcpy(&m->pub, x, sizeof m->pub);
-		for (int k = 0; k < 2; k++)
+		for (int k = 0; k < 2; k++) {
 			buf_init(&m->held[k], h->r->caps->max_pending);
+			buf_count(&m->held[k], &ss_held);
+		}
 		for (int i = 0; i < h->ntap; i++)
 			m->tap_st[i] =
 			    h->tap[i]->open ? h->tap[i]->open(&m->pub, h->tap[i]->ctx) : NULL;

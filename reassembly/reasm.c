@@ -32,6 +32,9 @@ struct ss_reasm *reasm_new(const struct ss_caps *caps)
 	if (!r)
 		return NULL;
 	r->caps = caps;
+	/* The sessions the engine's flows carry hold their bytes between
+	 * packets in one account (util/memacct.h), capped by the options. */
+	ss_held.cap = caps->max_held_mem;
 	if (table_init(r)) {
 		free(r);
 		return NULL;
@@ -100,6 +103,7 @@ void flow_setup(struct ss_reasm *r, struct flow *f, int client_is_a0, int guesse
 	f->deciding = r->nproto > 0;
 	for (int d = 0; d < 2; d++) {
 		buf_init(&f->h[d].pending, r->caps->max_pending);
+		buf_count(&f->h[d].pending, &ss_held);
 		buf_init(&f->h[d].detect, r->caps->detect_bytes);
 		/* The retransmission ring counts against --max-mem; a full engine
 		 * stops checking new flows rather than refusing them. */

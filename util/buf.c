@@ -9,10 +9,18 @@ void buf_init(struct buf *b, size_t cap)
 	b->p = NULL;
 	b->len = b->size = 0;
 	b->cap = cap;
+	b->acct = NULL;
+}
+
+void buf_count(struct buf *b, struct memacct *a)
+{
+	b->acct = a;
 }
 
 void buf_free(struct buf *b)
 {
+	if (b->acct)
+		memacct_give(b->acct, b->size);
 	free(b->p);
 	b->p = NULL;
 	b->len = b->size = 0;
@@ -29,9 +37,19 @@ int buf_add(struct buf *b, const void *p, size_t n)
 		size_t size = b->size ? b->size : 256;
 		while (size < need)
 			size = size > b->cap / 2 ? b->cap : size * 2;
+		/* A counted buffer near its account's cap takes no more than it
+		 * needs: the doubling alone must not be what is refused. */
+		if (b->acct && memacct_take(b->acct, b->acct->cap, size - b->size)) {
+			size = need;
+			if (memacct_take(b->acct, b->acct->cap, size - b->size))
+				return BUF_SHARED;
+		}
 		uint8_t *q = realloc(b->p, size);
-		if (!q)
+		if (!q) {
+			if (b->acct)
+				memacct_give(b->acct, size - b->size);
 			return -1;
+		}
 		b->p = q;
 		b->size = size;
 	}
@@ -53,6 +71,12 @@ uint8_t *bytes_dup(const void *p, size_t n)
 	if (d && n)
 		memcpy(d, p, n);
 	return d;
+}
+
+void buf_trim(struct buf *b, size_t keep)
+{
+	if (!b->len && b->size > keep)
+		buf_free(b);
 }
 
 void buf_consume(struct buf *b, size_t n)
@@ -79,7 +103,7 @@ void bufpool_free(struct bufpool *bp)
 
 void bufpool_take(struct bufpool *bp, struct buf *b)
 {
-	if (!bp || !bp->n || b->p)
+	if (!bp || !bp->n || b->p || b->acct)
 		return;
 	bp->n--;
 	b->p = bp->spare[bp->n].p;
@@ -89,6 +113,8 @@ void bufpool_take(struct bufpool *bp, struct buf *b)
 
 void bufpool_give(struct bufpool *bp, struct buf *b)
 {
+	if (b->acct)
+		memacct_give(b->acct, b->size);
 	bufpool_put(bp, b->p, b->size);
 	b->p = NULL;
 	b->len = b->size = 0;

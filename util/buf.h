@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "memacct.h"
+
 #if defined(__GNUC__)
 #define SS_MUST_CHECK __attribute__((warn_unused_result))
 #else
@@ -17,17 +19,26 @@
 #endif
 
 struct buf {
-	uint8_t *p;  /* owned; NULL until the first append */
-	size_t len;  /* bytes in use */
-	size_t size; /* bytes allocated */
-	size_t cap;  /* len never exceeds this */
+	uint8_t *p;           /* owned; NULL until the first append */
+	size_t len;           /* bytes in use */
+	size_t size;          /* bytes allocated */
+	size_t cap;           /* len never exceeds this */
+	struct memacct *acct; /* storage counted here (buf_count), or NULL */
 };
+
+/* What buf_add() returns when the buffer's account (buf_count) would pass
+ * its cap: the buffer's own cap still had room. */
+#define BUF_SHARED (-2)
 
 void buf_init(struct buf *b, size_t cap);
 /* Frees the storage; the buffer is left empty and usable with the same cap. */
 void buf_free(struct buf *b);
+/* From now on the buffer's storage is counted in a (memacct.h), which must
+ * outlive it: called on a buffer without storage, right after buf_init().
+ * Such a buffer must not lend its storage to a pool. */
+void buf_count(struct buf *b, struct memacct *a);
 /* Appends n bytes; -1 (nothing appended) when len + n would pass the cap or
- * memory runs out. */
+ * memory runs out, BUF_SHARED when the account refused the storage. */
 int buf_add(struct buf *b, const void *p, size_t n) SS_MUST_CHECK;
 /* Replaces the contents with p[0..n); a value longer than the cap leaves the
  * buffer empty rather than cut. */
@@ -41,6 +52,9 @@ static inline void buf_reset(struct buf *b)
 {
 	b->len = 0;
 }
+/* An empty buffer lets go of storage over keep bytes: one long line must
+ * not keep its storage for the rest of a session. */
+void buf_trim(struct buf *b, size_t keep);
 
 /* Storage of finished buffers, lent to the next buffer that needs some: a
  * busy capture then does not allocate, grow and fault in each message's

@@ -1,5 +1,6 @@
 /* caps.c - the table of limits: names, defaults, units, words for --help. */
 #include "caps.h"
+#include "memacct.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -67,6 +68,12 @@ const struct ss_cap_def ss_cap_defs[] = {
     CAP(max_messages_mem, 256u << 20, SS_CAP_BYTES,
         "bytes held by the messages being collected, all sessions together; past it a "
         "message that would grow is incomplete (one over 1/256 of it stops 1/8 short)",
+        0, BYTES_MAX),
+    /* --max-line, --max-pending and --max-pipeline bound one session's,
+     * this all of them (util/memacct.h) */
+    CAP(max_held_mem, SS_HELD_MEM_DEFAULT, SS_CAP_BYTES,
+        "bytes held for all sessions between packets: unfinished lines, replies, commands "
+        "awaiting replies, unconsumed bytes; past it a line is cut (event held_mem)",
         0, BYTES_MAX),
     CAP(max_pipeline, 256, SS_CAP_COUNT, "commands awaiting their replies in one session", 1,
         COUNT_MAX),

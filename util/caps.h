@@ -37,6 +37,8 @@ struct ss_caps {
 	uint64_t verify_mem;     /* --verify: bytes of the messages of those hops */
 	/* the storage of the messages being collected, all sessions together */
 	uint64_t max_messages_mem;
+	/* what sessions hold between packets, all together (util/memacct.h) */
+	uint64_t max_held_mem;
 };
 
 enum ss_cap_unit { SS_CAP_COUNT, SS_CAP_BYTES, SS_CAP_SECONDS, SS_CAP_MS };

@@ -10,10 +10,19 @@ void fifo_init(struct fifo *r, size_t esz)
 	r->esz = esz;
 }
 
+void fifo_count(struct fifo *r, struct memacct *a)
+{
+	r->acct = a;
+}
+
 void fifo_free(struct fifo *r)
 {
+	struct memacct *acct = r->acct;
+	if (acct)
+		memacct_give(acct, r->cap * r->esz);
 	free(r->a);
 	fifo_init(r, r->esz);
+	r->acct = acct;
 }
 
 int fifo_make_room(struct fifo *r, size_t max)
@@ -23,9 +32,14 @@ int fifo_make_room(struct fifo *r, size_t max)
 	size_t cap = r->cap ? r->cap * 2 : 8;
 	if (cap > max)
 		cap = max;
+	if (r->acct && memacct_take(r->acct, r->acct->cap, (cap - r->cap) * r->esz))
+		return r->cap ? 0 : -1; /* full where it is */
 	uint8_t *a = malloc(cap * r->esz);
-	if (!a)
+	if (!a) {
+		if (r->acct)
+			memacct_give(r->acct, (cap - r->cap) * r->esz);
 		return -1;
+	}
 	for (size_t i = 0; i < r->len; i++)
 		memcpy(a + i * r->esz, fifo_at(r, i), r->esz);
 	free(r->a);

@@ -7,17 +7,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "memacct.h"
+
 struct fifo {
 	uint8_t *a;
 	size_t esz;            /* bytes per element */
 	size_t head, len, cap; /* in elements */
+	struct memacct *acct;  /* the array counted here (fifo_count), or NULL */
 };
 
 void fifo_init(struct fifo *r, size_t esz);
+/* From now on the array is counted in a (memacct.h), which must outlive
+ * the fifo: called right after fifo_init(). */
+void fifo_count(struct fifo *r, struct memacct *a);
 /* Frees the array; the elements' own storage is the caller's. */
 void fifo_free(struct fifo *r);
 /* When full and under max elements, grows toward max (8, 16, ...).
- * Returns -1 when memory runs out; the ring may still be full at max. */
+ * Returns -1 when memory runs out; the ring may still be full at max, or
+ * where its account refused more (a ring that has no room at all then
+ * returns -1). */
 int fifo_make_room(struct fifo *r, size_t max);
 /* Appends a zeroed element (len < cap) and returns it. */
 void *fifo_push(struct fifo *r);

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "event.h"
+#include "memacct.h"
+#include "msgmem.h"
 #include "protos.h"
 #include "reclog.h"
 #include "record.h"
@@ -129,6 +131,13 @@ void session_expect(const char *name, const struct turn *t, size_t nt, uint16_t 
 
 int session_done(void)
 {
+	/* Every session has ended: all they held between packets, and all the
+	 * messages they collected, must have been given back to the accounts
+	 * (a byte left counted would shrink the cap for the rest of a run). */
+	session_check(memacct_held(&ss_held) == 0, "held bytes given back",
+	              "--max-held-mem's account is not back to 0");
+	session_check(msgmem_held() == 0, "message bytes given back",
+	              "--max-messages-mem's account is not back to 0");
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

@@ -19,6 +19,7 @@
 #include "check.h"
 #include "event.h"
 #include "handoff.h"
+#include "memacct.h"
 #include "synth.h"
 
 #define SYN 0x02
@@ -270,6 +271,7 @@ int main(void)
 	CHECK(strstr(direct, "pending_overflow") != NULL);
 	CHECK(strstr(direct, "clock 2000000") != NULL);
 	free(direct);
+	CHECK(memacct_held(&ss_held) == 0); /* every flow gave back what it held */
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

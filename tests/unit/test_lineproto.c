@@ -43,7 +43,9 @@ static void item(void *ctx, const struct lp_item *it)
 		         it->eol == LP_EOL_CRLF ? "crlf"
 		         : it->eol == LP_EOL_LF ? "lf"
 		                                : "none",
-		         it->cut ? "|cut" : "");
+		         it->cut == LP_CUT_HELD ? "|held"
+		         : it->cut              ? "|cut"
+		                                : "");
 	}
 }
 
@@ -181,9 +183,42 @@ static void lines_and_octets(void)
 	lineproto_free(&lp);
 }
 
+/* Two engines share --max-held-mem (util/memacct.h): the one that finds
+ * no room cuts its line where it stands, says why, and skips the rest of
+ * it; lines that need no storage still come whole; every byte counted is
+ * given back. */
+static void held_full(void)
+{
+	struct lineproto a, b;
+	uint64_t cap = ss_held.cap;
+	ss_held.cap = 512;
+	lineproto_init(&a, 4096);
+	lineproto_init(&b, 4096);
+	lines[0] = 0;
+	uint8_t big[300];
+	memset(big, 'A', sizeof big);
+	struct ss_pos at = {1, 0, 0, 0};
+	lineproto_feed(&a, big, sizeof big, &at, item, NULL); /* held: 512 of 512 */
+	CHECK(memacct_held(&ss_held) == 512);
+	lineproto_feed(&b, (const uint8_t *)"BBBB", 4, &at, item, NULL);
+	at.off = 4;
+	lineproto_feed(&b, (const uint8_t *)"bb\r\nnext\r\n", 10, &at, item, NULL);
+	CHECK(!strcmp(lines, "[BBBB|none|held][next|crlf]"));
+	lines[0] = 0;
+	at.off = sizeof big;
+	lineproto_feed(&a, (const uint8_t *)"\r\n", 2, &at, item, NULL);
+	CHECK(strlen(lines) == 300 + 7 && !strncmp(lines, "[AAAA", 5)); /* "[" 300 "|crlf]" */
+	CHECK(a.cut_lines == 0 && b.cut_lines == 1);
+	lineproto_free(&a);
+	lineproto_free(&b);
+	CHECK(memacct_held(&ss_held) == 0);
+	ss_held.cap = cap;
+}
+
 int main(void)
 {
 	lines_and_octets();
+	held_full();
 	random_cases();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;

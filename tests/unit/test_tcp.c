@@ -16,6 +16,7 @@
 #endif
 
 #include "event.h"
+#include "memacct.h"
 #include "reasm.h"
 #include "synth.h"
 
@@ -981,6 +982,7 @@ int main(void)
 	case_idle_and_caps();
 	case_udp();
 	case_many_segments();
+	CHECK(memacct_held(&ss_held) == 0); /* every flow gave back what it held */
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

@@ -18,6 +18,7 @@
 #include "fifo.h"
 #include "json.h"
 #include "link.h"
+#include "memacct.h"
 #include "ring.h"
 #include "sstime.h"
 #include "text.h"
@@ -576,9 +577,50 @@ static void test_text(void)
 	text_free(&t);
 }
 
+/* Storage counted in an account: growth past the account's cap is refused
+ * with BUF_SHARED while the buffer's own cap still has room; a near-full
+ * account gives exactly what is needed rather than the doubling; a fifo
+ * refused more stays full where it is; everything comes back at the end. */
+static void test_accounts(void)
+{
+	struct memacct a = {.cap = 1000};
+	struct buf x, y;
+	buf_init(&x, 4096);
+	buf_init(&y, 4096);
+	buf_count(&x, &a);
+	buf_count(&y, &a);
+	uint8_t bytes[700];
+	memset(bytes, 'x', sizeof bytes);
+	CHECK(buf_add(&x, bytes, 600) == 0 && x.size == 600 && memacct_held(&a) == 600);
+	CHECK(buf_add(&y, bytes, 300) == 0 && y.size == 300 && memacct_held(&a) == 900);
+	CHECK(buf_add(&y, bytes, 200) == BUF_SHARED && y.len == 300 && memacct_refused(&a) >= 1);
+	CHECK(buf_add(&y, bytes, 100) == 0 && y.size == 400 && memacct_held(&a) == 1000);
+	buf_reset(&x);
+	buf_trim(&x, 512);
+	CHECK(x.size == 0 && memacct_held(&a) == 400 && memacct_peak(&a) == 1000);
+	struct fifo f;
+	fifo_init(&f, 100);
+	fifo_count(&f, &a);
+	a.cap = 2000;
+	CHECK(fifo_make_room(&f, 64) == 0 && f.cap == 8 && memacct_held(&a) == 1200);
+	buf_free(&y);
+	CHECK(memacct_held(&a) == 800);
+	a.cap = 900;
+	while (f.len < f.cap)
+		fifo_push(&f);
+	CHECK(fifo_make_room(&f, 64) == 0 && f.cap == 8); /* 1600 would pass 900 */
+	fifo_free(&f);
+	CHECK(memacct_held(&a) == 0);
+	struct fifo g;
+	fifo_init(&g, 1000);
+	fifo_count(&g, &a);
+	CHECK(fifo_make_room(&g, 64) == -1 && g.cap == 0); /* no room at all */
+}
+
 int main(void)
 {
 	test_cursor();
+	test_accounts();
 	test_buf();
 	test_caps();
 	test_cap_words();
