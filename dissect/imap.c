@@ -33,6 +33,8 @@
 #include "imap.h"
 
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1407,6 +1409,38 @@ static void continuation(struct imap *s, const uint8_t *p, size_t n, const struc
 
 static void server_item(void *ctx, const struct lp_item *it);
 
+/* zlib's state (some 40K a direction, its window included) is held for the
+ * session between packets: it counts in --max-held-mem. Each block carries
+ * its size in front, for the give-back. */
+static voidpf zcounted_alloc(voidpf opaque, uInt items, uInt size)
+{
+	(void)opaque;
+	if (size && items > (SIZE_MAX - sizeof(max_align_t)) / size)
+		return Z_NULL;
+	size_t n = (size_t)items * size + sizeof(max_align_t);
+	if (memacct_take(&ss_held, ss_held.cap, n))
+		return Z_NULL;
+	max_align_t *b = malloc(n);
+	if (!b) {
+		memacct_give(&ss_held, n);
+		return Z_NULL;
+	}
+	memcpy(b, &n, sizeof n);
+	return b + 1;
+}
+
+static void zcounted_free(voidpf opaque, voidpf address)
+{
+	(void)opaque;
+	if (!address)
+		return;
+	max_align_t *b = (max_align_t *)address - 1;
+	size_t n;
+	memcpy(&n, b, sizeof n);
+	memacct_give(&ss_held, n);
+	free(b);
+}
+
 /* Both directions are raw DEFLATE (RFC 1951) from the bytes after the
  * completion on: from here the line engines read what inflate gives. The
  * server's compressed bytes may follow its OK in the same segment; its
@@ -1416,6 +1450,8 @@ static void compress_start(struct imap *s)
 {
 	for (int d = 0; d < 2; d++) {
 		memset(&s->z[d], 0, sizeof s->z[d]);
+		s->z[d].zalloc = zcounted_alloc;
+		s->z[d].zfree = zcounted_free;
 		s->zon[d] = inflateInit2(&s->z[d], -15) == Z_OK;
 	}
 	if (!s->zon[SS_C2S] || !s->zon[SS_S2C]) {
