@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_PCAP ?= pcaps/scenario4-1.pcap
 
-.PHONY: all build demo demo-journey test sanitize fuzz style bench ci clean lab-record
+.PHONY: all build demo demo-journey test sanitize fuzz torture style bench ci clean lab-record
 
 all: build
 
@@ -54,6 +54,16 @@ fuzz:
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSS_FUZZ=ON -DSS_WERROR=ON >/dev/null
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# The hostile captures at their large sizes (tests/hostile/torture.py): peak
+# memory against the caps each reaches, time against linear growth as the
+# input doubles. OLD=BIN runs an older binary beside it, for before/after.
+TORTURE_BUILD ?= build-torture
+torture:
+	@tools/deps build
+	cmake -S . -B $(TORTURE_BUILD) -DCMAKE_BUILD_TYPE=Release -DSS_WERROR=ON >/dev/null
+	cmake --build $(TORTURE_BUILD) -j $(JOBS) --target smtpsniff
+	/usr/bin/python3 tests/hostile/torture.py $(TORTURE_BUILD)/smtpsniff $(if $(OLD),--old $(OLD))
 
 style:
 	tests/check_style.sh

@@ -10,6 +10,14 @@
  * also a treap (a search tree balanced by random priorities) keyed by
  * offset, so placing a fragment costs O(log n), appending one O(1); the
  * datagram is whole when its bytes add up, with no walk over the list.
+ *
+ * Memory: --max-frag-mem bounds what the fragments held take, not only
+ * their payload. An eight-byte fragment held as a piece costs its node and
+ * the allocator's header besides: 64 bytes in all, eight times its payload,
+ * so counting payload alone let the default 32M hold some 230 MB (issue 16,
+ * finding 2). Each piece counts FRAG_PIECE_COST of its length and each
+ * datagram FRAG_DGRAM_COST, as reassembly/tcp.c counts a queued segment
+ * with its header (SEG_COST).
  */
 #include "frag.h"
 
@@ -31,6 +39,12 @@ struct piece {
 	uint8_t data[];
 };
 
+/* What a piece of len bytes and a datagram hold in memory: their struct,
+ * the bytes, and the allocator's header and rounding (glibc's: 8 bytes,
+ * rounded up to 16). */
+#define PIECE_COST(len) ((uint64_t)sizeof(struct piece) + (len) + 16)
+#define DGRAM_COST ((uint64_t)sizeof(struct dgram) + 16)
+
 struct dgram {
 	struct dgram *hnext;         /* hash chain */
 	struct dgram *older, *newer; /* age list, for timeouts and eviction */
@@ -41,7 +55,8 @@ struct dgram {
 	struct ss_tnode *root; /* the treap over the pieces */
 	struct piece *last;    /* the last piece */
 	uint32_t total;        /* payload length, known once the last fragment came */
-	uint32_t held;         /* bytes in pieces */
+	uint32_t held;         /* payload bytes in pieces */
+	uint64_t mem;          /* bytes counted for it: DGRAM_COST, PIECE_COST of each piece */
 	uint32_t nfrags;
 	uint8_t have_last, have_first, next;
 };
@@ -50,7 +65,8 @@ struct frag_store {
 	const struct ss_caps *caps;
 	struct dgram *bucket[NBUCKETS];
 	struct dgram *oldest, *newest;
-	uint64_t count, held;
+	uint64_t count;
+	uint64_t mem; /* bytes counted for all datagrams, against max_frag_mem */
 	uint8_t *out; /* the last completed datagram, handed out by frag_add() */
 	struct frag_stats st;
 };
@@ -91,7 +107,8 @@ static void dgram_drop(struct frag_store *s, struct dgram *d)
 		n = p->next;
 		free(p);
 	}
-	s->held -= d->held;
+	s->mem -= d->mem;
+	s->st.mem = s->mem;
 	s->count--;
 	free(d);
 }
@@ -143,6 +160,8 @@ static struct dgram *dgram_find(struct frag_store *s, const struct frag_key *k,
 	if (!d)
 		return NULL;
 	d->key = *k;
+	d->mem = DGRAM_COST;
+	s->mem += DGRAM_COST;
 	d->first_ts = f->ts;
 	d->first_frame = f->num;
 	d->hnext = s->bucket[h];
@@ -179,7 +198,11 @@ static int piece_insert(struct frag_store *s, struct dgram *d, struct piece *pre
 		d->last = n;
 	ss_treap_insert(&d->root, prev ? &prev->t : NULL, next ? &next->t : NULL, &n->t);
 	d->held += len;
-	s->held += len;
+	d->mem += PIECE_COST(len);
+	s->mem += PIECE_COST(len);
+	if (s->mem > s->st.mem_peak)
+		s->st.mem_peak = s->mem;
+	s->st.mem = s->mem;
 	return 0;
 }
 
@@ -287,7 +310,7 @@ int frag_add(struct frag_store *s, const struct frag_key *k, uint32_t off, const
 		dgram_drop(s, d);
 		return -1;
 	}
-	while (s->held > s->caps->max_frag_mem && s->oldest) {
+	while (s->mem > s->caps->max_frag_mem && s->oldest) {
 		struct dgram *o = s->oldest;
 		say(o, "frag_evicted", f, "fragment memory is full (--max-frag-mem); dropped");
 		s->st.evicted++;
@@ -321,4 +344,14 @@ int frag_add(struct frag_store *s, const struct frag_key *k, uint32_t off, const
 const struct frag_stats *frag_stats(const struct frag_store *s)
 {
 	return &s->st;
+}
+
+uint64_t frag_piece_cost(uint32_t len)
+{
+	return PIECE_COST(len);
+}
+
+uint64_t frag_dgram_cost(void)
+{
+	return DGRAM_COST;
 }

@@ -3,7 +3,10 @@
  * Fragments are held per datagram (source, destination, protocol, id) until
  * the datagram is whole, its time runs out, or a cap forces it out. Memory is
  * bounded by the caps max_frag_mem and max_frag_dgrams; time by frag_timeout,
- * measured in capture time.
+ * measured in capture time. max_frag_mem counts what the fragments take,
+ * not only their payload: each piece held with its node and the allocator's
+ * header (some 56 bytes besides its payload), each datagram with its own
+ * (some 150 bytes); frag_piece_cost() and frag_dgram_cost() say how much.
  */
 #ifndef SS_FRAG_H
 #define SS_FRAG_H
@@ -32,7 +35,16 @@ struct frag_done {
 
 struct frag_stats {
 	uint64_t fragments, reassembled, timed_out, evicted, overlaps, malformed;
+	uint64_t mem;      /* bytes counted against max_frag_mem now */
+	uint64_t mem_peak; /* the most counted at once */
 };
+
+/* What max_frag_mem counts for a piece of len payload bytes, and for a
+ * datagram besides its pieces. A fragment that falls in a hole between
+ * pieces already held may become several pieces (IPv4 keeps the first copy
+ * of each byte). */
+uint64_t frag_piece_cost(uint32_t len);
+uint64_t frag_dgram_cost(void);
 
 struct frag_store *frag_new(const struct ss_caps *caps);
 void frag_free(struct frag_store *s);

@@ -359,7 +359,7 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 	                   ? INT64_MAX
 	                   : (int64_t)caps->verify_wait * SS_NS_PER_SEC;
 	struct verifier_opts vo = {verify,           wait,     caps->max_hops, caps->max_waiting,
-	                           caps->verify_mem, o->zones, o->nzones};
+	                           caps->verify_mem, o->zones, o->nzones,      caps->dns_mem};
 	rp->ver = verifier_new(&vo, on_verdicts, rp, err, errlen);
 	if (!rp->ver) {
 		*code = o->nzones ? SS_EXIT_USAGE : SS_EXIT_ENV;

@@ -96,6 +96,13 @@ const struct ss_cap_def ss_cap_defs[] = {
         COUNT_MAX),
     CAP(verify_mem, 256u << 20, SS_CAP_BYTES,
         "--verify: bytes of the messages of those hops; past it, the same", 0, BYTES_MAX),
+    /* every answer, question and name the captured DNS keeps, with its ldns
+     * records (verify/dnsstore.h); 1 byte keeps nothing, but 0 would be
+     * the verifier's "not given" */
+    CAP(dns_mem, 64u << 20, SS_CAP_BYTES,
+        "--verify: bytes the captured DNS answers keep, with their records; past it the "
+        "oldest go first (event dns_mem)",
+        1, BYTES_MAX),
 };
 const size_t ss_cap_ndefs = sizeof ss_cap_defs / sizeof ss_cap_defs[0];
 

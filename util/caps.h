@@ -35,6 +35,7 @@ struct ss_caps {
 	uint64_t verify_wait;    /* seconds (capture time) a hop waits for its passed-on copy */
 	uint64_t max_waiting;    /* --verify: hops waiting for their passed-on copy at once */
 	uint64_t verify_mem;     /* --verify: bytes of the messages of those hops */
+	uint64_t dns_mem;        /* --verify: bytes the captured DNS keeps (verify/dnsstore.h) */
 	/* the storage of the messages being collected, all sessions together */
 	uint64_t max_messages_mem;
 	/* what sessions hold between packets, all together (util/memacct.h) */

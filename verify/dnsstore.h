@@ -10,6 +10,12 @@
  * number or zone file), so a verdict can list its evidence, and a miss says
  * why, as far as the capture tells: it holds no DNS at all, or the question
  * was asked and never answered, or nobody asked it.
+ *
+ * Memory: what the store holds for the input - each answer with the ldns
+ * records it keeps, each question, each name and type - is counted against
+ * its cap (--dns-mem). Past it, the oldest captured answers and questions
+ * are let go first (event "verify dns_mem"); zone files and dns_store_put's
+ * answers are counted but never let go.
  */
 #ifndef SS_DNSSTORE_H
 #define SS_DNSSTORE_H
@@ -40,6 +46,8 @@ enum dns_miss {
 	DNS_MISS_UNREADABLE, /* asked in asked_frame, answered in bad_frame with a
 	                      * message that does not parse */
 	DNS_MISS_NO_DNS,     /* the capture holds no DNS at all (a capture filter) */
+	DNS_MISS_LET_GO,     /* none kept: answers for it may have been let go to
+	                      * stay within --dns-mem */
 };
 
 struct dns_answer {
@@ -47,7 +55,8 @@ struct dns_answer {
 	int rcode;            /* as received (LDNS_RCODE_*) */
 	ldns_rr_list *rrs;    /* the records of the type asked at the name (CNAMEs
 	                       * followed within the same response); NULL unless
-	                       * DNS_DATA; owned by the store */
+	                       * DNS_DATA; owned by the store (dns_store_lookup
+	                       * says how long they live) */
 	uint32_t ttl;         /* the smallest TTL of rrs */
 	int64_t ts;           /* when the response was captured (0: a zone file) */
 	uint64_t frame;       /* its frame number (0: a zone file) */
@@ -64,14 +73,43 @@ struct dns_answer {
 
 struct dns_store;
 
+/* --dns-mem's default (util/caps.c gives it to the option). */
+#define DNS_STORE_MEM_DEFAULT ((uint64_t)64 << 20)
+/* Captured answers kept at most, whatever the bytes: past it, as past the
+ * cap, the oldest goes. */
+#define DNS_STORE_MAX_ANSWERS (1u << 20)
+/* Lookups an answer outlives (dns_store_lookup). */
+#define DNS_STORE_HOLD 256
+
+/* A store that holds at most max_mem bytes for what it keeps (--dns-mem).
+ * dns_store_new() is dns_store_new_cap(DNS_STORE_MEM_DEFAULT). */
+struct dns_store *dns_store_new_cap(uint64_t max_mem);
 struct dns_store *dns_store_new(void);
+/* Frees the store and gives back every byte it counted. */
 void dns_store_free(struct dns_store *s);
+
+struct dns_store_stats {
+	uint64_t mem;       /* bytes counted now, against the cap */
+	uint64_t peak;      /* the most counted at once */
+	uint64_t answers;   /* captured answers kept now */
+	uint64_t questions; /* questions kept now (unanswered, unreadable) */
+	uint64_t let_go;    /* captured answers and questions let go for room */
+	uint64_t refused;   /* answers and questions not kept: no room left for them */
+};
+const struct dns_store_stats *dns_store_stats(const struct dns_store *s);
+/* The bytes every store counts now, all together: 0 once all are freed. */
+uint64_t dns_store_held_all(void);
 /* Keeps the answer of a DNS record (REC_DNS: a query with its response),
  * copying what it needs; the asker is the record's flow's client. A query
  * without a readable response is kept as a question asked (at most
  * DNS_STORE_MAX_ASKED of them, DNS_STORE_ASKED_EACH per name and type), so
  * that a miss can name it; any REC_DNS at all shows the capture holds DNS.
- * Other malformed records are ignored. */
+ * Other malformed records are ignored. Past the store's cap, or past
+ * DNS_STORE_MAX_ANSWERS answers, the oldest captured answers and questions
+ * are let go until the new one fits, and the event verify dns_mem says so
+ * (flow 0, the new answer's frame); an answer larger than a quarter of the
+ * cap, or one that does not fit once every older one went, is not kept,
+ * also said. */
 void dns_store_add(struct dns_store *s, const struct ss_record *r);
 #define DNS_STORE_MAX_ASKED 65536
 #define DNS_STORE_ASKED_EACH 4
@@ -80,19 +118,21 @@ void dns_store_add(struct dns_store *s, const struct ss_record *r);
 void dns_store_end(struct dns_store *s);
 /* Adds an answer by hand: kind, and for DNS_DATA the records (the store
  * takes rrs). For tests and the RFC 7208 suite; ts 0 and no asker make it
- * count as a zone file's answer named zone (copied). */
+ * count as a zone file's answer named zone (copied). Counted, never let
+ * go, and never lets another answer go. */
 void dns_store_put(struct dns_store *s, const char *name, uint16_t type, enum dns_kind kind,
                    ldns_rr_list *rrs, const char *zone);
 /* Loads an RFC 1035 master file (ldns_zone_new_frm_fp): every RRset in it
  * becomes an answer, and names under its origin that it lacks answer
  * NXDOMAIN (or NODATA when the name has other records). Returns -1 with the
- * reason in err. */
+ * reason in err, among them zone files that take more than the cap. */
 int dns_store_zone(struct dns_store *s, const char *path, char *err, size_t errlen);
 /* The answer for name (case-insensitive, trailing dot optional) and type as
  * asker would have got it at time ts (see the top of this file). Never NULL:
- * a miss is DNS_NOT_CAPTURED. Valid until an answer for the same name and
- * type is added (dns_store_add, dns_store_put, dns_store_zone) or the store
- * is freed; other lookups leave it alone. */
+ * a miss is DNS_NOT_CAPTURED. A copy, valid for the next DNS_STORE_HOLD
+ * lookups (a check holds a few answers at once, never that many); its rrs
+ * until the next dns_store_add, which may let old answers go, or until the
+ * store is freed. A lookup never grows the store. */
 const struct dns_answer *dns_store_lookup(struct dns_store *s, const char *name, uint16_t type,
                                           int64_t ts, const struct ss_addr *asker);
 /* The text of TXT record i of a DNS_DATA answer: its strings concatenated

@@ -76,7 +76,8 @@ struct verifier *verifier_new(const struct verifier_opts *o, verifier_out_fn *ou
 	v->out = out;
 	v->ctx = ctx;
 	v->hops = hops_new(o->max_hops);
-	v->store = o->verify ? dns_store_new() : NULL;
+	v->store =
+	    o->verify ? dns_store_new_cap(o->dns_mem ? o->dns_mem : DNS_STORE_MEM_DEFAULT) : NULL;
 	if (!v->hops || (o->verify && !v->store)) {
 		snprintf(err, errlen, "out of memory");
 		verifier_free(v);

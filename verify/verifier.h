@@ -65,6 +65,7 @@ struct verifier_opts {
 	uint64_t max_mem;   /* bytes of their messages kept; past it, the same */
 	const char **zones; /* --zone files, nzones of them */
 	size_t nzones;
+	uint64_t dns_mem; /* bytes the captured-DNS store keeps (--dns-mem); 0: its default */
 };
 
 struct verifier_stats {

@@ -188,10 +188,12 @@ int main(void)
 	frag_free(s);
 	events[0] = 0;
 	caps.max_frag_dgrams = 100;
-	caps.max_frag_mem = 20;
+	/* room for one datagram holding a 16-byte piece, not for two */
+	caps.max_frag_mem = frag_dgram_cost() + frag_piece_cost(16) + 20;
 	s = frag_new(&caps);
 	CHECK(add(s, 0, 20, 0, "aaaaaaaaaaaaaaaa", 1, 0) == 0);
-	CHECK(add(s, 0, 21, 0, "bbbbbbbbbbbbbbbb", 1, 0) == 0); /* 32 bytes > 20: 20 goes */
+	CHECK(frag_stats(s)->mem == frag_dgram_cost() + frag_piece_cost(16));
+	CHECK(add(s, 0, 21, 0, "bbbbbbbbbbbbbbbb", 1, 0) == 0); /* two do not fit: 20 goes */
 	CHECK(!strcmp(events, "frag_evicted;"));
 	CHECK(frag_stats(s)->evicted == 1);
 	frag_free(s);

@@ -1,0 +1,8 @@
+# Issue 16 ("hard to break"): a hostile capture of every class the issue
+# names, and of those that held already, each with an ordinary SMTP session
+# among the flood that must come out whole (tests/hostile/cases.py), at
+# small sizes. The large sizes, with memory against the caps and time
+# against linear growth, are tests/hostile/torture.py (`make torture`), not
+# a ctest. Included from tests/CMakeLists.txt; paths from this file's own
+# directory.
+ss_test(hostile /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/hostile/suite.py $<TARGET_FILE:smtpsniff>)
