@@ -170,11 +170,14 @@ static int ip6_is_ext(uint8_t nh)
  * fragment header stops the walk with 44, c at the fragment header. */
 static int ip6_walk(struct ss_decoder *d, const struct ss_frame *f, struct cur *c, uint8_t nh)
 {
-	for (int n = 0; n < IP6_MAX_EXT; n++) {
+	/* n headers walked so far: the one after the 16th must end the chain */
+	for (int n = 0;; n++) {
 		if (nh == 44)
 			return 44;
 		if (!ip6_is_ext(nh) && nh != 51)
 			return nh;
+		if (n == IP6_MAX_EXT)
+			break;
 		int b0 = cur_peek(c, 0), b1 = cur_peek(c, 1);
 		if (b0 < 0 || b1 < 0) {
 			note_short(d, f, "ip");

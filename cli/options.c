@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "logfile.h"
 
 #ifndef SS_VERSION
 #define SS_VERSION "0"
@@ -401,6 +402,10 @@ void options_parse(struct options *o, int argc, char **argv)
 			o->rep.log_year = (int)number(optarg, "--log-year", 1970, 9999, "a year");
 			break;
 		case OPT_LOG_TZ:
+			if (!logfile_tz_ok(optarg))
+				bad_usage("--log-tz %.100s: not UTC, Z, local or an offset such as "
+				          "+09:00 or -0500",
+				          optarg);
 			o->rep.log_tz = optarg;
 			break;
 		case OPT_MERMAID:

@@ -792,6 +792,12 @@ static int parse_tz(struct logfile *lf, const char *tz)
 	return 0;
 }
 
+int logfile_tz_ok(const char *tz)
+{
+	struct logfile lf;
+	return parse_tz(&lf, tz) == 0;
+}
+
 static void lfile_free(struct lfile *f)
 {
 	if (f->fp)

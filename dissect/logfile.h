@@ -63,6 +63,10 @@ struct logfile;
 /* Opens every file now (nothing is read yet). Returns NULL with the reason
  * in err[0..errlen) when a file cannot be opened or is a directory, or the
  * zone is none of the forms above. o->paths are copied. */
+/* Is tz a zone --log-tz takes ("UTC", "Z", "GMT", "local", "+09:00",
+ * "-0500")? For the options, which refuse a bad one whether or not a
+ * --log file comes with it. */
+int logfile_tz_ok(const char *tz);
 struct logfile *logfile_open(const struct logfile_opts *o, char *err, size_t errlen);
 
 /* Emits (record_emit()) every line whose time is <= until, merged in time

@@ -754,6 +754,7 @@ class Options(Case):
               (["--log-year", "1969"], "--log-year 1969: not"),
               (["--log-year", "10000"], "--log-year 10000: not"),
               (["--log", "LOG", "--log-tz", "+99:00"], "--log-tz +99:00: not"),
+              (["--log-tz", "+99:00"], "--log-tz +99:00: not"),  # also without --log
               (["--color=sometimes"], "--color=sometimes: not"),
               (["--names", "x"], "--names=x: not"), (["--time", "x"], "--time=x: not")]
 
@@ -925,13 +926,13 @@ S6, D6 = bytes([0xFD, 0x66] + [0] * 13 + [1]), bytes([0xFD, 0x66] + [0] * 13 + [
 
 def ext_chains(n):
     """n IPv6 packets by turns: a chain of 17 to 64 extension headers
-    (destination options), past the 16 smtpsniff walks; and a chain of 15
-    carrying a syslog line over UDP."""
+    (destination options), past the 16 smtpsniff walks; and a chain of exactly
+    16, the most walked, carrying a syslog line over UDP."""
     rnd = random.Random(16)
     for i in range(n):
         if i % 2:
-            line = b"<13>Dec  6 18:00:00 lab.test app[1]: through 15 headers %d" % i
-            yield eth(gen.ipv6(S6, D6, 17, udp(40000, 514, line), ext=15), gen.ETH_IPV6)
+            line = b"<13>Dec  6 18:00:00 lab.test app[1]: through 16 headers %d" % i
+            yield eth(gen.ipv6(S6, D6, 17, udp(40000, 514, line), ext=16), gen.ETH_IPV6)
         else:
             yield eth(gen.ipv6(S6, D6, 17, udp(40000, 514, b"<13>never"), ext=rnd.randrange(17, 65)),
                       gen.ETH_IPV6)
@@ -939,7 +940,7 @@ def ext_chains(n):
 
 class Ipv6Ext(Case):
     """n IPv6 packets, half with chains of extension headers too long to
-    walk (ip6_ext_chain, summarised), half with a chain of 15 that is walked
+    walk (ip6_ext_chain, summarised), half with a chain of 16 (the most) that is walked
     to the syslog line it carries: every one of those a log record."""
     small = 4000
     sizes = (250000, 500000, 1000000)
@@ -957,12 +958,12 @@ class Ipv6Ext(Case):
 
     def keep(self, x):
         """The log records are compared as they come, not kept: the lines
-        through 15 headers, every one, in order."""
+        through 16 headers, every one, in order."""
         x["next"], x["logs_bad"] = 1, 0
 
         def keep(line):
             if line.startswith(b'{"type":"log"'):
-                if json.loads(line).get("message") == "through 15 headers %d" % x["next"]:
+                if json.loads(line).get("message") == "through 16 headers %d" % x["next"]:
                     x["next"] += 2
                 else:
                     x["logs_bad"] += 1
