@@ -1167,7 +1167,7 @@ static void client_item(void *ctx, const struct lp_item *it)
 		client_octets(s, it);
 		break;
 	case LP_ITEM_OPAQUE:
-		s->pp.opaque[SS_C2S] += it->len;
+		pp_opaque(&s->pp, SS_C2S, it);
 		break;
 	case LP_ITEM_DATA:
 		break;
@@ -1555,9 +1555,7 @@ static void completed(struct imap *s, struct icmd *c, enum status st, const uint
 		break;
 	case I_STARTTLS:
 		if (ok && !s->compressed) {
-			lineproto_set(&s->pp.lp[SS_C2S], LP_OPAQUE, 0);
-			lineproto_set(&s->pp.lp[SS_S2C], LP_OPAQUE, 0);
-			s->pp.tls = 1;
+			pp_start_tls(&s->pp);
 			note(s, "tls", it->ts, it->frame,
 			     "STARTTLS accepted: the rest of the session is TLS");
 		}
@@ -1749,7 +1747,7 @@ static void server_item(void *ctx, const struct lp_item *it)
 		server_octets(s, it);
 		break;
 	case LP_ITEM_OPAQUE:
-		s->pp.opaque[SS_S2C] += it->len;
+		pp_opaque(&s->pp, SS_S2C, it);
 		break;
 	case LP_ITEM_DATA:
 		break;
@@ -1827,8 +1825,10 @@ static void imap_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 		          (unsigned long long)len);
 		return;
 	}
-	if (lp->mode == LP_OPAQUE)
+	if (lp->mode == LP_OPAQUE) {
+		pp_opaque_gap(&s->pp, d, len, at);
 		return;
+	}
 	lineproto_flush(lp, d == SS_C2S ? client_item : server_item, s);
 	char why[200];
 	struct iliteral *l = &s->lit[d];

@@ -312,7 +312,7 @@ size_t lineproto_feed(struct lineproto *lp, const uint8_t *p, size_t n, const st
 			i += feed_data(lp, p + i, n - i, at, off, fn, ctx);
 			break;
 		case LP_OPAQUE:
-			emit(fn, ctx, LP_ITEM_OPAQUE, NULL, n - i, off, at);
+			emit(fn, ctx, LP_ITEM_OPAQUE, p + i, n - i, off, at);
 			i = n;
 			break;
 		}

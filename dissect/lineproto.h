@@ -38,7 +38,7 @@ enum lp_kind {
 	LP_ITEM_LINE,   /* p/len: the line without its end; eol says what ended it */
 	LP_ITEM_OCTETS, /* p/len: some of the octets; last: the count is complete */
 	LP_ITEM_DATA,   /* p/len: message bytes, un-stuffed; last: the end marker came */
-	LP_ITEM_OPAQUE, /* len: bytes skipped unread (p is NULL) */
+	LP_ITEM_OPAQUE, /* p/len: bytes the text protocol does not read (TLS) */
 };
 
 struct lp_item {

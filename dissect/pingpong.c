@@ -10,6 +10,7 @@
 #include "escape.h"
 #include "event.h"
 #include "log.h"
+#include "tlsproto.h"
 #include "word.h"
 
 const uint8_t *pp_text_of(const struct pp_text *t)
@@ -264,9 +265,35 @@ void pp_say(struct pingpong *pp, int once, enum ss_dir d, uint64_t frame, int64_
 	ss_eventf(pp->proto, what, frame, ts, pp->f->id, d, "%s", detail);
 }
 
+void pp_start_tls(struct pingpong *pp)
+{
+	pp->tls = 1;
+	lineproto_set(&pp->lp[SS_C2S], LP_OPAQUE, 0);
+	lineproto_set(&pp->lp[SS_S2C], LP_OPAQUE, 0);
+	if (!pp->tls_s)
+		pp->tls_s = tls_session_new(pp->f, pp->p, pp->o);
+}
+
+void pp_opaque(struct pingpong *pp, enum ss_dir d, const struct lp_item *it)
+{
+	pp->opaque[d] += it->len;
+	if (pp->tls_s && it->p) {
+		struct ss_pos at = {it->frame, it->ts, it->off, 0};
+		tls_session_data(pp->tls_s, d, it->p, it->len, &at);
+	}
+}
+
+void pp_opaque_gap(struct pingpong *pp, enum ss_dir d, uint64_t len, const struct ss_pos *at)
+{
+	if (pp->tls_s)
+		tls_session_gap(pp->tls_s, d, len, at);
+}
+
 void pp_close(struct pingpong *pp, const char *rfc, const struct ss_pos *at)
 {
-	if (pp->tls)
+	if (pp->tls_s) /* its notes say what the TLS carried */
+		pp->tls_s = tls_session_close(pp->tls_s, at);
+	else if (pp->tls)
 		pp_note(
 		    pp, "tls_end", at->ts, at->frame, "%llu bytes of TLS to the server, %llu back",
 		    (unsigned long long)pp->opaque[SS_C2S], (unsigned long long)pp->opaque[SS_S2C]);

@@ -77,9 +77,10 @@ struct pingpong {
 	pp_unanswered_fn *unanswered; /* NULL when the queue is not used */
 	void *owner;                  /* the protocol's session */
 	uint64_t server_bytes, server_gaps;
-	uint64_t pushed;    /* commands queued so far */
-	int tls;            /* the rest of the session is TLS */
-	uint64_t opaque[2]; /* its bytes, not read */
+	uint64_t pushed;           /* commands queued so far */
+	int tls;                   /* the rest of the session is TLS */
+	struct tls_session *tls_s; /* what reads it (dissect/tlsproto.h), or NULL */
+	uint64_t opaque[2];        /* its bytes, not read */
 	struct sasl sasl;
 	int said[16]; /* anomalies said once, by the protocol's numbers */
 };
@@ -89,6 +90,16 @@ void pp_init(struct pingpong *pp, const struct ss_flow *f, const struct dissect_
 /* Ends the session: the line engines' findings said (rfc names the rule a
  * bare LF breaks), TLS counted, everything freed. The queue must be empty. */
 void pp_close(struct pingpong *pp, const char *rfc, const struct ss_pos *at);
+
+/* --- TLS (STARTTLS, STLS) --------------------------------------------------- */
+/* The rest of the session is TLS, from the byte after the line that
+ * accepted it: both line engines hand their bytes out as opaque, and the
+ * TLS parser reads them (its handshake, its records). */
+void pp_start_tls(struct pingpong *pp);
+/* An opaque item of direction d: counted, and read as TLS when it is. */
+void pp_opaque(struct pingpong *pp, enum ss_dir d, const struct lp_item *it);
+/* A gap in an opaque direction. */
+void pp_opaque_gap(struct pingpong *pp, enum ss_dir d, uint64_t len, const struct ss_pos *at);
 
 /* --- the queue ------------------------------------------------------------ */
 

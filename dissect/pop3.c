@@ -444,7 +444,7 @@ static void client_item(void *ctx, const struct lp_item *it)
 	if (it->kind == LP_ITEM_LINE)
 		client_line(s, it);
 	else if (it->kind == LP_ITEM_OPAQUE)
-		s->pp.opaque[SS_C2S] += it->len;
+		pp_opaque(&s->pp, SS_C2S, it);
 }
 
 /* --- the server's side ----------------------------------------------------- */
@@ -549,9 +549,7 @@ static void status_line(struct pop3 *s, const struct lp_item *it, enum status st
 		break;
 	case K_STLS:
 		if (ok) {
-			s->pp.tls = 1;
-			lineproto_set(&s->pp.lp[SS_C2S], LP_OPAQUE, 0);
-			lineproto_set(&s->pp.lp[SS_S2C], LP_OPAQUE, 0);
+			pp_start_tls(&s->pp);
 			notef(s, "tls", it->ts, it->frame,
 			      "STLS accepted: the rest of the session is TLS");
 		}
@@ -668,7 +666,7 @@ static void server_item(void *ctx, const struct lp_item *it)
 			body_end(s, it->ts, it->frame);
 		break;
 	case LP_ITEM_OPAQUE:
-		s->pp.opaque[SS_S2C] += it->len;
+		pp_opaque(&s->pp, SS_S2C, it);
 		break;
 	case LP_ITEM_OCTETS:
 		break;
@@ -710,8 +708,10 @@ static void pop3_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 	if (!s)
 		return;
 	struct lineproto *lp = &s->pp.lp[d];
-	if (lp->mode == LP_OPAQUE)
-		return; /* TLS: nothing is read anyway */
+	if (lp->mode == LP_OPAQUE) {
+		pp_opaque_gap(&s->pp, d, len, at); /* TLS: its parser resynchronises */
+		return;
+	}
 	char why[160];
 	if (d == SS_C2S) {
 		lineproto_flush(lp, client_item, s);

@@ -11,6 +11,7 @@
 #include "probe.h"
 #include "smtp.h"
 #include "syslog.h"
+#include "tlsproto.h"
 
 static const struct ss_proto dns = {.name = "dns",
                                     .probe = dns_probe,
@@ -38,6 +39,8 @@ int dissect_register(struct ss_reasm *r, const struct dissect_opts *o)
 	    o->probe_only ? &smtp_named : smtp_proto(o),
 	    o->probe_only ? &pop3_named : pop3_proto(o),
 	    o->probe_only ? &imap_named : imap_proto(o),
+	    /* implicit TLS: SMTPS, IMAPS, POP3S, and TLS on other ports */
+	    o->probe_only ? tls_proto_named() : tls_proto(o),
 	    o->probe_only ? &dns_named : &dns,
 	    o->probe_only ? &syslog_named : syslog_proto(o),
 	};

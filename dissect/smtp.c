@@ -619,7 +619,7 @@ static void client_item(void *ctx, const struct lp_item *it)
 		}
 		break;
 	case LP_ITEM_OPAQUE:
-		s->pp.opaque[SS_C2S] += it->len;
+		pp_opaque(&s->pp, SS_C2S, it);
 		break;
 	}
 }
@@ -800,11 +800,8 @@ static void act(struct smtp *s, struct pp_cmd *c, const uint8_t *r, size_t rn, i
 			message_reply(s, r, rn, code, 0, ts, fr);
 		break;
 	case K_STARTTLS:
-		if (code == 220) {
-			s->pp.tls = 1;
-			lineproto_set(&s->pp.lp[SS_C2S], LP_OPAQUE, 0);
-			lineproto_set(&s->pp.lp[SS_S2C], LP_OPAQUE, 0);
-		}
+		if (code == 220)
+			pp_start_tls(&s->pp);
 		break;
 	case K_AUTH:
 		s->in_auth = code == 334 ? PP_AUTH_SURE : PP_AUTH_NONE;
@@ -1005,7 +1002,7 @@ static void server_item(void *ctx, const struct lp_item *it)
 	if (it->kind == LP_ITEM_LINE)
 		server_line(s, it);
 	else if (it->kind == LP_ITEM_OPAQUE)
-		s->pp.opaque[SS_S2C] += it->len;
+		pp_opaque(&s->pp, SS_S2C, it);
 }
 
 /* --- the ss_proto callbacks ------------------------------------------------ */
@@ -1081,6 +1078,10 @@ static void smtp_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 	struct smtp *s = st;
 	if (!s)
 		return;
+	if (s->pp.lp[d].mode == LP_OPAQUE) {
+		pp_opaque_gap(&s->pp, d, len, at);
+		return;
+	}
 	if (d == SS_C2S) {
 		client_gap(s, len, at);
 		return;

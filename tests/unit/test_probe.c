@@ -87,8 +87,8 @@ int main(void)
 	   "IMAP, greeting not captured");
 	is(session(25, B(""), B("GET / HTTP/1.1\r\n"), B("HTTP/1.1 200 OK\r\n")), "-",
 	   "HTTP on port 25 is not SMTP because of the port");
-	is(session(465, B(""), B("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"), B("")), "-",
-	   "TLS from the first byte (465) is not SMTP");
+	is(session(465, B(""), B("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"), B("")), "tls",
+	   "TLS from the first byte (465) is implicit TLS, not SMTP");
 	is(session(25, B("220-first line\r\n220 ESMTP second\r\n"), B("EHLO c\r\n"), B("")), "smtp",
 	   "a multi-line greeting");
 	is(session(25, B(""), B(""), B("")), "smtp", "no payload at all: the port is all there is");

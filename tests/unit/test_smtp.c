@@ -143,13 +143,14 @@ static void starttls(void)
 	    {1, "\x16\x03\x01\x00\x05hello", 10, 0},
 	    {0, "\x16\x03\x03\x00\x02ok", 7, 0},
 	};
-	expect("STARTTLS: then only bytes are counted", t, sizeof t / sizeof t[0],
+	expect("STARTTLS: then the TLS parser reads the bytes", t, sizeof t / sizeof t[0],
 	       "EX -||220|220 mx ESMTP\n"
 	       "EX EHLO|EHLO c|250|250-mx\\x0a250 STARTTLS\n"
 	       "EX STARTTLS|STARTTLS|220|220 2.0.0 Ready to start TLS\n"
 	       "NOTE tls|STARTTLS accepted: the rest of the session is TLS\n"
-	       "NOTE tls_end|10 bytes of TLS to the server, 7 back\n",
-	       "");
+	       "NOTE tls_end|1 TLS record (10 bytes) to the server, 1 (7) back\n",
+	       /* the TLS parser reads them: "hello" is no handshake message */
+	       "smtp.tls_handshake_too_long;smtp.tls_truncated;smtp.tls_truncated;");
 }
 
 static void gap_in_data(void)

@@ -1,0 +1,202 @@
+/* tlsproto.c - the TLS parser inside the dissectors: events of the flow,
+ * storage in --max-held-mem's account, notes on the timeline, and implicit
+ * TLS as a protocol (tlsproto.h).
+ */
+#include "tlsproto.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "event.h"
+
+struct tls_session {
+	struct tls_flow *t;
+	const struct ss_flow *f;
+	enum rec_proto p;
+	int has_p; /* notes can be left (the protocol is known) */
+	int noted; /* tls_handshake said */
+	const char *layer;
+};
+
+static void on_event(void *ctx, struct tls_flow *t, const struct tls_event *e)
+{
+	(void)t;
+	struct tls_session *s = ctx;
+	ss_eventf(s->layer, e->what, e->frame, e->ts, s->f->id, e->dir, "%s", e->detail);
+}
+
+static void handshake_note(struct tls_session *s, uint64_t frame, int64_t ts)
+{
+	if (s->noted || !s->has_p)
+		return;
+	s->noted = 1;
+	char line[512];
+	int n = tls_describe(s->t, line, sizeof line);
+	if (n > 0)
+		record_note(s->f, s->p, "tls_handshake", line,
+		            (size_t)n < sizeof line ? (size_t)n : sizeof line - 1, ts, frame);
+}
+
+static void on_msg(void *ctx, struct tls_flow *t, const struct tls_msg *m)
+{
+	struct tls_session *s = ctx;
+	if (m->dir != SS_S2C)
+		return;
+	if ((m->type == TLS_HS_SERVER_HELLO && t->sh.seen && t->version == TLS_V13) ||
+	    m->type == TLS_HS_SERVER_HELLO_DONE)
+		handshake_note(s, m->frame, m->ts);
+}
+
+static void on_record(void *ctx, struct tls_flow *t, const struct tls_record *r)
+{
+	struct tls_session *s = ctx;
+	/* a resumed TLS <= 1.2 session: the server's CCS follows its hello */
+	if (r->dir == SS_S2C && r->type == TLS_CT_CCS && t->sh.seen && t->version < TLS_V13)
+		handshake_note(s, r->frame, r->ts);
+}
+
+struct tls_session *tls_session_new(const struct ss_flow *f, enum rec_proto p,
+                                    const struct dissect_opts *o)
+{
+	(void)o;
+	struct tls_session *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->f = f;
+	s->p = p;
+	s->has_p = 1;
+	s->layer = rec_proto_name(p);
+	struct tls_opts to = {0, 0, &ss_held, on_event, on_record, on_msg, s};
+	s->t = tls_new(&to);
+	if (!s->t) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+const struct tls_flow *tls_session_flow(const struct tls_session *s)
+{
+	return s->t;
+}
+
+void tls_session_data(struct tls_session *s, enum ss_dir d, const uint8_t *p, size_t n,
+                      const struct ss_pos *at)
+{
+	tls_feed(s->t, d, p, n, at);
+}
+
+void tls_session_gap(struct tls_session *s, enum ss_dir d, uint64_t len, const struct ss_pos *at)
+{
+	tls_gap(s->t, d, len, at);
+}
+
+struct tls_session *tls_session_close(struct tls_session *s, const struct ss_pos *at)
+{
+	if (!s)
+		return NULL;
+	tls_end(s->t, at);
+	if (s->has_p) {
+		const struct tls_side *c = &s->t->side[SS_C2S], *v = &s->t->side[SS_S2C];
+		char line[640], d[512] = "";
+		if (!s->noted)
+			tls_describe(s->t, d, sizeof d);
+		int n =
+		    snprintf(line, sizeof line,
+		             "%llu TLS record%s (%llu bytes) to the server, %llu (%llu) back%s%s",
+		             (unsigned long long)c->records, c->records == 1 ? "" : "s",
+		             (unsigned long long)c->bytes, (unsigned long long)v->records,
+		             (unsigned long long)v->bytes, d[0] ? ": " : "", d);
+		if (n > 0)
+			record_note(s->f, s->p, "tls_end", line,
+			            (size_t)n < sizeof line ? (size_t)n : sizeof line - 1, at->ts,
+			            at->frame);
+	}
+	tls_free(s->t);
+	free(s);
+	return NULL;
+}
+
+/* --- implicit TLS --------------------------------------------------------- */
+
+static int implicit_port(uint16_t port, enum rec_proto *p)
+{
+	switch (port) {
+	case 465:
+		*p = RP_SMTP;
+		return 1;
+	case 993:
+		*p = RP_IMAP;
+		return 1;
+	case 995:
+		*p = RP_POP3;
+		return 1;
+	}
+	return 0;
+}
+
+static enum ss_probe probe(const struct ss_flow *f, enum ss_dir d, const uint8_t *p, size_t n)
+{
+	if (f->proto != 6 || d != SS_C2S)
+		return SS_PROBE_NO; /* in TLS the client speaks first */
+	int r = tls_probe(p, n);
+	return r > 0 ? SS_PROBE_YES : r == 0 ? SS_PROBE_MORE : SS_PROBE_NO;
+}
+
+static int port_hint(const struct ss_flow *f)
+{
+	enum rec_proto p;
+	return f->proto == 6 && implicit_port(f->ep[SS_S2C].port, &p);
+}
+
+static void *open_flow(const struct ss_flow *f, void *ctx)
+{
+	enum rec_proto p = RP_SMTP;
+	int known = implicit_port(f->ep[SS_S2C].port, &p);
+	struct tls_session *s = tls_session_new(f, p, ctx);
+	if (s && !known) {
+		s->has_p = 0;
+		s->layer = "tls";
+	}
+	return s;
+}
+
+static size_t data(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at)
+{
+	if (st)
+		tls_session_data(st, d, p, n, at);
+	return n;
+}
+
+static void gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at)
+{
+	if (st)
+		tls_session_gap(st, d, len, at);
+}
+
+static void close_flow(void *st, const struct ss_flow *f, const struct ss_pos *at)
+{
+	(void)f;
+	tls_session_close(st, at);
+}
+
+const struct ss_proto *tls_proto(const struct dissect_opts *o)
+{
+	static struct ss_proto proto;
+	proto = (struct ss_proto){.name = "tls",
+	                          .probe = probe,
+	                          .port_hint = port_hint,
+	                          .open = open_flow,
+	                          .data = data,
+	                          .gap = gap,
+	                          .close = close_flow,
+	                          .ctx = (void *)o};
+	return &proto;
+}
+
+const struct ss_proto *tls_proto_named(void)
+{
+	static const struct ss_proto named = {
+	    .name = "tls", .probe = probe, .port_hint = port_hint};
+	return &named;
+}
