@@ -48,12 +48,15 @@ sanitize:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
-# Each libFuzzer target for FUZZ_SECONDS, starting from its seeds.
+# Each libFuzzer target for FUZZ_SECONDS, starting from its seeds and its
+# kept corpus; FUZZ_KEEP=1 makes it a campaign that keeps what it found in
+# tests/fuzz/corpus/ and logs its executions in tests/fuzz/CAMPAIGN
+# (tests/fuzz/README).
 fuzz:
 	@tools/deps fuzz
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSS_FUZZ=ON -DSS_WERROR=ON >/dev/null
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
-	tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	tests/fuzz/run $(if $(filter-out 0,$(FUZZ_KEEP)),--campaign) $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 # The hostile captures at their large sizes (tests/hostile/torture.py): peak
 # memory against the caps each reaches, time against linear growth as the

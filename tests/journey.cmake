@@ -11,14 +11,7 @@ ss_test(mermaid_pcaps /usr/bin/python3 ${src}/tests/mermaid/pcaps.py $<TARGET_FI
         ${CMAKE_CURRENT_BINARY_DIR}/mermaid-pcaps)
 # fuzz_journey: hostile log lines and copies through the walk, the text,
 # the JSON and the diagrams (tests/fuzz/fuzz_journey.c).
-if(SS_FUZZ)
-  add_executable(fuzz_journey fuzz/fuzz_journey.c)
-  target_link_options(fuzz_journey PRIVATE -fsanitize=fuzzer)
-else()
-  add_executable(fuzz_journey fuzz/fuzz_journey.c fuzz/onefile.c)
-  ss_test(fuzz_journey_replay fuzz_journey ${src}/tests/fuzz/seeds/journey ${src}/pcaps
-          ${src}/tests/garbage)
-endif()
+ss_fuzz(fuzz_journey fuzz/fuzz_journey.c ${src}/pcaps ${src}/tests/garbage)
 target_link_libraries(fuzz_journey PRIVATE ss_report)
 # Journeys of what the recordings lack: deferral and retry, bounce and
 # notice, expiry, a hop only the log shows, a queue before the first copy,

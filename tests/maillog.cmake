@@ -13,14 +13,7 @@ target_link_libraries(test_logfile PRIVATE ss_dissect)
 ss_test(unit_logfile test_logfile ${src})
 
 # fuzz_logline: --log files and maillog_parse() (tests/fuzz/fuzz_logline.c);
-# with libFuzzer under SS_FUZZ, else replaying its seeds, the lab's logs
-# and the saved crashes under ctest.
-if(SS_FUZZ)
-  add_executable(fuzz_logline fuzz/fuzz_logline.c)
-  target_link_options(fuzz_logline PRIVATE -fsanitize=fuzzer)
-else()
-  add_executable(fuzz_logline fuzz/fuzz_logline.c fuzz/onefile.c)
-  ss_test(fuzz_logline_replay fuzz_logline ${src}/tests/fuzz/seeds/logline ${src}/pcaps
-          ${src}/tests/garbage)
-endif()
+# with libFuzzer under SS_FUZZ, else replaying its seeds, its kept corpus,
+# the lab's logs and the saved crashes under ctest (ss_fuzz, fuzz.cmake).
+ss_fuzz(fuzz_logline fuzz/fuzz_logline.c ${src}/pcaps ${src}/tests/garbage)
 target_link_libraries(fuzz_logline PRIVATE ss_dissect ss_report) # it formats records
