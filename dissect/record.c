@@ -46,12 +46,19 @@ void record_emit(const struct ss_record *r)
 
 const char *rec_proto_name(enum rec_proto p)
 {
-	static const char *const names[] = {"smtp", "lmtp", "pop3", "imap"};
+	static const char *const names[] = {"smtp", "lmtp", "pop3", "imap", "tls"};
 	return (unsigned)p < sizeof names / sizeof names[0] ? names[p] : "?";
 }
 
 void record_note(const struct ss_flow *f, enum rec_proto p, const char *what, const char *detail,
                  size_t len, int64_t ts, uint64_t frame)
+{
+	record_note_tls(f, p, what, detail, len, ts, frame, NULL);
+}
+
+void record_note_tls(const struct ss_flow *f, enum rec_proto p, const char *what,
+                     const char *detail, size_t len, int64_t ts, uint64_t frame,
+                     const struct tls_flow *t)
 {
 	struct ss_record r;
 	memset(&r, 0, sizeof r);
@@ -63,5 +70,6 @@ void record_note(const struct ss_flow *f, enum rec_proto p, const char *what, co
 	r.u.note.detail = (struct ss_str){(const uint8_t *)detail, len};
 	r.u.note.ts = ts;
 	r.u.note.frame = frame;
+	r.u.note.tls = t;
 	record_emit(&r);
 }

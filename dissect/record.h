@@ -30,8 +30,9 @@ struct msg; /* message.h */
 /* The protocol an exchange, a message or a note came by, typed: the layers
  * above branch on it (and on a message's role), never on the name, which
  * is for people. */
-enum rec_proto { RP_SMTP, RP_LMTP, RP_POP3, RP_IMAP };
-/* "smtp", "lmtp", "pop3", "imap" */
+/* RP_TLS: TLS on a port of no protocol smtpsniff reads (its notes only) */
+enum rec_proto { RP_SMTP, RP_LMTP, RP_POP3, RP_IMAP, RP_TLS };
+/* "smtp", "lmtp", "pop3", "imap", "tls" */
 const char *rec_proto_name(enum rec_proto p);
 
 /* What a message record is in the message's life. */
@@ -128,6 +129,8 @@ struct rec_message {
 	const struct msg *msg; /* the header fields, parsed (message.h) */
 };
 
+struct tls_flow;
+
 struct rec_note {
 	enum rec_proto p;
 	const char *proto;    /* its name */
@@ -135,6 +138,9 @@ struct rec_note {
 	struct ss_str detail; /* words for people */
 	int64_t ts;           /* there when frame is not 0 */
 	uint64_t frame;
+	/* "tls_handshake", "tls_end": what the TLS parser learned of the session
+	 * (dissect/tls.h), for the fields of a JSON tls record; else NULL */
+	const struct tls_flow *tls;
 };
 
 /* A syslog line (dissect/syslog.h). Every string is as the sender wrote it,
@@ -179,6 +185,10 @@ void record_emit(const struct ss_record *r);
 /* Emits a REC_NOTE of protocol p on flow f: what changed, in detail[0..len). */
 void record_note(const struct ss_flow *f, enum rec_proto p, const char *what, const char *detail,
                  size_t len, int64_t ts, uint64_t frame);
+/* The same for a note about a TLS session, with what its parser learned. */
+void record_note_tls(const struct ss_flow *f, enum rec_proto p, const char *what,
+                     const char *detail, size_t len, int64_t ts, uint64_t frame,
+                     const struct tls_flow *t);
 /* The next message number of the run (1, 2, ...). */
 uint64_t record_message_number(void);
 /* Numbering starts again at 1: a second pass over the same input (a

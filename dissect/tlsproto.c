@@ -13,7 +13,6 @@ struct tls_session {
 	struct tls_flow *t;
 	const struct ss_flow *f;
 	enum rec_proto p;
-	int has_p; /* notes can be left (the protocol is known) */
 	int noted; /* tls_handshake said */
 	const char *layer;
 };
@@ -27,14 +26,15 @@ static void on_event(void *ctx, struct tls_flow *t, const struct tls_event *e)
 
 static void handshake_note(struct tls_session *s, uint64_t frame, int64_t ts)
 {
-	if (s->noted || !s->has_p)
+	if (s->noted)
 		return;
 	s->noted = 1;
 	char line[512];
 	int n = tls_describe(s->t, line, sizeof line);
 	if (n > 0)
-		record_note(s->f, s->p, "tls_handshake", line,
-		            (size_t)n < sizeof line ? (size_t)n : sizeof line - 1, ts, frame);
+		record_note_tls(s->f, s->p, "tls_handshake", line,
+		                (size_t)n < sizeof line ? (size_t)n : sizeof line - 1, ts, frame,
+		                s->t);
 }
 
 static void on_msg(void *ctx, struct tls_flow *t, const struct tls_msg *m)
@@ -64,7 +64,6 @@ struct tls_session *tls_session_new(const struct ss_flow *f, enum rec_proto p,
 		return NULL;
 	s->f = f;
 	s->p = p;
-	s->has_p = 1;
 	s->layer = rec_proto_name(p);
 	struct tls_opts to = {0, 0, &ss_held, on_event, on_record, on_msg, s};
 	s->t = tls_new(&to);
@@ -96,7 +95,7 @@ struct tls_session *tls_session_close(struct tls_session *s, const struct ss_pos
 	if (!s)
 		return NULL;
 	tls_end(s->t, at);
-	if (s->has_p) {
+	{
 		const struct tls_side *c = &s->t->side[SS_C2S], *v = &s->t->side[SS_S2C];
 		char line[640], d[512] = "";
 		if (!s->noted)
@@ -108,9 +107,9 @@ struct tls_session *tls_session_close(struct tls_session *s, const struct ss_pos
 		             (unsigned long long)c->bytes, (unsigned long long)v->records,
 		             (unsigned long long)v->bytes, d[0] ? ": " : "", d);
 		if (n > 0)
-			record_note(s->f, s->p, "tls_end", line,
-			            (size_t)n < sizeof line ? (size_t)n : sizeof line - 1, at->ts,
-			            at->frame);
+			record_note_tls(s->f, s->p, "tls_end", line,
+			                (size_t)n < sizeof line ? (size_t)n : sizeof line - 1,
+			                at->ts, at->frame, s->t);
 	}
 	tls_free(s->t);
 	free(s);
@@ -151,14 +150,9 @@ static int port_hint(const struct ss_flow *f)
 
 static void *open_flow(const struct ss_flow *f, void *ctx)
 {
-	enum rec_proto p = RP_SMTP;
-	int known = implicit_port(f->ep[SS_S2C].port, &p);
-	struct tls_session *s = tls_session_new(f, p, ctx);
-	if (s && !known) {
-		s->has_p = 0;
-		s->layer = "tls";
-	}
-	return s;
+	enum rec_proto p = RP_TLS; /* elsewhere: TLS of no protocol read here */
+	implicit_port(f->ep[SS_S2C].port, &p);
+	return tls_session_new(f, p, ctx);
 }
 
 static size_t data(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at)

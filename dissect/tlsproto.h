@@ -42,8 +42,8 @@ struct tls_session *tls_session_close(struct tls_session *s, const struct ss_pos
 /* Implicit TLS as a protocol (not registered: dissect_register's table adds
  * it). Probe: the client's first bytes are a ClientHello record or an
  * SSLv2-compatible CLIENT-HELLO (tls_probe); port hint 465, 993, 995. Its
- * notes are SMTP's on 465, IMAP's on 993, POP3's on 995; elsewhere it says
- * events only (record.h has no protocol for them). */
+ * notes are SMTP's on 465, IMAP's on 993, POP3's on 995, and of protocol
+ * "tls" (RP_TLS) elsewhere. */
 const struct ss_proto *tls_proto(const struct dissect_opts *o);
 /* The same, named only (probe and port hint): for --flows (probe_only). */
 const struct ss_proto *tls_proto_named(void);

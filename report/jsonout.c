@@ -10,6 +10,7 @@
 #include "message.h"
 #include "rectime.h"
 #include "sstime.h"
+#include "tlsout.h"
 
 static void str(FILE *out, struct ss_str s)
 {
@@ -222,15 +223,18 @@ static void message(FILE *out, const struct jsonout_opts *o, const struct ss_rec
 static void note(FILE *out, const struct jsonout_opts *o, const struct ss_record *r)
 {
 	const struct rec_note *n = &r->u.note;
-	head(out, o, "note", r);
+	/* a TLS session's note is a tls record: "what" is handshake or end */
+	head(out, o, n->tls ? "tls" : "note", r);
 	fputs(",\"proto\":", out);
 	json_cstr(out, n->proto);
 	fputs(",\"what\":", out);
-	json_cstr(out, n->what);
+	json_cstr(out, n->tls && !strncmp(n->what, "tls_", 4) ? n->what + 4 : n->what);
 	fputs(",\"detail\":", out);
 	str(out, n->detail);
 	if (n->frame)
 		fprintf(out, ",\"frame\":%" PRIu64, n->frame);
+	if (n->tls)
+		tlsout_json(out, n->tls);
 	fputs("}\n", out);
 }
 

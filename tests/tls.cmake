@@ -67,3 +67,7 @@ foreach(c ${ss_tls_captures})
   ss_test(tls_tshark_${name} /usr/bin/python3 ${src}/tests/tls/compare.py $<TARGET_FILE:test_tls_pcap>
           ${capture} ${expected}.tshark.txt --flows ${flows} ${allowed})
 endforeach()
+
+# The JSON tls records (docs/json.md) against tshark's view of the same
+# captures: version, cipher suite, SNI, the certificates' SHA-256.
+ss_test(cli_tls_json /usr/bin/python3 ${src}/tests/cli/tls_json.py $<TARGET_FILE:smtpsniff> ${src})
