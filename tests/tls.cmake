@@ -71,3 +71,9 @@ endforeach()
 # The JSON tls records (docs/json.md) against tshark's view of the same
 # captures: version, cipher suite, SNI, the certificates' SHA-256.
 ss_test(cli_tls_json /usr/bin/python3 ${src}/tests/cli/tls_json.py $<TARGET_FILE:smtpsniff> ${src})
+
+# Key logs embedded in pcapng Decryption Secrets Blocks (capture/ngsecrets.h),
+# against the key log editcap was given.
+add_executable(test_ngsecrets ${src}/tests/unit/test_ngsecrets.c)
+target_link_libraries(test_ngsecrets PRIVATE ss_capture)
+ss_test(unit_ngsecrets test_ngsecrets ${src}/tests/tls)
