@@ -16,6 +16,7 @@
 
 #include "cur.h"
 #include "decode.h"
+#include "dnswire.h"
 #include "names.h"
 #include "record.h"
 #include "syslog.h"
@@ -38,6 +39,11 @@ static void dns_response(struct prescan *ps, const uint8_t *p, size_t n)
 	/* RFC 1035 4.1.1: QR set and ANCOUNT not 0, or there is nothing to
 	 * learn (most of a busy resolver's answers are the ones with data) */
 	if (n < 12 || !(p[2] & 0x80) || !(p[6] | p[7]))
+		return;
+	/* a message whose compression pointers loop costs ldns 65535 jumps a
+	 * name: walked first, as the dissector does (dissect/dnswire.h) */
+	struct dnswire w;
+	if (dnswire_check(p, n, &w))
 		return;
 	ldns_pkt *pkt = NULL;
 	if (ldns_wire2pkt(&pkt, p, n) != LDNS_STATUS_OK)

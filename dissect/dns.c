@@ -2,13 +2,22 @@
  * RFC 7766 6.2.1 pipelined TCP queries; RFC 5936 2.2 AXFR over several
  * messages; RFC 6762 6 and RFC 4795 2.4 for the multicast resolvers).
  *
- * A message is framed with the cursor, parsed with ldns_wire2pkt(), and the
- * packet freed before the next one: a query waits for its response as its
- * bytes (and the key that pairs it), and is parsed again when the pair is
- * emitted. Over TCP a gap leaves the length prefixes meaningless; the
- * direction is then searched for a boundary that can be trusted (see
- * resync()) instead of being given up for the rest of the flow, because a
- * long-lived resolver connection carries many more messages after a loss.
+ * A message is framed with the cursor, its names walked (dnswire.h: a
+ * compression pointer must point back, or ldns would follow a loop 65535
+ * times a name), parsed with ldns_wire2pkt(), and the packet freed before
+ * the next one: a query waits for its response as its bytes (and the key
+ * that pairs it), and is parsed again when the pair is emitted. Over TCP a
+ * gap leaves the length prefixes meaningless; the direction is then
+ * searched for a boundary that can be trusted (see resync()) instead of
+ * being given up for the rest of the flow, because a long-lived resolver
+ * connection carries many more messages after a loss.
+ *
+ * The waiting queries (their slots and their bytes) count in
+ * --max-held-mem (util/memacct.h's ss_held), which bounds what all
+ * sessions keep between packets: DNS_MAX_PENDING_BYTES a flow times
+ * --max-flows would be 64 GB. When the account is full the flow's oldest
+ * queries are given up (reported unanswered, saying why) to make room, or
+ * else the new query is reported unanswered at once.
  */
 #include "dns.h"
 
@@ -20,7 +29,9 @@
 
 #include "cur.h"
 #include "dnstext.h"
+#include "dnswire.h"
 #include "event.h"
+#include "memacct.h"
 #include "probe.h"
 #include "record.h"
 
@@ -66,8 +77,8 @@ struct dns_flow {
 	int tcp;
 	int multicast;       /* mDNS or LLMNR: answers travel in other flows */
 	struct dns_query *q; /* pending queries, oldest first */
-	size_t nq, aq;       /* in use, allocated */
-	size_t qbytes;       /* sum of their lengths */
+	size_t nq, aq;       /* in use, allocated (aq slots count in ss_held) */
+	size_t qbytes;       /* sum of their lengths (counted in ss_held too) */
 	struct dns_dir dir[2];
 };
 
@@ -117,18 +128,19 @@ static int key_from_wire(struct dns_key *k, const uint8_t *p, size_t n)
 		return -1;
 	if (c.err || qd == 0)
 		return flags >> 15;
-	/* The question, when ldns can read its name: then the pair is found by
-	 * the question too, not by the id alone. */
-	ldns_rdf *name = NULL;
-	size_t pos = c.off;
-	if (ldns_wire2dname(&name, p, n, &pos) == LDNS_STATUS_OK && pos <= n) {
+	/* The question, when its name can be read (as ldns reads it, without
+	 * following a pointer that does not point back): then the pair is
+	 * found by the question too, not by the id alone. */
+	uint8_t name[DNSWIRE_NAME_MAX];
+	size_t pos = c.off, len;
+	struct dnswire w = {0};
+	if (dnswire_name(p, n, &pos, name, &len, &w) == LDNS_STATUS_OK && pos <= n) {
 		c.off = pos;
 		k->qtype = cur_be16(&c, "dns question");
 		k->qclass = cur_be16(&c, "dns question");
 		if (!c.err)
-			key_name(k, ldns_rdf_data(name), ldns_rdf_size(name));
+			key_name(k, name, len);
 	}
-	ldns_rdf_deep_free(name);
 	return flags >> 15;
 }
 
@@ -192,14 +204,16 @@ static const char *what_asked(char *buf, size_t cap, const ldns_pkt *pkt, const 
 static void drop_query(struct dns_flow *s, size_t i)
 {
 	s->qbytes -= s->q[i].len;
+	memacct_give(&ss_held, s->q[i].len);
 	free(s->q[i].wire);
 	memmove(&s->q[i], &s->q[i + 1], (s->nq - i - 1) * sizeof s->q[0]);
 	s->nq--;
 }
 
 /* Reports the pending query i as unanswered, then drops it. why says what
- * ended the wait. */
-static void give_up(struct dns_flow *s, size_t i, const char *why)
+ * ended the wait; held: --max-held-mem did, which is said as an event
+ * whatever the query (reassembly says nothing for a datagram). */
+static void give_up_why(struct dns_flow *s, size_t i, const char *why, int held)
 {
 	struct dns_query *q = &s->q[i];
 	if (!q->answered) {
@@ -209,7 +223,7 @@ static void give_up(struct dns_flow *s, size_t i, const char *why)
 		query_side(&d, q, &qp);
 		/* A malformed query already raised dns_malformed; the multicast
 		 * resolvers answer in another flow. */
-		if (!q->malformed && !s->multicast) {
+		if (held || (!q->malformed && !s->multicast)) {
 			char b[320];
 			ss_eventf("dns", "dns_unanswered", q->frame, q->ts, s->f->id, q->dir,
 			          "%s (id %u) got no response: %s",
@@ -219,6 +233,32 @@ static void give_up(struct dns_flow *s, size_t i, const char *why)
 		ldns_pkt_free(qp);
 	}
 	drop_query(s, i);
+}
+
+static void give_up(struct dns_flow *s, size_t i, const char *why)
+{
+	give_up_why(s, i, why, 0);
+}
+
+/* Takes room for one more query of n bytes in ss_held: a free slot (the
+ * slots grow by doubling, each counted) and its bytes. 0, or -1 with
+ * nothing more taken. */
+static int take_room(struct dns_flow *s, size_t n)
+{
+	if (s->nq == s->aq) {
+		size_t a = s->aq ? s->aq * 2 : 8;
+		size_t more = (a - s->aq) * sizeof *s->q;
+		if (memacct_take(&ss_held, ss_held.cap, more))
+			return -1;
+		struct dns_query *nq = realloc(s->q, a * sizeof *nq);
+		if (!nq) {
+			memacct_give(&ss_held, more);
+			return -1;
+		}
+		s->q = nq;
+		s->aq = a;
+	}
+	return memacct_take(&ss_held, ss_held.cap, n);
 }
 
 /* Keeps a query until its response comes. pkt is the query as ldns
@@ -234,15 +274,20 @@ static void add_query(struct dns_flow *s, enum ss_dir d, const struct dns_key *k
 		         DNS_MAX_PENDING, DNS_MAX_PENDING_BYTES);
 		give_up(s, 0, why);
 	}
-	if (s->nq == s->aq) {
-		size_t a = s->aq ? s->aq * 2 : 8;
-		struct dns_query *nq = realloc(s->q, a * sizeof *nq);
-		if (nq) {
-			s->q = nq;
-			s->aq = a;
-		}
+	/* All sessions' share is full: this flow's oldest queries make room,
+	 * as many as free n bytes (and with the first, a slot); past that the
+	 * room is held by other flows, and the new query is the one let go. */
+	int room = take_room(s, n) == 0;
+	size_t freed = 0;
+	while (!room && s->nq && (freed == 0 || freed < n)) {
+		freed += s->q[0].len;
+		give_up_why(s, 0, "given up to make room: --max-held-mem (all sessions) is full",
+		            1);
+		room = take_room(s, n) == 0;
 	}
-	uint8_t *w = s->nq < s->aq ? malloc(n ? n : 1) : NULL;
+	uint8_t *w = room ? malloc(n ? n : 1) : NULL;
+	if (room && !w)
+		memacct_give(&ss_held, n);
 	struct dns_query q;
 	memset(&q, 0, sizeof q);
 	q.k = *k;
@@ -253,12 +298,20 @@ static void add_query(struct dns_flow *s, enum ss_dir d, const struct dns_key *k
 	q.dir = (uint8_t)d;
 	q.xfr = (uint8_t)xfr;
 	if (!w) {
-		/* Out of memory: the query is reported now, unanswered. */
+		/* Refused, or out of memory: the query is reported now,
+		 * unanswered. */
 		q.wire = (uint8_t *)(uintptr_t)p;
 		struct rec_dns rd;
 		memset(&rd, 0, sizeof rd);
 		ldns_pkt *qp;
 		query_side(&rd, &q, &qp);
+		if (!room) {
+			char b[320];
+			ss_eventf("dns", "dns_unanswered", at->frame, at->ts, s->f->id, d,
+			          "%s (id %u) not kept to wait for its response: --max-held-mem "
+			          "(all sessions) is full",
+			          what_asked(b, sizeof b, qp, k), k->id);
+		}
 		emit(s, &rd);
 		ldns_pkt_free(qp);
 		return;
@@ -366,6 +419,11 @@ static void malformed(struct dns_flow *s, enum ss_dir d, const uint8_t *p, size_
 static int message(struct dns_flow *s, enum ss_dir d, const uint8_t *p, size_t n,
                    const struct ss_pos *at)
 {
+	struct dnswire w;
+	if (dnswire_check(p, n, &w)) {
+		malformed(s, d, p, n, at, w.bad);
+		return -1;
+	}
 	ldns_pkt *pkt = NULL;
 	ldns_status rc = ldns_wire2pkt(&pkt, p, n);
 	if (rc != LDNS_STATUS_OK) {
@@ -426,6 +484,9 @@ static int header_plausible(const uint8_t *h, size_t len, int qr)
 
 static int parses(const uint8_t *p, size_t n)
 {
+	struct dnswire w;
+	if (dnswire_check(p, n, &w))
+		return 0; /* not a message ldns may read */
 	ldns_pkt *pkt = NULL;
 	ldns_status rc = ldns_wire2pkt(&pkt, p, n);
 	ldns_pkt_free(pkt);
@@ -700,6 +761,7 @@ void dns_close(void *st, const struct ss_flow *f, const struct ss_pos *at)
 		return;
 	while (s->nq)
 		give_up(s, 0, "the flow ended");
+	memacct_give(&ss_held, s->aq * sizeof *s->q);
 	free(s->q);
 	free(s);
 }

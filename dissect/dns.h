@@ -3,16 +3,21 @@
  * 6.1; RFC 5936 2.2 for AXFR over several messages).
  *
  * Every message is framed with util/cur.h (over TCP: the two-byte length,
- * several messages per stream) and parsed by ldns_wire2pkt(). A query waits
- * in its flow for the response with the same id and question from the other
- * side; each pair becomes one REC_DNS record (record.h). A response without
- * a query, a query without a response (when the flow ends), and a message
- * ldns cannot parse are records too, with the missing side NULL, and each
- * raises an event (layer "dns"):
- *   dns_malformed     ldns refused the message (its reason in the detail)
+ * several messages per stream), its names walked (dnswire.h: compression
+ * pointers that point back, within bounds) and parsed by ldns_wire2pkt().
+ * A query waits in its flow for the response with the same id and question
+ * from the other side; each pair becomes one REC_DNS record (record.h). A
+ * response without a query, a query without a response (when the flow
+ * ends), and a message ldns cannot parse are records too, with the missing
+ * side NULL, and each raises an event (layer "dns"):
+ *   dns_malformed     ldns refused the message, or its compression pointers
+ *                     break RFC 1035 4.1.4 (dnswire.h; the reason in the
+ *                     detail)
  *   dns_unsolicited   a response whose query the flow never carried
  *   dns_unanswered    a query still without a response when the flow ended,
- *                     or pushed out by DNS_MAX_PENDING
+ *                     or pushed out by DNS_MAX_PENDING, or by --max-held-mem
+ *                     (said whatever the flow: reassembly says nothing of
+ *                     memory refused while a datagram is delivered)
  *   dns_cut           TCP: a message cut short by a gap or the end
  *   dns_framing_lost  TCP: a gap (or DNS_MAX_BAD_RUN unparsable messages in
  *                     a row): the length prefixes cannot be trusted
@@ -31,8 +36,10 @@
 
 /* Queries awaiting a response per flow, and the bytes they hold. The oldest
  * is reported unanswered to make room. Fixed limits rather than options: a
- * resolver has far fewer outstanding queries per 5-tuple, and the flow
- * count is bounded by --max-flows. */
+ * resolver has far fewer outstanding queries per 5-tuple. Times
+ * --max-flows they would be 64 GB: what all flows hold (the bytes and the
+ * slots, some 300 bytes each) counts in --max-held-mem, and past it the
+ * flow's oldest queries make room, or the new one is not kept. */
 #define DNS_MAX_PENDING 256
 #define DNS_MAX_PENDING_BYTES (256u << 10)
 /* TCP: unparsable messages in a row after which a direction's length

@@ -73,7 +73,8 @@ const struct ss_cap_def ss_cap_defs[] = {
      * this all of them (util/memacct.h) */
     CAP(max_held_mem, SS_HELD_MEM_DEFAULT, SS_CAP_BYTES,
         "bytes held for all sessions between packets: unfinished lines, replies, commands "
-        "awaiting replies, unconsumed bytes; past it a line is cut (event held_mem)",
+        "and DNS queries awaiting replies, unconsumed bytes; past it a line is cut (event "
+        "held_mem)",
         0, BYTES_MAX),
     CAP(max_pipeline, 256, SS_CAP_COUNT, "commands awaiting their replies in one session", 1,
         COUNT_MAX),
