@@ -21,6 +21,7 @@ static uint32_t u32(const uint8_t *p, int swap)
 
 long ng_secrets_read(const char *path, ng_secrets_fn *fn, void *ctx, char *why, size_t whylen)
 {
+	why[0] = 0;
 	FILE *fp = fopen(path, "rb");
 	if (!fp) {
 		snprintf(why, whylen, "%s: cannot be opened", path);

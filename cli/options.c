@@ -37,6 +37,7 @@ enum {
 	OPT_JOURNEY,
 	OPT_NO_JOURNEY,
 	OPT_LOG,
+	OPT_KEYLOG,
 	OPT_LOG_YEAR,
 	OPT_LOG_TZ,
 	OPT_MERMAID,
@@ -104,6 +105,9 @@ static void usage(FILE *fp)
 	      "                 those on the wire (repeatable)\n"
 	      "  --log-year YYYY, --log-tz ZONE  for log lines that give no year or zone\n"
 	      "                 (default: the capture's year, local time; ZONE: UTC, +09:00)\n"
+	      "  --keylog FILE  TLS secrets (an SSLKEYLOGFILE, RFC 9850; repeatable): STARTTLS\n"
+	      "                 and implicit-TLS sessions are decrypted and read on; a pcapng\n"
+	      "                 file's own Decryption Secrets Blocks are used too\n"
 	      "  --mermaid FILE a Mermaid sequence diagram per message, in Markdown\n"
 	      "  --mermaid-without dns,replies  leave DNS or SMTP replies out of them\n"
 	      "  --message SPEC show only what concerns a message: <Message-ID>, #N, or a\n"
@@ -257,6 +261,7 @@ void options_parse(struct options *o, int argc, char **argv)
 	    {"journey", no_argument, NULL, OPT_JOURNEY},
 	    {"no-journey", no_argument, NULL, OPT_NO_JOURNEY},
 	    {"log", required_argument, NULL, OPT_LOG},
+	    {"keylog", required_argument, NULL, OPT_KEYLOG},
 	    {"log-year", required_argument, NULL, OPT_LOG_YEAR},
 	    {"log-tz", required_argument, NULL, OPT_LOG_TZ},
 	    {"mermaid", required_argument, NULL, OPT_MERMAID},
@@ -398,6 +403,9 @@ void options_parse(struct options *o, int argc, char **argv)
 			push(&o->logs, &o->rep.nlogs, optarg);
 			o->rep.logs = o->logs;
 			break;
+		case OPT_KEYLOG:
+			push(&o->keylogs, &o->nkeylogs, optarg);
+			break;
 		case OPT_LOG_YEAR:
 			o->rep.log_year = (int)number(optarg, "--log-year", 1970, 9999, "a year");
 			break;
@@ -489,4 +497,6 @@ void options_free(struct options *o)
 	o->logs = NULL;
 	free(o->hosts);
 	o->hosts = NULL;
+	free(o->keylogs);
+	o->keylogs = NULL;
 }

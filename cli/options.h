@@ -10,14 +10,16 @@ struct options {
 	struct ss_source_opts src;
 	struct report_opts rep;
 	struct ss_caps caps;
-	int list_devices;   /* -D */
-	int no_names;       /* -n */
-	int show_secrets;   /* --show-secrets */
-	char *filter;       /* owned: the trailing words joined */
-	const char **zones; /* owned array: the --zone files (rep.zones) */
-	const char **logs;  /* owned array: the --log files (rep.logs) */
-	const char **hosts; /* owned array: the --host names (rep.select_hosts) */
-	int one_pass;       /* --one-pass: name hosts only from the answers before them */
+	int list_devices;     /* -D */
+	int no_names;         /* -n */
+	int show_secrets;     /* --show-secrets */
+	char *filter;         /* owned: the trailing words joined */
+	const char **zones;   /* owned array: the --zone files (rep.zones) */
+	const char **logs;    /* owned array: the --log files (rep.logs) */
+	const char **hosts;   /* owned array: the --host names (rep.select_hosts) */
+	const char **keylogs; /* owned array: the --keylog files */
+	size_t nkeylogs;
+	int one_pass; /* --one-pass: name hosts only from the answers before them */
 };
 
 /* Parses argv into o; prints help or the version and exits 0 when asked,

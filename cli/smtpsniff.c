@@ -20,7 +20,9 @@
 
 #include "decode.h"
 #include "handoff.h"
+#include "keylog.h"
 #include "log.h"
+#include "ngsecrets.h"
 #include "options.h"
 #include "prescan.h"
 #include "protos.h"
@@ -170,6 +172,36 @@ static void on_clock(int64_t now, void *ctx)
 	report_clock(r->rep, now);
 }
 
+/* The TLS secrets: the --keylog files, and a pcapng file's own Decryption
+ * Secrets Blocks; NULL when there are none (nothing is decrypted). */
+static struct tls_keys *keys_load(const struct options *opt)
+{
+	if (!opt->nkeylogs && !opt->src.file)
+		return NULL;
+	char err[512];
+	struct tls_keys *k = tls_keys_new(0);
+	if (!k)
+		ss_fatal(SS_EXIT_ENV, "out of memory");
+	for (size_t i = 0; i < opt->nkeylogs; i++)
+		if (tls_keys_load(k, opt->keylogs[i], err, sizeof err))
+			ss_fatal(SS_EXIT_USAGE, "--keylog %s", err);
+	long blocks = 0;
+	if (opt->src.file && strcmp(opt->src.file, "-")) {
+		blocks = ng_secrets_read(opt->src.file, tls_keys_dsb, k, err, sizeof err);
+		if (err[0]) /* the capture itself is read on: its own reader says more */
+			ss_warn("%s: its TLS secrets blocks: %s", opt->src.file, err);
+	}
+	if (!opt->nkeylogs && blocks <= 0)
+		return tls_keys_free(k);
+	struct keylog_stats st;
+	tls_keys_stats(k, &st);
+	if (st.bad || st.cut_bytes) {
+		tls_keys_describe(k, err, sizeof err);
+		ss_warn("%s", err);
+	}
+	return k;
+}
+
 /* One pass over the input, from opening it to the last line. A story
  * pass (--message from a file) shows nothing and hands back the story of
  * the message in *story. Returns the exit status. */
@@ -192,9 +224,10 @@ static int run_pass(struct options *opt, struct story **story)
 	 * traffic of a busy lab reaches (one message of 100 kB grows to 128 kB) */
 	static struct bufpool spare;
 	bufpool_init(&spare, 256u << 10);
+	struct tls_keys *keys = keys_load(opt);
 	struct dissect_opts dopt = {
 	    &opt->caps, opt->show_secrets,
-	    opt->rep.flows_only && !opt->rep.verbose && !opt->rep.export_dir, &spare};
+	    opt->rep.flows_only && !opt->rep.verbose && !opt->rep.export_dir, &spare, keys};
 	if (!r.reasm || dissect_register(r.reasm, &dopt))
 		ss_fatal(SS_EXIT_ENV, "out of memory");
 	r.dec.ctx = r.reasm;
@@ -257,6 +290,7 @@ static int run_pass(struct options *opt, struct story **story)
 		code = SS_EXIT_OUTPUT;
 	}
 	reasm_free(r.reasm);
+	tls_keys_free(keys);
 	bufpool_free(&spare);
 	decode_fini(&r.dec);
 	return code;

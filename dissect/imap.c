@@ -1555,7 +1555,7 @@ static void completed(struct imap *s, struct icmd *c, enum status st, const uint
 		break;
 	case I_STARTTLS:
 		if (ok && !s->compressed) {
-			pp_start_tls(&s->pp);
+			pp_start_tls(&s->pp, client_item, server_item, s);
 			note(s, "tls", it->ts, it->frame,
 			     "STARTTLS accepted: the rest of the session is TLS");
 		}
@@ -1790,6 +1790,8 @@ static size_t imap_data(void *st, enum ss_dir d, const uint8_t *p, size_t n,
 	struct imap *s = st;
 	if (!s)
 		return n;
+	if (pp_tls_data(&s->pp, d, p, n, at))
+		return n;
 	if (s->zon[d]) {
 		inflate_feed(s, d, p, n, at);
 		return n;
@@ -1813,6 +1815,8 @@ static void imap_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 	struct imap *s = st;
 	if (!s)
 		return;
+	if (pp_tls_gap(&s->pp, d, len, at))
+		return; /* TLS: its parser resynchronises */
 	struct lineproto *lp = &s->pp.lp[d];
 	if (s->zon[d]) {
 		/* DEFLATE cannot be picked up again after a hole. */
@@ -1825,10 +1829,8 @@ static void imap_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 		          (unsigned long long)len);
 		return;
 	}
-	if (lp->mode == LP_OPAQUE) {
-		pp_opaque_gap(&s->pp, d, len, at);
-		return;
-	}
+	if (lp->mode == LP_OPAQUE)
+		return; /* COMPRESS that could not be read: only counted */
 	lineproto_flush(lp, d == SS_C2S ? client_item : server_item, s);
 	char why[200];
 	struct iliteral *l = &s->lit[d];

@@ -265,13 +265,53 @@ void pp_say(struct pingpong *pp, int once, enum ss_dir d, uint64_t frame, int64_
 	ss_eventf(pp->proto, what, frame, ts, pp->f->id, d, "%s", detail);
 }
 
-void pp_start_tls(struct pingpong *pp)
+/* Decrypted bytes: lines again, read by the protocol as before TLS. The
+ * engine was opaque; its first plaintext starts a line. (When this comes
+ * from inside the engine's own opaque item - bytes behind the line that
+ * began TLS in the same segment - the engine has handed out its last
+ * bytes already: feeding it again here is safe.) */
+static void plain(void *ctx, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at)
+{
+	struct pingpong *pp = ctx;
+	struct lineproto *lp = &pp->lp[d];
+	if (!pp->plain[d]) {
+		pp->plain[d] = 1;
+		lineproto_set(lp, LP_LINE, 0);
+	}
+	lineproto_feed(lp, p, n, at, pp->item[d], pp->item_ctx);
+}
+
+void pp_start_tls(struct pingpong *pp, lp_item_fn *c2s, lp_item_fn *s2c, void *ctx)
 {
 	pp->tls = 1;
 	lineproto_set(&pp->lp[SS_C2S], LP_OPAQUE, 0);
 	lineproto_set(&pp->lp[SS_S2C], LP_OPAQUE, 0);
+	pp->item[SS_C2S] = c2s;
+	pp->item[SS_S2C] = s2c;
+	pp->item_ctx = ctx;
 	if (!pp->tls_s)
 		pp->tls_s = tls_session_new(pp->f, pp->p, pp->o);
+	if (pp->tls_s)
+		tls_session_plain(pp->tls_s, plain, pp);
+}
+
+int pp_tls_data(struct pingpong *pp, enum ss_dir d, const uint8_t *p, size_t n,
+                const struct ss_pos *at)
+{
+	if (!pp->tls || !pp->tls_s)
+		return 0;
+	pp->opaque[d] += n;
+	tls_session_data(pp->tls_s, d, p, n, at);
+	return 1;
+}
+
+int pp_tls_gap(struct pingpong *pp, enum ss_dir d, uint64_t len, const struct ss_pos *at)
+{
+	if (!pp->tls)
+		return 0;
+	if (pp->tls_s)
+		tls_session_gap(pp->tls_s, d, len, at);
+	return 1;
 }
 
 void pp_opaque(struct pingpong *pp, enum ss_dir d, const struct lp_item *it)
@@ -281,12 +321,6 @@ void pp_opaque(struct pingpong *pp, enum ss_dir d, const struct lp_item *it)
 		struct ss_pos at = {it->frame, it->ts, it->off, 0};
 		tls_session_data(pp->tls_s, d, it->p, it->len, &at);
 	}
-}
-
-void pp_opaque_gap(struct pingpong *pp, enum ss_dir d, uint64_t len, const struct ss_pos *at)
-{
-	if (pp->tls_s)
-		tls_session_gap(pp->tls_s, d, len, at);
 }
 
 void pp_close(struct pingpong *pp, const char *rfc, const struct ss_pos *at)

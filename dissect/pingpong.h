@@ -80,7 +80,10 @@ struct pingpong {
 	uint64_t pushed;           /* commands queued so far */
 	int tls;                   /* the rest of the session is TLS */
 	struct tls_session *tls_s; /* what reads it (dissect/tlsproto.h), or NULL */
-	uint64_t opaque[2];        /* its bytes, not read */
+	lp_item_fn *item[2];       /* after TLS: the protocol's line items, per direction */
+	void *item_ctx;
+	int plain[2];       /* decrypted bytes of that direction have come */
+	uint64_t opaque[2]; /* its bytes, not read */
 	struct sasl sasl;
 	int said[16]; /* anomalies said once, by the protocol's numbers */
 };
@@ -93,13 +96,19 @@ void pp_close(struct pingpong *pp, const char *rfc, const struct ss_pos *at);
 
 /* --- TLS (STARTTLS, STLS) --------------------------------------------------- */
 /* The rest of the session is TLS, from the byte after the line that
- * accepted it: both line engines hand their bytes out as opaque, and the
- * TLS parser reads them (its handshake, its records). */
-void pp_start_tls(struct pingpong *pp);
+ * accepted it: the TLS parser reads its bytes (its handshake, its
+ * records), and with the session's keys (--keylog) decrypts them; the
+ * plaintext goes back through the line engines to the protocol's items
+ * (c2s, s2c, with ctx), from the start of a line (RFC 3207 4.2, RFC 2595
+ * 3.1: the session starts over inside TLS). */
+void pp_start_tls(struct pingpong *pp, lp_item_fn *c2s, lp_item_fn *s2c, void *ctx);
 /* An opaque item of direction d: counted, and read as TLS when it is. */
 void pp_opaque(struct pingpong *pp, enum ss_dir d, const struct lp_item *it);
-/* A gap in an opaque direction. */
-void pp_opaque_gap(struct pingpong *pp, enum ss_dir d, uint64_t len, const struct ss_pos *at);
+/* The protocol's bytes and gaps once TLS has begun: 1 when TLS took them
+ * (the protocol then does nothing more with them), 0 before it began. */
+int pp_tls_data(struct pingpong *pp, enum ss_dir d, const uint8_t *p, size_t n,
+                const struct ss_pos *at);
+int pp_tls_gap(struct pingpong *pp, enum ss_dir d, uint64_t len, const struct ss_pos *at);
 
 /* --- the queue ------------------------------------------------------------ */
 

@@ -438,6 +438,8 @@ static void client_line(struct pop3 *s, const struct lp_item *it)
 	pp_show(q, p, n);
 }
 
+static void server_item(void *ctx, const struct lp_item *it); /* TLS: it reads on */
+
 static void client_item(void *ctx, const struct lp_item *it)
 {
 	struct pop3 *s = ctx;
@@ -549,7 +551,7 @@ static void status_line(struct pop3 *s, const struct lp_item *it, enum status st
 		break;
 	case K_STLS:
 		if (ok) {
-			pp_start_tls(&s->pp);
+			pp_start_tls(&s->pp, client_item, server_item, s);
 			notef(s, "tls", it->ts, it->frame,
 			      "STLS accepted: the rest of the session is TLS");
 		}
@@ -699,6 +701,8 @@ static size_t pop3_data(void *st, enum ss_dir d, const uint8_t *p, size_t n,
 	struct pop3 *s = st;
 	if (!s)
 		return n;
+	if (pp_tls_data(&s->pp, d, p, n, at))
+		return n;
 	return lineproto_feed(&s->pp.lp[d], p, n, at, d == SS_C2S ? client_item : server_item, s);
 }
 
@@ -707,11 +711,9 @@ static void pop3_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 	struct pop3 *s = st;
 	if (!s)
 		return;
+	if (pp_tls_gap(&s->pp, d, len, at))
+		return; /* TLS: its parser resynchronises */
 	struct lineproto *lp = &s->pp.lp[d];
-	if (lp->mode == LP_OPAQUE) {
-		pp_opaque_gap(&s->pp, d, len, at); /* TLS: its parser resynchronises */
-		return;
-	}
 	char why[160];
 	if (d == SS_C2S) {
 		lineproto_flush(lp, client_item, s);

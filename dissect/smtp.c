@@ -599,6 +599,8 @@ static void data_end(struct smtp *s, const struct lp_item *it)
 		pp_show(c, (const uint8_t *)".", 1);
 }
 
+static void server_item(void *ctx, const struct lp_item *it); /* TLS: it reads on */
+
 static void client_item(void *ctx, const struct lp_item *it)
 {
 	struct smtp *s = ctx;
@@ -801,7 +803,7 @@ static void act(struct smtp *s, struct pp_cmd *c, const uint8_t *r, size_t rn, i
 		break;
 	case K_STARTTLS:
 		if (code == 220)
-			pp_start_tls(&s->pp);
+			pp_start_tls(&s->pp, client_item, server_item, s);
 		break;
 	case K_AUTH:
 		s->in_auth = code == 334 ? PP_AUTH_SURE : PP_AUTH_NONE;
@@ -1036,6 +1038,8 @@ static size_t smtp_data(void *st, enum ss_dir d, const uint8_t *p, size_t n,
 		return n;
 	if (d == SS_S2C)
 		s->pp.server_bytes += n;
+	if (pp_tls_data(&s->pp, d, p, n, at))
+		return n;
 	return lineproto_feed(&s->pp.lp[d], p, n, at, d == SS_C2S ? client_item : server_item, s);
 }
 
@@ -1078,10 +1082,8 @@ static void smtp_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 	struct smtp *s = st;
 	if (!s)
 		return;
-	if (s->pp.lp[d].mode == LP_OPAQUE) {
-		pp_opaque_gap(&s->pp, d, len, at);
+	if (pp_tls_gap(&s->pp, d, len, at))
 		return;
-	}
 	if (d == SS_C2S) {
 		client_gap(s, len, at);
 		return;

@@ -490,6 +490,10 @@ static void alert(struct tls_flow *t, enum ss_dir d, uint8_t level, uint8_t desc
 	s->alert_level = level;
 	s->alert_desc = desc;
 	const char *l = tls_alert_level_name(level), *a = tls_alert_name(desc);
+	/* close_notify is how a session ends (RFC 8446 6.1): counted, not an
+	 * anomaly */
+	if (desc == 0)
+		return;
 	tls_say(t, d, TLS_SAY_ALERT, at, at->off, "%s alert %s (%u) from the %s",
 	        l ? l : "an unknown level of", a ? a : "unknown", desc, side_name(d));
 }

@@ -8,6 +8,10 @@
 #include <stdlib.h>
 
 #include "event.h"
+#include "imap.h"
+#include "pop3.h"
+#include "smtp.h"
+#include "tlsdec.h"
 
 struct tls_session {
 	struct tls_flow *t;
@@ -15,6 +19,13 @@ struct tls_session {
 	enum rec_proto p;
 	int noted; /* tls_handshake said */
 	const char *layer;
+	struct tlsdec *dec;  /* with --keylog: the records opened, else NULL */
+	tls_plain_fn *plain; /* who reads the decrypted application data */
+	void *plain_ctx;
+	uint64_t plain_off[2]; /* its stream offsets, each direction from 0 */
+	/* implicit TLS: the protocol of the port, reading the plaintext */
+	const struct ss_proto *inner;
+	void *inner_st;
 };
 
 static void on_event(void *ctx, struct tls_flow *t, const struct tls_event *e)
@@ -42,14 +53,42 @@ static void on_msg(void *ctx, struct tls_flow *t, const struct tls_msg *m)
 	struct tls_session *s = ctx;
 	if (m->dir != SS_S2C)
 		return;
-	if ((m->type == TLS_HS_SERVER_HELLO && t->sh.seen && t->version == TLS_V13) ||
+	/* Decrypting TLS 1.3, the certificate and ALPN come after the
+	 * ServerHello, encrypted: the line waits for the server's Finished. */
+	if ((m->type == TLS_HS_SERVER_HELLO && t->sh.seen && t->version == TLS_V13 && !s->dec) ||
+	    (m->type == TLS_HS_FINISHED && t->version == TLS_V13 && s->dec) ||
 	    m->type == TLS_HS_SERVER_HELLO_DONE)
 		handshake_note(s, m->frame, m->ts);
+}
+
+/* With keys: each record opened, its plaintext read as the handshake's, or
+ * handed on as the application's (tlsdec.h says what can fail). */
+static void decrypt(struct tls_session *s, struct tls_flow *t, const struct tls_record *r)
+{
+	uint8_t buf[TLSDEC_BUF];
+	struct tlsdec_out o;
+	enum tlsdec_status st = tlsdec_record(s->dec, t, r, buf, sizeof buf, &o);
+	struct ss_pos pos = {r->frame, r->ts, r->off + 5, 0};
+	if (st == TLSDEC_OK) {
+		tls_hs_feed(t, r->dir, o.type, o.p, o.n, &pos);
+		if (o.type == TLS_CT_APPDATA && o.n && s->plain) {
+			struct ss_pos at = {r->frame, r->ts, s->plain_off[r->dir], 0};
+			s->plain_off[r->dir] += o.n;
+			s->plain(s->plain_ctx, r->dir, o.p, o.n, &at);
+		}
+	} else if (st != TLSDEC_CLEAR) {
+		if (o.say)
+			ss_eventf(s->layer, tlsdec_status_name(st), r->frame, r->ts, s->f->id,
+			          r->dir, "%s", o.detail);
+		tls_hs_gap(t, r->dir, &pos);
+	}
 }
 
 static void on_record(void *ctx, struct tls_flow *t, const struct tls_record *r)
 {
 	struct tls_session *s = ctx;
+	if (s->dec)
+		decrypt(s, t, r);
 	/* a resumed TLS <= 1.2 session: the server's CCS follows its hello */
 	if (r->dir == SS_S2C && r->type == TLS_CT_CCS && t->sh.seen && t->version < TLS_V13)
 		handshake_note(s, r->frame, r->ts);
@@ -65,13 +104,22 @@ struct tls_session *tls_session_new(const struct ss_flow *f, enum rec_proto p,
 	s->f = f;
 	s->p = p;
 	s->layer = rec_proto_name(p);
-	struct tls_opts to = {0, 0, &ss_held, on_event, on_record, on_msg, s};
+	struct tls_opts to = {0, o && o->keys, &ss_held, on_event, on_record, on_msg, s};
 	s->t = tls_new(&to);
 	if (!s->t) {
 		free(s);
 		return NULL;
 	}
+	if (o && o->keys && !(s->dec = tlsdec_new(o->keys, &ss_held)))
+		ss_eventf(s->layer, "tls_decrypt_memory", f->first_frame, f->first_ts, f->id, -1,
+		          "no memory (or no room in --max-held-mem) to decrypt this session");
 	return s;
+}
+
+void tls_session_plain(struct tls_session *s, tls_plain_fn *fn, void *ctx)
+{
+	s->plain = fn;
+	s->plain_ctx = ctx;
 }
 
 const struct tls_flow *tls_session_flow(const struct tls_session *s)
@@ -97,20 +145,26 @@ struct tls_session *tls_session_close(struct tls_session *s, const struct ss_pos
 	tls_end(s->t, at);
 	{
 		const struct tls_side *c = &s->t->side[SS_C2S], *v = &s->t->side[SS_S2C];
-		char line[640], d[512] = "";
+		char line[900], d[512] = "", dec[200] = "";
 		if (!s->noted)
 			tls_describe(s->t, d, sizeof d);
+		if (s->dec) {
+			dec[0] = ';';
+			dec[1] = ' ';
+			tlsdec_describe(s->dec, dec + 2, sizeof dec - 2);
+		}
 		int n =
 		    snprintf(line, sizeof line,
-		             "%llu TLS record%s (%llu bytes) to the server, %llu (%llu) back%s%s",
+		             "%llu TLS record%s (%llu bytes) to the server, %llu (%llu) back%s%s%s",
 		             (unsigned long long)c->records, c->records == 1 ? "" : "s",
 		             (unsigned long long)c->bytes, (unsigned long long)v->records,
-		             (unsigned long long)v->bytes, d[0] ? ": " : "", d);
+		             (unsigned long long)v->bytes, d[0] ? ": " : "", d, dec);
 		if (n > 0)
 			record_note_tls(s->f, s->p, "tls_end", line,
 			                (size_t)n < sizeof line ? (size_t)n : sizeof line - 1,
 			                at->ts, at->frame, s->t);
 	}
+	tlsdec_free(s->dec);
 	tls_free(s->t);
 	free(s);
 	return NULL;
@@ -148,11 +202,29 @@ static int port_hint(const struct ss_flow *f)
 	return f->proto == 6 && implicit_port(f->ep[SS_S2C].port, &p);
 }
 
+/* Implicit TLS, decrypted: the port's protocol reads the plaintext as if
+ * it had come in the clear (RFC 8314 3.3, RFC 8314 3.2 for 993, 995). */
+static void inner_plain(void *ctx, enum ss_dir d, const uint8_t *p, size_t n,
+                        const struct ss_pos *at)
+{
+	struct tls_session *s = ctx;
+	if (s->inner_st && s->inner->data)
+		s->inner->data(s->inner_st, d, p, n, at);
+}
+
 static void *open_flow(const struct ss_flow *f, void *ctx)
 {
+	const struct dissect_opts *o = ctx;
 	enum rec_proto p = RP_TLS; /* elsewhere: TLS of no protocol read here */
 	implicit_port(f->ep[SS_S2C].port, &p);
-	return tls_session_new(f, p, ctx);
+	struct tls_session *s = tls_session_new(f, p, o);
+	if (!s || !s->dec || p == RP_TLS)
+		return s;
+	s->inner = p == RP_SMTP ? smtp_proto(o) : p == RP_POP3 ? pop3_proto(o) : imap_proto(o);
+	s->inner_st = s->inner->open ? s->inner->open(f, s->inner->ctx) : NULL;
+	if (s->inner_st)
+		tls_session_plain(s, inner_plain, s);
+	return s;
 }
 
 static size_t data(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at)
@@ -170,7 +242,12 @@ static void gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at)
 
 static void close_flow(void *st, const struct ss_flow *f, const struct ss_pos *at)
 {
-	(void)f;
+	struct tls_session *s = st;
+	if (s && s->inner_st && s->inner->close) { /* the protocol's end, then the TLS's */
+		struct ss_pos pos = {at->frame, at->ts, s->plain_off[SS_C2S], at->last};
+		s->inner->close(s->inner_st, f, &pos);
+		s->inner_st = NULL;
+	}
 	tls_session_close(st, at);
 }
 

@@ -31,6 +31,12 @@ struct tls_session *tls_session_new(const struct ss_flow *f, enum rec_proto p,
                                     const struct dissect_opts *o);
 /* What the parser learned so far (read only). */
 const struct tls_flow *tls_session_flow(const struct tls_session *s);
+/* Decrypted application data of d (--keylog): p[0..n), at->off its offset
+ * in d's plaintext, frame and ts the record's. */
+typedef void tls_plain_fn(void *ctx, enum ss_dir d, const uint8_t *p, size_t n,
+                          const struct ss_pos *at);
+/* Who reads it; without a reader (or without keys) it is only counted. */
+void tls_session_plain(struct tls_session *s, tls_plain_fn *fn, void *ctx);
 /* Bytes of d from where TLS starts (the byte after the line that accepted
  * STARTTLS); every byte is taken. */
 void tls_session_data(struct tls_session *s, enum ss_dir d, const uint8_t *p, size_t n,

@@ -131,7 +131,7 @@ static void replay(const struct flowrec *fr, size_t step, size_t cut)
 {
 	replay_log[0] = 0;
 	struct ss_reasm *r = reasm_new(&caps);
-	struct dissect_opts o = {&caps, 0, 0, NULL};
+	struct dissect_opts o = {&caps, 0, 0, NULL, NULL};
 	dissect_register(r, &o);
 	synth_reset();
 	uint32_t seq[2] = {1000, 900000};
@@ -182,7 +182,7 @@ int main(int argc, char **argv)
 	record_sink_add(sink, NULL);
 	ss_event_sink(on_event, NULL);
 	struct ss_reasm *r = reasm_new(&caps);
-	struct dissect_opts o = {&caps, 0, 0, NULL};
+	struct dissect_opts o = {&caps, 0, 0, NULL, NULL};
 	struct ss_tap tap = {t_open, t_data, t_gap, NULL, t_close, NULL};
 	dissect_register(r, &o);
 	reasm_add_tap(r, &tap);

@@ -83,7 +83,7 @@ static void play(const uint8_t *data, size_t size)
 		init = 1;
 	}
 	struct ss_reasm *r = reasm_new(&caps);
-	struct dissect_opts o = {&caps, 0, 0, NULL};
+	struct dissect_opts o = {&caps, 0, 0, NULL, NULL};
 	if (!r || dissect_register(r, &o)) {
 		reasm_free(r);
 		return;

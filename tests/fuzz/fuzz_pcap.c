@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ss_reasm *r = reasm_new(&caps);
 	struct ss_tap tap = {NULL, t_data, t_gap, NULL, t_close, NULL};
 	struct ss_decoder dec;
-	struct dissect_opts dopt = {&caps, 0, 0, NULL};
+	struct dissect_opts dopt = {&caps, 0, 0, NULL, NULL};
 	if (!r || dissect_register(r, &dopt) || reasm_add_tap(r, &tap) ||
 	    decode_init(&dec, pcap_datalink(p), &caps, reasm_ip, r)) {
 		reasm_free(r);

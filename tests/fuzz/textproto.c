@@ -57,7 +57,7 @@ void textproto_fuzz(const uint8_t *data, size_t size, uint16_t sport)
 		init = 1;
 	}
 	struct ss_reasm *r = reasm_new(&caps);
-	struct dissect_opts o = {&caps, size & 1, 0, NULL};
+	struct dissect_opts o = {&caps, size & 1, 0, NULL, NULL};
 	if (!r || dissect_register(r, &o)) {
 		reasm_free(r);
 		return;

@@ -48,7 +48,7 @@ void session_play(const struct turn *t, size_t nt, uint16_t port, size_t chunk, 
 {
 	session_log[0] = session_events[0] = 0;
 	struct ss_reasm *r = reasm_new(&session_caps);
-	struct dissect_opts o = {&session_caps, session_show_secrets, 0, NULL};
+	struct dissect_opts o = {&session_caps, session_show_secrets, 0, NULL, NULL};
 	dissect_register(r, &o);
 	synth_reset();
 	uint32_t cs = 1000, ss = 5000;

@@ -120,7 +120,7 @@ static void run_start(uint64_t cap)
 	ss_caps_defaults(&caps);
 	caps.max_messages_mem = cap;
 	R = reasm_new(&caps);
-	opts = (struct dissect_opts){&caps, 0, 0, NULL};
+	opts = (struct dissect_opts){&caps, 0, 0, NULL, NULL};
 	dissect_register(R, &opts);
 	synth_reset();
 	ms = 0;

@@ -33,7 +33,7 @@ static const char *session(uint16_t port, const char *greet, size_t g, const cha
 	ss_caps_defaults(&caps);
 	struct ss_reasm *r = reasm_new(&caps);
 	struct ss_tap tap = {NULL, NULL, NULL, NULL, t_close, NULL};
-	struct dissect_opts dopt = {&caps, 0, 0, NULL};
+	struct dissect_opts dopt = {&caps, 0, 0, NULL, NULL};
 	dissect_register(r, &dopt);
 	reasm_add_tap(r, &tap);
 	synth_reset();

@@ -53,7 +53,7 @@ static void play(const char *name, uint16_t sport)
 		return;
 	struct ss_caps caps;
 	ss_caps_defaults(&caps);
-	struct dissect_opts o = {&caps, 0, 0, NULL};
+	struct dissect_opts o = {&caps, 0, 0, NULL, NULL};
 	struct ss_reasm *r = reasm_new(&caps);
 	reasm_add_proto(r, tls_proto(&o));
 	struct ss_tap tap = {NULL, NULL, NULL, NULL, t_close, NULL};
@@ -144,7 +144,7 @@ int main(int argc, char **argv)
 	char *line = "220 mx ESMTP\r\n";
 	struct ss_caps caps;
 	ss_caps_defaults(&caps);
-	struct dissect_opts o = {&caps, 0, 0, NULL};
+	struct dissect_opts o = {&caps, 0, 0, NULL, NULL};
 	const struct ss_proto *p = tls_proto(&o);
 	struct ss_flow f;
 	memset(&f, 0, sizeof f);

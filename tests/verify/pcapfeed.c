@@ -22,7 +22,7 @@ int pcapfeed(const char *path)
 	struct ss_caps caps;
 	ss_caps_defaults(&caps);
 	struct ss_reasm *r = reasm_new(&caps);
-	struct dissect_opts o = {&caps, 0, 0, NULL};
+	struct dissect_opts o = {&caps, 0, 0, NULL, NULL};
 	dissect_register(r, &o);
 	struct ss_decoder dec;
 	decode_init(&dec, pcap_datalink(p), &caps, reasm_ip, r);
