@@ -77,3 +77,7 @@ ss_test(cli_tls_json /usr/bin/python3 ${src}/tests/cli/tls_json.py $<TARGET_FILE
 add_executable(test_ngsecrets ${src}/tests/unit/test_ngsecrets.c)
 target_link_libraries(test_ngsecrets PRIVATE ss_capture)
 ss_test(unit_ngsecrets test_ngsecrets ${src}/tests/tls)
+
+# Mail over TLS, decrypted with its key log, against the same sessions in
+# the clear and against tshark's decryption (tests/tls/README-mail.md).
+ss_test(cli_tls_decrypt /usr/bin/python3 ${src}/tests/cli/tls_decrypt.py $<TARGET_FILE:smtpsniff> ${src})
