@@ -2,10 +2,13 @@
  * and (for the diagrams) its sessions' commands and the DNS questions of
  * its hosts; and putting them together into one path per message.
  *
- * Collecting costs a copy of a few short strings per message and per log
- * line that speaks of a message; the commands and DNS questions only with
- * --mermaid. Putting together runs once, at the end, on sorted indexes:
- * O(n log n) in copies and lines.
+ * Collecting costs a slot and one block of short texts per message and per
+ * log line that speaks of a message (one allocation, not one per text: a
+ * dozen texts of a few bytes each took 32 bytes apiece); the commands and
+ * DNS questions only with --mermaid. All of it is counted as the allocator
+ * hands it out, with the arrays' capacity and what the walk at the end is
+ * set aside (journeyint.h), against --journey-mem. Putting together runs
+ * once, at the end, on sorted indexes: O(n log n) in copies and lines.
  */
 #define _DEFAULT_SOURCE
 #include "journey.h"
@@ -20,28 +23,60 @@
 #include "message.h"
 #include "strf.h"
 
+/* The length a text takes in a block: cut at JOURNEY_MAX_TEXT, with
+ * its NUL; 0 for none. */
+static size_t text_len(const struct ss_str *s)
+{
+	return s->len ? (s->len < JOURNEY_MAX_TEXT ? s->len : JOURNEY_MAX_TEXT) + 1 : 0;
+}
+
+/* Copies s into *at (text_len(s) bytes) and moves *at past it; NULL for
+ * none. Bytes that are not printable ASCII are shown as '?': these are
+ * names and words for people, never compared byte for byte. */
+static char *put_text(char **at, const struct ss_str *s)
+{
+	size_t n = text_len(s);
+	if (!n)
+		return NULL;
+	char *d = *at;
+	for (size_t i = 0; i + 1 < n; i++)
+		d[i] = s->p[i] >= 0x20 && s->p[i] < 0x7f ? (char)s->p[i] : '?';
+	d[n - 1] = 0;
+	*at += n;
+	return d;
+}
+
+static struct ss_str cstr(const char *s)
+{
+	return (struct ss_str){(const uint8_t *)s, s ? strlen(s) : 0};
+}
+
+/* s alone in its own allocation (a command, a reply, a DNS question). */
 static char *dup_str(const struct ss_str *s)
 {
-	if (!s->len)
-		return NULL;
-	size_t n = s->len < JOURNEY_MAX_TEXT ? s->len : JOURNEY_MAX_TEXT;
-	char *d = malloc(n + 1);
-	if (!d)
-		return NULL;
-	/* bytes that are not printable ASCII are shown as '?': these are
-	 * names and words for people, never compared byte for byte */
-	for (size_t i = 0; i < n; i++)
-		d[i] = s->p[i] >= 0x20 && s->p[i] < 0x7f ? (char)s->p[i] : '?';
-	d[n] = 0;
-	return d;
+	char *d = text_len(s) ? malloc(text_len(s)) : NULL;
+	char *at = d;
+	return d ? put_text(&at, s) : NULL;
 }
 
 static char *dup_c(const char *s)
 {
-	if (!s)
-		return NULL;
-	struct ss_str t = {(const uint8_t *)s, strlen(s)};
+	struct ss_str t = cstr(s);
 	return dup_str(&t);
+}
+
+/* What a string allocated on its own takes. */
+static size_t str_cost(const char *s)
+{
+	return s ? journey_chunk(strlen(s) + 1) : 0;
+}
+
+static size_t ex_cost(const struct jex *e, size_t n)
+{
+	size_t b = 0;
+	for (size_t i = 0; i < n; i++)
+		b += str_cost(e[i].cmd) + str_cost(e[i].reply);
+	return b;
 }
 
 struct journeys *journeys_new(const struct journey_opts *o)
@@ -67,34 +102,11 @@ static void ex_free(struct jex *e, size_t n)
 
 static void copy_free(struct jcopy *c)
 {
-	free(c->queue_id);
-	free(c->mail_from);
-	free(c->rcpt);
-	free(c->user);
-	free(c->message_id);
-	free(c->subject);
-	free(c->author);
-	free(c->added);
+	free(c->mem);
 	free(c->role_name);
 	free(c->verdicts);
 	ex_free(c->ex, c->nex);
 	free(c->ex);
-}
-
-static void log_free(struct jlog *l)
-{
-	free(l->host);
-	free(l->program);
-	free(l->queue_id);
-	free(l->next_queue_id);
-	free(l->message_id);
-	free(l->status);
-	free(l->relay);
-	free(l->rcpt);
-	free(l->user);
-	free(l->rip);
-	free(l->lip);
-	free(l->text);
 }
 
 void journeys_built_free(struct journeys *j)
@@ -105,6 +117,7 @@ void journeys_built_free(struct journeys *j)
 	for (size_t i = 0; i < j->nlists; i++)
 		free(j->lists[i]);
 	free(j->lists);
+	free(j->qid_skip);
 	free(j->by_qid);
 	free(j->copy_qid);
 	free(j->by_msgid);
@@ -112,8 +125,31 @@ void journeys_built_free(struct journeys *j)
 	free(j->by_next);
 	free(j->by_relay);
 	free(j->qid_used);
+	free(j->qid_lines);
+	free(j->login_line);
+	free(j->line_used);
 	free(j->kids);
 	free(j->consumed);
+	free(j->pending);
+	j->js = NULL;
+	j->lists = NULL;
+	j->qid_skip = NULL;
+	j->by_qid = j->copy_qid = j->by_msgid = j->logins = j->by_next = j->by_relay = NULL;
+	j->qid_used = j->line_used = j->consumed = j->pending = NULL;
+	j->qid_lines = j->login_line = NULL;
+	j->kids = NULL;
+	j->njs = j->capjs = j->nlists = j->caplists = 0;
+	j->nby_qid = j->ncopy_qid = j->nby_msgid = j->nlogins = j->nby_next = j->nby_relay = 0;
+	j->nkids = 0;
+	j->built = 0;
+}
+
+static void sess_free(struct journeys *j, struct jsess *s)
+{
+	j->sess_bytes -= journey_chunk(sizeof *s) + ex_cost(s->ex, s->n);
+	ex_free(s->ex, s->n);
+	free(s);
+	j->nsess--;
 }
 
 void journeys_free(struct journeys *j)
@@ -125,13 +161,12 @@ void journeys_free(struct journeys *j)
 		copy_free(&j->copies[i]);
 	free(j->copies);
 	for (size_t i = 0; i < j->nlogs; i++)
-		log_free(&j->logs[i]);
+		free(j->logs[i].mem);
 	free(j->logs);
 	for (size_t b = 0; b < SESS_BUCKETS; b++)
 		for (struct jsess *s = j->sess[b], *n; s; s = n) {
 			n = s->next;
-			ex_free(s->ex, s->n);
-			free(s);
+			sess_free(j, s);
 		}
 	if (j->dns) {
 		for (size_t i = 0; i < j->ndns; i++) {
@@ -143,27 +178,30 @@ void journeys_free(struct journeys *j)
 	free(j);
 }
 
-static size_t sz(const char *s)
-{
-	return s ? strlen(s) + 1 : 0;
-}
-
-/* The bytes a copy holds beside its slot, for --journey-mem. */
+/* What a copy holds beside its slot, for --journey-mem: its block of
+ * texts, its verdicts, its commands. */
 static size_t copy_bytes(const struct jcopy *c)
 {
-	size_t n = sz(c->queue_id) + sz(c->mail_from) + sz(c->rcpt) + sz(c->user) +
-	           sz(c->message_id) + sz(c->subject) + sz(c->author) + sz(c->added) +
-	           sz(c->role_name) + sz(c->verdicts) + c->nex * sizeof *c->ex;
-	for (size_t i = 0; i < c->nex; i++)
-		n += sz(c->ex[i].cmd) + sz(c->ex[i].reply);
-	return n + sizeof *c;
+	return journey_chunk(c->memlen) + str_cost(c->role_name) + str_cost(c->verdicts) +
+	       (c->ex ? journey_chunk((c->nex ? c->nex : 1) * sizeof *c->ex) : 0) +
+	       ex_cost(c->ex, c->nex);
 }
 
 static size_t log_bytes(const struct jlog *l)
 {
-	return sz(l->host) + sz(l->program) + sz(l->queue_id) + sz(l->next_queue_id) +
-	       sz(l->message_id) + sz(l->status) + sz(l->relay) + sz(l->rcpt) + sz(l->user) +
-	       sz(l->rip) + sz(l->lip) + sz(l->text) + sizeof *l;
+	return journey_chunk(l->memlen);
+}
+
+size_t journey_stored(const struct journeys *j)
+{
+	return j->bytes + j->sess_bytes + j->dns_bytes +
+	       journey_chunk(j->capcopies * sizeof *j->copies) +
+	       journey_chunk(j->caplogs * sizeof *j->logs);
+}
+
+size_t journey_held(const struct journeys *j)
+{
+	return journey_stored(j) + j->ncopies * JOURNEY_BUILD_COPY + j->nlogs * JOURNEY_BUILD_LOG;
 }
 
 /* The oldest k copies go. */
@@ -182,23 +220,52 @@ static void drop_logs(struct journeys *j, size_t k)
 {
 	for (size_t i = 0; i < k; i++) {
 		j->bytes -= log_bytes(&j->logs[i]);
-		log_free(&j->logs[i]);
+		free(j->logs[i].mem);
 	}
 	memmove(j->logs, j->logs + k, (j->nlogs - k) * sizeof *j->logs);
 	j->nlogs -= k;
 	j->dropped_logs += k;
 }
 
+void journey_drop_eighth(struct journeys *j)
+{
+	if (j->ncopies >= j->nlogs && j->ncopies)
+		drop_copies(j, j->ncopies / 8 ? j->ncopies / 8 : 1);
+	else if (j->nlogs)
+		drop_logs(j, j->nlogs / 8 ? j->nlogs / 8 : 1);
+}
+
 /* Past --journey-mem, the oldest eighth of the copies or the lines,
- * whichever are more, go, until it fits: a long run costs no more. */
+ * whichever are more, go, until it fits: a long run costs no more. (The
+ * arrays keep their size until the end, and sessions and DNS questions
+ * their own bounds: should those alone pass the cap, no copy or line is
+ * kept.) */
 static void shed(struct journeys *j)
 {
-	while (j->bytes > j->o.max_bytes && (j->ncopies || j->nlogs)) {
-		if (j->ncopies >= j->nlogs)
-			drop_copies(j, j->ncopies / 8 ? j->ncopies / 8 : 1);
-		else
-			drop_logs(j, j->nlogs / 8 ? j->nlogs / 8 : 1);
+	while (journey_held(j) > j->o.max_bytes && (j->ncopies || j->nlogs))
+		journey_drop_eighth(j);
+}
+
+/* arr (of cap, n used) made n long (1 at least). */
+static void fit(void **arr, size_t n, size_t *cap, size_t size)
+{
+	if (!*arr || n >= *cap)
+		return;
+	void *b = realloc(*arr, (n ? n : 1) * size);
+	if (b) {
+		*arr = b;
+		*cap = n ? n : 1;
 	}
+}
+
+void journey_fit(struct journeys *j)
+{
+	void *a = j->copies;
+	fit(&a, j->ncopies, &j->capcopies, sizeof *j->copies);
+	j->copies = a;
+	a = j->logs;
+	fit(&a, j->nlogs, &j->caplogs, sizeof *j->logs);
+	j->logs = a;
 }
 
 /* Room for one more in an array of at most max, the oldest eighth going
@@ -207,7 +274,7 @@ static int grow(void **arr, size_t n, size_t *cap, size_t max, size_t size)
 {
 	if (n < *cap)
 		return 0;
-	size_t c = *cap ? *cap * 2 : 64;
+	size_t c = *cap ? *cap * 2 : 16;
 	if (c > max)
 		c = max;
 	void *b = realloc(*arr, c * size);
@@ -244,6 +311,7 @@ static struct jsess *sess_get(struct journeys *j, uint64_t flow, int make)
 	if (!s)
 		return NULL;
 	j->nsess++;
+	j->sess_bytes += journey_chunk(sizeof *s);
 	s->flow = flow;
 	s->next = *b;
 	*b = s;
@@ -257,41 +325,38 @@ void journeys_flow_end(struct journeys *j, uint64_t flow)
 		if ((*p)->flow == flow) {
 			struct jsess *s = *p;
 			*p = s->next;
-			ex_free(s->ex, s->n);
-			free(s);
-			j->nsess--;
+			sess_free(j, s);
 			return;
 		}
 }
 
-/* The names of the first n header fields of m: the ones a host added. */
-static char *field_names(const struct rec_message *m, size_t n)
+/* The names of the first n header fields of m, the ones a host added,
+ * into buf (JOURNEY_MAX_TEXT + 1 bytes); "" for none. */
+static void field_names(const struct rec_message *m, size_t n, char *buf)
 {
-	if (!m->msg || !n)
-		return NULL;
-	char buf[JOURNEY_MAX_TEXT + 1];
 	size_t len = 0;
-	for (size_t i = 0; i < n && i < m->msg->nfields; i++) {
+	for (size_t i = 0; m->msg && i < n && i < m->msg->nfields; i++) {
 		const struct msg_field *f = &m->msg->fields[i];
 		struct ss_str name = {m->data.p + f->off, f->name_len};
-		if (len + name.len + 3 > sizeof buf)
+		if (len + name.len + 3 > JOURNEY_MAX_TEXT + 1)
 			break;
-		if (i)
-			len += (size_t)snprintf(buf + len, sizeof buf - len, ", ");
+		if (i) {
+			memcpy(buf + len, ", ", 2);
+			len += 2;
+		}
 		memcpy(buf + len, name.p, name.len);
 		len += name.len;
 	}
 	buf[len] = 0;
-	return dup_c(buf);
 }
 
-static char *rcpt_list(const struct rec_message *m)
+/* The accepted recipients, joined by ", ", into buf (as field_names). */
+static void rcpt_list(const struct rec_message *m, char *buf)
 {
-	char buf[JOURNEY_MAX_TEXT + 1];
 	size_t len = 0;
 	for (size_t i = 0; i < m->nrcpt; i++) {
 		size_t n = m->rcpt[i].len;
-		if (len + n + 3 > sizeof buf)
+		if (len + n + 3 > JOURNEY_MAX_TEXT + 1)
 			break;
 		if (i) {
 			memcpy(buf + len, ", ", 2);
@@ -301,8 +366,6 @@ static char *rcpt_list(const struct rec_message *m)
 		len += n;
 	}
 	buf[len] = 0;
-	struct ss_str s = {(const uint8_t *)buf, len};
-	return dup_str(&s);
 }
 
 /* c's bytes counted anew; then the oldest go if the whole is over
@@ -317,13 +380,32 @@ static void account(struct journeys *j, struct jcopy *c)
 
 static void add_copy(struct journeys *j, const struct ss_record *r, const struct vhop *hop)
 {
+	const struct rec_message *m = &r->u.msg;
+	int transfer = m->role == RR_TRANSFER;
+	char rcpt[JOURNEY_MAX_TEXT + 1] = "", added[JOURNEY_MAX_TEXT + 1] = "";
+	if (transfer)
+		rcpt_list(m, rcpt);
+	if (hop->from)
+		field_names(m, hop->added, added);
+	/* the texts, in the order of the fields they go to, in one block */
+	struct ss_str no = {NULL, 0};
+	struct ss_str src[8] = {
+	    m->queue_id,           transfer ? m->mail_from : no, cstr(rcpt),        m->user,
+	    cstr(hop->message_id), cstr(hop->subject),           cstr(hop->author), cstr(added)};
+	size_t need = 0;
+	for (size_t i = 0; i < 8; i++)
+		need += text_len(&src[i]);
+	char *mem = need ? malloc(need) : NULL;
+	if (need && !mem)
+		return;
 	if (j->ncopies >= j->o.max_copies)
 		drop_copies(j, j->o.max_copies / 8 ? j->o.max_copies / 8 : 1);
 	void *a = j->copies;
-	if (grow(&a, j->ncopies, &j->capcopies, j->o.max_copies, sizeof *j->copies))
+	if (grow(&a, j->ncopies, &j->capcopies, j->o.max_copies, sizeof *j->copies)) {
+		free(mem);
 		return;
+	}
 	j->copies = a;
-	const struct rec_message *m = &r->u.msg;
 	struct jcopy *c = &j->copies[j->ncopies++];
 	memset(c, 0, sizeof *c);
 	c->number = m->number;
@@ -339,29 +421,32 @@ static void add_copy(struct journeys *j, const struct ss_record *r, const struct
 	c->ts_end = m->ts_end;
 	c->frame_start = m->frame_start;
 	c->frame_end = m->frame_end;
-	c->queue_id = dup_str(&m->queue_id);
-	c->mail_from = m->role == RR_TRANSFER ? dup_str(&m->mail_from) : NULL;
-	c->rcpt = m->role == RR_TRANSFER ? rcpt_list(m) : NULL;
-	c->user = dup_str(&m->user);
-	c->message_id = dup_c(hop->message_id);
+	c->mem = mem;
+	c->memlen = need;
+	char *at = mem;
+	c->queue_id = put_text(&at, &src[0]);
+	c->mail_from = put_text(&at, &src[1]);
+	c->rcpt = put_text(&at, &src[2]);
+	c->user = put_text(&at, &src[3]);
+	c->message_id = put_text(&at, &src[4]);
 	if (c->message_id && c->message_id[0] == '<') { /* as the logs give it: no <> */
 		size_t n = strlen(c->message_id);
 		memmove(c->message_id, c->message_id + 1, n);
 		if (n > 1 && c->message_id[n - 2] == '>')
 			c->message_id[n - 2] = 0;
 	}
-	c->subject = dup_c(hop->subject);
-	c->author = dup_c(hop->author);
+	c->subject = put_text(&at, &src[5]);
+	c->author = put_text(&at, &src[6]);
+	c->added = put_text(&at, &src[7]);
 	c->code = m->code;
 	c->len = m->data.len;
 	c->incomplete = m->incomplete;
 	c->partial = m->partial;
-	c->added = hop->from ? field_names(m, hop->added) : NULL;
 	c->exact = hop->exact;
-	c->kept = 1;
-	/* the session's commands so far were this copy's */
+	/* the session's commands so far were this copy's: they move to it */
 	struct jsess *s = j->o.sessions ? sess_get(j, c->flow, 1) : NULL;
 	if (s) {
+		size_t moved = ex_cost(s->ex, s->n);
 		c->ex = calloc(s->n ? s->n : 1, sizeof *c->ex);
 		if (c->ex) {
 			memcpy(c->ex, s->ex, s->n * sizeof *s->ex);
@@ -369,6 +454,7 @@ static void add_copy(struct journeys *j, const struct ss_record *r, const struct
 		} else {
 			ex_free(s->ex, s->n);
 		}
+		j->sess_bytes -= moved;
 		s->n = 0;
 		s->copy = c->number;
 	}
@@ -410,9 +496,37 @@ static void add_exchange(struct journeys *j, const struct ss_record *r)
 		}
 	} else if (!c && s->n < JOURNEY_MAX_EX) {
 		s->ex[s->n++] = x;
+		j->sess_bytes += ex_cost(&x, 1);
+		shed(j);
 		return;
 	}
 	ex_free(&x, 1);
+}
+
+/* Room for one more DNS question: the ring grows to JOURNEY_MAX_DNS, then
+ * the oldest goes. NULL when memory ran out. */
+static struct jdns *dns_slot(struct journeys *j)
+{
+	if (j->ndns == j->capdns && j->capdns < JOURNEY_MAX_DNS) {
+		/* not yet full: no question went, dnshead is 0 */
+		size_t c = j->capdns ? j->capdns * 2 : 64;
+		if (c > JOURNEY_MAX_DNS)
+			c = JOURNEY_MAX_DNS;
+		struct jdns *b = realloc(j->dns, c * sizeof *b);
+		if (!b)
+			return NULL;
+		j->dns_bytes += journey_chunk(c * sizeof *b) - journey_chunk(j->capdns * sizeof *b);
+		j->dns = b;
+		j->capdns = c;
+	}
+	if (j->ndns < j->capdns)
+		return &j->dns[j->ndns++];
+	struct jdns *x = &j->dns[j->dnshead];
+	j->dnshead = (j->dnshead + 1) % JOURNEY_MAX_DNS;
+	j->dns_bytes -= str_cost(x->question) + str_cost(x->answer);
+	free(x->question);
+	free(x->answer);
+	return x;
 }
 
 /* "TXT a.test" and its answers in one line. */
@@ -461,22 +575,16 @@ static void add_dns(struct journeys *j, const struct ss_record *r)
 			free(rc);
 		}
 	}
-	if (!j->dns && !(j->dns = calloc(JOURNEY_MAX_DNS, sizeof *j->dns)))
+	struct jdns *x = dns_slot(j);
+	if (!x)
 		return;
-	struct jdns *x;
-	if (j->ndns < JOURNEY_MAX_DNS) {
-		x = &j->dns[j->ndns++];
-	} else {
-		x = &j->dns[j->dnshead];
-		j->dnshead = (j->dnshead + 1) % JOURNEY_MAX_DNS;
-		free(x->question);
-		free(x->answer);
-	}
 	x->asker = r->flow->ep[SS_C2S].addr;
 	x->server = r->flow->ep[SS_S2C].addr;
 	x->ts = d->frame_query ? d->ts_query : d->ts_response;
 	x->question = dup_c(question);
 	x->answer = answered ? dup_c(answer) : NULL;
+	j->dns_bytes += str_cost(x->question) + str_cost(x->answer);
+	shed(j);
 }
 
 static int keeps(int kind)
@@ -494,34 +602,42 @@ static void add_log(struct journeys *j, const struct ss_record *r)
 		return;
 	if (!m.queue_id.len && !m.message_id.len && kind != ML_LOGIN)
 		return;
+	char words[JOURNEY_MAX_TEXT + 1];
+	maillog_describe(&m, words, sizeof words);
+	/* the texts, in the order of the fields they go to, in one block */
+	const struct ss_str src[12] = {l->host,      l->app,   m.queue_id, m.next_queue_id,
+	                               m.message_id, m.status, m.relay,    m.to,
+	                               m.user,       m.rip,    m.lip,      cstr(words)};
+	size_t need = 0;
+	for (size_t i = 0; i < 12; i++)
+		need += text_len(&src[i]);
+	char *mem = need ? malloc(need) : NULL;
+	if (need && !mem)
+		return;
 	if (j->nlogs >= j->o.max_logs)
 		drop_logs(j, j->o.max_logs / 8 ? j->o.max_logs / 8 : 1);
 	void *a = j->logs;
-	if (grow(&a, j->nlogs, &j->caplogs, j->o.max_logs, sizeof *j->logs))
+	if (grow(&a, j->nlogs, &j->caplogs, j->o.max_logs, sizeof *j->logs)) {
+		free(mem);
 		return;
+	}
 	j->logs = a;
 	struct jlog *x = &j->logs[j->nlogs++];
 	memset(x, 0, sizeof *x);
 	x->timed = l->frame != 0 || l->timed;
 	x->ts = l->ts;
 	x->frame = l->frame;
-	x->host = dup_str(&l->host);
-	x->program = dup_str(&l->app);
-	x->failed = m.failed;
+	x->failed = m.failed != 0;
 	x->lmtp = m.program.len == 4 && !memcmp(m.program.p, "lmtp", 4);
-	x->kind = kind;
-	x->queue_id = dup_str(&m.queue_id);
-	x->next_queue_id = dup_str(&m.next_queue_id);
-	x->message_id = dup_str(&m.message_id);
-	x->status = dup_str(&m.status);
-	x->relay = dup_str(&m.relay);
-	x->rcpt = dup_str(&m.to);
-	x->user = dup_str(&m.user);
-	x->rip = dup_str(&m.rip);
-	x->lip = dup_str(&m.lip);
-	char words[JOURNEY_MAX_TEXT + 1];
-	maillog_describe(&m, words, sizeof words);
-	x->text = dup_c(words);
+	x->kind = (uint8_t)kind;
+	x->mem = mem;
+	x->memlen = (uint32_t)need; /* 12 texts of at most 201 bytes */
+	char *at = mem;
+	char **dst[12] = {&x->host,       &x->program, &x->queue_id, &x->next_queue_id,
+	                  &x->message_id, &x->status,  &x->relay,    &x->rcpt,
+	                  &x->user,       &x->rip,     &x->lip,      &x->text};
+	for (size_t i = 0; i < 12; i++)
+		*dst[i] = put_text(&at, &src[i]);
 	j->bytes += log_bytes(x);
 	shed(j);
 }
@@ -558,10 +674,10 @@ void journeys_verdicts(struct journeys *j, const struct v_hopcheck *h, const cha
 	free(c->verdicts);
 	c->role_name = dup_c(v_role_name(h->role));
 	c->verdicts = strdup(words); /* longer than a line of text may be */
-	account(j, c);
 	c->disagree = 0;
 	for (size_t i = 0; i < h->nchecks; i++)
 		c->disagree |= h->checks[i].agreement == V_DISAGREE;
+	account(j, c); /* last: c may go */
 }
 
 const struct journey *journeys_get(const struct journeys *j, size_t i)
@@ -574,7 +690,7 @@ size_t journeys_dns(const struct journeys *j, const struct ss_addr *asker, int64
 {
 	size_t n = 0;
 	for (size_t k = 0; k < j->ndns && n < max; k++) {
-		const struct jdns *d = &j->dns[(j->dnshead + k) % (j->ndns ? j->ndns : 1)];
+		const struct jdns *d = &j->dns[(j->dnshead + k) % j->ndns];
 		if (d->ts >= from && d->ts < to && !ss_addr_cmp(&d->asker, asker))
 			out[n++] = d;
 	}
@@ -585,4 +701,15 @@ void journeys_dropped(const struct journeys *j, uint64_t *copies, uint64_t *logs
 {
 	*copies = j->dropped_copies;
 	*logs = j->dropped_logs;
+}
+
+int journeys_cut(const struct journeys *j)
+{
+	return j->build_refused != 0;
+}
+
+void journeys_mem(const struct journeys *j, size_t *held, size_t *built)
+{
+	*held = journey_held(j);
+	*built = j->build_peak;
 }

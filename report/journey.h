@@ -15,11 +15,14 @@
  * address (a login).
  *
  * Everything is collected as the run goes and put together at its end:
- * at most max_copies copies and max_logs log lines are kept, in at most
- * max_bytes, the oldest going first (--max-hops, --max-log-lines,
- * --journey-mem); with --mermaid also the commands of at most
- * JOURNEY_MAX_SESS open sessions and the last JOURNEY_MAX_DNS DNS
- * questions, each text cut at JOURNEY_MAX_TEXT.
+ * at most max_copies copies and max_logs log lines are kept, the oldest
+ * going first (--max-hops, --max-log-lines); with --mermaid also the
+ * commands of at most JOURNEY_MAX_SESS open sessions and the last
+ * JOURNEY_MAX_DNS DNS questions, each text cut at JOURNEY_MAX_TEXT. All of
+ * it, and the walk that puts it together at the end, holds at most
+ * max_bytes (--journey-mem), counted as the allocator hands it out: past
+ * it the oldest copies or lines go; a walk that would pass it is cut short
+ * (journeys_cut).
  */
 #ifndef SS_JOURNEY_H
 #define SS_JOURNEY_H
@@ -61,6 +64,8 @@ struct jcopy {
 	int64_t flow_start;       /* the first frame of its flow */
 	int64_t ts_start, ts_end; /* there when frame_end is not 0 */
 	uint64_t frame_start, frame_end;
+	void *mem;              /* the block the texts below are in (not role_name, verdicts) */
+	size_t memlen;          /* its size */
 	char *queue_id;         /* the server's, from its reply; NULL when none */
 	char *mail_from, *rcpt; /* transfers: the envelope (rcpt: the accepted, joined by ", ") */
 	char *user;             /* retrievals: who */
@@ -76,20 +81,16 @@ struct jcopy {
 	int disagree;    /* --verify: a verdict differs from the receiver's */
 	struct jex *ex;  /* --mermaid: the commands of its transaction */
 	size_t nex;
-	int kept;     /* still in the store */
 	size_t bytes; /* what it holds, for --journey-mem */
 };
 
-/* A log line about a message, as kept. */
+/* A log line about a message, as kept. Its texts live in one block
+ * (mem), each cut at JOURNEY_MAX_TEXT. */
 struct jlog {
 	int64_t ts;
-	int timed;      /* ts is there */
 	uint64_t frame; /* 0: read from a --log file */
 	char *host;     /* who wrote it (the syslog HOSTNAME) */
 	char *program;  /* "postfix/qmgr", "dovecot" */
-	int lmtp;       /* written by an LMTP client: its deliveries are final (RFC 2033) */
-	int failed;     /* a login or a save that failed */
-	int kind;       /* maillog.h ML_* */
 	char *queue_id, *next_queue_id, *message_id;
 	char *status;    /* deliveries: "sent", "deferred", "bounced", "expired" */
 	char *relay;     /* deliveries: "dmarc.mx.b.test[10.255.2.33]:25", "local" */
@@ -97,6 +98,12 @@ struct jlog {
 	char *user;      /* logins and saves */
 	char *rip, *lip; /* logins: the client's and the server's address */
 	char *text;      /* in words (maillog_describe) */
+	void *mem;       /* the block the texts above are in */
+	uint32_t memlen; /* its size */
+	uint8_t timed;   /* ts is there */
+	uint8_t lmtp;    /* written by an LMTP client: its deliveries are final (RFC 2033) */
+	uint8_t failed;  /* a login or a save that failed */
+	uint8_t kind;    /* maillog.h ML_* */
 };
 
 enum jstep_kind {
@@ -133,7 +140,7 @@ struct journey {
 struct journey_opts {
 	size_t max_copies; /* --max-hops */
 	size_t max_logs;   /* --max-log-lines */
-	size_t max_bytes;  /* --journey-mem: copies and lines, their strings included */
+	size_t max_bytes;  /* --journey-mem: all of the above, and the walk at the end */
 	int sessions;      /* --mermaid: keep commands and DNS questions */
 	int verify;        /* verdicts come (journeys_verdicts) */
 };
@@ -157,9 +164,20 @@ size_t journeys_dns(const struct journeys *j, const struct ss_addr *asker, int64
                     const struct jdns **out, size_t max);
 /* Copies and log lines dropped for the caps. */
 void journeys_dropped(const struct journeys *j, uint64_t *copies, uint64_t *logs);
+/* Whether journeys_build was cut short, its walk having reached what
+ * --journey-mem leaves it (the journeys then lack copies or steps). */
+int journeys_cut(const struct journeys *j);
+/* What is counted against --journey-mem now: the store with what it sets
+ * aside for the walk (held), and the most the last walk held at once
+ * beside the store (built) - for tests and measurements. */
+void journeys_mem(const struct journeys *j, size_t *held, size_t *built);
 
 /* Longest text kept of a command, a reply, a log line. */
 #define JOURNEY_MAX_TEXT 200
+/* Log lines shown under one step (a queue's lines are one list that every
+ * step about it shares: many copies saying one queue ID would show them
+ * all, each time); the rest are counted ("and N more", "log_more"). */
+#define JOURNEY_MAX_STEP_LOGS 200
 /* Commands kept per copy, DNS questions kept in all (--mermaid). */
 #define JOURNEY_MAX_EX 24
 #define JOURNEY_MAX_DNS 8192

@@ -241,7 +241,7 @@ static void copy_items(struct draw *d, const struct journey *jn, size_t i)
 		verdict_note(d, c, sv, until);
 		/* where it went on to ("queued there as"); the end of the path
 		 * is a step of its own */
-		for (size_t k = 0; k < s->nlogs; k++)
+		for (size_t k = 0; k < s->nlogs && k < JOURNEY_MAX_STEP_LOGS; k++)
 			if (s->logs[k]->kind == ML_DELIVERY && s->logs[k]->next_queue_id)
 				log_note(d, s->logs[k], sv, end);
 	}

@@ -64,6 +64,16 @@ static void log_text(FILE *out, const struct jlog *l, const char *indent)
 	        l->queue_id ? l->queue_id : "", l->queue_id ? ": " : "", l->text ? l->text : "");
 }
 
+/* A step's log lines, at most JOURNEY_MAX_STEP_LOGS; then how many more. */
+static void logs_text(FILE *out, const struct jstep *s, const char *in)
+{
+	size_t n = s->nlogs < JOURNEY_MAX_STEP_LOGS ? s->nlogs : JOURNEY_MAX_STEP_LOGS;
+	for (size_t i = 0; i < n; i++)
+		log_text(out, s->logs[i], in);
+	if (n < s->nlogs)
+		fprintf(out, "%s(and %zu more lines of its log)\n", in, s->nlogs - n);
+}
+
 static void copy_text(FILE *out, const struct timeline_opts *o, const struct jstep *s)
 {
 	const struct jcopy *c = s->copy;
@@ -98,8 +108,7 @@ static void copy_text(FILE *out, const struct timeline_opts *o, const struct jst
 		        c->exact ? "" : ", and changed what was below");
 	if (c->verdicts)
 		fprintf(out, "%sverdicts (smtpsniff/%s): %s\n", in, b, c->verdicts);
-	for (size_t i = 0; i < s->nlogs; i++)
-		log_text(out, s->logs[i], in);
+	logs_text(out, s, in);
 	if (s->held_known) {
 		fprintf(out, "%s%s held it ", in, b);
 		seconds(out, s->held);
@@ -123,8 +132,7 @@ static void step_text(FILE *out, const struct timeline_opts *o, const struct jst
 		fprintf(out, "  %s passed it on to %s (not in the capture; its log: %s)\n",
 		        l && l->host ? l->host : "?", s->host ? s->host : "?",
 		        l && l->text ? l->text : "");
-		for (size_t i = 0; i < s->nlogs; i++)
-			log_text(out, s->logs[i], in);
+		logs_text(out, s, in);
 		break;
 	case JS_DELIVERED:
 		fprintf(out, "  %s delivered it%s%s: %s\n", l && l->host ? l->host : "?",
@@ -138,8 +146,7 @@ static void step_text(FILE *out, const struct timeline_opts *o, const struct jst
 	case JS_QUEUE:
 		fprintf(out, "  %s had it as %s (its log; not in the capture)\n",
 		        s->host ? s->host : "?", s->queue_id ? s->queue_id : "?");
-		for (size_t i = 0; i < s->nlogs; i++)
-			log_text(out, s->logs[i], in);
+		logs_text(out, s, in);
 		break;
 	case JS_COPY:
 		break;
@@ -184,6 +191,10 @@ void journeyout_text(FILE *out, const struct timeline_opts *o, const struct jour
 		        "--journey-mem: the journeys "
 		        "of the oldest messages may lack steps)\n",
 		        dc, dl);
+	if (journeys_cut(j))
+		fputs("(the journeys were cut short: putting them together reached --journey-mem; "
+		      "some copies or steps are in none)\n",
+		      out);
 }
 
 /* --- JSON --- */
@@ -226,13 +237,16 @@ static void logs_json(FILE *out, const struct jstep *s)
 {
 	if (!s->nlogs)
 		return;
+	size_t n = s->nlogs < JOURNEY_MAX_STEP_LOGS ? s->nlogs : JOURNEY_MAX_STEP_LOGS;
 	fputs(",\"log\":[", out);
-	for (size_t i = 0; i < s->nlogs; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (i)
 			fputc(',', out);
 		log_json(out, s->logs[i]);
 	}
 	fputc(']', out);
+	if (n < s->nlogs)
+		fprintf(out, ",\"log_more\":%zu", s->nlogs - n);
 }
 
 static void step_json(FILE *out, struct jsonout_opts *jo, const struct jstep *s)

@@ -366,7 +366,9 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 		free(rp);
 		return NULL;
 	}
-	if (verify && !(rp->vs = vsummary_new())) {
+	/* the stable lines only for the options that read them */
+	if (verify && !(rp->vs = vsummary_new_opts(o->expect || o->save_expect || o->junit,
+	                                           caps->verdicts_mem))) {
 		snprintf(err, errlen, "out of memory");
 		undo(rp);
 		return NULL;

@@ -1,5 +1,12 @@
 /* vsummary.c - the verdict table by message and the stable lines of
- * --save-expect, --expect and --junit (see vsummary.h). */
+ * --save-expect, --expect and --junit (see vsummary.h).
+ *
+ * Kept for the whole run, so bounded: a row per hop up to
+ * VSUMMARY_MAX_ROWS, a stable line per verdict only when a CI option reads
+ * them, every text cut (VSUMMARY_MAX_FIELD, VSUMMARY_MAX_CELL), and all of
+ * it counted against --verdicts-mem. A hop's row and lines are made, then
+ * counted, then kept whole or left out whole: never half a hop.
+ */
 #define _POSIX_C_SOURCE 200809L
 #include "vsummary.h"
 
@@ -8,13 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event.h"
 #include "strf.h"
 #include "verdictout.h"
 
 struct row {
 	uint64_t number, from; /* its message number, and the copy it was passed on from */
 	int64_t ts;
-	char *id, *subject; /* Message-ID, Subject, or NULL */
+	char *id, *subject; /* Message-ID, Subject, or NULL (cut at VSUMMARY_MAX_FIELD) */
 	struct ss_addr client, server;
 	int first_hop, passed_on, wrote, hidden; /* what its role is made of (role.h) */
 	uint64_t hidden_flow;                    /* hidden: the encrypted hop after it */
@@ -26,14 +34,53 @@ struct row {
 struct vsummary {
 	struct row *rows;
 	size_t nrows, cap, more;
-	char **lines; /* the stable form */
+	char **lines; /* the stable form (kept only with keep_lines) */
 	size_t nlines, lcap;
-	int failed; /* memory ran out: the stable form is incomplete */
+	int keep_lines;
+	uint64_t mem, max_mem; /* rows and lines, as malloc hands them out */
+	uint64_t left_out;     /* verdicts not in the stable lines for max_mem */
+	int said;              /* the event about max_mem was raised */
+	int failed;            /* memory ran out: the stable form is incomplete */
 };
+
+/* What malloc(n) takes with glibc's allocator: n and its 8-byte header,
+ * rounded up to 16, at least 32 (as verify/dnsstore.c counts); 0 for 0. */
+static uint64_t chunk(size_t n)
+{
+	if (!n)
+		return 0;
+	uint64_t c = ((uint64_t)n + 8 + 15) & ~(uint64_t)15;
+	return c < 32 ? 32 : c;
+}
+
+static uint64_t str_cost(const char *p)
+{
+	return p ? chunk(strlen(p) + 1) : 0;
+}
+
+struct vsummary *vsummary_new_opts(int lines, uint64_t max_mem)
+{
+	struct vsummary *s = calloc(1, sizeof(struct vsummary));
+	if (s) {
+		s->keep_lines = lines;
+		s->max_mem = max_mem;
+	}
+	return s;
+}
 
 struct vsummary *vsummary_new(void)
 {
-	return calloc(1, sizeof(struct vsummary));
+	return vsummary_new_opts(1, VSUMMARY_MEM_DEFAULT);
+}
+
+uint64_t vsummary_left_out(const struct vsummary *s)
+{
+	return s->left_out;
+}
+
+uint64_t vsummary_mem(const struct vsummary *s)
+{
+	return s->mem;
 }
 
 static void lines_free(char **l, size_t n)
@@ -43,87 +90,73 @@ static void lines_free(char **l, size_t n)
 	free(l);
 }
 
+static void row_free(struct row *r)
+{
+	free(r->id);
+	free(r->subject);
+	for (int m = 0; m < 3; m++)
+		free(r->cell[m]);
+}
+
 void vsummary_free(struct vsummary *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->nrows; i++) {
-		free(s->rows[i].id);
-		free(s->rows[i].subject);
-		for (int m = 0; m < 3; m++)
-			free(s->rows[i].cell[m]);
-	}
+	for (size_t i = 0; i < s->nrows; i++)
+		row_free(&s->rows[i]);
 	free(s->rows);
 	lines_free(s->lines, s->nlines);
 	free(s);
 }
 
-/* Appends "; text" (or text) to *cell. */
-static void cell_add(char **cell, const char *text)
+/* p as kept: itself when within max bytes, else its first max (back to
+ * a UTF-8 character's start) and the mark, in buf (max + sizeof
+ * VSUMMARY_CUT_MARK bytes). NULL stays NULL. */
+static const char *cut(const char *p, char *buf, size_t max)
 {
-	size_t old = *cell ? strlen(*cell) : 0, n = strlen(text);
-	char *c = realloc(*cell, old + n + 3);
-	if (!c)
-		return;
-	if (old) {
-		memcpy(c + old, "; ", 2);
-		old += 2;
-	}
-	memcpy(c + old, text, n + 1);
-	*cell = c;
-}
-
-/* Appends line (owned) to *l; -1 when memory ran out (line freed). */
-static int push_line(char ***l, size_t *n, size_t *cap, char *line)
-{
-	if (!line)
-		return -1;
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 64;
-		char **m = realloc(*l, c * sizeof *m);
-		if (!m) {
-			free(line);
-			return -1;
-		}
-		*l = m;
-		*cap = c;
-	}
-	(*l)[(*n)++] = line;
-	return 0;
-}
-
-static struct row *row_new(struct vsummary *s, const struct v_hopcheck *h)
-{
-	if (s->nrows >= VSUMMARY_MAX_ROWS) {
-		s->more++;
+	if (!p)
 		return NULL;
+	size_t n = strlen(p);
+	if (n <= max)
+		return p;
+	size_t k = max;
+	while (k > max - 3 && ((unsigned char)p[k] & 0xC0) == 0x80)
+		k--;
+	if (((unsigned char)p[k] & 0xC0) == 0x80)
+		k = max;
+	memcpy(buf, p, k);
+	memcpy(buf + k, VSUMMARY_CUT_MARK, sizeof VSUMMARY_CUT_MARK);
+	return buf;
+}
+
+#define FIELD_BUF (VSUMMARY_MAX_FIELD + sizeof VSUMMARY_CUT_MARK)
+
+/* A cell in the making: "text; text; ..." up to VSUMMARY_MAX_CELL, then
+ * how many more there were. */
+struct cellbuf {
+	char b[VSUMMARY_MAX_CELL + 1];
+	size_t len, more;
+};
+
+static void cell_put(struct cellbuf *c, const char *text)
+{
+	size_t n = strlen(text), sep = c->len ? 2 : 0;
+	if (c->more || c->len + sep + n > VSUMMARY_MAX_CELL) {
+		c->more++;
+		return;
 	}
-	if (s->nrows == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct row *rows = realloc(s->rows, cap * sizeof *rows);
-		if (!rows)
-			return NULL;
-		s->rows = rows;
-		s->cap = cap;
-	}
-	const struct vhop *hop = h->hop;
-	struct row *r = &s->rows[s->nrows++];
-	memset(r, 0, sizeof *r);
-	r->number = hop->number;
-	r->from = hop->from;
-	r->ts = hop->ts;
-	r->id = hop->message_id ? strdup(hop->message_id) : NULL;
-	r->subject = hop->subject ? strdup(hop->subject) : NULL;
-	r->client = hop->client;
-	r->server = hop->server;
-	r->first_hop = !hop->from;
-	r->passed_on = h->copy_seen;
-	r->wrote = h->theirs.n > 0;
-	r->hidden = h->copy_hidden;
-	r->hidden_flow = h->hidden_flow;
-	r->hidden_client = h->hidden_client;
-	r->hidden_server = h->hidden_server;
-	return r;
+	memcpy(c->b + c->len, "; ", sep);
+	memcpy(c->b + c->len + sep, text, n + 1);
+	c->len += sep + n;
+}
+
+/* The cell as kept (malloc'd), "; ... N more" ending one that was cut;
+ * NULL for none. */
+static char *cell_done(const struct cellbuf *c)
+{
+	if (!c->len && !c->more)
+		return NULL;
+	return c->more ? ss_strf("%s; ... %zu more", c->b, c->more) : strdup(c->b);
 }
 
 /* A stable line: what the scenario is, never when or which recording -
@@ -134,31 +167,156 @@ static char *stable_line(const struct v_hopcheck *h, const struct v_check *k,
 {
 	const struct vhop *hop = h->hop;
 	char c[256], v[256], label[400];
+	char sb[FIELD_BUF], mb[FIELD_BUF], ab[FIELD_BUF], wb[FIELD_BUF];
+	const char *subject = cut(hop->subject, sb, VSUMMARY_MAX_FIELD);
+	const char *mail_from = cut(hop->mail_from, mb, VSUMMARY_MAX_FIELD);
+	const char *author = cut(hop->author, ab, VSUMMARY_MAX_FIELD);
+	const char *word = cut(k->theirs ? k->theirs->word : NULL, wb, VSUMMARY_MAX_FIELD);
 	verdictout_label(k, label, sizeof label);
 	return ss_strf("%s | %s > %s %s | %s | %s | %s %s / %s %s",
-	               hop->subject ? hop->subject : "(no subject)",
-	               timeline_host(o, &hop->client, c), timeline_host(o, &hop->server, v),
-	               v_role_name(h->role), hop->mail_from ? hop->mail_from : "",
-	               hop->author ? hop->author : "(no From)", v_method_name(k->ours->method),
-	               label, k->theirs ? k->theirs->word : "-", v_agreement_name(k->agreement));
+	               subject ? subject : "(no subject)", timeline_host(o, &hop->client, c),
+	               timeline_host(o, &hop->server, v), v_role_name(h->role),
+	               mail_from ? mail_from : "", author ? author : "(no From)",
+	               v_method_name(k->ours->method), label, word ? word : "-",
+	               v_agreement_name(k->agreement));
+}
+
+/* The room an array of cap items of size grown by one more takes beyond
+ * what it takes now (n used). */
+static uint64_t growth(size_t n, size_t cap, size_t size, size_t *newcap)
+{
+	*newcap = cap;
+	if (n < cap)
+		return 0;
+	*newcap = cap ? cap * 2 : 64;
+	return chunk(*newcap * size) - chunk(cap * size);
+}
+
+static int grow_to(void **arr, size_t *cap, size_t newcap, size_t size)
+{
+	if (newcap == *cap)
+		return 0;
+	void *b = realloc(*arr, newcap * size);
+	if (!b)
+		return -1;
+	*arr = b;
+	*cap = newcap;
+	return 0;
+}
+
+/* The hop's row and lines would pass max_mem: left out, said once. */
+static void left_out(struct vsummary *s, const struct v_hopcheck *h, int row)
+{
+	if (row)
+		s->more++;
+	if (s->keep_lines)
+		s->left_out += h->nchecks;
+	if (s->said)
+		return;
+	s->said = 1;
+	ss_eventf("report", "verdicts_mem", h->hop->frame, h->hop->ts, 0, -1,
+	          "the verdicts kept for the end of the run reached --verdicts-mem (%" PRIu64
+	          " bytes): from this hop on, those that do not fit are left out of the table%s",
+	          s->max_mem, s->keep_lines ? " and of --save-expect, --expect and --junit" : "");
 }
 
 void vsummary_add(struct vsummary *s, const struct v_hopcheck *h, const struct timeline_opts *o)
 {
-	struct row *r = row_new(s, h);
+	const struct vhop *hop = h->hop;
+	int want_row = s->nrows < VSUMMARY_MAX_ROWS;
+	if (!want_row)
+		s->more++;
+	/* all the hop adds, made and counted first */
+	struct cellbuf *cell = want_row ? calloc(3, sizeof *cell) : NULL;
+	char **lines = s->keep_lines ? calloc(h->nchecks ? h->nchecks : 1, sizeof *lines) : NULL;
+	if ((want_row && !cell) || (s->keep_lines && !lines)) {
+		free(cell);
+		free(lines);
+		s->failed = 1;
+		return;
+	}
+	unsigned agreements[4] = {0, 0, 0, 0};
+	uint64_t cost = 0;
 	for (size_t i = 0; i < h->nchecks; i++) {
 		const struct v_check *k = &h->checks[i];
-		char label[400], text[600];
-		verdictout_label(k, label, sizeof label);
-		if (r) {
-			r->agreements[k->agreement]++;
-			snprintf(text, sizeof text, "%s/%s %s", label,
-			         k->theirs ? k->theirs->word : "-", v_agreement_name(k->agreement));
-			cell_add(&r->cell[k->ours->method], text);
+		agreements[k->agreement]++;
+		if (cell) {
+			char label[400], text[600], wb[FIELD_BUF];
+			const char *word =
+			    cut(k->theirs ? k->theirs->word : NULL, wb, VSUMMARY_MAX_FIELD);
+			verdictout_label(k, label, sizeof label);
+			snprintf(text, sizeof text, "%s/%s %s", label, word ? word : "-",
+			         v_agreement_name(k->agreement));
+			cell_put(&cell[k->ours->method], text);
 		}
-		if (push_line(&s->lines, &s->nlines, &s->lcap, stable_line(h, k, o)))
-			s->failed = 1;
+		if (lines) {
+			lines[i] = stable_line(h, k, o);
+			if (!lines[i])
+				s->failed = 1;
+			cost += str_cost(lines[i]);
+		}
 	}
+	struct row r;
+	memset(&r, 0, sizeof r);
+	size_t rcap = s->cap, lcap = s->lcap;
+	if (cell) {
+		char ib[FIELD_BUF], sb[FIELD_BUF];
+		const char *id = cut(hop->message_id, ib, VSUMMARY_MAX_FIELD);
+		const char *subject = cut(hop->subject, sb, VSUMMARY_MAX_FIELD);
+		r.id = id ? strdup(id) : NULL;
+		r.subject = subject ? strdup(subject) : NULL;
+		for (int m = 0; m < 3; m++)
+			r.cell[m] = cell_done(&cell[m]);
+		cost += str_cost(r.id) + str_cost(r.subject) + str_cost(r.cell[0]) +
+		        str_cost(r.cell[1]) + str_cost(r.cell[2]);
+		cost += growth(s->nrows, s->cap, sizeof *s->rows, &rcap);
+	}
+	if (lines && h->nchecks) {
+		size_t n = s->nlines + h->nchecks;
+		lcap = s->lcap;
+		while (n > lcap)
+			lcap = lcap ? lcap * 2 : 64;
+		cost += chunk(lcap * sizeof *s->lines) - chunk(s->lcap * sizeof *s->lines);
+	}
+	free(cell);
+	void *a = s->rows, *b = s->lines;
+	if (s->mem + cost > s->max_mem || (cell && grow_to(&a, &s->cap, rcap, sizeof *s->rows)) ||
+	    (lines && grow_to(&b, &s->lcap, lcap, sizeof *s->lines))) {
+		s->rows = a;
+		s->lines = b;
+		if (s->mem + cost <= s->max_mem)
+			s->failed = 1; /* out of memory */
+		else
+			left_out(s, h, want_row);
+		row_free(&r);
+		lines_free(lines, lines ? h->nchecks : 0);
+		return;
+	}
+	s->rows = a;
+	s->lines = b;
+	s->mem += cost;
+	if (lines) {
+		for (size_t i = 0; i < h->nchecks; i++)
+			if (lines[i])
+				s->lines[s->nlines++] = lines[i];
+		free(lines);
+	}
+	if (!want_row)
+		return;
+	r.number = hop->number;
+	r.from = hop->from;
+	r.ts = hop->ts;
+	r.client = hop->client;
+	r.server = hop->server;
+	r.first_hop = !hop->from;
+	r.passed_on = h->copy_seen;
+	r.wrote = h->theirs.n > 0;
+	r.hidden = h->copy_hidden;
+	r.hidden_flow = h->hidden_flow;
+	r.hidden_client = h->hidden_client;
+	r.hidden_server = h->hidden_server;
+	memcpy(r.agreements, agreements, sizeof agreements);
+	s->rows[s->nrows++] = r;
 }
 
 /* --- the table ------------------------------------------------------------ */
@@ -385,6 +543,11 @@ int vsummary_save(struct vsummary *s, FILE *f, const char *path, char *err, size
 	fputs("# MAIL FROM | From | the check: smtpsniff's result / the receiver's (- for "
 	      "none) and whether they agree\n",
 	      f);
+	if (s->left_out)
+		fprintf(f,
+		        "# %" PRIu64
+		        " verdicts left out: the verdicts kept reached --verdicts-mem\n",
+		        s->left_out);
 	for (size_t i = 0; i < s->nlines; i++)
 		fprintf(f, "%s\n", s->lines[i]);
 	if (fflush(f) || ferror(f) || s->failed) {
@@ -399,6 +562,25 @@ struct vexpect {
 	char **l;
 	size_t n;
 };
+
+/* Appends line (owned) to *l; -1 when memory ran out (line freed). */
+static int push_line(char ***l, size_t *n, size_t *cap, char *line)
+{
+	if (!line)
+		return -1;
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		char **m = realloc(*l, c * sizeof *m);
+		if (!m) {
+			free(line);
+			return -1;
+		}
+		*l = m;
+		*cap = c;
+	}
+	(*l)[(*n)++] = line;
+	return 0;
+}
 
 int vsummary_may_write(const char *path)
 {

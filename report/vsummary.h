@@ -12,19 +12,42 @@
 #ifndef SS_VSUMMARY_H
 #define SS_VSUMMARY_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "timeline.h"
 #include "verifier.h"
 
-/* Rows kept for the table; past it they are counted, not shown. The
- * stable lines are all kept (one short line per verdict). */
+/* Rows kept for the table; past it they are counted, not shown. */
 #define VSUMMARY_MAX_ROWS 10000
+/* What is kept of a text for the end of the run: a Subject, a MAIL FROM,
+ * a From, a Message-ID, the receiver's word, in a stable line or a row,
+ * at most VSUMMARY_MAX_FIELD bytes (then ending in VSUMMARY_CUT_MARK); a
+ * cell of the table (one method's verdicts on a hop, up to 64 DKIM
+ * signatures) at most VSUMMARY_MAX_CELL. So a stable line takes some
+ * 200 bytes, never over 2K; a row some 300, never over 4K. */
+#define VSUMMARY_MAX_FIELD 200
+#define VSUMMARY_MAX_CELL 1000
+#define VSUMMARY_CUT_MARK " [cut]"
+/* --verdicts-mem's default: the rows and the stable lines together. */
+#define VSUMMARY_MEM_DEFAULT ((uint64_t)64 << 20)
 
 struct vsummary;
 struct vexpect; /* the lines of an expect file */
 
+/* The table's rows are kept; the stable lines only with lines (they are
+ * read by --save-expect, --expect and --junit alone); both within max_mem
+ * bytes, counted as the allocator hands them out (--verdicts-mem). Past
+ * it the hops that come are left out of both: the table says how many,
+ * the stable lines lack them (an --expect run then fails), and one event
+ * (report verdicts_mem) says so, once. */
+struct vsummary *vsummary_new_opts(int lines, uint64_t max_mem);
+/* vsummary_new_opts(1, VSUMMARY_MEM_DEFAULT). */
 struct vsummary *vsummary_new(void);
+/* Verdicts left out of the stable lines for max_mem so far. */
+uint64_t vsummary_left_out(const struct vsummary *s);
+/* The bytes counted now, rows and lines together. */
+uint64_t vsummary_mem(const struct vsummary *s);
 void vsummary_free(struct vsummary *s);
 /* Adds a hop's verdicts; o names its hosts. */
 void vsummary_add(struct vsummary *s, const struct v_hopcheck *h, const struct timeline_opts *o);

@@ -80,8 +80,11 @@ const struct ss_cap_def ss_cap_defs[] = {
         COUNT_MAX),
     CAP(max_log_lines, 200000, SS_CAP_COUNT,
         "syslog lines about messages kept for their journeys (the oldest go first)", 0, COUNT_MAX),
+    /* the walk that puts them together at the end counts too (report/journeyint.h) */
     CAP(journey_mem, 64u << 20, SS_CAP_BYTES,
-        "bytes the journeys keep of copies and log lines (the oldest go first)", 0, BYTES_MAX),
+        "bytes the journeys hold: copies, log lines, and putting them together at the end "
+        "(the oldest go first)",
+        0, BYTES_MAX),
     /* 0: nothing waits, lines come out as they are made (report/order.h) */
     CAP(max_order_mem, 64u << 20, SS_CAP_BYTES,
         "bytes the timeline holds to put lines back in time order; past it the oldest go out "
@@ -96,7 +99,8 @@ const struct ss_cap_def ss_cap_defs[] = {
         "--verify: hops waiting for that copy at once; past it the oldest is reported", 0,
         COUNT_MAX),
     CAP(verify_mem, 256u << 20, SS_CAP_BYTES,
-        "--verify: bytes of the messages of those hops; past it, the same", 0, BYTES_MAX),
+        "--verify: bytes those hops keep (their messages, parses and texts); past it, the same", 0,
+        BYTES_MAX),
     /* every answer, question and name the captured DNS keeps, with its ldns
      * records (verify/dnsstore.h); 1 byte keeps nothing, but 0 would be
      * the verifier's "not given" */
@@ -104,6 +108,13 @@ const struct ss_cap_def ss_cap_defs[] = {
         "--verify: bytes the captured DNS answers keep, with their records; past it the "
         "oldest go first (event dns_mem)",
         1, BYTES_MAX),
+    /* the table's rows, and the lines --save-expect, --expect and --junit
+     * read, kept for the end of the run (report/vsummary.h) */
+    CAP(verdicts_mem, 64u << 20, SS_CAP_BYTES,
+        "--verify: bytes the verdicts kept for the end take (the table; the lines of "
+        "--save-expect, --expect, --junit); past it later hops are left out (event "
+        "verdicts_mem)",
+        0, BYTES_MAX),
 };
 const size_t ss_cap_ndefs = sizeof ss_cap_defs / sizeof ss_cap_defs[0];
 

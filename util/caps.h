@@ -36,6 +36,8 @@ struct ss_caps {
 	uint64_t max_waiting;    /* --verify: hops waiting for their passed-on copy at once */
 	uint64_t verify_mem;     /* --verify: bytes of the messages of those hops */
 	uint64_t dns_mem;        /* --verify: bytes the captured DNS keeps (verify/dnsstore.h) */
+	/* --verify: the verdicts kept for the end of the run (report/vsummary.h) */
+	uint64_t verdicts_mem;
 	/* the storage of the messages being collected, all sessions together */
 	uint64_t max_messages_mem;
 	/* what sessions hold between packets, all together (util/memacct.h) */

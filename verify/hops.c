@@ -246,15 +246,95 @@ const struct vhop *hops_find(const struct hops *h, uint64_t number)
 	return NULL;
 }
 
-/* Copies s, NUL-terminated, to *at and moves *at past it. */
-static char *put_str(char **at, const char *s, size_t n)
+size_t hops_cut_len(const char *text, size_t n, size_t max)
+{
+	if (n <= max)
+		return n;
+	/* back to the start of a UTF-8 sequence (of at most 4 bytes): the
+	 * Subject is decoded to UTF-8, and a character cut in two would show
+	 * as garbage */
+	size_t k = max;
+	while (k > max - 3 && ((unsigned char)text[k] & 0xC0) == 0x80)
+		k--;
+	return ((unsigned char)text[k] & 0xC0) == 0x80 ? max : k;
+}
+
+/* The room a text of n bytes takes kept within max: cut, marked, NUL. */
+static size_t room(const char *s, size_t n, size_t max)
+{
+	size_t k = hops_cut_len(s, n, max);
+	return k + (k < n ? sizeof HOPS_CUT_MARK - 1 : 0) + 1;
+}
+
+/* Copies s (n bytes) to *at, cut within max and marked so, NUL-terminated,
+ * and moves *at past it. */
+static char *put_str(char **at, const char *s, size_t n, size_t max)
 {
 	char *c = *at;
-	if (n)
-		memcpy(c, s, n);
-	c[n] = 0;
-	*at += n + 1;
+	size_t k = hops_cut_len(s, n, max);
+	if (k)
+		memcpy(c, s, k);
+	if (k < n) {
+		memcpy(c + k, HOPS_CUT_MARK, sizeof HOPS_CUT_MARK - 1);
+		k += sizeof HOPS_CUT_MARK - 1;
+	}
+	c[k] = 0;
+	*at += k + 1;
 	return c;
+}
+
+/* The texts of the copy of r, with their lengths (unset: NULL, 0). */
+struct texts {
+	const char *s[6]; /* helo, mail_from, user, message_id, subject, author */
+	size_t n[6];
+};
+static const size_t text_max[6] = {HOPS_MAX_PATH,  HOPS_MAX_PATH,  HOPS_MAX_PATH,
+                                   HOPS_MAX_FIELD, HOPS_MAX_FIELD, HOPS_MAX_FIELD};
+
+static void texts_of(const struct rec_message *rm, struct texts *t)
+{
+	memset(t, 0, sizeof *t);
+	if (rm->role == RR_TRANSFER) {
+		t->s[0] = (const char *)rm->helo.p;
+		t->n[0] = rm->helo.len;
+		t->s[1] = (const char *)rm->mail_from.p;
+		t->n[1] = rm->mail_from.len;
+		/* both are there, "" at least */
+		if (!t->s[0])
+			t->s[0] = "";
+		if (!t->s[1])
+			t->s[1] = "";
+	} else if (rm->user.len) {
+		t->s[2] = (const char *)rm->user.p;
+		t->n[2] = rm->user.len;
+	}
+	if (rm->msg) {
+		const char *f[3] = {rm->msg->message_id, rm->msg->subject, rm->msg->from};
+		for (int i = 0; i < 3; i++)
+			if (f[i]) {
+				t->s[3 + i] = f[i];
+				t->n[3 + i] = strlen(f[i]);
+			}
+	}
+}
+
+/* A copy's size in its chunk: the struct and its texts, aligned. */
+static size_t hop_size(const struct texts *t)
+{
+	size_t n = sizeof(struct hop);
+	for (int i = 0; i < 6; i++)
+		if (t->s[i])
+			n += room(t->s[i], t->n[i], text_max[i]);
+	return (n + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
+}
+
+size_t hops_cost(const struct ss_record *r)
+{
+	if (r->kind != REC_MESSAGE)
+		return 0;
+	struct texts t;
+	texts_of(&r->u.msg, &t);
+	return hop_size(&t);
 }
 
 /* Finds the copy b was passed on from: for each of b's top fields, the
@@ -306,15 +386,10 @@ const struct vhop *hops_add(struct hops *h, const struct ss_record *r)
 		return NULL;
 	const struct rec_message *rm = &r->u.msg;
 	int smtp = rm->role == RR_TRANSFER;
-	const char *mid = rm->msg ? rm->msg->message_id : NULL;
-	size_t nmid = mid ? strlen(mid) : 0;
-	const char *subj = rm->msg ? rm->msg->subject : NULL;
-	size_t nsubj = subj ? strlen(subj) : 0;
-	const char *from = rm->msg ? rm->msg->from : NULL;
-	size_t nfrom = from ? strlen(from) : 0;
+	struct texts t;
+	texts_of(rm, &t);
 	/* one allocation for the copy and its strings */
-	size_t room = smtp ? rm->helo.len + 1 + rm->mail_from.len + 1 : rm->user.len + 1;
-	struct hop *p = hop_new(h, sizeof *p + room + nmid + 1 + nsubj + 1 + nfrom + 1);
+	struct hop *p = hop_new(h, hop_size(&t));
 	if (!p)
 		return NULL;
 	char *at = p->strings;
@@ -329,18 +404,11 @@ const struct vhop *hops_add(struct hops *h, const struct ss_record *r)
 		v->client_port = r->flow->ep[SS_C2S].port;
 		v->server_port = r->flow->ep[SS_S2C].port;
 	}
-	if (smtp) {
-		v->helo = put_str(&at, (const char *)rm->helo.p, rm->helo.len);
-		v->mail_from = put_str(&at, (const char *)rm->mail_from.p, rm->mail_from.len);
-	} else if (rm->user.len) {
-		v->user = put_str(&at, (const char *)rm->user.p, rm->user.len);
-	}
-	if (mid)
-		v->message_id = put_str(&at, mid, nmid);
-	if (subj)
-		v->subject = put_str(&at, subj, nsubj);
-	if (from)
-		v->author = put_str(&at, from, nfrom);
+	char **dst[6] = {&v->helo,       &v->mail_from, &v->user,
+	                 &v->message_id, &v->subject,   &v->author};
+	for (int i = 0; i < 6; i++)
+		if (t.s[i])
+			*dst[i] = put_str(&at, t.s[i], t.n[i], text_max[i]);
 	v->ts = rm->ts_end;
 	v->frame = rm->frame_end;
 	v->len = rm->data.len;

@@ -18,8 +18,14 @@
  * a 128-bit XXH3 digest: fast enough to run on every message, sure against
  * chance, but not against a collision made on purpose, which could only
  * call a rewritten copy exact (the link itself needs the field and host).
- * Memory: about 200 bytes per copy plus its Message-ID, at most max_hops
- * copies (the oldest go first).
+ * Memory: at most max_hops copies (the oldest go first), each some 240
+ * bytes and its texts, which are cut where the RFCs bound them: HELO,
+ * MAIL FROM and the retrieving user at HOPS_MAX_PATH bytes (RFC 5321
+ * 4.5.3.1: a domain 255 octets, a path 256), the Message-ID, Subject and
+ * From at HOPS_MAX_FIELD (RFC 5322 2.1.1: a line is at most 998
+ * characters). A text cut ends in HOPS_CUT_MARK where it is shown. So an
+ * ordinary copy takes about 300 bytes and none more than HOPS_MAX_BYTES;
+ * before the cut, five texts of a 64K line each took 306 KB a copy.
  */
 #ifndef SS_HOPS_H
 #define SS_HOPS_H
@@ -35,6 +41,15 @@
  * verifier chains without making every message cost much. */
 #define HOPS_MAX_ADDED 64
 
+/* The longest HELO, MAIL FROM and user kept, and the longest Message-ID,
+ * Subject and From: longer ones are cut there (at a UTF-8 character's
+ * start) and end in HOPS_CUT_MARK. */
+#define HOPS_MAX_PATH 512
+#define HOPS_MAX_FIELD 998
+#define HOPS_CUT_MARK " [cut]"
+/* The most one copy takes, its texts at their longest (hops_cost). */
+#define HOPS_MAX_BYTES 4400
+
 struct vhop {
 	uint64_t number;   /* the run's message number (rec_message.number) */
 	const char *proto; /* its protocol's name */
@@ -42,6 +57,7 @@ struct vhop {
 	uint64_t flow; /* the flow's id */
 	struct ss_addr client, server;
 	uint16_t client_port, server_port;
+	/* the texts, each cut as said above (ending in HOPS_CUT_MARK then) */
 	char *helo, *mail_from; /* a transfer's: as sent (NULL otherwise) */
 	char *user;             /* a retrieval's: who retrieved it (NULL when unknown) */
 	char *message_id;       /* the Message-ID field's value, or NULL */
@@ -73,5 +89,12 @@ const struct vhop *hops_add(struct hops *h, const struct ss_record *r);
 const struct vhop *hops_find(const struct hops *h, uint64_t number);
 /* How many copies were dropped for max_hops so far. */
 uint64_t hops_dropped(const struct hops *h);
+/* The bytes the copy of r takes in the table (its slot and texts, cut),
+ * at most HOPS_MAX_BYTES. */
+size_t hops_cost(const struct ss_record *r);
+/* The length text (n bytes) is kept at in the table with room for max
+ * (HOPS_MAX_PATH, HOPS_MAX_FIELD): n, or less when it is cut (then the
+ * mark follows). */
+size_t hops_cut_len(const char *text, size_t n, size_t max);
 
 #endif

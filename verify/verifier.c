@@ -11,7 +11,9 @@
  * complete: DNS answers that came later in the capture (another host
  * asking, after this hop) are then in the store too, and the store picks
  * the answer nearest the hop's time. So a waiting hop keeps its message's
- * bytes.
+ * bytes. All it keeps counts in max_mem (--verify-mem): the message, its
+ * parse, the hop's strings (as the hop table cut them, some 4K at most)
+ * and, when those were cut, HELO and MAIL FROM whole for SPF.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "verifier.h"
@@ -30,7 +32,11 @@
 #include "strf.h"
 
 struct waiting {
-	struct vhop hop;   /* a copy, its strings owned */
+	struct vhop hop; /* a copy, its strings owned (as the hop table cut them) */
+	/* HELO and MAIL FROM whole, for SPF, when the hop table cut them
+	 * (NULL: hop.helo, hop.mail_from are whole) */
+	char *spf_helo, *spf_mail_from;
+	size_t strmem;     /* what the strings take, counted in mem */
 	uint8_t *data;     /* the message's bytes (hop.len of them), until checked */
 	struct msg parsed; /* the dissector's parse of them, copied: parsed once */
 	int have_parsed;
@@ -104,15 +110,46 @@ const struct vhop *verifier_hop(const struct verifier *v, uint64_t n)
 	return hops_find(v->hops, n);
 }
 
-static char *dup_or_null(const char *s)
+/* What malloc(n) takes with glibc's allocator: n and its 8-byte header,
+ * rounded up to 16, at least 32 (as verify/dnsstore.c counts). */
+static size_t chunk(size_t n)
 {
-	return s ? strdup(s) : NULL;
+	size_t c = (n + 8 + 15) & ~(size_t)15;
+	return c < 32 ? 32 : c;
+}
+
+/* A copy of s, its allocation counted in *mem. */
+static char *dup_counted(const char *s, size_t n, size_t *mem)
+{
+	char *d = malloc(n + 1);
+	if (!d)
+		return NULL;
+	memcpy(d, s, n);
+	d[n] = 0;
+	*mem += chunk(n + 1);
+	return d;
+}
+
+static char *dup_or_null(const char *s, size_t *mem)
+{
+	return s ? dup_counted(s, strlen(s), mem) : NULL;
+}
+
+/* SPF's copy of a HELO or MAIL FROM (n bytes at p) when the hop table
+ * cut it (RFC 7208 checks the names as sent), else NULL. */
+static char *whole_if_cut(const struct ss_str *t, size_t *mem)
+{
+	if (!t->len || hops_cut_len((const char *)t->p, t->len, HOPS_MAX_PATH) == t->len)
+		return NULL;
+	return dup_counted((const char *)t->p, t->len, mem);
 }
 
 static void waiting_free(struct waiting *w)
 {
 	if (!w)
 		return;
+	free(w->spf_helo);
+	free(w->spf_mail_from);
 	free(w->hop.helo);
 	free(w->hop.mail_from);
 	free(w->hop.user);
@@ -175,8 +212,10 @@ static void run_checks(struct verifier *v, struct v_hopcheck *hc, const struct w
 	struct msg own; /* parsed here only when the dissector's parse did not come */
 	int have_msg = w->have_parsed || !msg_parse(&own, data, h->len);
 	const struct msg *parsed = w->have_parsed ? &w->parsed : &own;
-	const char *mail_from = h->mail_from ? h->mail_from : "";
-	const char *helo = h->helo && *h->helo ? h->helo : NULL;
+	const char *mail_from = w->spf_mail_from ? w->spf_mail_from
+	                        : h->mail_from   ? h->mail_from
+	                                         : "";
+	const char *helo = w->spf_helo ? w->spf_helo : h->helo && *h->helo ? h->helo : NULL;
 	struct verdict *spf_mf = spf_check(v->store, h->ts, &h->server, &h->client, mail_from,
 	                                   helo ? helo : "", host, SPF_MAILFROM);
 	struct verdict *spf_helo = helo ? spf_check(v->store, h->ts, &h->server, &h->client,
@@ -363,6 +402,22 @@ static void report(struct verifier *v, struct waiting *w, const struct vhop *cop
 	w->data = NULL;
 	msg_free(&w->parsed);
 	w->have_parsed = 0;
+	/* reported: only its number is looked at again, until it leaves */
+	char **str[8] = {&w->hop.helo,    &w->hop.mail_from, &w->hop.user, &w->hop.message_id,
+	                 &w->hop.subject, &w->hop.author,    &w->spf_helo, &w->spf_mail_from};
+	for (int i = 0; i < 8; i++) {
+		free(*str[i]);
+		*str[i] = NULL;
+	}
+	v->mem -= w->strmem - chunk(sizeof *w);
+	w->strmem = chunk(sizeof *w);
+}
+
+/* A hop leaves the queue: its strings leave the count. */
+static void waiting_gone(struct verifier *v, struct waiting *w)
+{
+	v->mem -= w->strmem;
+	waiting_free(w);
 }
 
 static struct waiting *front(struct verifier *v)
@@ -372,7 +427,7 @@ static struct waiting *front(struct verifier *v)
 
 static void pop_front(struct verifier *v)
 {
-	waiting_free(v->q[v->head]);
+	waiting_gone(v, v->q[v->head]);
 	v->head = (v->head + 1) % v->cap;
 	v->n--;
 }
@@ -464,13 +519,21 @@ const struct vhop *verifier_record(struct verifier *v, const struct ss_record *r
 	if (m->role == RR_TRANSFER && !m->partial) {
 		struct waiting *w = calloc(1, sizeof *w);
 		if (w) {
+			/* the waiting hop and its strings count in mem with the
+			 * message: up to HOPS_MAX_BYTES, and HELO and MAIL FROM
+			 * whole for SPF (a line each) */
+			size_t sm = chunk(sizeof *w);
 			w->hop = *hop;
-			w->hop.helo = dup_or_null(hop->helo);
-			w->hop.mail_from = dup_or_null(hop->mail_from);
-			w->hop.user = dup_or_null(hop->user);
-			w->hop.message_id = dup_or_null(hop->message_id);
-			w->hop.subject = dup_or_null(hop->subject);
-			w->hop.author = dup_or_null(hop->author);
+			w->hop.helo = dup_or_null(hop->helo, &sm);
+			w->hop.mail_from = dup_or_null(hop->mail_from, &sm);
+			w->hop.user = dup_or_null(hop->user, &sm);
+			w->hop.message_id = dup_or_null(hop->message_id, &sm);
+			w->hop.subject = dup_or_null(hop->subject, &sm);
+			w->hop.author = dup_or_null(hop->author, &sm);
+			w->spf_helo = whole_if_cut(&m->helo, &sm);
+			w->spf_mail_from = whole_if_cut(&m->mail_from, &sm);
+			w->strmem = sm;
+			v->mem += sm;
 			w->data = malloc(m->data.len ? m->data.len : 1);
 			if (w->data && m->data.len)
 				memcpy(w->data, m->data.p, m->data.len);
@@ -481,7 +544,7 @@ const struct vhop *verifier_record(struct verifier *v, const struct ss_record *r
 			v->mem += w->hop.len + msg_size(&w->parsed);
 			if (push(v, w)) {
 				report(v, w, NULL, NULL);
-				waiting_free(w);
+				waiting_gone(v, w);
 			}
 		}
 	}

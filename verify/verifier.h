@@ -62,7 +62,8 @@ struct verifier_opts {
 	int64_t wait;       /* capture time (ns) a hop waits for its passed-on copy */
 	size_t max_hops;    /* copies remembered (hops_new) */
 	size_t max_waiting; /* hops waiting at once; past it the oldest is reported */
-	uint64_t max_mem;   /* bytes of their messages kept; past it, the same */
+	uint64_t max_mem;   /* bytes they keep (their messages, parses and texts, and
+	                     * HELO and MAIL FROM whole for SPF); past it, the same */
 	const char **zones; /* --zone files, nzones of them */
 	size_t nzones;
 	uint64_t dns_mem; /* bytes the captured-DNS store keeps (--dns-mem); 0: its default */

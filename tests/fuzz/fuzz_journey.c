@@ -88,8 +88,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 		ready = 1;
 	}
-	/* small caps, so that the oldest go and the walk meets the holes */
-	struct journey_opts o = {16, 64, 16384, 1, 0};
+	/* small caps, so that the oldest go and the walk meets the holes (the
+	 * bytes count arrays by capacity and the walk too: 256K keeps a few) */
+	struct journey_opts o = {16, 64, 256 << 10, 1, 0};
 	struct journeys *j = journeys_new(&o);
 	if (!j)
 		return 0;
