@@ -22,19 +22,7 @@
 #include "dnsstore.h"
 #include "event.h"
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SS_HAS_ASAN 1
-#endif
-#endif
-#ifndef SS_HAS_ASAN
-#define SS_HAS_ASAN 0
-#endif
-#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !SS_HAS_ASAN
-#define GLIBC_MALLOC 1
-#else
-#define GLIBC_MALLOC 0
-#endif
+#include "heap.h"
 
 #define SEC 1000000000LL
 #define T0 (1796549281LL * SEC)

@@ -16,6 +16,7 @@
 #endif
 
 #include "event.h"
+#include "heap.h"
 #include "memacct.h"
 #include "reasm.h"
 #include "synth.h"
@@ -828,15 +829,6 @@ static void case_udp(void)
 	CHECK_STR(seen[0].dir[1], "answer|");
 }
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SS_HAS_ASAN 1
-#endif
-#endif
-#ifndef SS_HAS_ASAN
-#define SS_HAS_ASAN 0
-#endif
-
 /* Finding 2 of issue 16: millions of one-byte segments were counted as
  * their bytes alone, a sixtieth of what they held. Each queued segment now
  * counts its header, its place in the index and the allocator's own: what
@@ -856,7 +848,7 @@ static void case_seg_cost(void)
 	CHECK(overhead >= 48);
 	/* glibc's own malloc only: a sanitizer's allocator keeps its own books
 	 * (and red zones), which mallinfo2 does not see */
-#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !SS_HAS_ASAN
+#if GLIBC_MALLOC
 	size_t before = mallinfo2().uordblks;
 	uint64_t counted = reasm_stats(r)->mem_now;
 	for (uint32_t k = 0; k < 1000; k++)
