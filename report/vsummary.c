@@ -241,7 +241,7 @@ void vsummary_add(struct vsummary *s, const struct v_hopcheck *h, const struct t
 		const struct v_check *k = &h->checks[i];
 		agreements[k->agreement]++;
 		if (cell) {
-			char label[400], text[600], wb[FIELD_BUF];
+			char label[400], wb[FIELD_BUF], text[sizeof label + sizeof wb + 64];
 			const char *word =
 			    cut(k->theirs ? k->theirs->word : NULL, wb, VSUMMARY_MAX_FIELD);
 			verdictout_label(k, label, sizeof label);
