@@ -81,6 +81,10 @@ static void decrypt(struct tls_session *s, struct tls_flow *t, const struct tls_
 			ss_eventf(s->layer, tlsdec_status_name(st), r->frame, r->ts, s->f->id,
 			          r->dir, "%s", o.detail);
 		tls_hs_gap(t, r->dir, &pos);
+		/* The encrypted rest of a TLS 1.3 handshake will not be read
+		 * (no key, a bad one): the line says what the hellos gave. */
+		if (t->version == TLS_V13 && t->sh.seen)
+			handshake_note(s, r->frame, r->ts);
 	}
 }
 

@@ -1,5 +1,6 @@
 # lab/dovecot.sh - imap.b.test: Dovecot serves user1's Maildir over IMAP
-# and POP3 (password "password", in the clear: it is a lab to be watched).
+# and POP3 (password "password", in the clear: it is a lab to be watched;
+# with lab/up --tls, also over STARTTLS/STLS and on 993 and 995).
 #
 # Sourced by lab/up. Its own base and state directories under $state, so
 # it shares nothing with a Dovecot of the machine; it logs to syslog, which
@@ -29,8 +30,14 @@ dovecot_start() {
 		}
 		mail_location = maildir:~/Maildir
 		EOF
-		if opt --starttls; then
+		if opt --tls; then
+			# STARTTLS and STLS on 143 and 110, and Dovecot's own
+			# listeners for implicit TLS, imaps (993) and pop3s (995).
+			# Its daemons get the key log library the way Postfix's do
+			# (lab/keylog.c): through import_environment.
 			printf 'ssl = yes\nssl_cert = <%s\nssl_key = <%s\n' "$state/tls/cert.pem" "$state/tls/key.pem"
+			printf 'import_environment = TZ LD_PRELOAD=%s SSLKEYLOGFILE=%s\n' \
+				"$state/tls/keylog.so" "$state/tls/keylog/$h-dovecot.keylog"
 		else
 			echo "ssl = no"
 		fi

@@ -60,7 +60,7 @@ port_of() { local a; a=$(addr_of "$1"); a=${a#"$net".}; echo "sb-${a/./-}"; }
 
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
-# The options lab/up was given (--opendkim, --starttls, --dns-cache,
+# The options lab/up was given (--opendkim, --tls, --dns-cache,
 # --tz=ZONE), kept so that lab/send and lab/record know which lab is running.
 opt() { grep -qx -- "$1" "$state/options" 2>/dev/null; }
 # verifier_set: which verifiers the running lab has: rspamd (upstream's,

@@ -89,16 +89,45 @@ postfix_config() {
 		EOF
 		;;
 	esac
-	if opt --starttls; then
-		# STARTTLS on every relay hop: every server offers it and every
-		# Postfix client insists on it (the scenario client speaks plain).
-		cat >>"$d/postfix/main.cf" <<-EOF
-		smtpd_tls_security_level = may
-		smtpd_tls_cert_file = $state/tls/cert.pem
-		smtpd_tls_key_file = $state/tls/key.pem
-		smtp_tls_security_level = encrypt
-		EOF
-	fi
+	opt --tls && postfix_tls "$h"
+	return 0
+}
+
+# postfix_tls HOST: Debian's TLS for the instance. Debian's postfix package
+# makes every server offer STARTTLS and every client use it when offered
+# (security level "may" both ways, its snakeoil certificate: here one
+# self-signed for the lab), and master.cf's submission service: port 587,
+# TLS first, then AUTH (Cyrus SASL from a sasldb of the instance's own,
+# user1 with the password "password", as Dovecot's; Debian's Postfix reads
+# the SASL settings from sasl/smtpd.conf in its configuration directory).
+# Postfix hands its daemons only the environment named in
+# import_environment: the key log library and the file it writes go there
+# (lab/keylog.c).
+postfix_tls() {
+	local h=$1 s=$state/$1/postfix/sasl
+	mkdir -p "$s"
+	printf 'pwcheck_method: auxprop\nauxprop_plugin: sasldb\nmech_list: PLAIN LOGIN\nsasldb_path: %s\n' \
+		"$s/sasldb2" >"$s/smtpd.conf"
+	echo password | saslpasswd2 -p -c -f "$s/sasldb2" -u "$h" user1
+	chown root:postfix "$s/sasldb2"
+	chmod 640 "$s/sasldb2"
+	cat >>"$d/postfix/main.cf" <<-EOF
+	smtpd_tls_security_level = may
+	smtpd_tls_cert_file = $state/tls/cert.pem
+	smtpd_tls_key_file = $state/tls/key.pem
+	smtp_tls_security_level = may
+	smtpd_sasl_local_domain = \$myhostname
+	import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME
+	  LD_PRELOAD=$state/tls/keylog.so SSLKEYLOGFILE=$state/tls/keylog/$h-postfix.keylog
+	EOF
+	cat >>"$d/postfix/master.cf" <<-'EOF'
+	submission inet n       -       n       -       -       smtpd
+	  -o syslog_name=postfix/submission
+	  -o smtpd_tls_security_level=encrypt
+	  -o smtpd_sasl_auth_enable=yes
+	  -o smtpd_tls_auth_only=yes
+	  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+	EOF
 }
 
 # postfix_start HOST: starts the instance (`postfix start` checks it and

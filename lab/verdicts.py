@@ -4,7 +4,7 @@
   verdicts.py verdicts EML                     the verdict headers, as written
   verdicts.py notes ID SET EML RFC NOTES       NAME.notes (see below)
   verdicts.py mailbox MAILDIR                  the messages: size, subject
-  verdicts.py readme SET DIR CAPTURES_MD       the set's README.md
+  verdicts.py readme SET DIR CAPTURES_MD [TLS_MD]  the set's README.md (TLS_MD: with --tls)
 
 NAME.notes are notes for people (smtpsniff --expect reads only what
 --save-expect wrote). They give, in comments, why the RFCs give each verdict
@@ -114,14 +114,14 @@ def mailbox(maildir):
         print("%d %s" % (os.path.getsize(p), msg.get("Subject", "")))
 
 
-def readme(set_name, out, captures_md):
+def readme(set_name, out, captures_md, tls_md=None):
     who = {"opendkim": "OpenDKIM signing, and postfix-policyd-spf-python, OpenDKIM and OpenDMARC checking",
            "rspamd": "upstream's rspamd: dkim_signing on the signing relays, spf, dkim and dmarc on the MXs"}[set_name]
     with open(captures_md) as f:
         text = f.read()
     print("# Recordings of the smtpbook lab, %s verifiers\n" % set_name)
-    print("Recorded by `lab/record%s`: %s." %
-          ("" if set_name == "rspamd" else " --opendkim", who))
+    print("Recorded by `lab/record%s%s`: %s." %
+          ("" if set_name == "rspamd" else " --opendkim", " --tls" if tls_md else "", who))
     print("Each `NAME.pcap` has `NAME.eml` (the message as delivered), `NAME.verdicts` (its verdict")
     print("headers as written), `NAME.notes` (the RFCs' and the book's verdicts beside the written ones)")
     print("and `NAME.log` (every server's syslog lines during the capture, as the logserver merged them;")
@@ -146,6 +146,9 @@ def readme(set_name, out, captures_md):
                 wr.append("%s=%s%s" % (parts[0], w, " (differs)" if "DIFFERS:" in line else ""))
         print("| %s.pcap | %s | %s |" % (name, " ".join(rfc), " ".join(wr) or "none"))
     print()
+    if tls_md:
+        with open(tls_md) as f:
+            print(f.read())
     print(text)
 
 
@@ -157,7 +160,7 @@ def main(a):
         notes(*a[1:])
     elif len(a) == 2 and a[0] == "mailbox":
         mailbox(a[1])
-    elif len(a) == 4 and a[0] == "readme":
+    elif len(a) in (4, 5) and a[0] == "readme":
         readme(*a[1:])
     else:
         sys.exit(__doc__)

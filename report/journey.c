@@ -157,6 +157,7 @@ void journeys_free(struct journeys *j)
 	if (!j)
 		return;
 	journeys_built_free(j);
+	free(j->tls);
 	for (size_t i = 0; i < j->ncopies; i++)
 		copy_free(&j->copies[i]);
 	free(j->copies);
@@ -642,6 +643,50 @@ static void add_log(struct journeys *j, const struct ss_record *r)
 	shed(j);
 }
 
+/* Keeps the start of an SMTP or LMTP client's TLS session (REC_NOTE "tls"). */
+static void add_tls(struct journeys *j, const struct ss_record *r)
+{
+	const struct rec_note *n = &r->u.note;
+	if (!n->what || strcmp(n->what, "tls") || (n->p != RP_SMTP && n->p != RP_LMTP) || !r->flow)
+		return;
+	if (!j->tls) {
+		if (!(j->tls = calloc(JOURNEY_MAX_TLS, sizeof *j->tls)))
+			return;
+		j->bytes += JOURNEY_MAX_TLS * sizeof *j->tls;
+	}
+	struct jtls *t = &j->tls[j->ntls++ % JOURNEY_MAX_TLS];
+	t->server = r->flow->ep[SS_S2C].addr;
+	t->port = r->flow->ep[SS_S2C].port;
+	t->flow = r->flow->id;
+	t->ts = n->frame ? n->ts : r->flow->first_ts;
+}
+
+uint64_t journey_tls_flow(const struct journeys *j, const char *to, const struct jlog *by)
+{
+	/* "dmarc.mx.b.test[10.255.2.33]:25" (Postfix's relay= and "sent to") */
+	const char *open = to ? strchr(to, '[') : NULL;
+	const char *close = open ? strchr(open, ']') : NULL;
+	struct ss_addr a;
+	if (!j->tls || !by || !by->timed || !close || close[1] != ':' ||
+	    ss_addr_parse(open + 1, (size_t)(close - open - 1), &a))
+		return 0;
+	char *end;
+	unsigned long port = strtoul(close + 2, &end, 10);
+	if (end == close + 2 || port > 65535)
+		return 0;
+	const struct jtls *best = NULL;
+	size_t n = j->ntls < JOURNEY_MAX_TLS ? (size_t)j->ntls : JOURNEY_MAX_TLS;
+	for (size_t i = 0; i < n; i++) {
+		const struct jtls *t = &j->tls[i];
+		/* by->ts - t->ts <= window, counted so that no time overflows it */
+		if (t->port == port && !ss_addr_cmp(&t->server, &a) && t->ts <= by->ts &&
+		    (t->ts >= 0 || by->ts < INT64_MAX + t->ts) &&
+		    by->ts - t->ts <= JOURNEY_TLS_WINDOW && (!best || t->ts > best->ts))
+			best = t;
+	}
+	return best ? best->flow : 0;
+}
+
 void journeys_record(struct journeys *j, const struct ss_record *r, const struct vhop *hop)
 {
 	switch (r->kind) {
@@ -661,6 +706,7 @@ void journeys_record(struct journeys *j, const struct ss_record *r, const struct
 		add_log(j, r);
 		break;
 	case REC_NOTE:
+		add_tls(j, r);
 		break;
 	}
 }

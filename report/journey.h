@@ -128,6 +128,8 @@ struct jstep {
 	const char *host;     /* JS_LOG_HOP: the server it went to, as the log names it;
 	                       * JS_QUEUE: the server, as its log lines name it */
 	const char *queue_id; /* JS_QUEUE: its queue ID there */
+	uint64_t tls_flow;    /* JS_LOG_HOP: the TLS session that carried it, unread
+	                       * (no key for it), by its flow number; 0: none found */
 };
 
 struct journey {

@@ -52,8 +52,21 @@ struct keyed {
 	int64_t ts;
 };
 
+/* The start of a TLS session of an SMTP or LMTP client (a REC_NOTE "tls"):
+ * a hop the logs show and the capture has only encrypted is told by it. */
+struct jtls {
+	struct ss_addr server;
+	uint16_t port;
+	uint64_t flow;
+	int64_t ts;
+};
+/* The latest kept; the ring is made at the first and counted in bytes. */
+#define JOURNEY_MAX_TLS 4096
+
 struct journeys {
 	struct journey_opts o;
+	struct jtls *tls;     /* a ring of JOURNEY_MAX_TLS, made at the first note */
+	uint64_t ntls;        /* notes seen in all */
 	struct jcopy *copies; /* in the order of their numbers */
 	size_t ncopies, capcopies;
 	struct jlog *logs; /* in the order they came */
@@ -91,6 +104,13 @@ struct journeys {
 	const struct jlog ***lists; /* lists made for one step (with_saves), freed at the end */
 	size_t nlists, caplists;
 };
+
+/* The TLS session that most likely carried the hop the log line by
+ * (a "sent to HOST[ADDR]:PORT" line) tells of: the latest to ADDR:PORT
+ * begun before the line and at most JOURNEY_TLS_WINDOW before it; 0 for
+ * none. */
+uint64_t journey_tls_flow(const struct journeys *j, const char *to, const struct jlog *by);
+#define JOURNEY_TLS_WINDOW (600 * (int64_t)1000000000)
 
 /* The bytes the store holds, with its arrays and what is set aside for
  * the walk: what --journey-mem bounds while the run goes. */

@@ -264,10 +264,14 @@ static void other_items(struct draw *d, const struct jstep *s)
 			*br = 0; /* "dmarc.mx.b.test[10.255.2.33]:25": the name */
 		const char *t = who_named(d->m, d->nm, &d->nn, to, NULL);
 		if (t)
-			add(&d->it, (struct item){at, 0, I_ARROW, h, t, 0,
-			                          ss_strf("SMTP, not in the capture (%s)",
-			                                  l->text ? l->text : ""),
-			                          NULL});
+			add(&d->it,
+			    (struct item){at, 0, I_ARROW, h, t, 0,
+			                  s->tls_flow
+			                      ? ss_strf("SMTP, encrypted (TLS, flow %" PRIu64 ")",
+			                                s->tls_flow)
+			                      : ss_strf("SMTP, not in the capture (%s)",
+			                                l->text ? l->text : ""),
+			                  NULL});
 		return;
 	}
 	add(&d->it,

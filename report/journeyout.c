@@ -129,9 +129,16 @@ static void step_text(FILE *out, const struct timeline_opts *o, const struct jst
 	const char *in = "                ";
 	switch (s->kind) {
 	case JS_LOG_HOP:
-		fprintf(out, "  %s passed it on to %s (not in the capture; its log: %s)\n",
-		        l && l->host ? l->host : "?", s->host ? s->host : "?",
-		        l && l->text ? l->text : "");
+		if (s->tls_flow)
+			fprintf(out,
+			        "  %s passed it on to %s (hop encrypted: TLS, flow %" PRIu64
+			        ", without its key; its log: %s)\n",
+			        l && l->host ? l->host : "?", s->host ? s->host : "?", s->tls_flow,
+			        l && l->text ? l->text : "");
+		else
+			fprintf(out, "  %s passed it on to %s (not in the capture; its log: %s)\n",
+			        l && l->host ? l->host : "?", s->host ? s->host : "?",
+			        l && l->text ? l->text : "");
 		logs_text(out, s, in);
 		break;
 	case JS_DELIVERED:
@@ -292,6 +299,8 @@ static void step_json(FILE *out, struct jsonout_opts *jo, const struct jstep *s)
 		jstr(out, "queue_id",
 		     s->kind == JS_LOG_HOP ? s->log->next_queue_id : s->log->queue_id);
 		jstr(out, "to_host", s->host);
+		if (s->tls_flow)
+			fprintf(out, ",\"encrypted_flow\":%" PRIu64, s->tls_flow);
 		jstr(out, "status", s->log->status);
 		jstr(out, "text", s->log->text);
 	}

@@ -481,6 +481,7 @@ static void walk_qid(struct walk *w, const char *q, const char *host, const stru
 		return;
 	s->log = by;
 	s->host = host;
+	s->tls_flow = journey_tls_flow(w->j, host, by);
 	size_t n;
 	const struct jlog **logs = qid_logs(w->j, q, &n);
 	s->logs = logs;

@@ -50,7 +50,18 @@ set(ss_tls_captures
     "imaps\;${SS_SHARED}/corpus/ndpi/pcap/imaps.pcap\;${src}/tests/tls/shared/imaps\;2\;tls_truncated"
     "pop3_stls\;${SS_SHARED}/corpus/ndpi/pcap/pop3_stls.pcap\;${src}/tests/tls/shared/pop3_stls\;1\;-"
     "pops\;${SS_SHARED}/corpus/ndpi/pcap/pops.pcapng\;${src}/tests/tls/shared/pops\;1\;tls_truncated"
-    "emotet\;${SS_SHARED}/corpus/ndpi/pcap/emotet.pcap\;${src}/tests/tls/shared/emotet\;2\;tls_truncated")
+    "emotet\;${SS_SHARED}/corpus/ndpi/pcap/emotet.pcap\;${src}/tests/tls/shared/emotet\;2\;tls_truncated"
+    # the lab's recordings with TLS (lab/record --tls): the client's
+    # submission and each relay hop
+    "lab-pop3\;${src}/pcaps/tls/pop3.pcap\;${src}/tests/tls/lab/pop3\;1\;-"
+    "lab-imap\;${src}/pcaps/tls/imap.pcap\;${src}/tests/tls/lab/imap\;1\;-"
+    "lab-pop3s\;${src}/pcaps/tls/pop3s.pcap\;${src}/tests/tls/lab/pop3s\;1\;-"
+    "lab-imaps\;${src}/pcaps/tls/imaps.pcap\;${src}/tests/tls/lab/imaps\;1\;-"
+    "lab-scenario1-1\;${src}/pcaps/tls/scenario1-1.pcap\;${src}/tests/tls/lab/scenario1-1\;1\;-")
+foreach(s 1-2 2-1 2-2 3-1 3-2 4-1 4-2 4-3 4-4)
+  list(APPEND ss_tls_captures
+       "lab-scenario${s}\;${src}/pcaps/tls/scenario${s}.pcap\;${src}/tests/tls/lab/scenario${s}\;3\;-")
+endforeach()
 foreach(c ${ss_tls_captures})
   list(GET c 0 name)
   list(GET c 1 capture)
@@ -81,3 +92,4 @@ ss_test(unit_ngsecrets test_ngsecrets ${src}/tests/tls)
 # Mail over TLS, decrypted with its key log, against the same sessions in
 # the clear and against tshark's decryption (tests/tls/README-mail.md).
 ss_test(cli_tls_decrypt /usr/bin/python3 ${src}/tests/cli/tls_decrypt.py $<TARGET_FILE:smtpsniff> ${src})
+ss_test(cli_tls_lab /usr/bin/python3 ${src}/tests/cli/tls_lab.py $<TARGET_FILE:smtpsniff> ${src})

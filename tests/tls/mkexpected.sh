@@ -34,3 +34,9 @@ mkdir -p "$here/shared"
 for n in smtp-starttls.pcap smtps.pcapng imap-starttls.pcap imaps.pcap pop3_stls.pcap pops.pcapng emotet.pcap; do
 	view "$shared/corpus/ndpi/pcap/$n" "$here/shared/${n%.*}.tshark.txt"
 done
+# The lab's recordings with TLS (lab/record --tls).
+mkdir -p "$here/lab"
+for p in "$top"/pcaps/tls/*.pcap; do
+	n=${p##*/}
+	view "$p" "$here/lab/${n%.pcap}.tshark.txt"
+done
