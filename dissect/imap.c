@@ -38,11 +38,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#define ZLIB_CONST /* next_in is const */
-#include <zlib.h>
 
 #include "escape.h"
 #include "event.h"
+#include "inflate.h"
 #include "lineproto.h"
 #include "pingpong.h"
 #include "message.h"
@@ -295,14 +294,7 @@ struct imap {
 	int greeted, logout, compressed;
 	struct buf login;   /* who logged in */
 	struct buf mailbox; /* the mailbox selected */
-	/* COMPRESS=DEFLATE (RFC 4978): each direction inflated, then read */
-	z_stream z[2];
-	int zon[2];       /* inflating */
-	struct buf zpend; /* the server's compressed bytes behind its OK, same segment */
-	int zgrab;        /* its line engine hands them over as octets (zpend) */
-	uint64_t zraw[2]; /* compressed bytes read */
-	uint64_t zout[2]; /* what they inflated to: the offsets the line engine sees */
-	uint64_t c_gaps;  /* gaps in the client's bytes: tags may be unknown */
+	uint64_t c_gaps;    /* gaps in the client's bytes: tags may be unknown */
 	uint64_t msg_bare_lf, first_msg_bare_lf;
 	int64_t first_msg_bare_lf_ts;
 };
@@ -1405,122 +1397,7 @@ static void continuation(struct imap *s, const uint8_t *p, size_t n, const struc
 	/* The go-ahead for a synchronising literal: nothing to show. */
 }
 
-/* --- COMPRESS=DEFLATE (RFC 4978) ------------------------------------------ */
-
 static void server_item(void *ctx, const struct lp_item *it);
-
-/* zlib's state (some 40K a direction, its window included) is held for the
- * session between packets: it counts in --max-held-mem. Each block carries
- * its size in front, for the give-back. */
-static voidpf zcounted_alloc(voidpf opaque, uInt items, uInt size)
-{
-	(void)opaque;
-	if (size && items > (SIZE_MAX - sizeof(max_align_t)) / size)
-		return Z_NULL;
-	size_t n = (size_t)items * size + sizeof(max_align_t);
-	if (memacct_take(&ss_held, ss_held.cap, n))
-		return Z_NULL;
-	max_align_t *b = malloc(n);
-	if (!b) {
-		memacct_give(&ss_held, n);
-		return Z_NULL;
-	}
-	memcpy(b, &n, sizeof n);
-	return b + 1;
-}
-
-static void zcounted_free(voidpf opaque, voidpf address)
-{
-	(void)opaque;
-	if (!address)
-		return;
-	max_align_t *b = (max_align_t *)address - 1;
-	size_t n;
-	memcpy(&n, b, sizeof n);
-	memacct_give(&ss_held, n);
-	free(b);
-}
-
-/* Both directions are raw DEFLATE (RFC 1951) from the bytes after the
- * completion on: from here the line engines read what inflate gives. The
- * server's compressed bytes may follow its OK in the same segment; its
- * engine hands them out as octets, kept in zpend and inflated once the
- * feed returns (imap_data). */
-static void compress_start(struct imap *s)
-{
-	for (int d = 0; d < 2; d++) {
-		memset(&s->z[d], 0, sizeof s->z[d]);
-		s->z[d].zalloc = zcounted_alloc;
-		s->z[d].zfree = zcounted_free;
-		s->zon[d] = inflateInit2(&s->z[d], -15) == Z_OK;
-	}
-	if (!s->zon[SS_C2S] || !s->zon[SS_S2C]) {
-		for (int d = 0; d < 2; d++)
-			if (s->zon[d])
-				inflateEnd(&s->z[d]);
-		s->zon[SS_C2S] = s->zon[SS_S2C] = 0;
-		lineproto_set(&s->pp.lp[SS_C2S], LP_OPAQUE, 0);
-		lineproto_set(&s->pp.lp[SS_S2C], LP_OPAQUE, 0);
-		return;
-	}
-	s->zgrab = 1;
-	lineproto_set(&s->pp.lp[SS_S2C], LP_OCTETS, UINT64_MAX);
-}
-
-/* Inflating stops for good (a gap, bad data): the rest is only counted. */
-static void compress_stop(struct imap *s, enum ss_dir d, uint64_t frame, int64_t ts,
-                          const char *why)
-{
-	if (!s->zon[d])
-		return;
-	inflateEnd(&s->z[d]);
-	s->zon[d] = 0;
-	lineproto_flush(&s->pp.lp[d], d == SS_C2S ? client_item : server_item, s);
-	lineproto_set(&s->pp.lp[d], LP_OPAQUE, 0);
-	if (why)
-		ss_eventf("imap", "inflate_error", frame, ts, s->f->id, d,
-		          "the compressed stream cannot be read on (%s): the rest is only counted",
-		          why);
-}
-
-static void inflate_feed(struct imap *s, enum ss_dir d, const uint8_t *p, size_t n,
-                         const struct ss_pos *at)
-{
-	uint8_t out[16384];
-	z_stream *z = &s->z[d];
-	z->next_in = p;
-	z->avail_in = (uInt)n;
-	while (s->zon[d]) {
-		z->next_out = out;
-		z->avail_out = sizeof out;
-		int rc = inflate(z, Z_SYNC_FLUSH);
-		size_t got = sizeof out - z->avail_out;
-		if (got) {
-			struct ss_pos pz = {at->frame, at->ts, s->zout[d], 0};
-			s->zout[d] += got;
-			lineproto_feed(&s->pp.lp[d], out, got, &pz,
-			               d == SS_C2S ? client_item : server_item, s);
-		}
-		if (rc == Z_STREAM_END) {
-			compress_stop(s, d, at->frame, at->ts, "the DEFLATE stream ended");
-			break;
-		}
-		if (rc != Z_OK && rc != Z_BUF_ERROR) {
-			compress_stop(s, d, at->frame, at->ts, z->msg ? z->msg : "not DEFLATE");
-			break;
-		}
-		if (!z->avail_in && z->avail_out)
-			break; /* all read, all given out */
-		if (rc == Z_BUF_ERROR && !got)
-			break;
-	}
-	/* What was left when inflating stopped in this call is only counted. */
-	size_t left = s->zon[d] ? 0 : z->avail_in;
-	s->zraw[d] += n - left;
-	s->pp.opaque[d] += left;
-	z->next_in = NULL;
-	z->avail_in = 0;
-}
 
 /* What the session becomes when command c completes with st. */
 static void completed(struct imap *s, struct icmd *c, enum status st, const uint8_t *reply,
@@ -1561,14 +1438,15 @@ static void completed(struct imap *s, struct icmd *c, enum status st, const uint
 		}
 		break;
 	case I_COMPRESS:
-		if (ok && !s->compressed && !s->pp.tls) {
+		/* After STARTTLS too (RFC 4978 4): inflate reads the plaintext. */
+		if (ok && !s->compressed) {
 			s->compressed = 1;
-			compress_start(s);
+			int read = inflate_start(&s->pp, client_item, server_item, s);
 			note(
 			    s, "compress", it->ts, it->frame,
 			    "COMPRESS accepted: the rest of the session is DEFLATE-compressed (RFC "
 			    "4978)%s",
-			    s->zon[SS_C2S] ? ", read through inflate" : "; not read");
+			    read ? ", read through inflate" : "; not read");
 		}
 		break;
 	case I_LOGOUT:
@@ -1738,12 +1616,6 @@ static void server_item(void *ctx, const struct lp_item *it)
 		server_line(s, it);
 		break;
 	case LP_ITEM_OCTETS:
-		if (s->zgrab) {
-			/* compressed, inflated once the feed returns (compress_start) */
-			if (buf_add(&s->zpend, it->p, it->len))
-				s->pp.opaque[SS_S2C] += it->len; /* over --max-pending: lost */
-			break;
-		}
 		server_octets(s, it);
 		break;
 	case LP_ITEM_OPAQUE:
@@ -1775,10 +1647,8 @@ static void *imap_open(const struct ss_flow *f, void *ctx)
 	}
 	buf_init(&s->r.text, RESPONSE_SHOWN + 128);
 	buf_init(&s->r.name, o->caps->max_line);
-	buf_init(&s->zpend, o->caps->max_pending);
 	/* between packets, what a session holds counts in --max-held-mem */
 	buf_count(&s->r.name, &ss_held);
-	buf_count(&s->zpend, &ss_held);
 	buf_init(&s->login, ARG_CAP);
 	buf_init(&s->mailbox, ARG_CAP);
 	return s;
@@ -1790,23 +1660,11 @@ static size_t imap_data(void *st, enum ss_dir d, const uint8_t *p, size_t n,
 	struct imap *s = st;
 	if (!s)
 		return n;
-	if (pp_tls_data(&s->pp, d, p, n, at))
+	/* After STARTTLS or COMPRESS: TLS, inflate or both read them (the
+	 * server's bytes behind the OK that began one come as opaque items). */
+	if (pp_stream_data(&s->pp, d, p, n, at))
 		return n;
-	if (s->zon[d]) {
-		inflate_feed(s, d, p, n, at);
-		return n;
-	}
 	lineproto_feed(&s->pp.lp[d], p, n, at, d == SS_C2S ? client_item : server_item, s);
-	if (d == SS_S2C && s->zgrab) {
-		/* COMPRESS's OK came in these bytes: what followed it is compressed. */
-		s->zgrab = 0;
-		lineproto_set(&s->pp.lp[d], LP_LINE, 0);
-		struct buf b = s->zpend;
-		buf_init(&s->zpend, b.cap);
-		buf_count(&s->zpend, &ss_held);
-		inflate_feed(s, d, b.p, b.len, at);
-		buf_free(&b);
-	}
 	return n;
 }
 
@@ -1815,20 +1673,14 @@ static void imap_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 	struct imap *s = st;
 	if (!s)
 		return;
-	if (pp_tls_gap(&s->pp, d, len, at))
-		return; /* TLS: its parser resynchronises */
-	struct lineproto *lp = &s->pp.lp[d];
-	if (s->zon[d]) {
-		/* DEFLATE cannot be picked up again after a hole. */
-		compress_stop(s, d, at->frame, at->ts, NULL);
-		if (d == SS_C2S)
-			s->c_gaps++;
-		ss_eventf("imap", "gap", at->frame, at->ts, s->f->id, d,
-		          "%llu bytes of the compressed stream are missing: the rest of this "
-		          "direction is only counted",
-		          (unsigned long long)len);
+	/* TLS: its parser resynchronises; DEFLATE: inflating that direction
+	 * stops (inflate.h), and commands may be lost with it. */
+	int taken = pp_stream_gap(&s->pp, d, len, at);
+	if (taken == 2 && d == SS_C2S)
+		s->c_gaps++;
+	if (taken)
 		return;
-	}
+	struct lineproto *lp = &s->pp.lp[d];
 	if (lp->mode == LP_OPAQUE)
 		return; /* COMPRESS that could not be read: only counted */
 	lineproto_flush(lp, d == SS_C2S ? client_item : server_item, s);
@@ -1900,11 +1752,6 @@ static void imap_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 	lineproto_flush(&s->pp.lp[SS_C2S], client_item, s);
 	lineproto_flush(&s->pp.lp[SS_S2C], server_item, s);
 	for (int d = 0; d < 2; d++) {
-		if (s->zon[d])
-			inflateEnd(&s->z[d]);
-		s->zon[d] = 0;
-	}
-	for (int d = 0; d < 2; d++) {
 		if (s->pp.lp[d].mode == LP_OCTETS && s->m[d].state == M_FILLING) {
 			s->m[d].incomplete = 1; /* the literal never ended */
 			s->m[d].state = M_HELD;
@@ -1924,14 +1771,7 @@ static void imap_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 			         c->lines.len ? c->lines.len - 1 : 0, ST_NONE, 0, 0);
 		cmd_remove(s, 0);
 	}
-	if (s->compressed)
-		note(s, "compress_end", at->ts, at->frame,
-		     "%llu compressed bytes to the server (%llu inflated), %llu back (%llu "
-		     "inflated)",
-		     (unsigned long long)(s->zraw[SS_C2S] + s->pp.opaque[SS_C2S]),
-		     (unsigned long long)s->zout[SS_C2S],
-		     (unsigned long long)(s->zraw[SS_S2C] + s->pp.opaque[SS_S2C]),
-		     (unsigned long long)s->zout[SS_S2C]);
+	/* its transforms' notes (compress_end, tls_end) come with its end */
 	pp_close(&s->pp, "RFC 9051 2.2", at);
 	for (int d = 0; d < 2; d++) {
 		buf_free(&s->lit[d].small);
@@ -1954,7 +1794,6 @@ static void imap_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 	free(s->q);
 	buf_free(&s->r.text);
 	buf_free(&s->r.name);
-	buf_free(&s->zpend);
 	buf_free(&s->login);
 	buf_free(&s->mailbox);
 	free(s);

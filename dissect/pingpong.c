@@ -1,4 +1,5 @@
-/* pingpong.c - the session engine under SMTP, LMTP and POP3 (see
+/* pingpong.c - the session engine under SMTP, LMTP, POP3 and IMAP, and
+ * its stack of stream transforms with TLS as one of them (see
  * pingpong.h). */
 #include "pingpong.h"
 
@@ -265,15 +266,20 @@ void pp_say(struct pingpong *pp, int once, enum ss_dir d, uint64_t frame, int64_
 	ss_eventf(pp->proto, what, frame, ts, pp->f->id, d, "%s", detail);
 }
 
-/* Decrypted bytes: lines again, read by the protocol as before TLS. The
- * engine was opaque; its first plaintext starts a line. (When this comes
- * from inside the engine's own opaque item - bytes behind the line that
- * began TLS in the same segment - the engine has handed out its last
- * bytes already: feeding it again here is safe.) */
-static void plain(void *ctx, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at)
+/* --- stream transforms ------------------------------------------------------ */
+
+/* The top transform's output: lines again, read by the protocol as before
+ * the transform began. The engine was opaque; the first output starts a
+ * line. (When this comes from inside the engine's own opaque item - bytes
+ * behind the line that began the transform, in the same segment or the
+ * same decrypted record - the engine has handed out its last bytes
+ * already: feeding it again here is safe.) */
+static void lines(struct pingpong *pp, enum ss_dir d, const uint8_t *p, size_t n,
+                  const struct ss_pos *at)
 {
-	struct pingpong *pp = ctx;
 	struct lineproto *lp = &pp->lp[d];
+	if (pp->blind || pp->ended[d])
+		return;
 	if (!pp->plain[d]) {
 		pp->plain[d] = 1;
 		lineproto_set(lp, LP_LINE, 0);
@@ -281,53 +287,142 @@ static void plain(void *ctx, enum ss_dir d, const uint8_t *p, size_t n, const st
 	lineproto_feed(lp, p, n, at, pp->item[d], pp->item_ctx);
 }
 
-void pp_start_tls(struct pingpong *pp, lp_item_fn *c2s, lp_item_fn *s2c, void *ctx)
+void pp_stage_out(struct pp_stage *g, enum ss_dir d, const uint8_t *p, size_t n,
+                  const struct ss_pos *at)
 {
-	pp->tls = 1;
+	struct pingpong *pp = g->pp;
+	if (g->k + 1 < pp->stages) {
+		struct pp_stage *up = &pp->stage[g->k + 1];
+		up->x->data(up->st, d, p, n, at);
+	} else {
+		lines(pp, d, p, n, at);
+	}
+}
+
+void pp_stage_end(struct pp_stage *g, enum ss_dir d)
+{
+	struct pingpong *pp = g->pp;
+	if (g->k + 1 < pp->stages)
+		return; /* the transform above it only gets nothing more */
+	lineproto_flush(&pp->lp[d], pp->item[d], pp->item_ctx);
+	lineproto_set(&pp->lp[d], LP_OPAQUE, 0);
+	pp->ended[d] = 1; /* what it may still hand on is not read */
+}
+
+struct pp_stage *pp_xform_push(struct pingpong *pp, const struct pp_xform *x, pp_open_fn *open,
+                               void *arg, lp_item_fn *c2s, lp_item_fn *s2c, void *ctx)
+{
+	if (pp->stages >= PP_STAGES)
+		return NULL; /* refused: the session reads on as it did */
 	lineproto_set(&pp->lp[SS_C2S], LP_OPAQUE, 0);
 	lineproto_set(&pp->lp[SS_S2C], LP_OPAQUE, 0);
 	pp->item[SS_C2S] = c2s;
 	pp->item[SS_S2C] = s2c;
 	pp->item_ctx = ctx;
-	if (!pp->tls_s)
-		pp->tls_s = tls_session_new(pp->f, pp->p, pp->o);
-	if (pp->tls_s)
-		tls_session_plain(pp->tls_s, plain, pp);
+	struct pp_stage *g = &pp->stage[pp->stages];
+	*g = (struct pp_stage){x, NULL, pp, pp->stages};
+	if (!(g->st = open(pp, g, arg))) {
+		/* The bytes go on as they are (only counted): over other
+		 * transforms, their output is no longer read. */
+		pp->blind = pp->stages > 0;
+		return NULL;
+	}
+	pp->stages++;
+	/* its output starts the lines over, in each direction */
+	pp->plain[SS_C2S] = pp->plain[SS_S2C] = 0;
+	pp->ended[SS_C2S] = pp->ended[SS_S2C] = 0;
+	return g;
 }
 
-int pp_tls_data(struct pingpong *pp, enum ss_dir d, const uint8_t *p, size_t n,
-                const struct ss_pos *at)
+int pp_stream_data(struct pingpong *pp, enum ss_dir d, const uint8_t *p, size_t n,
+                   const struct ss_pos *at)
 {
-	if (!pp->tls || !pp->tls_s)
+	if (!pp->stages)
 		return 0;
 	pp->opaque[d] += n;
-	tls_session_data(pp->tls_s, d, p, n, at);
+	pp->stage[0].x->data(pp->stage[0].st, d, p, n, at);
 	return 1;
 }
 
-int pp_tls_gap(struct pingpong *pp, enum ss_dir d, uint64_t len, const struct ss_pos *at)
+int pp_stream_gap(struct pingpong *pp, enum ss_dir d, uint64_t len, const struct ss_pos *at)
 {
-	if (!pp->tls)
-		return 0;
-	if (pp->tls_s)
-		tls_session_gap(pp->tls_s, d, len, at);
+	if (!pp->stages)
+		return pp->tls; /* TLS with no parser (no memory): only counted */
+	if (pp->stage[0].x->gap(pp->stage[0].st, d, len, at))
+		return pp->stages == 1 ? 2 : 1;
 	return 1;
 }
 
 void pp_opaque(struct pingpong *pp, enum ss_dir d, const struct lp_item *it)
 {
-	pp->opaque[d] += it->len;
-	if (pp->tls_s && it->p) {
+	/* bytes of the wire, unless a transform under the top one made them */
+	if (pp->stages <= 1)
+		pp->opaque[d] += it->len;
+	if (pp->stages && it->p) {
+		struct pp_stage *top = &pp->stage[pp->stages - 1];
 		struct ss_pos at = {it->frame, it->ts, it->off, 0};
-		tls_session_data(pp->tls_s, d, it->p, it->len, &at);
+		top->x->data(top->st, d, it->p, it->len, &at);
 	}
+}
+
+/* --- TLS as a transform -------------------------------------------------------- */
+
+static void tls_plain(void *ctx, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at)
+{
+	pp_stage_out(ctx, d, p, n, at);
+}
+
+static void *tls_open(struct pingpong *pp, struct pp_stage *g, void *arg)
+{
+	(void)arg;
+	pp->tls_s = tls_session_new(pp->f, pp->p, pp->o);
+	if (pp->tls_s)
+		tls_session_plain(pp->tls_s, tls_plain, g);
+	return pp->tls_s;
+}
+
+static void tls_stage_data(void *st, enum ss_dir d, const uint8_t *p, size_t n,
+                           const struct ss_pos *at)
+{
+	tls_session_data(st, d, p, n, at);
+}
+
+static int tls_stage_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at)
+{
+	tls_session_gap(st, d, len, at); /* its parser resynchronises */
+	return 0;
+}
+
+static void tls_stage_close(void *st, const struct ss_pos *at)
+{
+	tls_session_close(st, at); /* its notes say what the TLS carried */
+}
+
+static const struct pp_xform tls_xform = {"tls", tls_stage_data, tls_stage_gap, tls_stage_close};
+
+void pp_start_tls(struct pingpong *pp, lp_item_fn *c2s, lp_item_fn *s2c, void *ctx)
+{
+	pp->tls = 1;
+	if (pp->tls_s) { /* TLS again inside TLS: its parser reads on */
+		lineproto_set(&pp->lp[SS_C2S], LP_OPAQUE, 0);
+		lineproto_set(&pp->lp[SS_S2C], LP_OPAQUE, 0);
+		pp->item[SS_C2S] = c2s;
+		pp->item[SS_S2C] = s2c;
+		pp->item_ctx = ctx;
+		return;
+	}
+	pp_xform_push(pp, &tls_xform, tls_open, NULL, c2s, s2c, ctx);
 }
 
 void pp_close(struct pingpong *pp, const char *rfc, const struct ss_pos *at)
 {
-	if (pp->tls_s) /* its notes say what the TLS carried */
-		pp->tls_s = tls_session_close(pp->tls_s, at);
-	else if (pp->tls)
+	int parsed = pp->tls_s != NULL;
+	while (pp->stages) { /* the top one first: it ended last */
+		struct pp_stage *g = &pp->stage[--pp->stages];
+		g->x->close(g->st, at);
+	}
+	pp->tls_s = NULL;
+	if (pp->tls && !parsed)
 		pp_note(
 		    pp, "tls_end", at->ts, at->frame, "%llu bytes of TLS to the server, %llu back",
 		    (unsigned long long)pp->opaque[SS_C2S], (unsigned long long)pp->opaque[SS_S2C]);

@@ -1,8 +1,9 @@
 /* pingpong.h - the session engine under the command-and-reply protocols
  * (SMTP, LMTP, POP3; IMAP uses all but the queue, since its completions
  * pair with commands by tag), after curl's pingpong.c: the two line engines, the
- * queue of commands awaiting their replies, how a command line splits into
- * its verb and arguments, what is shown of it (escaped, secrets masked),
+ * queue of commands awaiting their replies, the stack of stream transforms
+ * between the wire and the line engines (TLS, DEFLATE), how a command line
+ * splits into its verb and arguments, what is shown of it (escaped, secrets masked),
  * the exchange and note records, the anomalies said once per session, and
  * what a session reports when it ends.
  *
@@ -67,6 +68,40 @@ struct pingpong;
 /* Called for a command the full queue pushes out: its reply was not seen. */
 typedef void pp_unanswered_fn(struct pingpong *pp, struct pp_cmd *c);
 
+/* --- stream transforms ------------------------------------------------------ *
+ * From some line of a session on, both directions may be bytes the line
+ * engines cannot read as they come: TLS records (STARTTLS, STLS), a
+ * DEFLATE stream (IMAP COMPRESS, RFC 4978). A transform turns them into
+ * the bytes the protocol speaks: the TLS parser its records into their
+ * plaintext (tlsproto.h, with --keylog), inflate the compressed bytes into
+ * what they inflate to (inflate.h). Transforms stack, each started from
+ * the line after the one that accepted it: the wire's bytes and gaps go to
+ * the first, each one's output to the next, the last one's to the line
+ * engines (COMPRESS after STARTTLS: inflate reads the decrypted bytes, RFC
+ * 4978 4). At most PP_STAGES: TLS, then DEFLATE. */
+#define PP_STAGES 2
+
+struct pp_xform {
+	const char *name; /* "tls", "deflate" */
+	/* d's bytes (every one is taken); the output goes to pp_stage_out */
+	void (*data)(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at);
+	/* a hole of len bytes in d's input; returns 1 when the output ended at
+	 * it (pp_stage_end was called: the rest of d is only counted), else 0 */
+	int (*gap)(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at);
+	/* the session ended (its line engines flushed): notes, then st freed */
+	void (*close)(void *st, const struct ss_pos *at);
+};
+
+/* A transform's place in the stack: where its output goes. */
+struct pp_stage {
+	const struct pp_xform *x;
+	void *st;
+	struct pingpong *pp;
+	int k; /* 0: the wire's bytes come to it */
+};
+/* Makes a transform's state, handing its output to g; NULL: no memory. */
+typedef void *pp_open_fn(struct pingpong *pp, struct pp_stage *g, void *arg);
+
 struct pingpong {
 	const struct ss_flow *f;
 	const struct dissect_opts *o;
@@ -77,38 +112,78 @@ struct pingpong {
 	pp_unanswered_fn *unanswered; /* NULL when the queue is not used */
 	void *owner;                  /* the protocol's session */
 	uint64_t server_bytes, server_gaps;
-	uint64_t pushed;           /* commands queued so far */
-	int tls;                   /* the rest of the session is TLS */
-	struct tls_session *tls_s; /* what reads it (dissect/tlsproto.h), or NULL */
-	lp_item_fn *item[2];       /* after TLS: the protocol's line items, per direction */
+	uint64_t pushed;                  /* commands queued so far */
+	int tls;                          /* the rest of the session is TLS */
+	struct tls_session *tls_s;        /* what reads it (dissect/tlsproto.h), or NULL */
+	struct pp_stage stage[PP_STAGES]; /* the transforms, the wire's first */
+	int stages;
+	int blind; /* a transform found no memory over the others: their output is not read */
+	lp_item_fn *item[2]; /* under transforms: the protocol's line items, per direction */
 	void *item_ctx;
-	int plain[2];       /* decrypted bytes of that direction have come */
-	uint64_t opaque[2]; /* its bytes, not read */
+	int plain[2];       /* the top transform's output of that direction has come */
+	int ended[2];       /* and has ended (pp_stage_end) */
+	uint64_t opaque[2]; /* its bytes the first transform took (or, with none, not read) */
 	struct sasl sasl;
 	int said[16]; /* anomalies said once, by the protocol's numbers */
 };
 
 void pp_init(struct pingpong *pp, const struct ss_flow *f, const struct dissect_opts *o,
              enum rec_proto p, pp_unanswered_fn *unanswered, void *owner);
-/* Ends the session: the line engines' findings said (rfc names the rule a
- * bare LF breaks), TLS counted, everything freed. The queue must be empty. */
+/* Ends the session: the transforms closed (the top one first: their
+ * notes), the line engines' findings said (rfc names the rule a bare LF
+ * breaks), everything freed. The queue must be empty. */
 void pp_close(struct pingpong *pp, const char *rfc, const struct ss_pos *at);
+
+/* Pushes transform x (its state made by open(pp, stage, arg)) on top of
+ * the stack, from the byte after the line item being handed out now: both
+ * line engines become opaque, so the rest of the bytes being fed (the
+ * server's compressed bytes behind its OK in the same segment) come to the
+ * protocol's items as LP_ITEM_OPAQUE, which it hands to pp_opaque; from
+ * the top transform's first output of a direction on, that engine reads
+ * lines again, handing them to c2s / s2c (with ctx). Returns the stage;
+ * NULL when the stack is full (nothing changes: the session reads on as
+ * it did) or when open found no memory (the rest of the session is only
+ * counted). */
+struct pp_stage *pp_xform_push(struct pingpong *pp, const struct pp_xform *x, pp_open_fn *open,
+                               void *arg, lp_item_fn *c2s, lp_item_fn *s2c, void *ctx);
+/* What stage g's transform made of d's bytes: to the transform above it,
+ * or, from the top one, to d's line engine (from the start of a line). */
+void pp_stage_out(struct pp_stage *g, enum ss_dir d, const uint8_t *p, size_t n,
+                  const struct ss_pos *at);
+/* g's output of d has ended for good: from the top transform, d's line
+ * engine hands out the line in progress and reads no more. */
+void pp_stage_end(struct pp_stage *g, enum ss_dir d);
+/* The protocol's bytes and gaps: 1 when the transforms took them (the
+ * protocol then does nothing more with them), 0 when there are none. A gap
+ * returns 2 when it ended the top transform's output of d (pp_stage_end:
+ * what the line engine would have read is lost with it). */
+int pp_stream_data(struct pingpong *pp, enum ss_dir d, const uint8_t *p, size_t n,
+                   const struct ss_pos *at);
+int pp_stream_gap(struct pingpong *pp, enum ss_dir d, uint64_t len, const struct ss_pos *at);
+/* An opaque item of direction d (bytes behind the line that started a
+ * transform): counted, and given to the top transform. */
+void pp_opaque(struct pingpong *pp, enum ss_dir d, const struct lp_item *it);
 
 /* --- TLS (STARTTLS, STLS) --------------------------------------------------- */
 /* The rest of the session is TLS, from the byte after the line that
- * accepted it: the TLS parser reads its bytes (its handshake, its
- * records), and with the session's keys (--keylog) decrypts them; the
- * plaintext goes back through the line engines to the protocol's items
- * (c2s, s2c, with ctx), from the start of a line (RFC 3207 4.2, RFC 2595
- * 3.1: the session starts over inside TLS). */
+ * accepted it: a transform whose TLS parser reads its bytes (its
+ * handshake, its records), and with the session's keys (--keylog)
+ * decrypts them; the plaintext goes through the line engines to the
+ * protocol's items (c2s, s2c, with ctx), from the start of a line (RFC
+ * 3207 4.2, RFC 2595 3.1: the session starts over inside TLS). */
 void pp_start_tls(struct pingpong *pp, lp_item_fn *c2s, lp_item_fn *s2c, void *ctx);
-/* An opaque item of direction d: counted, and read as TLS when it is. */
-void pp_opaque(struct pingpong *pp, enum ss_dir d, const struct lp_item *it);
-/* The protocol's bytes and gaps once TLS has begun: 1 when TLS took them
- * (the protocol then does nothing more with them), 0 before it began. */
-int pp_tls_data(struct pingpong *pp, enum ss_dir d, const uint8_t *p, size_t n,
-                const struct ss_pos *at);
-int pp_tls_gap(struct pingpong *pp, enum ss_dir d, uint64_t len, const struct ss_pos *at);
+/* pp_stream_data and pp_stream_gap, under the names SMTP and POP3 call
+ * them by: only TLS stacks there. */
+static inline int pp_tls_data(struct pingpong *pp, enum ss_dir d, const uint8_t *p, size_t n,
+                              const struct ss_pos *at)
+{
+	return pp_stream_data(pp, d, p, n, at);
+}
+static inline int pp_tls_gap(struct pingpong *pp, enum ss_dir d, uint64_t len,
+                             const struct ss_pos *at)
+{
+	return pp_stream_gap(pp, d, len, at) != 0;
+}
 
 /* --- the queue ------------------------------------------------------------ */
 

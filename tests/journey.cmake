@@ -2,7 +2,7 @@
 # Each message's path against the one built from the servers' own log
 # files, with the syslog on the wire and with --log.
 ss_test(lab_journeys /usr/bin/python3 ${src}/tests/corpus/lab_journeys.py $<TARGET_FILE:smtpsniff>
-        ${src}/pcaps ${src}/pcaps/opendkim ${src}/pcaps/starttls)
+        ${src}/pcaps ${src}/pcaps/opendkim ${src}/pcaps/starttls ${src}/pcaps/tls)
 # --host and --message keep exactly lines of the unfiltered output.
 ss_test(cli_filters /usr/bin/python3 ${src}/tests/cli/filters.py $<TARGET_FILE:smtpsniff> ${src})
 # The diagrams of every shipped capture hold its hosts, commands, replies,

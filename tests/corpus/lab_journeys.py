@@ -125,6 +125,8 @@ def comparable(j):
     steps = []
     for s in j["steps"]:
         t = {k: v for k, v in s.items() if k not in ("flow", "time", "frame", "held_ms")}
+        if "encrypted_flow" in t:  # a flow number too: that there is one
+            t["encrypted_flow"] = True
         t["log"] = [{k: v for k, v in l.items() if k not in ("time", "frame")}
                     for l in s.get("log", [])]
         steps.append(t)
@@ -135,7 +137,10 @@ def check(pcap):
     label = os.path.relpath(pcap)
     log = pcap[:-5] + ".log"
     chains = from_log(log)
-    got = journeys(["-r", pcap], label)
+    # A recording with TLS (pcaps/tls/) is read with its key log.
+    keys = pcap[:-5] + ".keylog"
+    keylog = ["--keylog", keys] if os.path.exists(keys) else []
+    got = journeys(["-r", pcap] + keylog, label)
     for c in chains:
         want = [(h, q) for h, q in c["hops"]]
         match = [j for j in got if [q for _, q in hops_of(j)] == [q for _, q in want]]
@@ -163,7 +168,8 @@ def check(pcap):
                          % (s["message"], s["queue_id"], ids))
     print("%s: %d journeys, %d queue chains in the log" % (label, len(got), len(chains)))
     # The same from the file, the datagrams left out.
-    from_file = journeys(["-r", pcap, "--log", log, "not", "port", "514"], label + " --log")
+    from_file = journeys(["-r", pcap, "--log", log] + keylog + ["not", "port", "514"],
+                         label + " --log")
     a = sorted(json.dumps(comparable(j), sort_keys=True) for j in got)
     b = sorted(json.dumps(comparable(j), sort_keys=True) for j in from_file)
     if a != b:

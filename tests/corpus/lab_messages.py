@@ -10,6 +10,7 @@ For each lab recording NAME.pcap with its delivered Maildir file NAME.eml:
 - each earlier hop's message must be the next hop's without the header
   fields that the next hop's client prepended: byte for byte, the next
   message ends with this one and begins with whole header fields only.
+A recording with TLS (pcaps/tls/) is read with its key log, NAME.keylog.
 """
 import json
 import os
@@ -50,7 +51,9 @@ for root, _, files in sorted(os.walk(pcaps)):
         if not os.path.exists(pcap):
             continue
         with tempfile.TemporaryDirectory() as out:
-            subprocess.run([sniff, '-r', pcap, '--export', out], check=True,
+            keys = pcap[:-5] + '.keylog'
+            subprocess.run([sniff, '-r', pcap, '--export', out] +
+                           (['--keylog', keys] if os.path.exists(keys) else []), check=True,
                            stdout=subprocess.DEVNULL)
             index = json.load(open(os.path.join(out, 'index.json')))
             # The hops are SMTP's; a reader's retrieval (POP3, IMAP) is
