@@ -75,10 +75,14 @@ struct dns_dir {
 struct dns_flow {
 	const struct ss_flow *f; /* borrowed: lives until close() */
 	int tcp;
-	int multicast;       /* mDNS or LLMNR: answers travel in other flows */
-	struct dns_query *q; /* pending queries, oldest first */
-	size_t nq, aq;       /* in use, allocated (aq slots count in ss_held) */
-	size_t qbytes;       /* sum of their lengths (counted in ss_held too) */
+	int multicast; /* mDNS or LLMNR: answers travel in other flows */
+	/* The pending queries, a ring: aq slots (0 or a power of two), the
+	 * oldest at q[head], so that giving up the oldest (what the caps and
+	 * the flow's end do, up to DNS_MAX_PENDING at a time) moves nothing. */
+	struct dns_query *q;
+	size_t head;
+	size_t nq, aq; /* in use, allocated (aq slots count in ss_held) */
+	size_t qbytes; /* sum of their lengths (counted in ss_held too) */
 	struct dns_dir dir[2];
 };
 
@@ -200,13 +204,29 @@ static const char *what_asked(char *buf, size_t cap, const ldns_pkt *pkt, const 
 	return buf;
 }
 
-/* Removes the pending query i, freeing its bytes. */
+/* The pending query i, 0 the oldest (i < nq). */
+static struct dns_query *qat(struct dns_flow *s, size_t i)
+{
+	return &s->q[(s->head + i) & (s->aq - 1)];
+}
+
+/* Removes the pending query i, freeing its bytes. The queries on its
+ * shorter side close the hole: none for the oldest or the newest, at most
+ * half of DNS_MAX_PENDING for one a response took from the middle. */
 static void drop_query(struct dns_flow *s, size_t i)
 {
-	s->qbytes -= s->q[i].len;
-	memacct_give(&ss_held, s->q[i].len);
-	free(s->q[i].wire);
-	memmove(&s->q[i], &s->q[i + 1], (s->nq - i - 1) * sizeof s->q[0]);
+	struct dns_query *q = qat(s, i);
+	s->qbytes -= q->len;
+	memacct_give(&ss_held, q->len);
+	free(q->wire);
+	if (i < s->nq - 1 - i) {
+		for (size_t j = i; j > 0; j--)
+			*qat(s, j) = *qat(s, j - 1);
+		s->head = (s->head + 1) & (s->aq - 1);
+	} else {
+		for (size_t j = i; j + 1 < s->nq; j++)
+			*qat(s, j) = *qat(s, j + 1);
+	}
 	s->nq--;
 }
 
@@ -215,7 +235,7 @@ static void drop_query(struct dns_flow *s, size_t i)
  * whatever the query (reassembly says nothing for a datagram). */
 static void give_up_why(struct dns_flow *s, size_t i, const char *why, int held)
 {
-	struct dns_query *q = &s->q[i];
+	struct dns_query *q = qat(s, i);
 	if (!q->answered) {
 		struct rec_dns d;
 		memset(&d, 0, sizeof d);
@@ -242,7 +262,9 @@ static void give_up(struct dns_flow *s, size_t i, const char *why)
 
 /* Takes room for one more query of n bytes in ss_held: a free slot (the
  * slots grow by doubling, each counted) and its bytes. 0, or -1 with
- * nothing more taken. */
+ * nothing more taken. The ring only grows when full, its oldest at head:
+ * the slots before head, the newest, move to just past the old end, where
+ * the order continues. */
 static int take_room(struct dns_flow *s, size_t n)
 {
 	if (s->nq == s->aq) {
@@ -255,6 +277,7 @@ static int take_room(struct dns_flow *s, size_t n)
 			memacct_give(&ss_held, more);
 			return -1;
 		}
+		memcpy(&nq[s->aq], &nq[0], s->head * sizeof *nq);
 		s->q = nq;
 		s->aq = a;
 	}
@@ -280,7 +303,7 @@ static void add_query(struct dns_flow *s, enum ss_dir d, const struct dns_key *k
 	int room = take_room(s, n) == 0;
 	size_t freed = 0;
 	while (!room && s->nq && (freed == 0 || freed < n)) {
-		freed += s->q[0].len;
+		freed += qat(s, 0)->len;
 		give_up_why(s, 0, "given up to make room: --max-held-mem (all sessions) is full",
 		            1);
 		room = take_room(s, n) == 0;
@@ -318,7 +341,8 @@ static void add_query(struct dns_flow *s, enum ss_dir d, const struct dns_key *k
 	}
 	memcpy(w, p, n);
 	q.wire = w;
-	s->q[s->nq++] = q;
+	*qat(s, s->nq) = q;
+	s->nq++;
 	s->qbytes += n;
 	/* Said at once, with the parse it came with: a verifier checking a
 	 * hop before this flow ends can tell a question asked and unanswered
@@ -341,7 +365,7 @@ static struct dns_query *find_query(struct dns_flow *s, enum ss_dir d, const str
 {
 	struct dns_query *xfr = NULL;
 	for (size_t i = 0; i < s->nq; i++) {
-		struct dns_query *q = &s->q[i];
+		struct dns_query *q = qat(s, i);
 		if (q->dir == d || !key_match(&q->k, k))
 			continue;
 		if (!q->answered) {
@@ -360,8 +384,9 @@ static struct dns_query *find_query(struct dns_flow *s, enum ss_dir d, const str
  * messages that follow; anything else is done. */
 static void settle(struct dns_flow *s, size_t i)
 {
-	if (s->q[i].xfr) {
-		s->q[i].answered = 1;
+	struct dns_query *q = qat(s, i);
+	if (q->xfr) {
+		q->answered = 1;
 		return;
 	}
 	drop_query(s, i);
