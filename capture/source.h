@@ -46,8 +46,10 @@ int source_snaplen(const struct ss_source *s);
 /* The input is a regular file (not live, not a pipe): its reads never
  * block for long, so it can be read on a thread that takes no signals. */
 int source_is_file(const struct ss_source *s);
-/* Reads until the input ends, -c frames were read, or a signal asks to stop.
- * SIGUSR1 calls usr1 (statistics) from the loop, not from the handler. */
+/* Reads until the input ends, -c frames were read, or a signal asks to stop
+ * (live, after reading what the kernel received before it: 200 ms at most).
+ * SIGUSR1 calls usr1 (statistics) from the loop, not from the handler. Live,
+ * tick and the -w flush come every 100 ms at least, frames or none. */
 enum source_end source_run(struct ss_source *s, ss_frame_fn *fn, ss_tick_fn *tick,
                            void (*usr1)(void *ctx), void *ctx);
 /* Why the run ended early (SOURCE_BROKEN, SOURCE_FAILED), else "". */
