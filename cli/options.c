@@ -25,6 +25,7 @@ enum {
 	OPT_FLOWS,
 	OPT_STREAMS,
 	OPT_EXPORT,
+	OPT_MBOX,
 	OPT_COLOUR,
 	OPT_OVERWRITE,
 	OPT_SECRETS,
@@ -80,8 +81,11 @@ static void usage(FILE *fp)
 	      "  --streams DIR  write each TCP direction's bytes to a file in DIR\n"
 	      "  --export DIR   write every message as DIR/NNNNNN-PROTO.eml, exactly as\n"
 	      "                 carried, with DIR/index.json\n"
+	      "  --mbox FILE    write every message into FILE, one mbox (mboxrd, LF line\n"
+	      "                 ends) that mail clients and Python's mailbox open\n"
 	      "  --color [WHEN] colour the timeline: always, never, auto (a terminal)\n"
-	      "  --overwrite    let --streams and --export replace files of an earlier run\n"
+	      "  --overwrite    let --streams, --export and --mbox replace files of an\n"
+	      "                 earlier run\n"
 	      "  --show-secrets show passwords and tokens of logins instead of ****\n"
 	      "  --verify       re-check SPF, DKIM and DMARC of every SMTP hop offline, with\n"
 	      "                 the DNS answers in the capture only, and compare with what\n"
@@ -248,6 +252,7 @@ void options_parse(struct options *o, int argc, char **argv)
 	    {"flows", no_argument, NULL, OPT_FLOWS},
 	    {"streams", required_argument, NULL, OPT_STREAMS},
 	    {"export", required_argument, NULL, OPT_EXPORT},
+	    {"mbox", required_argument, NULL, OPT_MBOX},
 	    {"color", optional_argument, NULL, OPT_COLOUR},
 	    {"colour", optional_argument, NULL, OPT_COLOUR},
 	    {"overwrite", no_argument, NULL, OPT_OVERWRITE},
@@ -339,6 +344,9 @@ void options_parse(struct options *o, int argc, char **argv)
 			break;
 		case OPT_EXPORT:
 			o->rep.export_dir = optarg;
+			break;
+		case OPT_MBOX:
+			o->rep.mbox_file = optarg;
 			break;
 		case OPT_COLOUR:
 			colour = colour_option(optarg, argc, argv);

@@ -219,15 +219,16 @@ static int run_pass(struct options *opt, struct story **story)
 		         opt->src.file ? opt->src.file : opt->src.iface, source_dlt_name(r.src));
 	r.reasm = reasm_new(&opt->caps);
 	/* --flows shows no record: the protocols are named, not dissected,
-	 * unless -v (their anomalies) or --export want the dissectors. */
+	 * unless -v (their anomalies) or --export or --mbox want the dissectors. */
 	/* message storage is kept for the next message up to a size the
 	 * traffic of a busy lab reaches (one message of 100 kB grows to 128 kB) */
 	static struct bufpool spare;
 	bufpool_init(&spare, 256u << 10);
 	struct tls_keys *keys = keys_load(opt);
-	struct dissect_opts dopt = {
-	    &opt->caps, opt->show_secrets,
-	    opt->rep.flows_only && !opt->rep.verbose && !opt->rep.export_dir, &spare, keys};
+	struct dissect_opts dopt = {&opt->caps, opt->show_secrets,
+	                            opt->rep.flows_only && !opt->rep.verbose &&
+	                                !opt->rep.export_dir && !opt->rep.mbox_file,
+	                            &spare, keys};
 	if (!r.reasm || dissect_register(r.reasm, &dopt))
 		ss_fatal(SS_EXIT_ENV, "out of memory");
 	r.dec.ctx = r.reasm;
@@ -312,6 +313,7 @@ static struct story *story_pass(struct options *opt)
 	first.rep.expect = first.rep.save_expect = first.rep.junit = NULL;
 	first.rep.nzones = 0;
 	first.rep.streams_dir = first.rep.export_dir = NULL;
+	first.rep.mbox_file = NULL;
 	first.rep.mermaid = NULL;
 	first.rep.names = 0;
 	first.rep.verbose = 0;

@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "event.h"
 #include "export.h"
+#include "mbox.h"
 #include "flows.h"
 #include "journey.h"
 #include "journeymd.h"
@@ -43,6 +44,7 @@ struct ss_report {
 	struct order *ord; /* -r: lines back in time order; NULL: as they come */
 	struct streams *streams;
 	struct export *export;
+	struct mbox *mbox; /* --mbox */
 	struct ss_tap flowtap;
 	struct timeline_opts tl;
 	struct jsonout_opts jo;
@@ -209,6 +211,8 @@ static void on_record(const struct ss_record *r, void *ctx)
 		sha256_of(r->u.msg.data.p, r->u.msg.data.len, sha256);
 	if (r->kind == REC_MESSAGE && rp->export)
 		export_message(rp->export, r, sha256);
+	if (r->kind == REC_MESSAGE && rp->mbox)
+		mbox_message(rp->mbox, r);
 	if (rp->o.flows_only || rp->quiet || !shown_record(rp->sh, r, hop))
 		return;
 	const struct vhop *from = hop && hop->from ? verifier_hop(rp->ver, hop->from) : NULL;
@@ -280,6 +284,7 @@ static void undo(struct ss_report *rp)
 	names_free();
 	streams_free(rp->streams, e, sizeof e);
 	export_free(rp->export, e, sizeof e);
+	mbox_free(rp->mbox, e, sizeof e);
 	order_free(rp->ord);
 	verifier_free(rp->ver);
 	vsummary_free(rp->vs);
@@ -415,6 +420,16 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 		rp->export = export_new(o->export_dir, o->overwrite, o->names, e, sizeof e);
 		if (!rp->export) {
 			snprintf(err, errlen, "--export: %s", e);
+			*code = SS_EXIT_OUTPUT;
+			undo(rp);
+			return NULL;
+		}
+	}
+	if (o->mbox_file) {
+		char e[300];
+		rp->mbox = mbox_new(o->mbox_file, o->overwrite, e, sizeof e);
+		if (!rp->mbox) {
+			snprintf(err, errlen, "--mbox: %s", e);
 			*code = SS_EXIT_OUTPUT;
 			undo(rp);
 			return NULL;
@@ -658,6 +673,10 @@ int report_free(struct ss_report *rp, char *err, size_t errlen)
 	int rc = streams_free(rp->streams, err, errlen);
 	char e[300];
 	if (export_free(rp->export, e, sizeof e) && !rc) {
+		snprintf(err, errlen, "%s", e);
+		rc = -1;
+	}
+	if (mbox_free(rp->mbox, e, sizeof e) && !rc) {
 		snprintf(err, errlen, "%s", e);
 		rc = -1;
 	}

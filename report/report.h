@@ -21,6 +21,7 @@ struct report_opts {
 	int colour;              /* ANSI colours on the timeline */
 	const char *streams_dir; /* --streams DIR, or NULL */
 	const char *export_dir;  /* --export DIR, or NULL */
+	const char *mbox_file;   /* --mbox FILE, or NULL */
 	int overwrite;           /* --overwrite: --streams and --export may replace files */
 	int ordered;             /* -r: show lines in the order their events began */
 	int verify;              /* --verify: re-check SPF, DKIM, DMARC on every hop */
