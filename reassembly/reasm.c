@@ -156,8 +156,9 @@ void reasm_ip(const struct ss_ip *ip, void *ctx)
 		r->st.other++;
 		return;
 	}
-	/* Over --max-mem: the flows idle longest give up their holes first. */
-	for (struct flow *f = r->list[LIST_TCP].head; f && mem_over(r); f = f->next)
+	/* Over --max-mem: the flows idle longest give up their holes first
+	 * (none has any while ooo_now is 0: no walk then). */
+	for (struct flow *f = r->list[LIST_TCP].head; f && r->ooo_now && mem_over(r); f = f->next)
 		if (f->h[0].ooo || f->h[1].ooo)
 			tcp_relieve(r, f);
 }

@@ -98,6 +98,10 @@ struct ss_reasm {
 	const struct ss_tap *tap[SS_MAX_TAPS];
 	int ntap;
 	struct reasm_stats st;
+	/* Out-of-order bytes queued in all flows (each segment's SEG_COST):
+	 * while it is 0, being over --max-mem has no holes to give up, and no
+	 * packet walks the flows looking for them. */
+	uint64_t ooo_now;
 	uint64_t frame;       /* the frame being handled, for positions */
 	struct flow *waiting; /* flows with a hole whose --ack-wait runs */
 	struct flow *last;    /* the flow table_find() found last */

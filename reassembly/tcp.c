@@ -158,6 +158,14 @@ static void in_order(struct ss_reasm *r, struct flow *f, enum ss_dir d, const ui
                      uint64_t frame, int64_t ts)
 {
 	struct half *h = &f->h[d];
+	/* Over --max-mem a ring that would grow is let go instead: this
+	 * direction's retransmissions are no longer compared (a million idle
+	 * flows' rings would otherwise go past the cap one by one). */
+	if (h->hist.size && h->hist.alloc < h->hist.size && h->hist.len + n > h->hist.alloc &&
+	    mem_over(r)) {
+		mem_add(r, f, -(int64_t)ring_free(&h->hist, &r->rings));
+		h->hist.size = 0;
+	}
 	long added = ring_push(&h->hist, &r->rings, h->next, p, n);
 	if (added > 0)
 		mem_add(r, f, added);
@@ -191,6 +199,7 @@ static void take_head(struct ss_reasm *r, struct flow *f, enum ss_dir d)
 	struct half *h = &f->h[d];
 	struct seg *s = queue_pop(h);
 	h->ooo_bytes -= SEG_COST(s->len);
+	r->ooo_now -= SEG_COST(s->len);
 	mem_add(r, f, -(int64_t)SEG_COST(s->len));
 	if (s->off + s->len > h->next) {
 		uint64_t skip = h->next - s->off;
@@ -292,6 +301,7 @@ static struct seg *seg_new(struct ss_reasm *r, struct flow *f, struct half *h, s
 	memcpy(s->data, p, len);
 	queue_link(h, prev, s);
 	h->ooo_bytes += SEG_COST(len);
+	r->ooo_now += SEG_COST(len);
 	mem_add(r, f, (int64_t)SEG_COST(len));
 	return s;
 }
@@ -747,6 +757,7 @@ void tcp_release(struct ss_reasm *r, struct flow *f)
 			free(node_of(s));
 		}
 		h->ooo = NULL;
+		r->ooo_now -= h->ooo_bytes;
 		h->ooo_bytes = 0;
 		mem_add(r, f, -(int64_t)ring_free(&h->hist, &r->rings));
 	}
