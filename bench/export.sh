@@ -3,14 +3,10 @@
 # and --mbox against the bare libpcap loop (issue 18).
 #
 # The capture is one of many small messages, where the cost of each file
-# shows: by default ${BENCH_DIR:-/var/tmp/smtpsniff-bench}/small.pcap,
-# recorded the first time (as root) the way bench/mkcapture records its
-# capture: Postfix's smtp-source against smtp-sink, each in a network
-# namespace of its own joined by a veth pair (192.0.2.0/24 inside them
-# only, gso_max_segs 1), tcpdump on the client's end; here
-# ${EXPORT_MESSAGES:-50000} messages of 1 KiB, one per session, 16
-# sessions at a time. A capture with kernel drops, or with a gap
-# smtpsniff sees, is not kept.
+# shows: by default ${BENCH_DIR:-/var/tmp/smtpsniff-bench}/relay.pcap, the
+# one bench/run reads, made the first time (as root) by bench/mkcapture's
+# relay shape (short sessions of 1 KiB messages), with at least
+# ${EXPORT_MESSAGES:-50000} messages when it makes it.
 #
 # The floor for --export is bench/exportfloor.c: given the directory that
 # --export wrote, it makes the same files with the same bytes in a new
@@ -32,7 +28,7 @@ case ${BUILD:-build} in
 *) build=$top/${BUILD:-build} ;;
 esac
 dir=${BENCH_DIR:-/var/tmp/smtpsniff-bench}
-cap=${1:-$dir/small.pcap}
+cap=${1:-$dir/relay.pcap}
 nmsg=${EXPORT_MESSAGES:-50000}
 runs=${EXPORT_RUNS:-3}
 sniff=$build/smtpsniff
@@ -49,62 +45,8 @@ if [ ! -x "$floor" ]; then
 	cc -O2 -Wall -Wextra -o "$floor" "$top/bench/exportfloor.c"
 fi
 
-# record OUT: the capture of many small messages (needs root).
-record() {
-	local out=$1
-	[ "$(id -u)" = 0 ] || { echo "export.sh: recording $out needs root" >&2; exit 1; }
-	for t in smtp-source smtp-sink tcpdump ip; do
-		command -v "$t" >/dev/null || { echo "export.sh: no $t; run tools/deps bench" >&2; exit 1; }
-	done
-	local tag=ssexp$$
-	local nc=$tag-c ns=$tag-s part=$out.part.$$ tdlog
-	tdlog=$(mktemp)
-	local sink cap_pid
-	# shellcheck disable=SC2064 # the names are fixed now
-	trap "kill \$sink \$cap_pid 2>/dev/null; ip netns del $nc 2>/dev/null; ip netns del $ns 2>/dev/null; rm -f $tdlog $part" EXIT
-	ip netns add "$nc"
-	ip netns add "$ns"
-	ip link add "$tag"c netns "$nc" gso_max_segs 1 type veth peer name "$tag"s netns "$ns" gso_max_segs 1
-	ip -n "$nc" addr add 192.0.2.1/24 dev "$tag"c
-	ip -n "$ns" addr add 192.0.2.2/24 dev "$tag"s
-	for n in "$nc" "$ns"; do ip -n "$n" link set lo up; done
-	ip -n "$nc" link set "$tag"c up
-	ip -n "$ns" link set "$tag"s up
-	ip netns exec "$ns" smtp-sink -u nobody 192.0.2.2:25 1024 </dev/null >/dev/null 2>&1 &
-	sink=$!
-	for _ in $(seq 50); do
-		ip netns exec "$nc" bash -c 'exec 3<>/dev/tcp/192.0.2.2/25' 2>/dev/null && break
-		sleep 0.1
-	done
-	ip netns exec "$nc" tcpdump -i "$tag"c -B 262144 -s 0 -Z root -w "$part" tcp port 25 \
-		</dev/null 2>"$tdlog" &
-	cap_pid=$!
-	for _ in $(seq 50); do
-		grep -q listening "$tdlog" && break
-		sleep 0.1
-	done
-	echo "export.sh: recording $nmsg messages of 1 KiB into $part"
-	ip netns exec "$nc" smtp-source -f sender@a.example -t rcpt@b.example \
-		-s 16 -m "$nmsg" -l 1024 192.0.2.2:25
-	sleep 1
-	kill -INT "$cap_pid"
-	wait "$cap_pid"
-	local drops
-	drops=$(awk '/dropped by (kernel|interface)/ { n += $1 } END { print n + 0 }' "$tdlog")
-	[ "$drops" = 0 ] || { echo "export.sh: $drops frames dropped; not kept" >&2; exit 1; }
-	local flows ngaps
-	flows=$("$sniff" -r "$part" --flows)
-	ngaps=$(printf '%s\n' "$flows" | grep -c ' gaps ' || true)
-	[ "$ngaps" = 0 ] || { echo "export.sh: gaps in $ngaps flows; not kept" >&2; exit 1; }
-	mv "$part" "$out"
-	kill "$sink" 2>/dev/null || true
-	ip netns del "$nc"
-	ip netns del "$ns"
-	rm -f "$tdlog"
-	trap - EXIT
-	echo "export.sh: wrote $out ($(stat -c %s "$out") bytes)"
-}
-[ -f "$cap" ] || record "$cap"
+# The capture: bench/mkcapture's relay shape, made the first time (as root).
+[ -f "$cap" ] || BENCH_MESSAGES=$nmsg SMTPSNIFF=$sniff "$top/bench/mkcapture" --shape relay "$cap"
 [ "${EXPORT_RECORD_ONLY:-}" = "" ] || exit 0
 
 tmp=$(mktemp -d "$dir/export.XXXXXX")
