@@ -11,6 +11,7 @@
 #include "jsonout.h"
 #include "maillog.h"
 #include "sstime.h"
+#include "text.h"
 #include "verdictout.h"
 
 void journeyout_verdicts(const struct v_hopcheck *h, char *out, size_t len)
@@ -206,125 +207,168 @@ void journeyout_text(FILE *out, const struct timeline_opts *o, const struct jour
 
 /* --- JSON --- */
 
-static void jstr(FILE *out, const char *name, const char *v)
+/* Each journey is put together in a text and written in one piece (as
+ * jsonout.c does its records): a capture of many messages has as many
+ * journeys, and stdio's cost per piece was a tenth of --json's time. */
+
+#define JLIT(t, s) text_add((t), "" s, sizeof(s) - 1)
+
+/* ,"name": */
+static void jkey(struct text *t, const char *name)
+{
+	JLIT(t, ",\"");
+	text_str(t, name);
+	JLIT(t, "\":");
+}
+
+static void jstr(struct text *t, const char *name, const char *v)
 {
 	if (!v)
 		return;
-	fprintf(out, ",\"%s\":", name);
-	json_cstr(out, v);
+	jkey(t, name);
+	json_tcstr(t, v);
 }
 
-static void jtime(FILE *out, const char *name, int has, int64_t ts)
+static void jtime(struct text *t, const char *name, int has, int64_t ts)
 {
-	char t[40];
-	if (has)
-		fprintf(out, ",\"%s\":\"%s\"", name, ss_time_iso(ts, t));
+	if (!has)
+		return;
+	jkey(t, name);
+	text_char(t, '"');
+	json_ttime(t, ts);
+	text_char(t, '"');
 }
 
-static void log_json(FILE *out, const struct jlog *l)
+static void ju64(struct text *t, const char *name, uint64_t v)
 {
-	fputs("{\"kind\":", out);
-	json_cstr(out, maillog_kind_name(l->kind));
-	jtime(out, "time", l->timed, l->ts);
+	jkey(t, name);
+	text_u64(t, v);
+}
+
+static void log_json(struct text *t, const struct jlog *l)
+{
+	JLIT(t, "{\"kind\":");
+	json_tcstr(t, maillog_kind_name(l->kind));
+	jtime(t, "time", l->timed, l->ts);
 	if (l->frame)
-		fprintf(out, ",\"frame\":%" PRIu64, l->frame);
-	jstr(out, "host", l->host);
-	jstr(out, "program", l->program);
-	jstr(out, "queue_id", l->queue_id);
-	jstr(out, "next_queue_id", l->next_queue_id);
-	jstr(out, "status", l->status);
-	jstr(out, "relay", l->relay);
-	jstr(out, "to", l->rcpt);
-	jstr(out, "user", l->user);
-	jstr(out, "text", l->text);
-	fputc('}', out);
+		ju64(t, "frame", l->frame);
+	jstr(t, "host", l->host);
+	jstr(t, "program", l->program);
+	jstr(t, "queue_id", l->queue_id);
+	jstr(t, "next_queue_id", l->next_queue_id);
+	jstr(t, "status", l->status);
+	jstr(t, "relay", l->relay);
+	jstr(t, "to", l->rcpt);
+	jstr(t, "user", l->user);
+	jstr(t, "text", l->text);
+	text_char(t, '}');
 }
 
-static void logs_json(FILE *out, const struct jstep *s)
+static void logs_json(struct text *t, const struct jstep *s)
 {
 	if (!s->nlogs)
 		return;
 	size_t n = s->nlogs < JOURNEY_MAX_STEP_LOGS ? s->nlogs : JOURNEY_MAX_STEP_LOGS;
-	fputs(",\"log\":[", out);
+	JLIT(t, ",\"log\":[");
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			fputc(',', out);
-		log_json(out, s->logs[i]);
+			text_char(t, ',');
+		log_json(t, s->logs[i]);
 	}
-	fputc(']', out);
+	text_char(t, ']');
 	if (n < s->nlogs)
-		fprintf(out, ",\"log_more\":%zu", s->nlogs - n);
+		ju64(t, "log_more", s->nlogs - n);
 }
 
-static void step_json(FILE *out, struct jsonout_opts *jo, const struct jstep *s)
+static void step_json(struct text *t, struct jsonout_opts *jo, const struct jstep *s)
 {
 	static const char *const kinds[] = {"copy", "log_hop", "delivered", "failed", "queue"};
-	fprintf(out, "{\"step\":\"%s\",\"depth\":%d", kinds[s->kind], s->depth);
+	JLIT(t, "{\"step\":\"");
+	text_str(t, kinds[s->kind]);
+	JLIT(t, "\",\"depth\":");
+	json_ti64(t, s->depth);
 	if (s->kind == JS_COPY) {
 		const struct jcopy *c = s->copy;
-		fprintf(out, ",\"message\":%" PRIu64 ",\"proto\":\"%s\",\"role\":\"%s\"", c->number,
-		        rec_proto_name(c->p),
-		        c->role == RR_TRANSFER    ? "transfer"
-		        : c->role == RR_RETRIEVAL ? "retrieval"
-		                                  : "append");
+		ju64(t, "message", c->number);
+		JLIT(t, ",\"proto\":\"");
+		text_str(t, rec_proto_name(c->p));
+		JLIT(t, "\",\"role\":\"");
+		text_str(t, c->role == RR_TRANSFER    ? "transfer"
+		            : c->role == RR_RETRIEVAL ? "retrieval"
+		                                      : "append");
+		text_char(t, '"');
 		if (c->from)
-			fprintf(out, ",\"copy_of\":%" PRIu64, c->from);
-		fprintf(out, ",\"flow\":%" PRIu64 ",", c->flow);
-		jsonout_host(out, jo, "client", &c->client);
-		fputc(',', out);
-		jsonout_host(out, jo, "server", &c->server);
-		jtime(out, "time", c->frame_end != 0, c->ts_end);
-		jstr(out, "mail_from", c->mail_from);
-		jstr(out, "rcpt", c->rcpt);
-		jstr(out, "user", c->user);
-		if (c->role == RR_TRANSFER)
-			fprintf(out, ",\"code\":%d", c->code);
-		jstr(out, "queue_id", c->queue_id);
-		fprintf(out, ",\"size\":%zu", c->len);
+			ju64(t, "copy_of", c->from);
+		ju64(t, "flow", c->flow);
+		text_char(t, ',');
+		jsonout_thost(t, jo, "client", &c->client);
+		text_char(t, ',');
+		jsonout_thost(t, jo, "server", &c->server);
+		jtime(t, "time", c->frame_end != 0, c->ts_end);
+		jstr(t, "mail_from", c->mail_from);
+		jstr(t, "rcpt", c->rcpt);
+		jstr(t, "user", c->user);
+		if (c->role == RR_TRANSFER) {
+			jkey(t, "code");
+			json_ti64(t, c->code);
+		}
+		jstr(t, "queue_id", c->queue_id);
+		ju64(t, "size", c->len);
 		if (c->incomplete)
-			fputs(",\"incomplete\":true", out);
-		jstr(out, "added_by_client", c->added);
-		jstr(out, "hop_role", c->role_name);
-		jstr(out, "verdicts", c->verdicts);
-		if (s->held_known)
-			fprintf(out, ",\"held_ms\":%" PRId64, s->held / 1000000);
+			JLIT(t, ",\"incomplete\":true");
+		jstr(t, "added_by_client", c->added);
+		jstr(t, "hop_role", c->role_name);
+		jstr(t, "verdicts", c->verdicts);
+		if (s->held_known) {
+			jkey(t, "held_ms");
+			json_ti64(t, s->held / 1000000);
+		}
 	} else if (s->kind == JS_QUEUE) {
-		jstr(out, "host", s->host);
+		jstr(t, "host", s->host);
 		if (s->nlogs)
-			jtime(out, "time", s->logs[0]->timed, s->logs[0]->ts);
-		jstr(out, "queue_id", s->queue_id);
+			jtime(t, "time", s->logs[0]->timed, s->logs[0]->ts);
+		jstr(t, "queue_id", s->queue_id);
 	} else if (s->log) {
-		jstr(out, "host", s->log->host);
-		jtime(out, "time", s->log->timed, s->log->ts);
-		jstr(out, "queue_id",
+		jstr(t, "host", s->log->host);
+		jtime(t, "time", s->log->timed, s->log->ts);
+		jstr(t, "queue_id",
 		     s->kind == JS_LOG_HOP ? s->log->next_queue_id : s->log->queue_id);
-		jstr(out, "to_host", s->host);
+		jstr(t, "to_host", s->host);
 		if (s->tls_flow)
-			fprintf(out, ",\"encrypted_flow\":%" PRIu64, s->tls_flow);
-		jstr(out, "status", s->log->status);
-		jstr(out, "text", s->log->text);
+			ju64(t, "encrypted_flow", s->tls_flow);
+		jstr(t, "status", s->log->status);
+		jstr(t, "text", s->log->text);
 	}
-	logs_json(out, s);
-	fputc('}', out);
+	logs_json(t, s);
+	text_char(t, '}');
 }
 
 void journeyout_json(FILE *out, struct jsonout_opts *jo, const struct journeys *j, size_t n,
                      const char *keep)
 {
+	struct text t;
+	text_init(&t);
 	for (size_t i = 0; i < n; i++) {
 		const struct journey *jn = journeys_get(j, i);
 		if (!keep[i])
 			continue;
-		fprintf(out, "{\"type\":\"journey\",\"journey\":%" PRIu64, jn->id);
-		jstr(out, "message_id", jn->message_id);
-		jstr(out, "subject", jn->subject);
-		jstr(out, "from", jn->author);
-		fputs(",\"steps\":[", out);
+		text_reset(&t);
+		JLIT(&t, "{\"type\":\"journey\"");
+		ju64(&t, "journey", jn->id);
+		jstr(&t, "message_id", jn->message_id);
+		jstr(&t, "subject", jn->subject);
+		jstr(&t, "from", jn->author);
+		JLIT(&t, ",\"steps\":[");
 		for (size_t k = 0; k < jn->nsteps; k++) {
 			if (k)
-				fputc(',', out);
-			step_json(out, jo, &jn->steps[k]);
+				text_char(&t, ',');
+			step_json(&t, jo, &jn->steps[k]);
 		}
-		fputs("]}\n", out);
+		JLIT(&t, "]}\n");
+		if (t.b.len)
+			fwrite(t.b.p, 1, t.b.len, out);
+		if (t.cut) /* memory ran out: what was made, ended as a line */
+			fputc('\n', out);
 	}
+	text_free(&t);
 }

@@ -1,102 +1,195 @@
-/* jsonout.c - records as JSON lines (schema: docs/json.md). */
+/* jsonout.c - records as JSON lines (schema: docs/json.md).
+ *
+ * A record is put together in a text (text.h) and written in one piece:
+ * the exchanges and messages of a busy capture are most of --json's
+ * output, and piece by piece through stdio, each piece a locked call and
+ * many a printf, they cost three times what the timeline's lines do.
+ * Numbers, times and digests are formatted by hand for the same reason.
+ */
 #include "jsonout.h"
 
 #include <inttypes.h>
 #include <string.h>
 
+#include "addr.h"
 #include "dnsout.h"
 #include "json.h"
 #include "logout.h"
 #include "message.h"
 #include "rectime.h"
-#include "sstime.h"
+#include "text.h"
 #include "tlsout.h"
 
-static void str(FILE *out, struct ss_str s)
+/* A record longer than this goes out in parts of about this size (the
+ * header fields of a -v message: up to --max-message of them, each byte of
+ * which may take six escaped), and the text keeps no more storage than
+ * this between records. */
+#define JSONOUT_PART (256u << 10)
+
+/* A literal, without counting it at run time. */
+#define LIT(t, s) text_add((t), "" s, sizeof(s) - 1)
+
+static void str(struct text *t, struct ss_str s)
 {
-	json_str(out, s.p, s.len);
+	json_tstr(t, s.p, s.len);
+}
+
+static void u64(struct text *t, uint64_t v)
+{
+	text_u64(t, v);
+}
+
+static void tf(struct text *t, int v)
+{
+	if (v)
+		LIT(t, "true");
+	else
+		LIT(t, "false");
+}
+
+/* ,"name": */
+static void key(struct text *t, const char *name)
+{
+	LIT(t, ",\"");
+	text_str(t, name);
+	LIT(t, "\":");
 }
 
 /* "name":"<ts>" when there is a time (has: its frame is not 0, record.h). */
-static void time_field(FILE *out, const char *name, int has, int64_t ts)
+static void time_field(struct text *t, const char *name, int has, int64_t ts)
 {
-	char t[40];
-	if (has)
-		fprintf(out, ",\"%s\":\"%s\"", name, ss_time_iso(ts, t));
+	if (!has)
+		return;
+	key(t, name);
+	text_char(t, '"');
+	json_ttime(t, ts);
+	text_char(t, '"');
 }
 
-/* "client":"10.255.1.21","client_name":"dkim.smtp.a.test",... */
-static void endpoints(FILE *out, const struct jsonout_opts *o, const struct ss_flow *f)
+void jsonout_thost(struct text *t, const struct jsonout_opts *o, const char *name,
+                   const struct ss_addr *a)
+{
+	char s[SS_ADDR_STRLEN];
+	text_char(t, '"');
+	text_str(t, name);
+	LIT(t, "\":\"");
+	text_str(t, ss_addr_fmt(a, s));
+	text_char(t, '"');
+	const char *n = o->names ? names_get(a) : NULL;
+	if (n) {
+		LIT(t, ",\"");
+		text_str(t, name);
+		LIT(t, "_name\":");
+		json_tcstr(t, n);
+	}
+}
+
+/* "client":"10.255.1.21","client_port":40090,"client_name":"...",... */
+static void endpoints(struct text *t, const struct jsonout_opts *o, const struct ss_flow *f)
 {
 	static const char *const side[2] = {"client", "server"};
 	for (int d = 0; d < 2; d++) {
 		char a[SS_ADDR_STRLEN];
-		fprintf(out, ",\"%s\":\"%s\",\"%s_port\":%u", side[d],
-		        ss_addr_fmt(&f->ep[d].addr, a), side[d], f->ep[d].port);
+		key(t, side[d]);
+		text_char(t, '"');
+		text_str(t, ss_addr_fmt(&f->ep[d].addr, a));
+		LIT(t, "\",\"");
+		text_str(t, side[d]);
+		LIT(t, "_port\":");
+		u64(t, f->ep[d].port);
 		const char *n = o->names ? names_get(&f->ep[d].addr) : NULL;
 		if (n) {
-			fprintf(out, ",\"%s_name\":", side[d]);
-			json_cstr(out, n);
+			LIT(t, ",\"");
+			text_str(t, side[d]);
+			LIT(t, "_name\":");
+			json_tcstr(t, n);
 		}
 	}
+}
+
+/* A text kept between the records of this thread, emptied: one for
+ * jsonout_record (0) and one for jsonout_host (1), which other writers
+ * call between records. */
+static struct text *scratch(int which)
+{
+	static _Thread_local struct text t[2];
+	static _Thread_local int ready[2];
+	if (!ready[which]) {
+		text_init(&t[which]);
+		ready[which] = 1;
+	}
+	text_reset(&t[which]);
+	return &t[which];
+}
+
+/* What is in t goes to out, and t is empty again; a text cut short (memory
+ * ran out) still ends its line. */
+static void flush(struct text *t, FILE *out)
+{
+	if (t->b.len)
+		fwrite(t->b.p, 1, t->b.len, out);
+	if (t->cut)
+		fputc('\n', out);
+	text_reset(t);
 }
 
 void jsonout_host(FILE *out, const struct jsonout_opts *o, const char *name,
                   const struct ss_addr *a)
 {
-	char t[SS_ADDR_STRLEN];
-	fprintf(out, "\"%s\":\"%s\"", name, ss_addr_fmt(a, t));
-	const char *n = o->names ? names_get(a) : NULL;
-	if (n) {
-		fprintf(out, ",\"%s_name\":", name);
-		json_cstr(out, n);
-	}
+	struct text *t = scratch(1);
+	jsonout_thost(t, o, name, a);
+	flush(t, out);
 }
 
-static void head(FILE *out, const struct jsonout_opts *o, const char *type,
+static void head(struct text *t, const struct jsonout_opts *o, const char *type,
                  const struct ss_record *r)
 {
 	const struct ss_flow *f = r->flow;
 	int64_t ts;
 	int has = rectime_begin(r, &ts);
-	fputs("{\"type\":", out);
-	json_cstr(out, type);
-	time_field(out, "time", has, ts);
+	LIT(t, "{\"type\":");
+	json_tcstr(t, type);
+	time_field(t, "time", has, ts);
 	if (!f) { /* a --log file's line: where it was read */
-		fputs(",\"file\":", out);
-		json_cstr(out, r->u.log.file ? r->u.log.file : "");
-		fprintf(out, ",\"line\":%" PRIu64, r->u.log.line);
+		LIT(t, ",\"file\":");
+		json_tcstr(t, r->u.log.file ? r->u.log.file : "");
+		LIT(t, ",\"line\":");
+		u64(t, r->u.log.line);
 		return;
 	}
-	fprintf(out, ",\"flow\":%" PRIu64, f->id);
-	endpoints(out, o, f);
+	LIT(t, ",\"flow\":");
+	u64(t, f->id);
+	endpoints(t, o, f);
 }
 
-static void exchange(FILE *out, const struct jsonout_opts *o, const struct ss_record *r)
+static void exchange(struct text *t, const struct jsonout_opts *o, const struct ss_record *r)
 {
 	const struct rec_exchange *x = &r->u.ex;
-	head(out, o, x->proto, r);
-	fputs(",\"verb\":", out);
+	head(t, o, x->proto, r);
+	LIT(t, ",\"verb\":");
 	if (x->verb)
-		json_cstr(out, x->verb);
+		json_tcstr(t, x->verb);
 	else
-		fputs("null", out);
-	fputs(",\"command\":", out);
+		LIT(t, "null");
+	LIT(t, ",\"command\":");
 	if (x->verb || x->cmd.len)
-		str(out, x->cmd);
+		str(t, x->cmd);
 	else
-		fputs("null", out);
-	if (x->frame_cmd)
-		fprintf(out, ",\"frame\":%" PRIu64, x->frame_cmd);
-	fputs(",\"reply\":", out);
+		LIT(t, "null");
+	if (x->frame_cmd) {
+		LIT(t, ",\"frame\":");
+		u64(t, x->frame_cmd);
+	}
+	LIT(t, ",\"reply\":");
 	if (x->reply.len)
-		str(out, x->reply);
+		str(t, x->reply);
 	else
-		fputs("null", out);
-	fprintf(out, ",\"code\":%d", x->code);
+		LIT(t, "null");
+	LIT(t, ",\"code\":");
+	json_ti64(t, x->code);
 	if (x->status) {
-		fputs(",\"status\":", out);
-		json_cstr(out, x->status);
+		LIT(t, ",\"status\":");
+		json_tcstr(t, x->status);
 	}
 	/* RFC 3463: the enhanced status code after the reply code, if any. */
 	const uint8_t *p = x->reply.p;
@@ -104,184 +197,233 @@ static void exchange(FILE *out, const struct jsonout_opts *o, const struct ss_re
 	while (e < n && ((p[e] >= '0' && p[e] <= '9') || p[e] == '.'))
 		e++;
 	if (x->status == NULL && n > 8 && p[3] == ' ' && p[4] >= '2' && p[4] <= '5' &&
-	    p[5] == '.' && e < n && p[e] == ' ')
-		fprintf(out, ",\"enhanced\":\"%.*s\"", (int)(e - 4), (const char *)p + 4);
-	time_field(out, "reply_time", x->frame_reply != 0, x->ts_reply);
-	if (x->frame_reply)
-		fprintf(out, ",\"reply_frame\":%" PRIu64, x->frame_reply);
-	fprintf(out, ",\"pipelined\":%s}\n", x->pipelined ? "true" : "false");
+	    p[5] == '.' && e < n && p[e] == ' ') {
+		LIT(t, ",\"enhanced\":\"");
+		text_add(t, p + 4, e - 4); /* digits and dots: nothing to escape */
+		text_char(t, '"');
+	}
+	time_field(t, "reply_time", x->frame_reply != 0, x->ts_reply);
+	if (x->frame_reply) {
+		LIT(t, ",\"reply_frame\":");
+		u64(t, x->frame_reply);
+	}
+	LIT(t, ",\"pipelined\":");
+	tf(t, x->pipelined);
+	LIT(t, "}\n");
 }
 
-static void header(FILE *out, const struct msg *m, const char *key, const char *value)
+static void header(struct text *t, const char *name, const char *value)
 {
-	(void)m;
 	if (!value)
 		return;
-	fprintf(out, ",\"%s\":", key);
-	json_cstr(out, value);
+	key(t, name);
+	json_tcstr(t, value);
 }
 
-static void message(FILE *out, const struct jsonout_opts *o, const struct ss_record *r)
+static void message(struct text *t, FILE *out, const struct jsonout_opts *o,
+                    const struct ss_record *r)
 {
 	const struct rec_message *m = &r->u.msg;
-	head(out, o, "message", r);
-	fputs(",\"proto\":", out);
-	json_cstr(out, m->proto);
-	fputs(",\"how\":", out);
-	json_cstr(out, m->how);
-	fprintf(out, ",\"number\":%" PRIu64 ",\"size\":%zu", m->number, m->data.len);
-	fputs(",\"sha256\":", out);
+	head(t, o, "message", r);
+	LIT(t, ",\"proto\":");
+	json_tcstr(t, m->proto);
+	LIT(t, ",\"how\":");
+	json_tcstr(t, m->how);
+	LIT(t, ",\"number\":");
+	u64(t, m->number);
+	LIT(t, ",\"size\":");
+	u64(t, m->data.len);
+	LIT(t, ",\"sha256\":");
 	uint8_t md[32];
 	if (!o->sha256)
 		sha256_of(m->data.p, m->data.len, md);
-	json_sha256(out, o->sha256 ? o->sha256 : md);
-	fprintf(out, ",\"incomplete\":%s,\"partial\":%s", m->incomplete ? "true" : "false",
-	        m->partial ? "true" : "false");
+	json_tsha256(t, o->sha256 ? o->sha256 : md);
+	LIT(t, ",\"incomplete\":");
+	tf(t, m->incomplete);
+	LIT(t, ",\"partial\":");
+	tf(t, m->partial);
 	if (m->role == RR_TRANSFER) {
-		fputs(",\"helo\":", out);
-		str(out, m->helo);
-		fputs(",\"mail_from\":", out);
-		str(out, m->mail_from);
-		fputs(",\"rcpt\":[", out);
+		LIT(t, ",\"helo\":");
+		str(t, m->helo);
+		LIT(t, ",\"mail_from\":");
+		str(t, m->mail_from);
+		LIT(t, ",\"rcpt\":[");
 		for (size_t i = 0; i < m->nrcpt; i++) {
 			if (i)
-				fputc(',', out);
-			str(out, m->rcpt[i]);
+				text_char(t, ',');
+			str(t, m->rcpt[i]);
 		}
-		fputs("],\"queue_id\":", out);
+		LIT(t, "],\"queue_id\":");
 		if (m->queue_id.len)
-			str(out, m->queue_id);
+			str(t, m->queue_id);
 		else
-			fputs("null", out);
-		fprintf(out, ",\"code\":%d", m->code);
+			LIT(t, "null");
+		LIT(t, ",\"code\":");
+		json_ti64(t, m->code);
 		if (m->start_unseen) /* taken from the client's DATA on */
-			fputs(",\"go_ahead_seen\":false", out);
+			LIT(t, ",\"go_ahead_seen\":false");
 		if (m->p == RP_LMTP) {
 			/* RFC 2033 4.2: one reply per accepted recipient */
-			fputs(",\"deliveries\":[", out);
+			LIT(t, ",\"deliveries\":[");
 			for (size_t i = 0; i < m->ndeliveries; i++) {
 				const struct rec_delivery *d = &m->deliveries[i];
-				fputs(i ? ",{\"rcpt\":" : "{\"rcpt\":", out);
-				str(out, d->rcpt);
-				fprintf(out, ",\"code\":%d,\"reply\":", d->code);
-				str(out, d->reply);
-				fputc('}', out);
+				if (i)
+					text_char(t, ',');
+				LIT(t, "{\"rcpt\":");
+				str(t, d->rcpt);
+				LIT(t, ",\"code\":");
+				json_ti64(t, d->code);
+				LIT(t, ",\"reply\":");
+				str(t, d->reply);
+				text_char(t, '}');
 			}
-			fputc(']', out);
+			text_char(t, ']');
 		}
 	} else {
-		fputs(",\"user\":", out);
-		str(out, m->user);
-		fputs(",\"mailbox\":", out);
-		str(out, m->mailbox);
-		fputs(",\"which\":", out);
-		str(out, m->which);
+		LIT(t, ",\"user\":");
+		str(t, m->user);
+		LIT(t, ",\"mailbox\":");
+		str(t, m->mailbox);
+		LIT(t, ",\"which\":");
+		str(t, m->which);
 	}
-	fprintf(out, ",\"frame_start\":%" PRIu64 ",\"frame_end\":%" PRIu64, m->frame_start,
-	        m->frame_end);
-	time_field(out, "end", m->frame_end != 0, m->ts_end);
+	LIT(t, ",\"frame_start\":");
+	u64(t, m->frame_start);
+	LIT(t, ",\"frame_end\":");
+	u64(t, m->frame_end);
+	time_field(t, "end", m->frame_end != 0, m->ts_end);
 	if (o->hop && o->from) {
 		/* the copy it was passed on from: number, when, and by which hosts */
 		const struct vhop *f = o->from;
-		fprintf(out, ",\"copy_of\":{\"number\":%" PRIu64, f->number);
-		time_field(out, "time", f->frame != 0, f->ts);
-		fputc(',', out);
-		jsonout_host(out, o, "client", &f->client);
-		fputc(',', out);
-		jsonout_host(out, o, "server", &f->server);
-		fprintf(out, ",\"added_fields\":%zu,\"exact\":%s}", o->hop->added,
-		        o->hop->exact ? "true" : "false");
+		LIT(t, ",\"copy_of\":{\"number\":");
+		u64(t, f->number);
+		time_field(t, "time", f->frame != 0, f->ts);
+		text_char(t, ',');
+		jsonout_thost(t, o, "client", &f->client);
+		text_char(t, ',');
+		jsonout_thost(t, o, "server", &f->server);
+		LIT(t, ",\"added_fields\":");
+		u64(t, o->hop->added);
+		LIT(t, ",\"exact\":");
+		tf(t, o->hop->exact);
+		text_char(t, '}');
 	}
 	if (m->msg) {
 		const struct msg *h = m->msg;
-		fputs(",\"headers\":{", out);
-		fprintf(out, "\"count\":%zu", h->nfields);
-		header(out, h, "from", h->from);
-		header(out, h, "to", h->to);
-		header(out, h, "cc", h->cc);
-		header(out, h, "subject", h->subject);
-		header(out, h, "date", h->date);
-		header(out, h, "message_id", h->message_id);
-		fputs("}", out);
-		fprintf(out, ",\"body_size\":%zu", m->data.len - h->body_off);
+		LIT(t, ",\"headers\":{\"count\":");
+		u64(t, h->nfields);
+		header(t, "from", h->from);
+		header(t, "to", h->to);
+		header(t, "cc", h->cc);
+		header(t, "subject", h->subject);
+		header(t, "date", h->date);
+		header(t, "message_id", h->message_id);
+		LIT(t, "},\"body_size\":");
+		u64(t, m->data.len - h->body_off);
 		if (o->verbose) {
-			fputs(",\"fields\":[", out);
+			LIT(t, ",\"fields\":[");
 			for (size_t i = 0; i < h->nfields; i++) {
 				const struct msg_field *f = &h->fields[i];
-				fputs(i ? ",[" : "[", out);
-				json_str(out, m->data.p + f->off, f->name_len);
-				fputc(',', out);
-				json_cstr(out, f->unfolded ? f->unfolded : "");
-				fputc(']', out);
+				if (i)
+					text_char(t, ',');
+				text_char(t, '[');
+				json_tstr(t, m->data.p + f->off, f->name_len);
+				text_char(t, ',');
+				json_tcstr(t, f->unfolded ? f->unfolded : "");
+				text_char(t, ']');
+				if (t->b.len >= JSONOUT_PART)
+					flush(t, out);
 			}
-			fputc(']', out);
+			text_char(t, ']');
 		}
 	}
-	fputs("}\n", out);
+	LIT(t, "}\n");
 }
 
-static void note(FILE *out, const struct jsonout_opts *o, const struct ss_record *r)
+/* The records below end with members written by FILE writers elsewhere
+ * (tlsout, dnsout, logout): what was put together goes out first. */
+static void note(struct text *t, FILE *out, const struct jsonout_opts *o, const struct ss_record *r)
 {
 	const struct rec_note *n = &r->u.note;
 	/* a TLS session's note is a tls record: "what" is handshake or end */
-	head(out, o, n->tls ? "tls" : "note", r);
-	fputs(",\"proto\":", out);
-	json_cstr(out, n->proto);
-	fputs(",\"what\":", out);
-	json_cstr(out, n->tls && !strncmp(n->what, "tls_", 4) ? n->what + 4 : n->what);
-	fputs(",\"detail\":", out);
-	str(out, n->detail);
-	if (n->frame)
-		fprintf(out, ",\"frame\":%" PRIu64, n->frame);
-	if (n->tls)
+	head(t, o, n->tls ? "tls" : "note", r);
+	LIT(t, ",\"proto\":");
+	json_tcstr(t, n->proto);
+	LIT(t, ",\"what\":");
+	json_tcstr(t, n->tls && !strncmp(n->what, "tls_", 4) ? n->what + 4 : n->what);
+	LIT(t, ",\"detail\":");
+	str(t, n->detail);
+	if (n->frame) {
+		LIT(t, ",\"frame\":");
+		u64(t, n->frame);
+	}
+	if (n->tls) {
+		flush(t, out);
 		tlsout_json(out, n->tls);
-	fputs("}\n", out);
+	}
+	LIT(t, "}\n");
 }
 
-static void dns(FILE *out, const struct jsonout_opts *o, const struct ss_record *r)
+static void dns(struct text *t, FILE *out, const struct jsonout_opts *o, const struct ss_record *r)
 {
 	const struct rec_dns *d = &r->u.dns;
-	head(out, o, "dns", r);
-	if (d->frame_query)
-		fprintf(out, ",\"frame\":%" PRIu64, d->frame_query);
-	time_field(out, "response_time", d->frame_response != 0, d->ts_response);
-	if (d->frame_response)
-		fprintf(out, ",\"response_frame\":%" PRIu64, d->frame_response);
+	head(t, o, "dns", r);
+	if (d->frame_query) {
+		LIT(t, ",\"frame\":");
+		u64(t, d->frame_query);
+	}
+	time_field(t, "response_time", d->frame_response != 0, d->ts_response);
+	if (d->frame_response) {
+		LIT(t, ",\"response_frame\":");
+		u64(t, d->frame_response);
+	}
+	flush(t, out);
 	dnsout_json(out, d);
-	fputs("}\n", out);
+	LIT(t, "}\n");
 }
 
-static void log_line(FILE *out, const struct jsonout_opts *o, const struct ss_record *r)
+static void log_line(struct text *t, FILE *out, const struct jsonout_opts *o,
+                     const struct ss_record *r)
 {
 	const struct rec_log *l = &r->u.log;
-	head(out, o, "log", r);
-	if (l->frame)
-		fprintf(out, ",\"frame\":%" PRIu64, l->frame);
-	if (o->about_flow)
-		fprintf(out, ",\"about_flow\":%" PRIu64, o->about_flow);
-	if (o->about_message)
-		fprintf(out, ",\"about_message\":%" PRIu64, o->about_message);
+	head(t, o, "log", r);
+	if (l->frame) {
+		LIT(t, ",\"frame\":");
+		u64(t, l->frame);
+	}
+	if (o->about_flow) {
+		LIT(t, ",\"about_flow\":");
+		u64(t, o->about_flow);
+	}
+	if (o->about_message) {
+		LIT(t, ",\"about_message\":");
+		u64(t, o->about_message);
+	}
+	flush(t, out);
 	logout_json(out, l);
-	fputs("}\n", out);
+	LIT(t, "}\n");
 }
 
 void jsonout_record(FILE *out, const struct jsonout_opts *o, const struct ss_record *r)
 {
+	struct text *t = scratch(0);
 	switch (r->kind) {
 	case REC_EXCHANGE:
-		exchange(out, o, r);
+		exchange(t, o, r);
 		break;
 	case REC_MESSAGE:
-		message(out, o, r);
+		message(t, out, o, r);
 		break;
 	case REC_NOTE:
-		note(out, o, r);
+		note(t, out, o, r);
 		break;
 	case REC_DNS:
-		dns(out, o, r);
+		dns(t, out, o, r);
 		break;
 	case REC_LOG:
-		log_line(out, o, r);
+		log_line(t, out, o, r);
 		break;
 	}
+	flush(t, out);
+	buf_trim(&t->b, JSONOUT_PART);
 }

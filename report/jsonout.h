@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "names.h"
+#include "text.h"
 #include "record.h"
 
 #include "hops.h"
@@ -25,5 +26,8 @@ void jsonout_record(FILE *out, const struct jsonout_opts *o, const struct ss_rec
  * answers in the capture gave one and o->names is set). */
 void jsonout_host(FILE *out, const struct jsonout_opts *o, const char *name,
                   const struct ss_addr *a);
+/* The same into a text (text.h). */
+void jsonout_thost(struct text *t, const struct jsonout_opts *o, const char *name,
+                   const struct ss_addr *a);
 
 #endif

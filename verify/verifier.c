@@ -10,10 +10,14 @@
  * The checks run when the hop is reported, not when its message is
  * complete: DNS answers that came later in the capture (another host
  * asking, after this hop) are then in the store too, and the store picks
- * the answer nearest the hop's time. So a waiting hop keeps its message's
- * bytes. All it keeps counts in max_mem (--verify-mem): the message, its
- * parse, the hop's strings (as the hop table cut them, some 4K at most)
- * and, when those were cut, HELO and MAIL FROM whole for SPF.
+ * the answer nearest the hop's time. So a waiting hop keeps what of its
+ * message the checks read: the header section when it has no
+ * DKIM-Signature (DMARC reads the From field, SPF nothing of the message),
+ * the whole message only when a signature's body hash needs the body. A
+ * capture of many unsigned messages then keeps a few hundred bytes a hop,
+ * not the message. All it keeps counts in max_mem (--verify-mem): those
+ * bytes, their parse, the hop's strings (as the hop table cut them, some
+ * 4K at most) and, when those were cut, HELO and MAIL FROM whole for SPF.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "verifier.h"
@@ -37,7 +41,9 @@ struct waiting {
 	 * (NULL: hop.helo, hop.mail_from are whole) */
 	char *spf_helo, *spf_mail_from;
 	size_t strmem;     /* what the strings take, counted in mem */
-	uint8_t *data;     /* the message's bytes (hop.len of them), until checked */
+	uint8_t *data;     /* the message's bytes the checks read, until checked: */
+	size_t kept;       /* hop.len of them, or with a parse and no DKIM-Signature
+	                    * its header section (kept_len) */
 	struct msg parsed; /* the dissector's parse of them, copied: parsed once */
 	int have_parsed;
 	int done;
@@ -116,6 +122,24 @@ static size_t chunk(size_t n)
 {
 	size_t c = (n + 8 + 15) & ~(size_t)15;
 	return c < 32 ? 32 : c;
+}
+
+/* The bytes of a message (n of them, m its parse or NULL) the checks will
+ * read: with a DKIM-Signature field (named as dkimcheck.c's is_signature
+ * names it) all of them, for the body hash; without one, only the header
+ * section, for DMARC's From (dkimcheck then reads only field names, SPF
+ * nothing of the message). Without a parse, all: it is parsed again. */
+static size_t kept_len(const struct msg *m, size_t n)
+{
+	if (!m)
+		return n;
+	for (size_t i = 0; i < m->nfields; i++) {
+		const struct msg_field *f = &m->fields[i];
+		if (f->name_len == 14 &&
+		    !strncasecmp((const char *)m->data + f->off, "DKIM-Signature", 14))
+			return n;
+	}
+	return m->body_off < n ? m->body_off : n;
 }
 
 /* A copy of s, its allocation counted in *mem. */
@@ -210,7 +234,7 @@ static void run_checks(struct verifier *v, struct v_hopcheck *hc, const struct w
 	const struct vhop *h = &w->hop;
 	const uint8_t *data = w->data ? w->data : (const uint8_t *)"";
 	struct msg own; /* parsed here only when the dissector's parse did not come */
-	int have_msg = w->have_parsed || !msg_parse(&own, data, h->len);
+	int have_msg = w->have_parsed || !msg_parse(&own, data, w->kept);
 	const struct msg *parsed = w->have_parsed ? &w->parsed : &own;
 	const char *mail_from = w->spf_mail_from ? w->spf_mail_from
 	                        : h->mail_from   ? h->mail_from
@@ -397,7 +421,7 @@ static void report(struct verifier *v, struct waiting *w, const struct vhop *cop
 	free(h.checks);
 	free(ptr);
 	w->done = 1;
-	v->mem -= w->hop.len + msg_size(&w->parsed);
+	v->mem -= w->kept + msg_size(&w->parsed);
 	free(w->data);
 	w->data = NULL;
 	msg_free(&w->parsed);
@@ -492,6 +516,32 @@ static struct waiting *find_waiting(struct verifier *v, uint64_t number)
 	return NULL;
 }
 
+/* The bytes of m the checks will read, and its parse, kept in w. */
+static void keep(struct waiting *w, const struct rec_message *m)
+{
+	size_t n = kept_len(m->msg, m->data.len);
+	w->data = malloc(n ? n : 1);
+	if (w->data && n)
+		memcpy(w->data, m->data.p, n);
+	if (w->data && m->msg)
+		w->have_parsed = !msg_copy(&w->parsed, m->msg, w->data);
+	if (w->data && !w->have_parsed && n < m->data.len) {
+		/* no parse after all: parsed again from the whole message */
+		uint8_t *all = realloc(w->data, m->data.len);
+		if (all)
+			memcpy(all, m->data.p, m->data.len);
+		else
+			free(w->data);
+		w->data = all;
+		n = m->data.len;
+	}
+	if (!w->data) {
+		w->hop.incomplete = 1; /* no room to keep it: DKIM cannot tell */
+		n = 0;
+	}
+	w->kept = n;
+}
+
 const struct vhop *verifier_record(struct verifier *v, const struct ss_record *r)
 {
 	if (r->kind == REC_DNS) {
@@ -534,14 +584,8 @@ const struct vhop *verifier_record(struct verifier *v, const struct ss_record *r
 			w->spf_mail_from = whole_if_cut(&m->mail_from, &sm);
 			w->strmem = sm;
 			v->mem += sm;
-			w->data = malloc(m->data.len ? m->data.len : 1);
-			if (w->data && m->data.len)
-				memcpy(w->data, m->data.p, m->data.len);
-			if (!w->data)
-				w->hop.incomplete = 1; /* no room to keep it: DKIM cannot tell */
-			else if (m->msg)
-				w->have_parsed = !msg_copy(&w->parsed, m->msg, w->data);
-			v->mem += w->hop.len + msg_size(&w->parsed);
+			keep(w, m);
+			v->mem += w->kept + msg_size(&w->parsed);
 			if (push(v, w)) {
 				report(v, w, NULL, NULL);
 				waiting_gone(v, w);
