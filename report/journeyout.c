@@ -213,35 +213,17 @@ void journeyout_text(FILE *out, const struct timeline_opts *o, const struct jour
 
 #define JLIT(t, s) text_add((t), "" s, sizeof(s) - 1)
 
-/* ,"name": */
-static void jkey(struct text *t, const char *name)
-{
-	JLIT(t, ",\"");
-	text_str(t, name);
-	JLIT(t, "\":");
-}
-
 static void jstr(struct text *t, const char *name, const char *v)
 {
 	if (!v)
 		return;
-	jkey(t, name);
+	json_tkey(t, name);
 	json_tcstr(t, v);
-}
-
-static void jtime(struct text *t, const char *name, int has, int64_t ts)
-{
-	if (!has)
-		return;
-	jkey(t, name);
-	text_char(t, '"');
-	json_ttime(t, ts);
-	text_char(t, '"');
 }
 
 static void ju64(struct text *t, const char *name, uint64_t v)
 {
-	jkey(t, name);
+	json_tkey(t, name);
 	text_u64(t, v);
 }
 
@@ -249,7 +231,7 @@ static void log_json(struct text *t, const struct jlog *l)
 {
 	JLIT(t, "{\"kind\":");
 	json_tcstr(t, maillog_kind_name(l->kind));
-	jtime(t, "time", l->timed, l->ts);
+	json_ttime_field(t, "time", l->timed, l->ts);
 	if (l->frame)
 		ju64(t, "frame", l->frame);
 	jstr(t, "host", l->host);
@@ -304,12 +286,12 @@ static void step_json(struct text *t, struct jsonout_opts *jo, const struct jste
 		jsonout_thost(t, jo, "client", &c->client);
 		text_char(t, ',');
 		jsonout_thost(t, jo, "server", &c->server);
-		jtime(t, "time", c->frame_end != 0, c->ts_end);
+		json_ttime_field(t, "time", c->frame_end != 0, c->ts_end);
 		jstr(t, "mail_from", c->mail_from);
 		jstr(t, "rcpt", c->rcpt);
 		jstr(t, "user", c->user);
 		if (c->role == RR_TRANSFER) {
-			jkey(t, "code");
+			json_tkey(t, "code");
 			json_ti64(t, c->code);
 		}
 		jstr(t, "queue_id", c->queue_id);
@@ -320,17 +302,17 @@ static void step_json(struct text *t, struct jsonout_opts *jo, const struct jste
 		jstr(t, "hop_role", c->role_name);
 		jstr(t, "verdicts", c->verdicts);
 		if (s->held_known) {
-			jkey(t, "held_ms");
+			json_tkey(t, "held_ms");
 			json_ti64(t, s->held / 1000000);
 		}
 	} else if (s->kind == JS_QUEUE) {
 		jstr(t, "host", s->host);
 		if (s->nlogs)
-			jtime(t, "time", s->logs[0]->timed, s->logs[0]->ts);
+			json_ttime_field(t, "time", s->logs[0]->timed, s->logs[0]->ts);
 		jstr(t, "queue_id", s->queue_id);
 	} else if (s->log) {
 		jstr(t, "host", s->log->host);
-		jtime(t, "time", s->log->timed, s->log->ts);
+		json_ttime_field(t, "time", s->log->timed, s->log->ts);
 		jstr(t, "queue_id",
 		     s->kind == JS_LOG_HOP ? s->log->next_queue_id : s->log->queue_id);
 		jstr(t, "to_host", s->host);

@@ -218,3 +218,22 @@ void json_ttime(struct text *t, int64_t ns)
 		f[i] = (char)('0' + us % 10);
 	text_add(t, f, sizeof f);
 }
+
+void json_tkey(struct text *t, const char *name)
+{
+	text_char(t, ',');
+	text_char(t, '"');
+	text_str(t, name);
+	text_char(t, '"');
+	text_char(t, ':');
+}
+
+void json_ttime_field(struct text *t, const char *name, int has, int64_t ts)
+{
+	if (!has)
+		return;
+	json_tkey(t, name);
+	text_char(t, '"');
+	json_ttime(t, ts);
+	text_char(t, '"');
+}

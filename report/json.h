@@ -42,5 +42,9 @@ void json_ti64(struct text *t, int64_t v);
  * "2026-12-06T20:04:48.968077Z". The part up to the second is kept from
  * the last call, as a capture's times mostly share their second. */
 void json_ttime(struct text *t, int64_t ns);
+/* ,"name": - the key of a field after the first of a record. */
+void json_tkey(struct text *t, const char *name);
+/* ,"name":"<time>" when has (its frame is not 0, record.h); else nothing. */
+void json_ttime_field(struct text *t, const char *name, int has, int64_t ts);
 
 #endif

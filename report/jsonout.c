@@ -47,25 +47,6 @@ static void tf(struct text *t, int v)
 		LIT(t, "false");
 }
 
-/* ,"name": */
-static void key(struct text *t, const char *name)
-{
-	LIT(t, ",\"");
-	text_str(t, name);
-	LIT(t, "\":");
-}
-
-/* "name":"<ts>" when there is a time (has: its frame is not 0, record.h). */
-static void time_field(struct text *t, const char *name, int has, int64_t ts)
-{
-	if (!has)
-		return;
-	key(t, name);
-	text_char(t, '"');
-	json_ttime(t, ts);
-	text_char(t, '"');
-}
-
 void jsonout_thost(struct text *t, const struct jsonout_opts *o, const char *name,
                    const struct ss_addr *a)
 {
@@ -90,7 +71,7 @@ static void endpoints(struct text *t, const struct jsonout_opts *o, const struct
 	static const char *const side[2] = {"client", "server"};
 	for (int d = 0; d < 2; d++) {
 		char a[SS_ADDR_STRLEN];
-		key(t, side[d]);
+		json_tkey(t, side[d]);
 		text_char(t, '"');
 		text_str(t, ss_addr_fmt(&f->ep[d].addr, a));
 		LIT(t, "\",\"");
@@ -149,7 +130,7 @@ static void head(struct text *t, const struct jsonout_opts *o, const char *type,
 	int has = rectime_begin(r, &ts);
 	LIT(t, "{\"type\":");
 	json_tcstr(t, type);
-	time_field(t, "time", has, ts);
+	json_ttime_field(t, "time", has, ts);
 	if (!f) { /* a --log file's line: where it was read */
 		LIT(t, ",\"file\":");
 		json_tcstr(t, r->u.log.file ? r->u.log.file : "");
@@ -202,7 +183,7 @@ static void exchange(struct text *t, const struct jsonout_opts *o, const struct 
 		text_add(t, p + 4, e - 4); /* digits and dots: nothing to escape */
 		text_char(t, '"');
 	}
-	time_field(t, "reply_time", x->frame_reply != 0, x->ts_reply);
+	json_ttime_field(t, "reply_time", x->frame_reply != 0, x->ts_reply);
 	if (x->frame_reply) {
 		LIT(t, ",\"reply_frame\":");
 		u64(t, x->frame_reply);
@@ -216,7 +197,7 @@ static void header(struct text *t, const char *name, const char *value)
 {
 	if (!value)
 		return;
-	key(t, name);
+	json_tkey(t, name);
 	json_tcstr(t, value);
 }
 
@@ -291,13 +272,13 @@ static void message(struct text *t, FILE *out, const struct jsonout_opts *o,
 	u64(t, m->frame_start);
 	LIT(t, ",\"frame_end\":");
 	u64(t, m->frame_end);
-	time_field(t, "end", m->frame_end != 0, m->ts_end);
+	json_ttime_field(t, "end", m->frame_end != 0, m->ts_end);
 	if (o->hop && o->from) {
 		/* the copy it was passed on from: number, when, and by which hosts */
 		const struct vhop *f = o->from;
 		LIT(t, ",\"copy_of\":{\"number\":");
 		u64(t, f->number);
-		time_field(t, "time", f->frame != 0, f->ts);
+		json_ttime_field(t, "time", f->frame != 0, f->ts);
 		text_char(t, ',');
 		jsonout_thost(t, o, "client", &f->client);
 		text_char(t, ',');
@@ -372,7 +353,7 @@ static void dns(struct text *t, FILE *out, const struct jsonout_opts *o, const s
 		LIT(t, ",\"frame\":");
 		u64(t, d->frame_query);
 	}
-	time_field(t, "response_time", d->frame_response != 0, d->ts_response);
+	json_ttime_field(t, "response_time", d->frame_response != 0, d->ts_response);
 	if (d->frame_response) {
 		LIT(t, ",\"response_frame\":");
 		u64(t, d->frame_response);
