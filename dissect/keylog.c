@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "word.h"
 
 struct entry {
 	uint8_t random[32];
@@ -138,22 +139,11 @@ struct tls_keys *tls_keys_free(struct tls_keys *k)
 	return NULL;
 }
 
-static int unhex(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Is f[0..n) hex digits only? */
 static int all_hex(const uint8_t *f, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (unhex(f[i]) < 0)
+		if (ascii_hexval(f[i]) < 0)
 			return 0;
 	return 1;
 }
@@ -161,7 +151,7 @@ static int all_hex(const uint8_t *f, size_t n)
 static void from_hex(const uint8_t *f, size_t n, uint8_t *out)
 {
 	for (size_t i = 0; i + 1 < n; i += 2)
-		out[i / 2] = (uint8_t)(unhex(f[i]) << 4 | unhex(f[i + 1]));
+		out[i / 2] = (uint8_t)(ascii_hexval(f[i]) << 4 | ascii_hexval(f[i + 1]));
 }
 
 static void bad(struct tls_keys *k, const char *fmt, ...) SS_PRINTF(2, 3);

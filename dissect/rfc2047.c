@@ -16,6 +16,7 @@
 
 #include "base64.h"
 #include "buf.h"
+#include "word.h"
 
 /* U+FFFD REPLACEMENT CHARACTER, in UTF-8. */
 static const uint8_t repl[3] = {0xef, 0xbf, 0xbd};
@@ -153,16 +154,6 @@ static int ew_parse(const uint8_t *s, size_t n, size_t at, struct ew *w)
 	return 0;
 }
 
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (uint8_t)ascii_lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Decodes the encoded-text into dst (room for text_len bytes: neither
  * encoding grows). Returns the length, or -1 when B text holds a byte
  * outside the alphabet (the word is then shown as written). Missing "="
@@ -178,8 +169,8 @@ static long ew_payload(const struct ew *w, uint8_t *dst)
 			if (c == '_') {
 				c = 0x20; /* RFC 2047 4.2 (2) */
 			} else if (c == '=' && i + 2 < w->text_len &&
-			           (hi = hexval(w->text[i + 1])) >= 0 &&
-			           (lo = hexval(w->text[i + 2])) >= 0) {
+			           (hi = ascii_hexval(w->text[i + 1])) >= 0 &&
+			           (lo = ascii_hexval(w->text[i + 2])) >= 0) {
 				c = (uint8_t)(hi << 4 | lo);
 				i += 2;
 			}

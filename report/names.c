@@ -26,6 +26,7 @@
 #include "cur.h"
 #include "dnstext.h"
 #include "log.h"
+#include "word.h"
 
 /* Ranks, lowest first; 0: the entry has no name. The two ranks of the
  * zones and of the captured answers are a PTR target's and an A owner's,
@@ -190,17 +191,6 @@ static int label_is(const uint8_t *p, size_t n, const char *word)
 	return i == n && !word[i];
 }
 
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The address a reverse name spells: d.c.b.a.in-addr.arpa (four decimal
  * labels, 0-255, no leading zeros) or the 32 nibbles of ip6.arpa. Returns
  * -1 for any other name. */
@@ -243,7 +233,7 @@ static int reverse_addr(const ldns_rdf *owner, struct ss_addr *a)
 	}
 	if (k == 34 && label_is(lab[32], len[32], "ip6") && label_is(lab[33], len[33], "arpa")) {
 		for (size_t i = 0; i < 32; i++) {
-			int v = len[i] == 1 ? hexval(lab[i][0]) : -1;
+			int v = len[i] == 1 ? ascii_hexval(lab[i][0]) : -1;
 			if (v < 0)
 				return -1;
 			/* The first label is the last nibble. */

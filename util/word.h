@@ -14,6 +14,19 @@ static inline uint8_t ascii_upper(uint8_t c)
 	return c >= 'a' && c <= 'z' ? (uint8_t)(c - 32) : c;
 }
 
+/* The value of a hexadecimal digit in either case, or -1 (key logs,
+ * reverse names, RFC 2047's Q encoding). */
+static inline int ascii_hexval(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Is p[0..n) exactly the upper-case literal w[0..k), in any case? */
 static inline int word_is(const uint8_t *p, size_t n, const char *w, size_t k)
 {
