@@ -33,13 +33,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pcapw.h"
+
 #define SERVER_IP 0xC0000201u /* 192.0.2.1 */
 #define T0 1767225600u        /* 2026-01-01T00:00:00Z */
 
-enum { F_FIN = 1, F_SYN = 2, F_PSH = 8, F_ACK = 16 };
+enum { F_FIN = PCAPW_FIN, F_SYN = PCAPW_SYN, F_PSH = PCAPW_PSH, F_ACK = PCAPW_ACK };
 
-static FILE *out;
-static uint64_t npackets, nbytes;
+static struct pcapw w;
 static uint64_t usec; /* capture time since T0 */
 
 static uint32_t client_ip(uint32_t i)
@@ -59,94 +60,12 @@ static uint32_t isn(uint32_t i, int server)
 	return (uint32_t)(h >> 32);
 }
 
-static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
-{
-	for (size_t k = 0; k + 1 < n; k += 2)
-		s += (uint32_t)(p[k] << 8 | p[k + 1]);
-	if (n & 1)
-		s += (uint32_t)(p[n - 1] << 8);
-	return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
 /* One frame of connection i: from the client when c2s. */
 static void packet(uint32_t i, int c2s, uint32_t seq, uint32_t ack, int flags, const char *data)
 {
-	static const uint8_t cmac[6] = {0x02, 0, 0, 0, 0, 0x01}, smac[6] = {0x02, 0, 0, 0, 0, 0x02};
-	uint8_t f[16 + 14 + 20 + 20 + 64];
-	size_t dlen = data ? strlen(data) : 0;
-	size_t caplen = 14 + 20 + 20 + dlen;
-	uint8_t *e = f + 16, *ip = e + 14, *tcp = ip + 20;
-	uint32_t src = c2s ? client_ip(i) : SERVER_IP, dst = c2s ? SERVER_IP : client_ip(i);
-	uint16_t sport = c2s ? client_port(i) : 25, dport = c2s ? 25 : client_port(i);
-
-	memset(f, 0, 16 + 54);
-	le32(f, (uint32_t)(T0 + usec / 1000000));
-	le32(f + 4, (uint32_t)(usec % 1000000));
-	le32(f + 8, (uint32_t)caplen);
-	le32(f + 12, (uint32_t)caplen);
-	usec++;
-
-	memcpy(e, c2s ? smac : cmac, 6);
-	memcpy(e + 6, c2s ? cmac : smac, 6);
-	put16(e + 12, 0x0800);
-
-	ip[0] = 0x45;
-	put16(ip + 2, (uint16_t)(20 + 20 + dlen));
-	put16(ip + 4, (uint16_t)(npackets & 0xffff));
-	put16(ip + 6, 0x4000); /* DF */
-	ip[8] = 64;
-	ip[9] = 6;
-	put32(ip + 12, src);
-	put32(ip + 16, dst);
-	put16(ip + 10, fold(sum16(ip, 20, 0)));
-
-	put16(tcp, sport);
-	put16(tcp + 2, dport);
-	put32(tcp + 4, seq);
-	put32(tcp + 8, ack);
-	tcp[12] = 5 << 4;
-	tcp[13] = (uint8_t)flags;
-	put16(tcp + 14, 64240);
-	memcpy(tcp + 20, data ? data : "", dlen);
-	/* pseudo-header: addresses, protocol, TCP length */
-	uint32_t s = sum16(ip + 12, 8, 0) + 6 + (uint32_t)(20 + dlen);
-	put16(tcp + 16, fold(sum16(tcp, 20 + dlen, s)));
-
-	if (fwrite(f, 16 + caplen, 1, out) != 1) {
-		perror("mkflows: write");
-		exit(1);
-	}
-	npackets++;
-	nbytes += 16 + caplen;
+	struct pcapw_end c = {client_ip(i), client_port(i)}, s = {SERVER_IP, 25};
+	pcapw_tcp(&w, (uint64_t)T0 * 1000000 + usec++, c2s ? c : s, c2s ? s : c, seq, ack, flags,
+	          data ? data : "", data ? strlen(data) : 0);
 }
 
 static const char GREET[] = "220 mx ESMTP\r\n", EHLO[] = "EHLO c\r\n", EHLO_OK[] = "250 mx\r\n",
@@ -243,33 +162,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mkflows: N must be 1 to %lu\n", 16ul * 0xfffffe);
 		return 2;
 	}
-	out = fopen(argv[optind + 1], "wb");
-	if (!out) {
-		perror(argv[optind + 1]);
-		return 1;
-	}
-	static char obuf[1 << 20];
-	setvbuf(out, obuf, _IOFBF, sizeof obuf);
-	uint8_t gh[24];
-	le32(gh, 0xa1b2c3d4); /* microseconds */
-	gh[4] = 2, gh[5] = 0, gh[6] = 4, gh[7] = 0;
-	memset(gh + 8, 0, 8);
-	le32(gh + 16, 65535); /* snap length */
-	le32(gh + 20, 1);     /* Ethernet */
-	if (fwrite(gh, sizeof gh, 1, out) != 1) {
-		perror("mkflows: write");
-		return 1;
-	}
+	pcapw_open(&w, argv[optind + 1]);
 	phase((uint32_t)n, 6, trains, open_step);
 	if (with_noop)
 		phase((uint32_t)n, 2, trains, noop_step);
 	phase((uint32_t)n, 3, trains, close_step);
-	if (fclose(out) != 0) {
-		perror("mkflows: close");
-		return 1;
-	}
-	printf("%lu flows %llu packets %llu bytes\n", n, (unsigned long long)npackets,
-	       (unsigned long long)(nbytes + sizeof gh));
+	pcapw_close(&w);
+	printf("%lu flows %llu packets %llu bytes\n", n, (unsigned long long)w.packets,
+	       (unsigned long long)w.bytes);
 	return 0;
 usage:
 	fprintf(stderr, "usage: mkflows [-n] [-t] N FILE\n");

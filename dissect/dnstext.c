@@ -53,6 +53,19 @@ static int put_piece(struct dnstext *t, const char *p, size_t k)
 	return 0;
 }
 
+/* Appends k bytes that may be cut anywhere, as that many pieces of one
+ * byte would be: what fits, then the mark. */
+static int put_run(struct dnstext *t, const char *p, size_t k)
+{
+	if (t->cut)
+		return -1;
+	size_t room = t->cap - t->len - 4; /* put_piece keeps len + 4 <= cap until a cut */
+	if (k <= room)
+		return put_piece(t, p, k);
+	put_piece(t, p, room);
+	return put_piece(t, p + room, 1);
+}
+
 void dnstext_put(struct dnstext *t, const char *s)
 {
 	put_piece(t, s, cstr_len(s));
@@ -99,8 +112,51 @@ static int rdf_text(const ldns_rdf *f, ldns_buffer *b)
 	return 0;
 }
 
+/* A character-string (RFC 1035 3.3) as ldns presents it and esc() then
+ * escapes it: quoted, '"' and '\\' escaped, every byte outside printable
+ * ASCII as \DDD. Written here because ldns prints it a byte at a time
+ * through printf, which made the TXT records of DKIM keys and SPF policies
+ * a tenth of --verify's time. -1 when the field is malformed (as ldns
+ * says). */
+static int put_str(struct dnstext *t, const ldns_rdf *f)
+{
+	const uint8_t *d = ldns_rdf_data(f);
+	size_t size = ldns_rdf_size(f);
+	if (size < 1 || size < (size_t)d[0] + 1)
+		return -1;
+	size_t n = d[0];
+	d++;
+	put_piece(t, "\"", 1);
+	for (size_t i = 0; i < n;) {
+		size_t run = i;
+		while (run < n && d[run] >= 0x20 && d[run] < 0x7f && d[run] != '"' &&
+		       d[run] != '\\')
+			run++;
+		if (run > i && put_run(t, (const char *)d + i, run - i))
+			return 0;
+		if (run == n)
+			break;
+		char e[5];
+		size_t k = 2;
+		if (d[run] == '"' || d[run] == '\\')
+			e[0] = '\\', e[1] = (char)d[run];
+		else
+			k = (size_t)snprintf(e, sizeof e, "\\%03u", d[run]);
+		if (put_piece(t, e, k))
+			return 0;
+		i = run + 1;
+	}
+	put_piece(t, "\"", 1);
+	return 0;
+}
+
 static void put_rdf(struct dnstext *t, const ldns_rdf *f, ldns_buffer *b)
 {
+	if (f && ldns_rdf_get_type(f) == LDNS_RDF_TYPE_STR) {
+		if (put_str(t, f))
+			dnstext_put(t, "?");
+		return;
+	}
 	if (rdf_text(f, b))
 		dnstext_put(t, "?");
 	else

@@ -98,11 +98,11 @@ static int spki_text(struct dkimkey *k, EVP_PKEY *pk)
 	return k->spki ? 0 : -1;
 }
 
-/* The RSA key in der (len bytes, decoded p=): SubjectPublicKeyInfo or
+/* The RSA key in der (len bytes, decoded p=), decoded by OpenSSL: SubjectPublicKeyInfo or
  * PKCS#1 RSAPublicKey, both of RFC 6376 3.6.1. Sets bits and form, and
  * spki for the PKCS#1 form, or says in unusable why there is no key.
  * Returns -1 only when memory runs out. */
-static int rsa_key(struct dkimkey *k, const uint8_t *der, long len)
+static int rsa_key_decode(struct dkimkey *k, const uint8_t *der, long len)
 {
 	long used;
 	enum dkimkey_form form = DKIMKEY_SPKI;
@@ -138,6 +138,57 @@ static int rsa_key(struct dkimkey *k, const uint8_t *der, long len)
 	}
 	EVP_PKEY_free(pk);
 	return rc;
+}
+
+/* The outcomes of the last RSA keys decoded, by their DER bytes. Decoding
+ * is most of what checking a signature costs: OpenSSL 3.0 sets up its
+ * decoder framework for every d2i_PUBKEY (some 90 us, three times the RSA
+ * verification itself), and a domain's mail comes signed with one key
+ * again and again. The outcome depends on the bytes alone, so a key seen
+ * before gets the same bits, form, spki and words. The verifier runs on
+ * one thread (report/ calls it from the main one), so one table serves.
+ * Keys over RSA_MEMO_DER (larger than 8192-bit ones) are not kept. */
+#define RSA_MEMO 8
+#define RSA_MEMO_DER 1100
+struct rsa_memo {
+	long len; /* 0: empty */
+	uint8_t der[RSA_MEMO_DER];
+	unsigned bits;
+	enum dkimkey_form form;
+	char unusable[sizeof((struct dkimkey *)0)->unusable];
+	char spki[(RSA_MEMO_DER + 2) / 3 * 4 + 1]; /* "" when the form needs none */
+};
+static struct rsa_memo rsa_memo[RSA_MEMO];
+static unsigned rsa_memo_next; /* the entry replaced next: the oldest */
+
+static int rsa_key(struct dkimkey *k, const uint8_t *der, long len)
+{
+	struct rsa_memo *m = NULL;
+	for (size_t i = 0; i < RSA_MEMO; i++)
+		if (rsa_memo[i].len == len && !memcmp(rsa_memo[i].der, der, (size_t)len)) {
+			m = &rsa_memo[i];
+			break;
+		}
+	if (m) {
+		k->bits = m->bits;
+		k->form = m->form;
+		memcpy(k->unusable, m->unusable, sizeof k->unusable);
+		if (m->spki[0] && !(k->spki = strdup(m->spki)))
+			return -1;
+		return 0;
+	}
+	int rc = rsa_key_decode(k, der, len);
+	if (rc || len > RSA_MEMO_DER || (k->spki && strlen(k->spki) >= sizeof m->spki))
+		return rc;
+	m = &rsa_memo[rsa_memo_next];
+	rsa_memo_next = (rsa_memo_next + 1) % RSA_MEMO;
+	m->len = len;
+	memcpy(m->der, der, (size_t)len);
+	m->bits = k->bits;
+	m->form = k->form;
+	memcpy(m->unusable, k->unusable, sizeof m->unusable);
+	snprintf(m->spki, sizeof m->spki, "%s", k->spki ? k->spki : "");
+	return 0;
 }
 
 /* The key in p= of type k->type: bits, form and spki when it is one,

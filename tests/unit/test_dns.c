@@ -796,6 +796,91 @@ static void case_not_dns_tcp(void)
 
 /* --- text and names ------------------------------------------------------ */
 
+/* s[0..n) ends on no half escape: each '\\' is followed by one character
+ * or by three digits. */
+static int escapes_whole(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '\\')
+			continue;
+		if (i + 1 >= n)
+			return 0;
+		if (s[i + 1] >= '0' && s[i + 1] <= '9') {
+			if (i + 3 >= n)
+				return 0;
+			i += 3;
+		} else {
+			i++;
+		}
+	}
+	return 1;
+}
+
+/* dnstext writes a character-string itself (ldns printed it a byte at a
+ * time); what it writes must be what ldns's presentation gave once
+ * escaped by dnstext_esc(), the way it was made before: every byte value,
+ * every length up to 255, and every cap, so cuts fall everywhere. */
+static void case_txt_presentation(void)
+{
+	current = "TXT presentation against ldns";
+	unsigned long seed = 12345;
+	int differ = 0, runs = 0;
+	for (int run = 0; run < 4000; run++) {
+		uint8_t raw[256];
+		size_t n = (size_t)(run % 256);
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+			/* half the runs printable, so long plain runs meet the cap */
+			raw[i + 1] =
+			    run & 1 ? (uint8_t)(seed >> 56) : (uint8_t)(0x20 + (seed >> 56) % 96);
+		}
+		raw[0] = (uint8_t)n;
+		ldns_rdf *f = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_STR, n + 1, raw);
+		ldns_rr *rr = ldns_rr_new();
+		ldns_buffer *lb = ldns_buffer_new(64);
+		if (!f || !rr || !lb || !ldns_rr_push_rdf(rr, f) ||
+		    ldns_rdf2buffer_str(lb, f) != LDNS_STATUS_OK) {
+			CHECK(!"set up");
+			return;
+		}
+		size_t cap =
+		    4 + (size_t)(run * 7) % 1100; /* from the smallest to past any string */
+		char gtext[1200], wtext[1200], full[1200];
+		struct dnstext g, w, all;
+		dnstext_init(&g, gtext, cap);
+		dnstext_rdata(&g, rr);
+		dnstext_init(&w, wtext, cap);
+		dnstext_esc(&w, (const char *)ldns_buffer_begin(lb), ldns_buffer_position(lb));
+		dnstext_init(&all, full, sizeof full);
+		dnstext_esc(&all, (const char *)ldns_buffer_begin(lb), ldns_buffer_position(lb));
+		/* Uncut, the same bytes. Cut, the old way could split an escape
+		 * ldns had made ("\02..."); now an escape stays whole, so the
+		 * text kept is the full text's start, at most 3 bytes shorter. */
+		size_t body = g.len >= 3 ? g.len - 3 : 0;
+		int same = !w.cut ? !strcmp(gtext, wtext) && !g.cut
+		                  : g.cut && g.len <= w.len && g.len + 3 >= w.len &&
+		                        !strcmp(gtext + body, "...") &&
+		                        !strncmp(gtext, full, body) && escapes_whole(gtext, body);
+		if (!same && !differ++)
+			printf("  first difference (cap %zu):\n  got  [%s]\n  want [%s]\n", cap,
+			       gtext, wtext);
+		runs++;
+		ldns_buffer_free(lb);
+		ldns_rr_free(rr);
+	}
+	CHECK(runs == 4000 && differ == 0);
+	/* and a malformed field (a length past its data) is "?", as before */
+	uint8_t bad[3] = {5, 'a', 'b'};
+	ldns_rr *rr = ldns_rr_new();
+	ldns_rr_push_rdf(rr, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_STR, sizeof bad, bad));
+	char b[32];
+	struct dnstext t;
+	dnstext_init(&t, b, sizeof b);
+	dnstext_rdata(&t, rr);
+	CHECK_STR(b, "?");
+	ldns_rr_free(rr);
+}
+
 static void case_text(void)
 {
 	current = "text helpers";
@@ -952,6 +1037,7 @@ int main(void)
 	case_tcp_axfr();
 	case_not_dns_tcp();
 	case_text();
+	case_txt_presentation();
 	case_names();
 	case_names_many();
 	printf("%d checks, %d failed\n", checks, failures);

@@ -1280,6 +1280,54 @@ static void tag_lists(void)
 	dkimkey_free(&k);
 }
 
+/* dkimkey.c keeps the outcome of the last RSA keys it decoded (OpenSSL
+ * 3.0's decoding is most of a signature's cost): a key met again, after
+ * others pushed it out or not, must come out as decoding it anew does -
+ * bits, form, the SubjectPublicKeyInfo made of a PKCS#1 key, the compact
+ * form, and the words for a p= that is no key. */
+static int same_key(const struct dkimkey *a, const struct dkimkey *b)
+{
+	return a->bits == b->bits && a->form == b->form && a->type == b->type &&
+	       !strcmp(a->unusable, b->unusable) && !strcmp(a->compact, b->compact) &&
+	       !a->spki == !b->spki && (!a->spki || !strcmp(a->spki, b->spki));
+}
+
+static void key_memo(const struct key *k)
+{
+	char *pkcs1 = pkcs1_of(k->p);
+	char recs[3][2048];
+	snprintf(recs[0], sizeof recs[0], "v=DKIM1; k=rsa; p=%s", k->p);
+	snprintf(recs[1], sizeof recs[1], "v=DKIM1; k=rsa; p=%s", pkcs1);
+	snprintf(recs[2], sizeof recs[2], "v=DKIM1; k=rsa; p=AAAAAAAAAAAAAAAAAAAA"); /* no key */
+	struct dkimkey first[3], again;
+	for (int i = 0; i < 3; i++)
+		CHECK(dkimkey_parse(&first[i], (const uint8_t *)recs[i], strlen(recs[i])) == 0);
+	CHECK(first[0].bits == 2048 && first[1].form == DKIMKEY_PKCS1 && first[1].spki &&
+	      !strcmp(first[1].spki, k->p) && first[2].bits == 0 && first[2].unusable[0]);
+	/* more keys than the memo holds, then the first three again, twice */
+	struct key many[10];
+	for (int i = 0; i < 10; i++) {
+		many[i] = keygen(0, 1024);
+		char rec[2048];
+		snprintf(rec, sizeof rec, "v=DKIM1; k=rsa; p=%s", many[i].p);
+		CHECK(dkimkey_parse(&again, (const uint8_t *)rec, strlen(rec)) == 0 &&
+		      again.bits == 1024 && again.form == DKIMKEY_SPKI);
+		dkimkey_free(&again);
+	}
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < 3; i++) {
+			CHECK(dkimkey_parse(&again, (const uint8_t *)recs[i], strlen(recs[i])) ==
+			          0 &&
+			      same_key(&first[i], &again));
+			dkimkey_free(&again);
+		}
+	for (int i = 0; i < 10; i++)
+		key_free(&many[i]);
+	for (int i = 0; i < 3; i++)
+		dkimkey_free(&first[i]);
+	free(pkcs1);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -1315,6 +1363,7 @@ int main(int argc, char **argv)
 	rfc8301(&rsa2048);
 	key_type_mismatch(&ed);
 	key_forms(&rsa2048, &ed);
+	key_memo(&rsa2048);
 	caps(&rsa2048);
 	key_free(&rsa2048);
 	key_free(&other);
