@@ -4,7 +4,7 @@
  * writes them.
  *
  * libpcap skips these blocks, so the file is walked once more, by block
- * headers alone (each block's body but a DSB's is seeked over): cheap, and
+ * headers alone (read forward, each block's body but a DSB's dropped): cheap, and
  * only for a file that can seek. Every length is checked against the block
  * that holds it and against the file; a damaged block ends the walk with
  * the reason, the secrets found before it kept.

@@ -73,6 +73,33 @@ int main(int argc, char **argv)
 	      strstr(why, "cannot hold"));
 	remove(tmp);
 
+	/* the secrets behind blocks that are read and dropped (100 KB) and
+	 * jumped over (6 MB, past the walk's reach without a seek): the
+	 * same key log, from the same walk */
+	len = slurp(path, buf, sizeof buf);
+	buf[shb + 6] = 0;
+	char tmp2[] = "/tmp/test_ngsecrets.XXXXXX";
+	fd = mkstemp(tmp2);
+	fp = fd >= 0 ? fdopen(fd, "wb") : NULL;
+	if (fp) {
+		fwrite(buf, 1, shb, fp); /* the section header */
+		static const uint32_t sizes[] = {100 * 1024, 6 * 1024 * 1024};
+		for (int i = 0; i < 2; i++) {
+			/* a custom block (0x00000BAD), its length at both ends */
+			uint32_t head[2] = {0x00000BADu, sizes[i]};
+			fwrite(head, 4, 2, fp);
+			for (uint32_t k = 0; k < sizes[i] - 12; k++)
+				fputc(0x5a, fp);
+			fwrite(&sizes[i], 4, 1, fp);
+		}
+		fwrite(buf + shb, 1, len - shb, fp);
+		fclose(fp);
+	}
+	ngot = 0;
+	CHECK(ng_secrets_read(tmp2, take, NULL, why, sizeof why) == 1 && why[0] == 0 &&
+	      ngot == nwant && !memcmp(got, want, nwant));
+	remove(tmp2);
+
 	CHECK(ng_secrets_read("/nonexistent/x.pcapng", take, NULL, why, sizeof why) == -1);
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
