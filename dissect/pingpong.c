@@ -74,7 +74,9 @@ void pp_init(struct pingpong *pp, const struct ss_flow *f, const struct dissect_
 	pp->unanswered = unanswered;
 	pp->owner = owner;
 	fifo_init(&pp->q, sizeof(struct pp_cmd));
-	fifo_count(&pp->q, &ss_held); /* up to --max-pipeline commands wait */
+	/* up to --max-pipeline commands wait; the first one's room is the
+	 * session's own, like the rest of its state (--max-flows bounds it) */
+	fifo_count_above(&pp->q, &ss_held, 1);
 	for (int d = 0; d < 2; d++)
 		lineproto_init(&pp->lp[d], o->caps->max_line);
 }
@@ -105,6 +107,11 @@ void pp_cmd_free(struct pp_cmd *c)
 void pp_pop(struct pingpong *pp, struct pp_cmd *out)
 {
 	fifo_pop(&pp->q, out);
+	/* An idle session keeps room for one command (some 300 bytes, not
+	 * counted in --max-held-mem), not for all it ever pipelined: 8 kept,
+	 * and counted, for every session filled the cap at 23,000 idle SMTP
+	 * sessions, after which every line was cut. */
+	fifo_trim(&pp->q, 1);
 }
 
 struct pp_cmd *pp_push(struct pingpong *pp, int kind, const uint8_t *verb, size_t vlen,
@@ -116,7 +123,7 @@ struct pp_cmd *pp_push(struct pingpong *pp, int kind, const uint8_t *verb, size_
 	if (pp->q.len == pp->q.cap) {
 		/* The oldest has waited longest: its reply is the one not seen. */
 		struct pp_cmd old;
-		pp_pop(pp, &old);
+		fifo_pop(&pp->q, &old); /* not pp_pop: the slot is reused at once */
 		pp->unanswered(pp, &old);
 		pp_cmd_free(&old);
 	}

@@ -26,7 +26,8 @@ void buf_free(struct buf *b)
 	b->len = b->size = 0;
 }
 
-int buf_add(struct buf *b, const void *p, size_t n)
+/* buf_add() with the size of a first allocation given. */
+static int add(struct buf *b, const void *p, size_t n, size_t first)
 {
 	if (n == 0)
 		return 0;
@@ -34,7 +35,7 @@ int buf_add(struct buf *b, const void *p, size_t n)
 		return -1;
 	size_t need = b->len + n;
 	if (need > b->size) {
-		size_t size = b->size ? b->size : 256;
+		size_t size = b->size ? b->size : first;
 		while (size < need)
 			size = size > b->cap / 2 ? b->cap : size * 2;
 		/* A counted buffer near its account's cap takes no more than it
@@ -58,10 +59,19 @@ int buf_add(struct buf *b, const void *p, size_t n)
 	return 0;
 }
 
+int buf_add(struct buf *b, const void *p, size_t n)
+{
+	return add(b, p, n, 256);
+}
+
 void buf_set(struct buf *b, const void *p, size_t n)
 {
+	/* A value kept (a HELO name, a sender) takes what it needs: a
+	 * session keeps it while idle, and idle sessions are many. */
+	if (b->size != n)
+		buf_free(b);
 	b->len = 0;
-	if (buf_add(b, p, n))
+	if (add(b, p, n, n))
 		b->len = 0;
 }
 

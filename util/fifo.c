@@ -15,29 +15,44 @@ void fifo_count(struct fifo *r, struct memacct *a)
 	r->acct = a;
 }
 
+void fifo_count_above(struct fifo *r, struct memacct *a, size_t k)
+{
+	r->acct = a;
+	r->free_slots = k;
+}
+
+/* The bytes of room for cap elements that count in the account. */
+static size_t counted(const struct fifo *r, size_t cap)
+{
+	return cap > r->free_slots ? (cap - r->free_slots) * r->esz : 0;
+}
+
 void fifo_free(struct fifo *r)
 {
 	struct memacct *acct = r->acct;
+	size_t free_slots = r->free_slots;
 	if (acct)
-		memacct_give(acct, r->cap * r->esz);
+		memacct_give(acct, counted(r, r->cap));
 	free(r->a);
 	fifo_init(r, r->esz);
 	r->acct = acct;
+	r->free_slots = free_slots;
 }
 
 int fifo_make_room(struct fifo *r, size_t max)
 {
 	if (r->len < r->cap || r->cap >= max)
 		return 0;
-	size_t cap = r->cap ? r->cap * 2 : 8;
+	size_t cap = r->cap ? r->cap * 2 : 1;
 	if (cap > max)
 		cap = max;
-	if (r->acct && memacct_take(r->acct, r->acct->cap, (cap - r->cap) * r->esz))
+	size_t more = counted(r, cap) - counted(r, r->cap);
+	if (r->acct && memacct_take(r->acct, r->acct->cap, more))
 		return r->cap ? 0 : -1; /* full where it is */
 	uint8_t *a = malloc(cap * r->esz);
 	if (!a) {
 		if (r->acct)
-			memacct_give(r->acct, (cap - r->cap) * r->esz);
+			memacct_give(r->acct, more);
 		return -1;
 	}
 	for (size_t i = 0; i < r->len; i++)
@@ -47,6 +62,21 @@ int fifo_make_room(struct fifo *r, size_t max)
 	r->cap = cap;
 	r->head = 0;
 	return 0;
+}
+
+void fifo_trim(struct fifo *r, size_t keep)
+{
+	if (r->len || r->cap <= keep)
+		return;
+	uint8_t *a = keep ? malloc(keep * r->esz) : NULL;
+	if (keep && !a)
+		return; /* kept as it is: it is only larger */
+	if (r->acct)
+		memacct_give(r->acct, counted(r, r->cap) - counted(r, keep));
+	free(r->a);
+	r->a = a;
+	r->cap = keep;
+	r->head = 0;
 }
 
 void *fifo_push(struct fifo *r)

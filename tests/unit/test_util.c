@@ -602,15 +602,43 @@ static void test_accounts(void)
 	fifo_init(&f, 100);
 	fifo_count(&f, &a);
 	a.cap = 2000;
-	CHECK(fifo_make_room(&f, 64) == 0 && f.cap == 8 && memacct_held(&a) == 1200);
+	/* it grows from one element, doubling */
+	for (int i = 0; i < 8; i++) {
+		CHECK(fifo_make_room(&f, 64) == 0 &&
+		      f.cap == (i < 4 ? (i < 2 ? (size_t)i + 1 : 4) : 8));
+		fifo_push(&f);
+	}
+	CHECK(f.cap == 8 && memacct_held(&a) == 1200);
 	buf_free(&y);
 	CHECK(memacct_held(&a) == 800);
 	a.cap = 900;
-	while (f.len < f.cap)
-		fifo_push(&f);
 	CHECK(fifo_make_room(&f, 64) == 0 && f.cap == 8); /* 1600 would pass 900 */
+	/* emptied, it gives back all but the room it is told to keep */
+	fifo_trim(&f, 1);
+	CHECK(f.cap == 8 && memacct_held(&a) == 800); /* not empty: kept */
+	while (f.len)
+		fifo_pop(&f, NULL);
+	fifo_trim(&f, 1);
+	CHECK(f.cap == 1 && memacct_held(&a) == 100);
 	fifo_free(&f);
 	CHECK(memacct_held(&a) == 0);
+	/* room for the first element counted nowhere: a full account does
+	 * not take it, and refuses only what lies beyond */
+	struct fifo h;
+	fifo_init(&h, 100);
+	fifo_count_above(&h, &a, 1);
+	a.cap = 50;
+	CHECK(fifo_make_room(&h, 64) == 0 && h.cap == 1 && memacct_held(&a) == 0);
+	fifo_push(&h);
+	CHECK(fifo_make_room(&h, 64) == 0 && h.cap == 1); /* 100 more would pass 50 */
+	a.cap = 1000;
+	CHECK(fifo_make_room(&h, 64) == 0 && h.cap == 2 && memacct_held(&a) == 100);
+	fifo_pop(&h, NULL);
+	fifo_trim(&h, 1);
+	CHECK(h.cap == 1 && memacct_held(&a) == 0);
+	fifo_free(&h);
+	CHECK(memacct_held(&a) == 0 && h.free_slots == 1);
+	a.cap = 500;
 	struct fifo g;
 	fifo_init(&g, 1000);
 	fifo_count(&g, &a);
