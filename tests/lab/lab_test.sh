@@ -85,11 +85,12 @@ at=$(log_size)
 "$top/lab/fetch" pop3
 "$top/lab/fetch" imap
 t2=$(now)
-# The kernel counts as received the frames that come after the signal,
-# which smtpsniff by design does not read (capture/source.c: draining): let
-# the lab's last exchanges (the closing segments, the syslog lines about
-# them) arrive first, so that received = written holds on a busy machine.
-sleep 1
+# The capture stops once the servers' log has settled (lab/lib.sh): every
+# line the lab will send about what happened is then on the wire and on
+# disk alike, and nothing more comes after the signal - the kernel counts
+# frames that do as received, which smtpsniff by design does not read
+# (capture/source.c: draining), so received = written would not hold.
+wait_for 10 "the servers' last log lines" logs_settled "$at"
 kill -INT "$cap"
 rc=0
 wait "$cap" || rc=$?
