@@ -5,7 +5,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 
 #define NG_SHB 0x0A0D0D0Au
@@ -66,7 +65,7 @@ long ng_secrets_read(const char *path, ng_secrets_fn *fn, void *ctx, char *why, 
 	if (buf)
 		setvbuf(fp, buf, _IOFBF, NG_BUFFER);
 	struct stat st;
-	uint8_t h[12], hdr0[12];
+	uint8_t h[12];
 	/* not pcapng (or too short): nothing to find */
 	if (fstat(fileno(fp), &st) || fread(h, 1, 12, fp) != 12 || u32(h, 0) != NG_SHB) {
 		fclose(fp);
@@ -75,14 +74,11 @@ long ng_secrets_read(const char *path, ng_secrets_fn *fn, void *ctx, char *why, 
 	}
 	struct ngfile f = {fp, 12};
 	uint64_t size = (uint64_t)st.st_size, off = 0, taken = 0;
-	memcpy(hdr0, h, sizeof h); /* the first block's header, read already */
 	why[0] = 0;
 	long found = 0;
 	int swap = 0;
 	while (off + 12 <= size) {
-		if (off == 0)
-			memcpy(h, hdr0, sizeof h);
-		else if (ng_get(&f, off, h, 12))
+		if (ng_get(&f, off, h, 12)) /* the first: read again, one seek back */
 			break;
 		uint32_t type = u32(h, 0);
 		if (type == NG_SHB) { /* a section: its byte order may differ */

@@ -68,12 +68,13 @@ void fifo_trim(struct fifo *r, size_t keep)
 {
 	if (r->len || r->cap <= keep)
 		return;
-	uint8_t *a = keep ? malloc(keep * r->esz) : NULL;
-	if (keep && !a)
+	uint8_t *a = NULL;
+	if (keep && !(a = realloc(r->a, keep * r->esz)))
 		return; /* kept as it is: it is only larger */
+	if (!keep)
+		free(r->a);
 	if (r->acct)
 		memacct_give(r->acct, counted(r, r->cap) - counted(r, keep));
-	free(r->a);
 	r->a = a;
 	r->cap = keep;
 	r->head = 0;
