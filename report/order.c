@@ -78,6 +78,11 @@ struct order {
 	size_t chunk;                    /* the size of an ordinary chunk */
 	uint64_t early, after;           /* items let out early; items late because of them */
 	uint64_t said_early, said_after; /* how many of them an event told */
+	/* the latest time of a line written so far, and the lines written
+	 * after a later one: out of time order in fact (a line let out early
+	 * is not, unless an older one comes after it) */
+	int64_t shown;
+	uint64_t disorder, said_disorder;
 	uint64_t seq;
 	struct bucket b[ORDER_BUCKETS];
 	int64_t next; /* the oldest bucket not yet written (time / width) */
@@ -95,6 +100,7 @@ struct order {
 	size_t item_at;
 	int64_t cur_ts;
 	int64_t cur_q; /* the item's slot */
+	int direct;    /* bytes of the item went straight out */
 };
 
 #define ITEM_SPACE ((sizeof(struct item) + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1))
@@ -179,8 +185,18 @@ static void sort_items(struct item **a, size_t n)
 	}
 }
 
+/* A line of time ts is being written: after a later one or not. */
+static void shown_at(struct order *o, int64_t ts)
+{
+	if (ts < o->shown)
+		o->disorder++;
+	else
+		o->shown = ts;
+}
+
 static void write_item(struct order *o, struct item *it)
 {
+	shown_at(o, it->ts);
 	emit(o, (unsigned char *)it + ITEM_SPACE, it->len);
 	it->c->live--;
 	chunk_release(o, it->c);
@@ -364,6 +380,8 @@ static ssize_t gather(void *cookie, const char *p, size_t n)
 		o->wb = NULL;
 	}
 	if (!o->wb) {
+		if (n)
+			o->direct = 1;
 		emit(o, p, n);
 		return (ssize_t)n;
 	}
@@ -388,6 +406,7 @@ struct order *order_new_capped(FILE *out, int64_t window, size_t max, size_t max
 	o->width = o->window / (ORDER_BUCKETS - 2) + 1;
 	o->max = max ? max : 1;
 	o->max_mem = max_mem;
+	o->shown = INT64_MIN;
 	o->chunk = ORDER_CHUNK;
 	while (o->chunk > ORDER_CHUNK_MIN && o->chunk > max_mem / 4)
 		o->chunk /= 2;
@@ -417,6 +436,7 @@ FILE *order_begin(struct order *o, int64_t ts)
 	o->wb = bucket_at(o, q);
 	o->cur_ts = ts;
 	o->cur_q = q;
+	o->direct = 0;
 	o->writing = 1;
 	/* the item's header goes first; its text follows as it is written */
 	if (o->cur)
@@ -465,8 +485,11 @@ void order_end(struct order *o)
 	fflush(o->stream);
 	struct bucket *b = o->wb;
 	o->wb = NULL;
-	if (!b)
+	if (!b) {
+		if (o->direct)
+			shown_at(o, o->cur_ts);
 		return;
+	}
 	struct chunk *c = o->cur;
 	size_t len = c->used - o->item_at - ITEM_SPACE;
 	if (!len) {
@@ -490,6 +513,7 @@ void order_put(struct order *o, int64_t ts, const void *p, size_t n)
 		b = NULL;
 	}
 	if (!b) {
+		shown_at(o, ts);
 		emit(o, p, n); /* late, or let out: out of order */
 		return;
 	}
@@ -518,15 +542,17 @@ void order_advance(struct order *o, int64_t now)
 static void tell_early(struct order *o)
 {
 	uint64_t e = o->early - o->said_early, a = o->after - o->said_after;
+	uint64_t d = o->disorder - o->said_disorder;
 	if ((!e && !a) || o->writing)
 		return;
 	o->said_early = o->early;
 	o->said_after = o->after;
+	o->said_disorder = o->disorder;
 	ss_eventf("report", "order_full", 0, 0, 0, -1,
 	          "%llu line%s out of time order: the time-order queue reached --max-order-mem or "
 	          "%zu lines, so %llu went out before their time and %llu came after newer ones "
 	          "had gone",
-	          (unsigned long long)(e + a), e + a == 1 ? "" : "s", o->max, (unsigned long long)e,
+	          (unsigned long long)d, d == 1 ? "" : "s", o->max, (unsigned long long)e,
 	          (unsigned long long)a);
 }
 

@@ -22,10 +22,12 @@ struct order;
  * the oldest lines go out before their time; a line that would take the
  * queue past max_mem even once all older lines are out goes out at once.
  * Either way the lines that come after may be older than ones already
- * out: out of time order. The lines let out early, and those that came
- * after newer ones had gone (their window not over), are counted and said
- * once, at the end (order_flush), in an event: layer "report", what
- * "order_full", its detail starting with how many. max_mem 0: nothing
+ * out: out of time order. The lines let out early, those that came after
+ * newer ones had gone (their window not over), and the lines shown after a
+ * later line (out of time order in fact: most lines let out early are
+ * not) are counted and said once, at the end (order_flush), in an event:
+ * layer "report", what "order_full", its detail starting with the last of
+ * these. max_mem 0: nothing
  * waits, every line goes out as it comes (and is counted). */
 struct order *order_new_capped(FILE *out, int64_t window, size_t max, size_t max_mem);
 /* The same with max_mem ORDER_MAX_MEM. */
