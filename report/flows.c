@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "json.h"
 #include "sstime.h"
+#include "text.h"
 
 const char *flows_endpoint(const struct ss_endpoint *e, char out[64])
 {
@@ -30,76 +31,175 @@ void flows_text_open(FILE *out, const struct ss_flow *f)
 	        f->dir_guessed ? " (client guessed from ports)" : "");
 }
 
-static void text_dir(FILE *out, const char *name, const struct ss_dir_stats *d)
+/* The text every flow line is put together in (flows_json's too): one
+ * consumer thread writes them, a flow at a time. */
+static struct text *line(void)
 {
-	fprintf(out, " %s %" PRIu64 " B/%" PRIu64 " pkts", name, d->bytes, d->packets);
-	if (d->gaps)
-		fprintf(out, " gaps %" PRIu64 " (%" PRIu64 " B)", d->gaps, d->gap_bytes);
-	if (d->conflicts)
-		fprintf(out, " conflicts %" PRIu64, d->conflicts);
+	static _Thread_local struct text t;
+	static _Thread_local int ready;
+	if (!ready) {
+		text_init(&t);
+		ready = 1;
+	}
+	text_reset(&t);
+	return &t;
+}
+
+static void endpoint(struct text *t, const struct ss_endpoint *e)
+{
+	char a[SS_ADDR_STRLEN];
+	text_str(t, ss_addr_fmt(&e->addr, a));
+	text_char(t, '.');
+	text_u64(t, e->port);
+}
+
+static void text_dir(struct text *t, const char *name, const struct ss_dir_stats *d)
+{
+	text_char(t, ' ');
+	text_str(t, name);
+	text_char(t, ' ');
+	text_u64(t, d->bytes);
+	text_str(t, " B/");
+	text_u64(t, d->packets);
+	text_str(t, " pkts");
+	if (d->gaps) {
+		text_str(t, " gaps ");
+		text_u64(t, d->gaps);
+		text_str(t, " (");
+		text_u64(t, d->gap_bytes);
+		text_str(t, " B)");
+	}
+	if (d->conflicts) {
+		text_str(t, " conflicts ");
+		text_u64(t, d->conflicts);
+	}
 }
 
 void flows_text(FILE *out, const struct ss_flow *f)
 {
-	char t[TCLOCK_MAX], c[64], s[64];
+	char clock[TCLOCK_MAX], us[8];
 	int64_t dur = f->last_ts - f->first_ts;
-	tclock_field_us(tclock_timeline(), 1, f->first_ts, t);
-	fprintf(out, "%sflow %" PRIu64 " %s %s > %s %s %" PRId64 ".%06" PRId64 "s", t, f->id,
-	        l4name(f), flows_endpoint(&f->ep[SS_C2S], c), flows_endpoint(&f->ep[SS_S2C], s),
-	        f->app ? f->app : "-", dur / SS_NS_PER_SEC, dur % SS_NS_PER_SEC / 1000);
-	text_dir(out, "c>s", &f->st[SS_C2S]);
-	text_dir(out, "s>c", &f->st[SS_S2C]);
-	if (f->proto == 6)
-		fprintf(out, " %s", ss_close_name(f->how));
+	struct text *t = line();
+	text_add(t, clock, tclock_field_us(tclock_timeline(), 1, f->first_ts, clock));
+	text_str(t, "flow ");
+	text_u64(t, f->id);
+	text_char(t, ' ');
+	text_str(t, l4name(f));
+	text_char(t, ' ');
+	endpoint(t, &f->ep[SS_C2S]);
+	text_str(t, " > ");
+	endpoint(t, &f->ep[SS_S2C]);
+	text_char(t, ' ');
+	text_str(t, f->app ? f->app : "-");
+	text_char(t, ' ');
+	if (dur < 0) /* a capture whose clock went back: as printf's %PRId64 gave it */
+		text_printf(t, "%" PRId64 ".%06" PRId64 "s", dur / SS_NS_PER_SEC,
+		            dur % SS_NS_PER_SEC / 1000);
+	else {
+		text_u64(t, (uint64_t)(dur / SS_NS_PER_SEC));
+		int64_t u = dur % SS_NS_PER_SEC / 1000;
+		us[0] = '.';
+		for (int i = 6; i >= 1; i--, u /= 10)
+			us[i] = (char)('0' + u % 10);
+		us[7] = 's';
+		text_add(t, us, sizeof us);
+	}
+	text_dir(t, "c>s", &f->st[SS_C2S]);
+	text_dir(t, "s>c", &f->st[SS_S2C]);
+	if (f->proto == 6) {
+		text_char(t, ' ');
+		text_str(t, ss_close_name(f->how));
+	}
 	if (f->midstream)
-		fputs(" mid-stream", out);
+		text_str(t, " mid-stream");
 	if (f->dir_guessed)
-		fputs(" guessed-direction", out);
-	fputc('\n', out);
+		text_str(t, " guessed-direction");
+	text_char(t, '\n');
+	fwrite(t->b.p, 1, t->b.len, out);
 }
 
-static void json_dir(FILE *out, const char *name, const struct ss_dir_stats *d, int tcp)
+#define LIT(t, s) text_add((t), "" s, sizeof(s) - 1)
+
+static void json_tf(struct text *t, int v)
 {
-	fprintf(out,
-	        ",\"%s\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"gaps\":%" PRIu64
-	        ",\"gap_bytes\":%" PRIu64,
-	        name, d->packets, d->bytes, d->gaps, d->gap_bytes);
-	if (tcp)
-		fprintf(out,
-		        ",\"rexmit_bytes\":%" PRIu64 ",\"ooo_segments\":%" PRIu64
-		        ",\"conflicts\":%" PRIu64 ",\"syn\":%s,\"fin\":%s,\"rst\":%s",
-		        d->rexmit_bytes, d->ooo_segments, d->conflicts, d->syn ? "true" : "false",
-		        d->fin ? "true" : "false", d->rst ? "true" : "false");
-	fputc('}', out);
+	if (v)
+		LIT(t, "true");
+	else
+		LIT(t, "false");
 }
 
-static void json_ep(FILE *out, const char *name, const struct ss_endpoint *e)
+static void json_dir(struct text *t, const char *name, const struct ss_dir_stats *d, int tcp)
+{
+	json_tkey(t, name);
+	LIT(t, "{\"packets\":");
+	text_u64(t, d->packets);
+	LIT(t, ",\"bytes\":");
+	text_u64(t, d->bytes);
+	LIT(t, ",\"gaps\":");
+	text_u64(t, d->gaps);
+	LIT(t, ",\"gap_bytes\":");
+	text_u64(t, d->gap_bytes);
+	if (tcp) {
+		LIT(t, ",\"rexmit_bytes\":");
+		text_u64(t, d->rexmit_bytes);
+		LIT(t, ",\"ooo_segments\":");
+		text_u64(t, d->ooo_segments);
+		LIT(t, ",\"conflicts\":");
+		text_u64(t, d->conflicts);
+		LIT(t, ",\"syn\":");
+		json_tf(t, d->syn);
+		LIT(t, ",\"fin\":");
+		json_tf(t, d->fin);
+		LIT(t, ",\"rst\":");
+		json_tf(t, d->rst);
+	}
+	text_char(t, '}');
+}
+
+static void json_ep(struct text *t, const char *name, const struct ss_endpoint *e)
 {
 	char a[SS_ADDR_STRLEN];
-	fprintf(out, ",\"%s\":{\"ip\":\"%s\",\"port\":%u}", name, ss_addr_fmt(&e->addr, a),
-	        e->port);
+	json_tkey(t, name);
+	LIT(t, "{\"ip\":\"");
+	text_str(t, ss_addr_fmt(&e->addr, a));
+	LIT(t, "\",\"port\":");
+	text_u64(t, e->port);
+	text_char(t, '}');
 }
 
+/* Put together in memory and written in one piece: a relay's capture has
+ * a flow per message, and stdio's formatted calls, a dozen a flow, cost
+ * more than the rest of the line (report/text.h). */
 void flows_json(FILE *out, const struct ss_flow *f)
 {
-	char t0[40], t1[40];
-	fprintf(out, "{\"type\":\"flow\",\"flow\":%" PRIu64 ",\"proto\":\"%s\",\"app\":", f->id,
-	        l4name(f));
+	struct text *t = line();
+	LIT(t, "{\"type\":\"flow\",\"flow\":");
+	text_u64(t, f->id);
+	LIT(t, ",\"proto\":\"");
+	text_str(t, l4name(f));
+	LIT(t, "\",\"app\":");
 	if (f->app)
-		json_cstr(out, f->app);
+		json_tcstr(t, f->app);
 	else
-		fputs("null", out);
-	json_ep(out, "client", &f->ep[SS_C2S]);
-	json_ep(out, "server", &f->ep[SS_S2C]);
-	fprintf(out,
-	        ",\"start\":\"%s\",\"end\":\"%s\",\"first_frame\":%" PRIu64
-	        ",\"last_frame\":%" PRIu64,
-	        ss_time_iso(f->first_ts, t0), ss_time_iso(f->last_ts, t1), f->first_frame,
-	        f->last_frame);
-	json_dir(out, "c2s", &f->st[SS_C2S], f->proto == 6);
-	json_dir(out, "s2c", &f->st[SS_S2C], f->proto == 6);
-	fprintf(out,
-	        ",\"close\":\"%s\",\"handshake\":%s,\"midstream\":%s,\"direction_guessed\":%s}\n",
-	        ss_close_name(f->how), f->handshake ? "true" : "false",
-	        f->midstream ? "true" : "false", f->dir_guessed ? "true" : "false");
+		LIT(t, "null");
+	json_ep(t, "client", &f->ep[SS_C2S]);
+	json_ep(t, "server", &f->ep[SS_S2C]);
+	json_ttime_field(t, "start", 1, f->first_ts);
+	json_ttime_field(t, "end", 1, f->last_ts);
+	LIT(t, ",\"first_frame\":");
+	text_u64(t, f->first_frame);
+	LIT(t, ",\"last_frame\":");
+	text_u64(t, f->last_frame);
+	json_dir(t, "c2s", &f->st[SS_C2S], f->proto == 6);
+	json_dir(t, "s2c", &f->st[SS_S2C], f->proto == 6);
+	LIT(t, ",\"close\":\"");
+	text_str(t, ss_close_name(f->how));
+	LIT(t, "\",\"handshake\":");
+	json_tf(t, f->handshake);
+	LIT(t, ",\"midstream\":");
+	json_tf(t, f->midstream);
+	LIT(t, ",\"direction_guessed\":");
+	json_tf(t, f->dir_guessed);
+	LIT(t, "}\n");
+	fwrite(t->b.p, 1, t->b.len, out);
 }

@@ -42,14 +42,29 @@ struct chunk {
 	alignas(max_align_t) unsigned char mem[];
 };
 
+/* A copy as the table keeps it: what linking a later copy and the
+ * timeline's links read, without its texts. The texts are read as the copy
+ * is added (the verifier and the journeys keep what they need of them), so
+ * only the latest copy's are kept (hops.h); at 100,000 copies that halves
+ * the table. */
 struct hop {
-	struct vhop v;
+	uint64_t number, from, flow, frame;
+	uint64_t first_field;
+	uint64_t key; /* first_field mixed with the server */
+	int64_t ts;
+	size_t len;
+	const char *proto;
 	struct chunk *c;    /* where it lives */
-	uint64_t key;       /* first_field mixed with the server */
 	struct hop *chain;  /* the next older copy in the same bucket */
 	struct hop **pprev; /* what points at this one */
-	char strings[];     /* helo, mail_from, user, message_id, subject, author */
+	struct ss_addr client, server;
+	uint16_t client_port, server_port;
+	int code;
+	uint8_t role, incomplete, partial, exact, added;
+	uint8_t digest[16];
 };
+_Static_assert(sizeof(struct hop) <= HOPS_SLOT_BYTES, "a copy's slot outgrew HOPS_SLOT_BYTES");
+_Static_assert(HOPS_MAX_ADDED <= 255, "added is kept in a byte");
 
 struct hops {
 	struct hop **ring; /* oldest at ring[head] */
@@ -58,6 +73,12 @@ struct hops {
 	size_t nbuckets; /* a power of two */
 	uint64_t dropped;
 	struct chunk *oldest, *young; /* the chunks, oldest to youngest */
+	/* what hops_add and hops_find hand out: the latest copy with its
+	 * texts (in texts, texts_size bytes), and an older one without */
+	struct vhop latest, found;
+	int has_latest;
+	char *texts;
+	size_t texts_size;
 };
 
 /* The key only spreads copies over buckets; every candidate is confirmed
@@ -155,6 +176,7 @@ void hops_free(struct hops *h)
 	}
 	free(h->ring);
 	free(h->bucket);
+	free(h->texts);
 	free(h);
 }
 
@@ -229,16 +251,46 @@ static int ring_push(struct hops *h, struct hop *p)
 	return 0;
 }
 
-const struct vhop *hops_find(const struct hops *h, uint64_t number)
+/* The public view of p, without texts. */
+static void view(struct vhop *v, const struct hop *p)
 {
+	*v = (struct vhop){
+	    .number = p->number,
+	    .proto = p->proto,
+	    .role = (enum rec_role)p->role,
+	    .flow = p->flow,
+	    .client = p->client,
+	    .server = p->server,
+	    .client_port = p->client_port,
+	    .server_port = p->server_port,
+	    .ts = p->ts,
+	    .frame = p->frame,
+	    .len = p->len,
+	    .incomplete = p->incomplete,
+	    .partial = p->partial,
+	    .code = p->code,
+	    .from = p->from,
+	    .exact = p->exact,
+	    .added = p->added,
+	    .first_field = p->first_field,
+	};
+	memcpy(v->digest, p->digest, sizeof v->digest);
+}
+
+const struct vhop *hops_find(struct hops *h, uint64_t number)
+{
+	if (h->has_latest && h->latest.number == number)
+		return &h->latest;
 	/* numbers grow along the ring: binary search */
 	size_t lo = 0, hi = h->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const struct hop *p = h->ring[(h->head + mid) % h->cap];
-		if (p->v.number == number)
-			return &p->v;
-		if (p->v.number < number)
+		if (p->number == number) {
+			view(&h->found, p);
+			return &h->found;
+		}
+		if (p->number < number)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -318,14 +370,20 @@ static void texts_of(const struct rec_message *rm, struct texts *t)
 	}
 }
 
-/* A copy's size in its chunk: the struct and its texts, aligned. */
-static size_t hop_size(const struct texts *t)
+/* The room the texts take, each cut, marked and NUL-terminated. */
+static size_t texts_size(const struct texts *t)
 {
-	size_t n = sizeof(struct hop);
+	size_t n = 0;
 	for (int i = 0; i < 6; i++)
 		if (t->s[i])
 			n += room(t->s[i], t->n[i], text_max[i]);
-	return (n + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
+	return n;
+}
+
+/* A copy's slot in its chunk, aligned. */
+static size_t slot_size(void)
+{
+	return (sizeof(struct hop) + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
 }
 
 size_t hops_cost(const struct ss_record *r)
@@ -334,7 +392,7 @@ size_t hops_cost(const struct ss_record *r)
 		return 0;
 	struct texts t;
 	texts_of(&r->u.msg, &t);
-	return hop_size(&t);
+	return slot_size() + texts_size(&t);
 }
 
 /* Finds the copy b was passed on from: for each of b's top fields, the
@@ -345,7 +403,7 @@ static void link_copy(struct hops *h, struct hop *b, const struct msg *m, const 
 {
 	/* a transfer came from its client; a retrieval from the mailbox the
 	 * server holds, where a transfer delivered it */
-	const struct ss_addr *host = b->v.role == RR_TRANSFER ? &b->v.client : &b->v.server;
+	const struct ss_addr *host = b->role == RR_TRANSFER ? &b->client : &b->server;
 	const struct hop *loose = NULL;
 	size_t loose_k = 0;
 	size_t top = m->nfields < HOPS_MAX_ADDED + 1 ? m->nfields : HOPS_MAX_ADDED + 1;
@@ -355,16 +413,16 @@ static void link_copy(struct hops *h, struct hop *b, const struct msg *m, const 
 		size_t looked = 0;
 		for (const struct hop *a = h->bucket[key & (h->nbuckets - 1)];
 		     a && looked++ < HOPS_MAX_LOOK; a = a->chain) {
-			if (a->key != key || a == b || a->v.role != RR_TRANSFER ||
-			    ss_addr_cmp(&a->v.server, host))
+			if (a->key != key || a == b || a->role != RR_TRANSFER ||
+			    ss_addr_cmp(&a->server, host))
 				continue;
-			if (a->v.len == b->v.len - f->off) {
+			if (a->len == b->len - f->off) {
 				uint8_t d[16];
-				digest(data + f->off, a->v.len, d);
-				if (!memcmp(d, a->v.digest, sizeof d)) {
-					b->v.from = a->v.number;
-					b->v.exact = 1;
-					b->v.added = k;
+				digest(data + f->off, a->len, d);
+				if (!memcmp(d, a->digest, sizeof d)) {
+					b->from = a->number;
+					b->exact = 1;
+					b->added = (uint8_t)k;
 					return;
 				}
 			}
@@ -375,8 +433,8 @@ static void link_copy(struct hops *h, struct hop *b, const struct msg *m, const 
 		}
 	}
 	if (loose) {
-		b->v.from = loose->v.number;
-		b->v.added = loose_k;
+		b->from = loose->number;
+		b->added = (uint8_t)loose_k;
 	}
 }
 
@@ -386,44 +444,45 @@ const struct vhop *hops_add(struct hops *h, const struct ss_record *r)
 		return NULL;
 	const struct rec_message *rm = &r->u.msg;
 	int smtp = rm->role == RR_TRANSFER;
+	h->has_latest = 0; /* the copy before is no longer the latest, whatever happens */
 	struct texts t;
 	texts_of(rm, &t);
-	/* one allocation for the copy and its strings */
-	struct hop *p = hop_new(h, hop_size(&t));
+	size_t need = texts_size(&t);
+	if (need > h->texts_size) {
+		char *b = realloc(h->texts, need);
+		if (!b)
+			return NULL;
+		h->texts = b;
+		h->texts_size = need;
+	}
+	struct hop *p = hop_new(h, slot_size());
 	if (!p)
 		return NULL;
-	char *at = p->strings;
-	struct vhop *v = &p->v;
-	v->number = rm->number;
-	v->proto = rm->proto;
-	v->role = rm->role;
+	p->number = rm->number;
+	p->proto = rm->proto;
+	p->role = (uint8_t)rm->role;
 	if (r->flow) {
-		v->flow = r->flow->id;
-		v->client = r->flow->ep[SS_C2S].addr;
-		v->server = r->flow->ep[SS_S2C].addr;
-		v->client_port = r->flow->ep[SS_C2S].port;
-		v->server_port = r->flow->ep[SS_S2C].port;
+		p->flow = r->flow->id;
+		p->client = r->flow->ep[SS_C2S].addr;
+		p->server = r->flow->ep[SS_S2C].addr;
+		p->client_port = r->flow->ep[SS_C2S].port;
+		p->server_port = r->flow->ep[SS_S2C].port;
 	}
-	char **dst[6] = {&v->helo,       &v->mail_from, &v->user,
-	                 &v->message_id, &v->subject,   &v->author};
-	for (int i = 0; i < 6; i++)
-		if (t.s[i])
-			*dst[i] = put_str(&at, t.s[i], t.n[i], text_max[i]);
-	v->ts = rm->ts_end;
-	v->frame = rm->frame_end;
-	v->len = rm->data.len;
-	v->incomplete = rm->incomplete;
-	v->partial = rm->partial;
-	v->code = rm->code;
-	digest(rm->data.p, rm->data.len, v->digest);
+	p->ts = rm->ts_end;
+	p->frame = rm->frame_end;
+	p->len = rm->data.len;
+	p->incomplete = rm->incomplete != 0;
+	p->partial = rm->partial != 0;
+	p->code = rm->code;
+	digest(rm->data.p, rm->data.len, p->digest);
 	if (rm->msg && rm->msg->nfields) {
 		const struct msg_field *f = &rm->msg->fields[0];
-		v->first_field = hash_bytes(rm->data.p + f->off, f->len);
+		p->first_field = hash_bytes(rm->data.p + f->off, f->len);
 		if (!rm->partial)
 			link_copy(h, p, rm->msg, rm->data.p);
 		/* only SMTP copies are passed on by their server */
 		if (smtp && !rm->incomplete)
-			p->key = mix_host(v->first_field, &v->server);
+			p->key = mix_host(p->first_field, &p->server);
 	}
 	if (ring_push(h, p)) {
 		hop_free(h, p);
@@ -433,5 +492,15 @@ const struct vhop *hops_add(struct hops *h, const struct ss_record *r)
 		chain(h, p);
 		grow_buckets(h);
 	}
+	/* the latest copy, with its texts */
+	struct vhop *v = &h->latest;
+	view(v, p);
+	char *at = h->texts;
+	char **dst[6] = {&v->helo,       &v->mail_from, &v->user,
+	                 &v->message_id, &v->subject,   &v->author};
+	for (int i = 0; i < 6; i++)
+		if (t.s[i])
+			*dst[i] = put_str(&at, t.s[i], t.n[i], text_max[i]);
+	h->has_latest = 1;
 	return v;
 }

@@ -85,7 +85,9 @@ struct verifier *verifier_new(const struct verifier_opts *o, verifier_out_fn *ou
 /* Takes one record. For a message, returns its hop (valid until the next
  * call), else NULL. */
 const struct vhop *verifier_record(struct verifier *v, const struct ss_record *r);
-/* The hop of message number n, if still remembered. */
+/* The hop of message number n, if still remembered: the latest with its
+ * texts, an older one without (hops_find: valid until the next call of
+ * either). */
 const struct vhop *verifier_hop(const struct verifier *v, uint64_t n);
 /* Capture time is now: hops whose wait is over are reported. */
 void verifier_clock(struct verifier *v, int64_t now);
