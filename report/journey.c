@@ -228,6 +228,41 @@ static void drop_logs(struct journeys *j, size_t k)
 	j->dropped_logs += k;
 }
 
+void journey_let_go(struct journeys *j, const char *gone_copy, const char *gone_log)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < j->ncopies; i++) {
+		if (gone_copy[i]) {
+			j->bytes -= j->copies[i].bytes;
+			copy_free(&j->copies[i]);
+		} else {
+			j->copies[k++] = j->copies[i];
+		}
+	}
+	j->ncopies = k;
+	k = 0;
+	for (size_t i = 0; i < j->nlogs; i++) {
+		if (gone_log[i]) {
+			j->bytes -= log_bytes(&j->logs[i]);
+			free(j->logs[i].mem);
+		} else {
+			j->logs[k++] = j->logs[i];
+		}
+	}
+	j->nlogs = k;
+}
+
+void journeys_on_settled(struct journeys *j, journeys_settled_fn *fn, void *ctx)
+{
+	j->settled_fn = fn;
+	j->settled_ctx = ctx;
+}
+
+uint64_t journeys_settled(const struct journeys *j)
+{
+	return j->nsettled;
+}
+
 void journey_drop_eighth(struct journeys *j)
 {
 	if (j->ncopies >= j->nlogs && j->ncopies)
@@ -243,6 +278,13 @@ void journey_drop_eighth(struct journeys *j)
  * kept.) */
 static void shed(struct journeys *j)
 {
+	/* Settling puts journeys together, which takes room: it is tried
+	 * while the store holds half the cap, before the cap is reached. */
+	if (j->settled_fn && !j->settling && journey_held(j) > j->o.max_bytes / 2) {
+		j->settling = 1;
+		journey_settle(j);
+		j->settling = 0;
+	}
 	while (journey_held(j) > j->o.max_bytes && (j->ncopies || j->nlogs))
 		journey_drop_eighth(j);
 }
@@ -399,7 +441,7 @@ static void add_copy(struct journeys *j, const struct ss_record *r, const struct
 	char *mem = need ? malloc(need) : NULL;
 	if (need && !mem)
 		return;
-	if (j->ncopies >= j->o.max_copies)
+	if (j->ncopies >= j->o.max_copies && (j->settling || !journey_settle(j)))
 		drop_copies(j, j->o.max_copies / 8 ? j->o.max_copies / 8 : 1);
 	void *a = j->copies;
 	if (grow(&a, j->ncopies, &j->capcopies, j->o.max_copies, sizeof *j->copies)) {
@@ -615,7 +657,7 @@ static void add_log(struct journeys *j, const struct ss_record *r)
 	char *mem = need ? malloc(need) : NULL;
 	if (need && !mem)
 		return;
-	if (j->nlogs >= j->o.max_logs)
+	if (j->nlogs >= j->o.max_logs && (j->settling || !journey_settle(j)))
 		drop_logs(j, j->o.max_logs / 8 ? j->o.max_logs / 8 : 1);
 	void *a = j->logs;
 	if (grow(&a, j->nlogs, &j->caplogs, j->o.max_logs, sizeof *j->logs)) {

@@ -14,9 +14,10 @@
  * the capture). Dovecot's lines speak by Message-ID (a save) and by
  * address (a login).
  *
- * Everything is collected as the run goes and put together at its end:
- * at most max_copies copies and max_logs log lines are kept, the oldest
- * going first (--max-hops, --max-log-lines); with --mermaid also the
+ * Everything is collected as the run goes and put together at its end
+ * (or settled before: journeys_on_settled): at most max_copies copies and
+ * max_logs log lines are kept, the oldest going first when too few can be
+ * settled (--max-hops, --max-log-lines); with --mermaid also the
  * commands of at most JOURNEY_MAX_SESS open sessions and the last
  * JOURNEY_MAX_DNS DNS questions, each text cut at JOURNEY_MAX_TEXT. All of
  * it, and the walk that puts it together at the end, holds at most
@@ -160,6 +161,24 @@ void journeys_verdicts(struct journeys *j, const struct v_hopcheck *h, const cha
 /* Puts the journeys together (once, at the end); returns how many. */
 size_t journeys_build(struct journeys *j);
 const struct journey *journeys_get(const struct journeys *j, size_t i);
+
+/* Settling: when the store is full, rather than drop its oldest copies,
+ * the journeys are put together and those that can no longer grow are
+ * handed to fn and let go. A journey can grow by a later copy only while
+ * its copies are in the hop table, and by a log line only while they are
+ * the newest: so a journey is settled when all its copies and log lines
+ * are in the older half of the store. fn gets the journeys just built
+ * (journeys_get), n of them, and settled[i] set for those settled, whose
+ * ids (journey.id) follow the ids of those settled before; the others are
+ * made again later. When too few are settled (a long chain spanning the
+ * store) the oldest copies go as before. Without fn (the default), or with
+ * --mermaid, which needs every session whole at the end, nothing settles. */
+typedef void journeys_settled_fn(const struct journeys *j, size_t n, const char *settled,
+                                 void *ctx);
+void journeys_on_settled(struct journeys *j, journeys_settled_fn *fn, void *ctx);
+/* How many journeys were settled so far: the ids of the journeys built at
+ * the end follow theirs. */
+uint64_t journeys_settled(const struct journeys *j);
 /* The DNS questions asker put in [from, to), at most max, into out; returns
  * how many (--mermaid). */
 size_t journeys_dns(const struct journeys *j, const struct ss_addr *asker, int64_t from, int64_t to,

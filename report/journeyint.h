@@ -72,6 +72,10 @@ struct journeys {
 	struct jlog *logs; /* in the order they came */
 	size_t nlogs, caplogs;
 	uint64_t dropped_copies, dropped_logs;
+	journeys_settled_fn *settled_fn; /* journeys_on_settled */
+	void *settled_ctx;
+	uint64_t nsettled; /* journeys settled so far: the ids of those built next follow */
+	int settling;      /* journey_settle is running (its build must not start another) */
 	/* counted against o.max_bytes (journey_held() adds the arrays and
 	 * what is set aside for the walk) */
 	size_t bytes;      /* the copies' and lines' own allocations */
@@ -125,5 +129,10 @@ void journey_drop_eighth(struct journeys *j);
 struct jcopy *journeys_copy_of(const struct journeys *j, uint64_t n);
 /* Frees what journeys_build made. */
 void journeys_built_free(struct journeys *j);
+/* The store is full: settles what can be (journeywalk.c); 0 when too few
+ * journeys were settled to make room, and the caller drops the oldest. */
+int journey_settle(struct journeys *j);
+/* The copies and lines marked in gone[] (by index) leave the store. */
+void journey_let_go(struct journeys *j, const char *gone_copy, const char *gone_log);
 
 #endif

@@ -161,23 +161,28 @@ static void step_text(FILE *out, const struct timeline_opts *o, const struct jst
 	}
 }
 
-void journeyout_text(FILE *out, const struct timeline_opts *o, const struct journeys *j, size_t n,
-                     const char *keep)
+int journeyout_first_time(const struct journeys *j, size_t n, const char *keep, int64_t *ts)
 {
-	size_t shown = 0;
-	for (size_t i = 0; i < n; i++)
-		shown += keep[i] != 0;
-	if (!shown)
-		return;
-	/* --journey alone: the zone is said here (at the first time there is) */
 	const struct journey *j0 = NULL;
 	for (size_t i = 0; i < n && !j0; i++)
 		if (keep[i])
 			j0 = journeys_get(j, i);
-	const struct jstep *s0 = j0->nsteps ? &j0->steps[0] : NULL;
+	const struct jstep *s0 = j0 && j0->nsteps ? &j0->steps[0] : NULL;
 	int has0 = s0 && s0->copy && s0->copy->frame_end;
-	tclock_header(tclock_timeline(), out, has0, has0 ? s0->copy->ts_end : 0);
+	*ts = has0 ? s0->copy->ts_end : 0;
+	return has0;
+}
+
+void journeyout_text_head(FILE *out, size_t shown, int has0, int64_t ts0)
+{
+	/* --journey alone: the zone is said here (at the first time there is) */
+	tclock_header(tclock_timeline(), out, has0, ts0);
 	fprintf(out, "\nJourneys (%zu)\n", shown);
+}
+
+void journeyout_text_list(FILE *out, const struct timeline_opts *o, const struct journeys *j,
+                          size_t n, const char *keep)
+{
 	for (size_t i = 0; i < n; i++) {
 		const struct journey *jn = journeys_get(j, i);
 		if (!keep[i])
@@ -190,6 +195,10 @@ void journeyout_text(FILE *out, const struct timeline_opts *o, const struct jour
 		for (size_t k = 0; k < jn->nsteps; k++)
 			step_text(out, o, &jn->steps[k]);
 	}
+}
+
+void journeyout_text_tail(FILE *out, const struct journeys *j)
+{
 	uint64_t dc, dl;
 	journeys_dropped(j, &dc, &dl);
 	if (dc || dl)
@@ -203,6 +212,21 @@ void journeyout_text(FILE *out, const struct timeline_opts *o, const struct jour
 		fputs("(the journeys were cut short: putting them together reached --journey-mem; "
 		      "some copies or steps are in none)\n",
 		      out);
+}
+
+void journeyout_text(FILE *out, const struct timeline_opts *o, const struct journeys *j, size_t n,
+                     const char *keep)
+{
+	size_t shown = 0;
+	for (size_t i = 0; i < n; i++)
+		shown += keep[i] != 0;
+	if (!shown)
+		return;
+	int64_t ts0;
+	int has0 = journeyout_first_time(j, n, keep, &ts0);
+	journeyout_text_head(out, shown, has0, ts0);
+	journeyout_text_list(out, o, j, n, keep);
+	journeyout_text_tail(out, j);
 }
 
 /* --- JSON --- */

@@ -670,7 +670,7 @@ static struct journey *new_journey(struct journeys *j)
 		return NULL;
 	struct journey *jn = &j->js[j->njs];
 	memset(jn, 0, sizeof *jn);
-	jn->id = ++j->njs;
+	jn->id = j->nsettled + ++j->njs;
 	return jn;
 }
 
@@ -839,4 +839,83 @@ size_t journeys_build(struct journeys *j)
 		journeys_built_free(j);
 		journey_drop_eighth(j);
 	}
+}
+
+/* Marks what journey jn holds: its copies and log lines, by index. */
+static void holds(const struct journeys *j, const struct journey *jn, char *copy, char *log)
+{
+	for (size_t k = 0; k < jn->nsteps; k++) {
+		const struct jstep *s = &jn->steps[k];
+		if (s->copy)
+			copy[s->copy - j->copies] = 1;
+		if (s->log)
+			log[s->log - j->logs] = 1;
+		for (size_t i = 0; i < s->nlogs; i++)
+			log[s->logs[i] - j->logs] = 1;
+	}
+}
+
+/* Whether journey jn holds only what is older than copy number line and
+ * log line index lines_line: then nothing to come can join it. */
+static int settled_at(const struct journeys *j, const struct journey *jn, uint64_t line,
+                      size_t log_line)
+{
+	if (!jn->nsteps)
+		return 0;
+	for (size_t k = 0; k < jn->nsteps; k++) {
+		const struct jstep *s = &jn->steps[k];
+		if (s->copy && s->copy->number >= line)
+			return 0;
+		if (s->log && (size_t)(s->log - j->logs) >= log_line)
+			return 0;
+		for (size_t i = 0; i < s->nlogs; i++)
+			if ((size_t)(s->logs[i] - j->logs) >= log_line)
+				return 0;
+	}
+	return 1;
+}
+
+int journey_settle(struct journeys *j)
+{
+	if (!j->settled_fn || j->o.sessions || (!j->ncopies && !j->nlogs))
+		return 0;
+	/* the older half of each, by number and by arrival */
+	uint64_t line = j->ncopies ? j->copies[j->ncopies / 2].number : UINT64_MAX;
+	size_t log_line = j->nlogs / 2;
+	uint64_t dropped = j->dropped_copies + j->dropped_logs;
+	size_t n = journeys_build(j);
+	char *settled = calloc(n ? n : 1, 1);
+	char *gone_copy = calloc(j->ncopies ? j->ncopies : 1, 1);
+	char *gone_log = calloc(j->nlogs ? j->nlogs : 1, 1);
+	size_t count = 0, freed = 0;
+	/* a build cut short, or one that had to drop to fit, is no ground */
+	int sound = settled && gone_copy && gone_log && !j->build_refused &&
+	            j->dropped_copies + j->dropped_logs == dropped;
+	for (size_t i = 0; sound && i < n; i++) {
+		struct journey *jn = &j->js[i];
+		if (!settled_at(j, jn, line, log_line))
+			continue;
+		settled[i] = 1;
+		jn->id = j->nsettled + ++count;
+		holds(j, jn, gone_copy, gone_log);
+	}
+	for (size_t i = 0; sound && i < j->ncopies; i++)
+		freed += gone_copy[i] != 0;
+	for (size_t i = 0; sound && i < j->nlogs; i++)
+		freed += gone_log[i] != 0;
+	/* worth it when it frees an eighth of what is stored at least; else
+	 * the oldest go, as without settling */
+	size_t all = j->ncopies + j->nlogs;
+	int ok = sound && freed >= (all / 8 ? all / 8 : 1);
+	if (ok) {
+		j->settled_fn(j, n, settled, j->settled_ctx);
+		j->nsettled += count;
+	}
+	journeys_built_free(j);
+	if (ok)
+		journey_let_go(j, gone_copy, gone_log);
+	free(settled);
+	free(gone_copy);
+	free(gone_log);
+	return ok;
 }

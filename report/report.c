@@ -54,11 +54,18 @@ struct ss_report {
 	FILE *save_f, *junit_f; /* --save-expect, --junit: opened before the capture */
 	FILE *mermaid_f;        /* --mermaid, the same */
 	struct journeys *jn;    /* each message's path, shown at the end */
-	struct logfile *logs;   /* --log files, read as the capture's clock goes */
-	struct loglink *ll;     /* what each log line speaks of */
-	int quiet;              /* --journey: the journeys alone, no timeline */
-	struct shown *sh;       /* --message, --host: what is shown (NULL: all) */
-	struct text line;       /* a timeline item being put together */
+	/* journeys settled before the end (journeys_on_settled), as they will
+	 * be shown, waiting in a file for the end; how many, and the first
+	 * one's time (journeyout_first_time) */
+	FILE *settled_f;
+	size_t settled_shown;
+	int settled_has0;
+	int64_t settled_ts0;
+	struct logfile *logs; /* --log files, read as the capture's clock goes */
+	struct loglink *ll;   /* what each log line speaks of */
+	int quiet;            /* --journey: the journeys alone, no timeline */
+	struct shown *sh;     /* --message, --host: what is shown (NULL: all) */
+	struct text line;     /* a timeline item being put together */
 	uint64_t events;
 	int64_t last_ts; /* the time of the last item that had one */
 };
@@ -290,6 +297,8 @@ static void undo(struct ss_report *rp)
 	vsummary_free(rp->vs);
 	vexpect_free(rp->expect);
 	journeys_free(rp->jn);
+	if (rp->settled_f)
+		fclose(rp->settled_f);
 	shown_free(rp->sh);
 	logfile_close(rp->logs);
 	loglink_free(rp->ll);
@@ -332,6 +341,37 @@ static int ci_files(struct ss_report *rp, const struct report_opts *o, char *err
 			return -1;
 		}
 	return 0;
+}
+
+/* Journeys that can no longer grow, before the end: kept in a file, as
+ * they will be shown, so that the store lets their copies go (a relay's
+ * capture of 200,000 messages otherwise held them all, or lost the
+ * oldest). */
+static void on_settled(const struct journeys *j, size_t n, const char *settled, void *ctx)
+{
+	struct ss_report *rp = ctx;
+	char *keep = calloc(n ? n : 1, 1);
+	if (!keep)
+		return;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		keep[i] = settled[i] && shown_journey(rp->sh, journeys_get(j, i));
+		k += keep[i] != 0;
+	}
+	if (k && !rp->settled_f && !(rp->settled_f = tmpfile()))
+		ss_warn("journeys settled before the end: no file to keep them in (%s); %zu are "
+		        "not shown",
+		        strerror(errno), k);
+	if (k && rp->settled_f) {
+		if (!rp->settled_shown)
+			rp->settled_has0 = journeyout_first_time(j, n, keep, &rp->settled_ts0);
+		if (rp->o.json)
+			journeyout_json(rp->settled_f, &rp->jo, j, n, keep);
+		else
+			journeyout_text_list(rp->settled_f, &rp->tl, j, n, keep);
+		rp->settled_shown += k;
+	}
+	free(keep);
 }
 
 struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *caps,
@@ -395,6 +435,10 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 			return NULL;
 		}
 		rp->quiet |= o->journeys == JOURNEYS_ONLY;
+		/* --mermaid and the story's first pass need every journey at the
+		 * end; the text and JSON can take them as they settle */
+		if (o->journeys != JOURNEYS_OFF && !o->mermaid && !o->story_pass)
+			journeys_on_settled(rp->jn, on_settled, rp);
 	}
 	if (ci_files(rp, o, err, errlen, code)) {
 		undo(rp);
@@ -573,6 +617,22 @@ struct story *report_story(struct ss_report *rp)
 	return rp->jn ? shown_story(rp->sh, rp->jn, journeys_build(rp->jn)) : NULL;
 }
 
+/* The settled journeys, as they were shown into their file, to out. */
+static void settled_out(struct ss_report *rp)
+{
+	if (!rp->settled_f)
+		return;
+	char b[65536];
+	size_t n;
+	rewind(rp->settled_f);
+	while ((n = fread(b, 1, sizeof b, rp->settled_f)) > 0)
+		fwrite(b, 1, n, rp->o.out);
+	if (ferror(rp->settled_f))
+		ss_warn("journeys settled before the end: read error: %s", strerror(errno));
+	fclose(rp->settled_f);
+	rp->settled_f = NULL;
+}
+
 /* Each message's journey, after everything else. */
 static void journeys_out(struct ss_report *rp)
 {
@@ -590,10 +650,21 @@ static void journeys_out(struct ss_report *rp)
 		                            rp->o.mermaid_no_replies};
 		journeymd_write(rp->mermaid_f, &mo, rp->jn, n, keep); /* errors: at fclose */
 	}
-	if (rp->o.journeys != JOURNEYS_OFF && rp->o.json)
+	size_t shown = 0;
+	for (size_t i = 0; i < n; i++)
+		shown += keep[i] != 0;
+	if (rp->o.journeys != JOURNEYS_OFF && rp->o.json) {
+		settled_out(rp);
 		journeyout_json(rp->o.out, &rp->jo, rp->jn, n, keep);
-	else if (rp->o.journeys != JOURNEYS_OFF)
+	} else if (rp->o.journeys != JOURNEYS_OFF && !rp->settled_shown) {
 		journeyout_text(rp->o.out, &rp->tl, rp->jn, n, keep);
+	} else if (rp->o.journeys != JOURNEYS_OFF) {
+		journeyout_text_head(rp->o.out, rp->settled_shown + shown, rp->settled_has0,
+		                     rp->settled_ts0);
+		settled_out(rp);
+		journeyout_text_list(rp->o.out, &rp->tl, rp->jn, n, keep);
+		journeyout_text_tail(rp->o.out, rp->jn);
+	}
 	free(keep);
 }
 
@@ -684,6 +755,8 @@ int report_free(struct ss_report *rp, char *err, size_t errlen)
 	logfile_close(rp->logs);
 	loglink_free(rp->ll);
 	journeys_free(rp->jn);
+	if (rp->settled_f)
+		fclose(rp->settled_f);
 	shown_free(rp->sh);
 	verifier_free(rp->ver);
 	vsummary_free(rp->vs);

@@ -82,8 +82,9 @@ const struct ss_cap_def ss_cap_defs[] = {
         "syslog lines about messages kept for their journeys (the oldest go first)", 0, COUNT_MAX),
     /* the walk that puts them together at the end counts too (report/journeyint.h) */
     CAP(journey_mem, 64u << 20, SS_CAP_BYTES,
-        "bytes the journeys hold: copies, log lines, and putting them together at the end "
-        "(the oldest go first)",
+        "bytes the journeys hold: copies, log lines, and putting them together; past half of it "
+        "the journeys that can no longer grow are put together and kept in a temporary file "
+        "until the end, past it the oldest go",
         0, BYTES_MAX),
     /* 0: nothing waits, lines come out as they are made (report/order.h) */
     CAP(max_order_mem, 64u << 20, SS_CAP_BYTES,

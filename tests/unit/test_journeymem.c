@@ -312,6 +312,94 @@ static void walk_over_cap(void)
 #endif
 }
 
+/* A journey as words: its id, and each step's kind, copy and log lines. */
+static void words(const struct journey *jn, char *out, size_t len)
+{
+	size_t at = 0;
+	at += (size_t)snprintf(out + at, len - at, "#%" PRIu64, jn->id);
+	for (size_t k = 0; k < jn->nsteps && at < len; k++) {
+		const struct jstep *s = &jn->steps[k];
+		at += (size_t)snprintf(out + at, len - at, " %d:%" PRIu64 ":%s:%zu", (int)s->kind,
+		                       s->copy ? s->copy->number : 0, s->log ? s->log->text : "-",
+		                       s->nlogs);
+	}
+}
+
+static char said[4096][256];
+static size_t nsaid;
+
+static void on_settled(const struct journeys *j, size_t n, const char *settled, void *ctx)
+{
+	size_t *times = ctx;
+	(*times)++;
+	for (size_t i = 0; i < n; i++)
+		if (settled[i] && nsaid < 4096)
+			words(journeys_get(j, i), said[nsaid++], sizeof said[0]);
+}
+
+/* Each of 1000 messages goes over two hops, with a delivery line after
+ * the second (its queue ID), before the next message begins: a store of
+ * 64 copies settles the older journeys as it fills, and every journey
+ * comes out once, whole, numbered in turn, as a store that holds all of
+ * them puts them together at the end. Before settling, the oldest copies
+ * were dropped and their journeys lost. */
+static void settling(void)
+{
+	enum { N = 1000 };
+	struct journeys *all = fresh(100000, 200000, 64 * MB);
+	struct journeys *small = fresh(64, 200000, 64 * MB);
+	size_t times = 0;
+	journeys_on_settled(small, on_settled, &times);
+	nsaid = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		struct journeys *j = pass ? small : all;
+		for (uint64_t k = 1; k <= N; k++) {
+			char q1[16], q2[16], msg[256];
+			snprintf(q1, sizeof q1, "A%07" PRIu64, k);
+			snprintf(q2, sizeof q2, "B%07" PRIu64, k);
+			copy(j, 0, 2 * k - 1, 0, q1);
+			copy(j, 1, 2 * k, 2 * k - 1, q2);
+			snprintf(msg, sizeof msg,
+			         "%s: to=<u@b.test>, relay=local, delay=0.1, delays=0/0/0/0.1, "
+			         "dsn=2.0.0, status=sent (delivered to mailbox)",
+			         q2);
+			line(j, "mx2", "postfix/local[1]", msg);
+		}
+	}
+	size_t n = journeys_build(all), m = journeys_build(small);
+	uint64_t dc, dl;
+	journeys_dropped(small, &dc, &dl);
+	printf("1000 journeys of two hops and a delivery, a store of 64 copies: %zu settled in %zu "
+	       "goes, %zu at the end, %" PRIu64 " copies dropped\n",
+	       nsaid, times, m, dc);
+	CHECK(n == N && times > 0 && nsaid + m == N && dc == 0 && dl == 0);
+	CHECK(journeys_settled(small) == nsaid);
+	for (size_t i = 0; i < m && nsaid < 4096; i++)
+		words(journeys_get(small, i), said[nsaid++], sizeof said[0]);
+	size_t same = 0, whole = 0;
+	for (size_t i = 0; i < n && i < nsaid; i++) {
+		char w[256];
+		const struct journey *jn = journeys_get(all, i);
+		words(jn, w, sizeof w);
+		same += !strcmp(w, said[i]);
+		/* two copies and the delivery */
+		whole +=
+		    jn->nsteps >= 2 && jn->steps[0].kind == JS_COPY && jn->steps[1].kind == JS_COPY;
+	}
+	CHECK(same == N && whole == N);
+	if (same != N)
+		for (size_t i = 0; i < nsaid; i++) {
+			char w[256];
+			words(journeys_get(all, i), w, sizeof w);
+			if (strcmp(w, said[i])) {
+				printf("  first difference: %s / %s\n", w, said[i]);
+				break;
+			}
+		}
+	journeys_free(all);
+	journeys_free(small);
+}
+
 int main(void)
 {
 	setup();
@@ -321,6 +409,7 @@ int main(void)
 	deep_chain();
 	two_lines_one_copy();
 	walk_over_cap();
+	settling();
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures != 0;
 }
