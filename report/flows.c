@@ -118,40 +118,30 @@ void flows_text(FILE *out, const struct ss_flow *f)
 	fwrite(t->b.p, 1, t->b.len, out);
 }
 
-#define LIT(t, s) text_add((t), "" s, sizeof(s) - 1)
-
-static void json_tf(struct text *t, int v)
-{
-	if (v)
-		LIT(t, "true");
-	else
-		LIT(t, "false");
-}
-
 static void json_dir(struct text *t, const char *name, const struct ss_dir_stats *d, int tcp)
 {
 	json_tkey(t, name);
-	LIT(t, "{\"packets\":");
+	TEXT_LIT(t, "{\"packets\":");
 	text_u64(t, d->packets);
-	LIT(t, ",\"bytes\":");
+	TEXT_LIT(t, ",\"bytes\":");
 	text_u64(t, d->bytes);
-	LIT(t, ",\"gaps\":");
+	TEXT_LIT(t, ",\"gaps\":");
 	text_u64(t, d->gaps);
-	LIT(t, ",\"gap_bytes\":");
+	TEXT_LIT(t, ",\"gap_bytes\":");
 	text_u64(t, d->gap_bytes);
 	if (tcp) {
-		LIT(t, ",\"rexmit_bytes\":");
+		TEXT_LIT(t, ",\"rexmit_bytes\":");
 		text_u64(t, d->rexmit_bytes);
-		LIT(t, ",\"ooo_segments\":");
+		TEXT_LIT(t, ",\"ooo_segments\":");
 		text_u64(t, d->ooo_segments);
-		LIT(t, ",\"conflicts\":");
+		TEXT_LIT(t, ",\"conflicts\":");
 		text_u64(t, d->conflicts);
-		LIT(t, ",\"syn\":");
-		json_tf(t, d->syn);
-		LIT(t, ",\"fin\":");
-		json_tf(t, d->fin);
-		LIT(t, ",\"rst\":");
-		json_tf(t, d->rst);
+		TEXT_LIT(t, ",\"syn\":");
+		json_tbool(t, d->syn);
+		TEXT_LIT(t, ",\"fin\":");
+		json_tbool(t, d->fin);
+		TEXT_LIT(t, ",\"rst\":");
+		json_tbool(t, d->rst);
 	}
 	text_char(t, '}');
 }
@@ -160,9 +150,9 @@ static void json_ep(struct text *t, const char *name, const struct ss_endpoint *
 {
 	char a[SS_ADDR_STRLEN];
 	json_tkey(t, name);
-	LIT(t, "{\"ip\":\"");
+	TEXT_LIT(t, "{\"ip\":\"");
 	text_str(t, ss_addr_fmt(&e->addr, a));
-	LIT(t, "\",\"port\":");
+	TEXT_LIT(t, "\",\"port\":");
 	text_u64(t, e->port);
 	text_char(t, '}');
 }
@@ -173,33 +163,33 @@ static void json_ep(struct text *t, const char *name, const struct ss_endpoint *
 void flows_json(FILE *out, const struct ss_flow *f)
 {
 	struct text *t = line();
-	LIT(t, "{\"type\":\"flow\",\"flow\":");
+	TEXT_LIT(t, "{\"type\":\"flow\",\"flow\":");
 	text_u64(t, f->id);
-	LIT(t, ",\"proto\":\"");
+	TEXT_LIT(t, ",\"proto\":\"");
 	text_str(t, l4name(f));
-	LIT(t, "\",\"app\":");
+	TEXT_LIT(t, "\",\"app\":");
 	if (f->app)
 		json_tcstr(t, f->app);
 	else
-		LIT(t, "null");
+		TEXT_LIT(t, "null");
 	json_ep(t, "client", &f->ep[SS_C2S]);
 	json_ep(t, "server", &f->ep[SS_S2C]);
 	json_ttime_field(t, "start", 1, f->first_ts);
 	json_ttime_field(t, "end", 1, f->last_ts);
-	LIT(t, ",\"first_frame\":");
+	TEXT_LIT(t, ",\"first_frame\":");
 	text_u64(t, f->first_frame);
-	LIT(t, ",\"last_frame\":");
+	TEXT_LIT(t, ",\"last_frame\":");
 	text_u64(t, f->last_frame);
 	json_dir(t, "c2s", &f->st[SS_C2S], f->proto == 6);
 	json_dir(t, "s2c", &f->st[SS_S2C], f->proto == 6);
-	LIT(t, ",\"close\":\"");
+	TEXT_LIT(t, ",\"close\":\"");
 	text_str(t, ss_close_name(f->how));
-	LIT(t, "\",\"handshake\":");
-	json_tf(t, f->handshake);
-	LIT(t, ",\"midstream\":");
-	json_tf(t, f->midstream);
-	LIT(t, ",\"direction_guessed\":");
-	json_tf(t, f->dir_guessed);
-	LIT(t, "}\n");
+	TEXT_LIT(t, "\",\"handshake\":");
+	json_tbool(t, f->handshake);
+	TEXT_LIT(t, ",\"midstream\":");
+	json_tbool(t, f->midstream);
+	TEXT_LIT(t, ",\"direction_guessed\":");
+	json_tbool(t, f->dir_guessed);
+	TEXT_LIT(t, "}\n");
 	fwrite(t->b.p, 1, t->b.len, out);
 }

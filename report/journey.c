@@ -279,10 +279,16 @@ void journey_drop_eighth(struct journeys *j)
 static void shed(struct journeys *j)
 {
 	/* Settling puts journeys together, which takes room: it is tried
-	 * while the store holds half the cap, before the cap is reached. */
-	if (j->settled_fn && !j->settling && journey_held(j) > j->o.max_bytes / 2) {
+	 * while the store holds half the cap, before the cap is reached. When
+	 * it could not settle enough (one long chain, say), it is tried again
+	 * only once the store has grown by an eighth: a walk over the store
+	 * for every copy or line added would make the run quadratic. */
+	size_t items = j->ncopies + j->nlogs;
+	if (j->settled_fn && !j->settling && journey_held(j) > j->o.max_bytes / 2 &&
+	    items >= j->settle_retry) {
 		j->settling = 1;
-		journey_settle(j);
+		if (!journey_settle(j))
+			j->settle_retry = items + (items / 8 ? items / 8 : 1);
 		j->settling = 0;
 	}
 	while (journey_held(j) > j->o.max_bytes && (j->ncopies || j->nlogs))

@@ -74,8 +74,9 @@ struct journeys {
 	uint64_t dropped_copies, dropped_logs;
 	journeys_settled_fn *settled_fn; /* journeys_on_settled */
 	void *settled_ctx;
-	uint64_t nsettled; /* journeys settled so far: the ids of those built next follow */
-	int settling;      /* journey_settle is running (its build must not start another) */
+	uint64_t nsettled;   /* journeys settled so far: the ids of those built next follow */
+	int settling;        /* journey_settle is running (its build must not start another) */
+	size_t settle_retry; /* after one that settled too little: copies and lines to wait for */
 	/* counted against o.max_bytes (journey_held() adds the arrays and
 	 * what is set aside for the walk) */
 	size_t bytes;      /* the copies' and lines' own allocations */

@@ -235,8 +235,6 @@ void journeyout_text(FILE *out, const struct timeline_opts *o, const struct jour
  * jsonout.c does its records): a capture of many messages has as many
  * journeys, and stdio's cost per piece was a tenth of --json's time. */
 
-#define JLIT(t, s) text_add((t), "" s, sizeof(s) - 1)
-
 static void jstr(struct text *t, const char *name, const char *v)
 {
 	if (!v)
@@ -253,7 +251,7 @@ static void ju64(struct text *t, const char *name, uint64_t v)
 
 static void log_json(struct text *t, const struct jlog *l)
 {
-	JLIT(t, "{\"kind\":");
+	TEXT_LIT(t, "{\"kind\":");
 	json_tcstr(t, maillog_kind_name(l->kind));
 	json_ttime_field(t, "time", l->timed, l->ts);
 	if (l->frame)
@@ -275,7 +273,7 @@ static void logs_json(struct text *t, const struct jstep *s)
 	if (!s->nlogs)
 		return;
 	size_t n = s->nlogs < JOURNEY_MAX_STEP_LOGS ? s->nlogs : JOURNEY_MAX_STEP_LOGS;
-	JLIT(t, ",\"log\":[");
+	TEXT_LIT(t, ",\"log\":[");
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			text_char(t, ',');
@@ -289,16 +287,16 @@ static void logs_json(struct text *t, const struct jstep *s)
 static void step_json(struct text *t, struct jsonout_opts *jo, const struct jstep *s)
 {
 	static const char *const kinds[] = {"copy", "log_hop", "delivered", "failed", "queue"};
-	JLIT(t, "{\"step\":\"");
+	TEXT_LIT(t, "{\"step\":\"");
 	text_str(t, kinds[s->kind]);
-	JLIT(t, "\",\"depth\":");
+	TEXT_LIT(t, "\",\"depth\":");
 	json_ti64(t, s->depth);
 	if (s->kind == JS_COPY) {
 		const struct jcopy *c = s->copy;
 		ju64(t, "message", c->number);
-		JLIT(t, ",\"proto\":\"");
+		TEXT_LIT(t, ",\"proto\":\"");
 		text_str(t, rec_proto_name(c->p));
-		JLIT(t, "\",\"role\":\"");
+		TEXT_LIT(t, "\",\"role\":\"");
 		text_str(t, c->role == RR_TRANSFER    ? "transfer"
 		            : c->role == RR_RETRIEVAL ? "retrieval"
 		                                      : "append");
@@ -321,7 +319,7 @@ static void step_json(struct text *t, struct jsonout_opts *jo, const struct jste
 		jstr(t, "queue_id", c->queue_id);
 		ju64(t, "size", c->len);
 		if (c->incomplete)
-			JLIT(t, ",\"incomplete\":true");
+			TEXT_LIT(t, ",\"incomplete\":true");
 		jstr(t, "added_by_client", c->added);
 		jstr(t, "hop_role", c->role_name);
 		jstr(t, "verdicts", c->verdicts);
@@ -359,18 +357,18 @@ void journeyout_json(FILE *out, struct jsonout_opts *jo, const struct journeys *
 		if (!keep[i])
 			continue;
 		text_reset(&t);
-		JLIT(&t, "{\"type\":\"journey\"");
+		TEXT_LIT(&t, "{\"type\":\"journey\"");
 		ju64(&t, "journey", jn->id);
 		jstr(&t, "message_id", jn->message_id);
 		jstr(&t, "subject", jn->subject);
 		jstr(&t, "from", jn->author);
-		JLIT(&t, ",\"steps\":[");
+		TEXT_LIT(&t, ",\"steps\":[");
 		for (size_t k = 0; k < jn->nsteps; k++) {
 			if (k)
 				text_char(&t, ',');
 			step_json(&t, jo, &jn->steps[k]);
 		}
-		JLIT(&t, "]}\n");
+		TEXT_LIT(&t, "]}\n");
 		if (t.b.len)
 			fwrite(t.b.p, 1, t.b.len, out);
 		if (t.cut) /* memory ran out: what was made, ended as a line */

@@ -237,3 +237,11 @@ void json_ttime_field(struct text *t, const char *name, int has, int64_t ts)
 	json_ttime(t, ts);
 	text_char(t, '"');
 }
+
+void json_tbool(struct text *t, int v)
+{
+	if (v)
+		TEXT_LIT(t, "true");
+	else
+		TEXT_LIT(t, "false");
+}

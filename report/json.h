@@ -44,6 +44,8 @@ void json_ti64(struct text *t, int64_t v);
 void json_ttime(struct text *t, int64_t ns);
 /* ,"name": - the key of a field after the first of a record. */
 void json_tkey(struct text *t, const char *name);
+/* true or false. */
+void json_tbool(struct text *t, int v);
 /* ,"name":"<time>" when has (its frame is not 0, record.h); else nothing. */
 void json_ttime_field(struct text *t, const char *name, int has, int64_t ts);
 

@@ -26,9 +26,6 @@
  * this between records. */
 #define JSONOUT_PART (256u << 10)
 
-/* A literal, without counting it at run time. */
-#define LIT(t, s) text_add((t), "" s, sizeof(s) - 1)
-
 static void str(struct text *t, struct ss_str s)
 {
 	json_tstr(t, s.p, s.len);
@@ -39,28 +36,20 @@ static void u64(struct text *t, uint64_t v)
 	text_u64(t, v);
 }
 
-static void tf(struct text *t, int v)
-{
-	if (v)
-		LIT(t, "true");
-	else
-		LIT(t, "false");
-}
-
 void jsonout_thost(struct text *t, const struct jsonout_opts *o, const char *name,
                    const struct ss_addr *a)
 {
 	char s[SS_ADDR_STRLEN];
 	text_char(t, '"');
 	text_str(t, name);
-	LIT(t, "\":\"");
+	TEXT_LIT(t, "\":\"");
 	text_str(t, ss_addr_fmt(a, s));
 	text_char(t, '"');
 	const char *n = o->names ? names_get(a) : NULL;
 	if (n) {
-		LIT(t, ",\"");
+		TEXT_LIT(t, ",\"");
 		text_str(t, name);
-		LIT(t, "_name\":");
+		TEXT_LIT(t, "_name\":");
 		json_tcstr(t, n);
 	}
 }
@@ -74,15 +63,15 @@ static void endpoints(struct text *t, const struct jsonout_opts *o, const struct
 		json_tkey(t, side[d]);
 		text_char(t, '"');
 		text_str(t, ss_addr_fmt(&f->ep[d].addr, a));
-		LIT(t, "\",\"");
+		TEXT_LIT(t, "\",\"");
 		text_str(t, side[d]);
-		LIT(t, "_port\":");
+		TEXT_LIT(t, "_port\":");
 		u64(t, f->ep[d].port);
 		const char *n = o->names ? names_get(&f->ep[d].addr) : NULL;
 		if (n) {
-			LIT(t, ",\"");
+			TEXT_LIT(t, ",\"");
 			text_str(t, side[d]);
-			LIT(t, "_name\":");
+			TEXT_LIT(t, "_name\":");
 			json_tcstr(t, n);
 		}
 	}
@@ -128,17 +117,17 @@ static void head(struct text *t, const struct jsonout_opts *o, const char *type,
 	const struct ss_flow *f = r->flow;
 	int64_t ts;
 	int has = rectime_begin(r, &ts);
-	LIT(t, "{\"type\":");
+	TEXT_LIT(t, "{\"type\":");
 	json_tcstr(t, type);
 	json_ttime_field(t, "time", has, ts);
 	if (!f) { /* a --log file's line: where it was read */
-		LIT(t, ",\"file\":");
+		TEXT_LIT(t, ",\"file\":");
 		json_tcstr(t, r->u.log.file ? r->u.log.file : "");
-		LIT(t, ",\"line\":");
+		TEXT_LIT(t, ",\"line\":");
 		u64(t, r->u.log.line);
 		return;
 	}
-	LIT(t, ",\"flow\":");
+	TEXT_LIT(t, ",\"flow\":");
 	u64(t, f->id);
 	endpoints(t, o, f);
 }
@@ -147,29 +136,29 @@ static void exchange(struct text *t, const struct jsonout_opts *o, const struct 
 {
 	const struct rec_exchange *x = &r->u.ex;
 	head(t, o, x->proto, r);
-	LIT(t, ",\"verb\":");
+	TEXT_LIT(t, ",\"verb\":");
 	if (x->verb)
 		json_tcstr(t, x->verb);
 	else
-		LIT(t, "null");
-	LIT(t, ",\"command\":");
+		TEXT_LIT(t, "null");
+	TEXT_LIT(t, ",\"command\":");
 	if (x->verb || x->cmd.len)
 		str(t, x->cmd);
 	else
-		LIT(t, "null");
+		TEXT_LIT(t, "null");
 	if (x->frame_cmd) {
-		LIT(t, ",\"frame\":");
+		TEXT_LIT(t, ",\"frame\":");
 		u64(t, x->frame_cmd);
 	}
-	LIT(t, ",\"reply\":");
+	TEXT_LIT(t, ",\"reply\":");
 	if (x->reply.len)
 		str(t, x->reply);
 	else
-		LIT(t, "null");
-	LIT(t, ",\"code\":");
+		TEXT_LIT(t, "null");
+	TEXT_LIT(t, ",\"code\":");
 	json_ti64(t, x->code);
 	if (x->status) {
-		LIT(t, ",\"status\":");
+		TEXT_LIT(t, ",\"status\":");
 		json_tcstr(t, x->status);
 	}
 	/* RFC 3463: the enhanced status code after the reply code, if any. */
@@ -179,18 +168,18 @@ static void exchange(struct text *t, const struct jsonout_opts *o, const struct 
 		e++;
 	if (x->status == NULL && n > 8 && p[3] == ' ' && p[4] >= '2' && p[4] <= '5' &&
 	    p[5] == '.' && e < n && p[e] == ' ') {
-		LIT(t, ",\"enhanced\":\"");
+		TEXT_LIT(t, ",\"enhanced\":\"");
 		text_add(t, p + 4, e - 4); /* digits and dots: nothing to escape */
 		text_char(t, '"');
 	}
 	json_ttime_field(t, "reply_time", x->frame_reply != 0, x->ts_reply);
 	if (x->frame_reply) {
-		LIT(t, ",\"reply_frame\":");
+		TEXT_LIT(t, ",\"reply_frame\":");
 		u64(t, x->frame_reply);
 	}
-	LIT(t, ",\"pipelined\":");
-	tf(t, x->pipelined);
-	LIT(t, "}\n");
+	TEXT_LIT(t, ",\"pipelined\":");
+	json_tbool(t, x->pipelined);
+	TEXT_LIT(t, "}\n");
 }
 
 static void header(struct text *t, const char *name, const char *value)
@@ -206,92 +195,92 @@ static void message(struct text *t, FILE *out, const struct jsonout_opts *o,
 {
 	const struct rec_message *m = &r->u.msg;
 	head(t, o, "message", r);
-	LIT(t, ",\"proto\":");
+	TEXT_LIT(t, ",\"proto\":");
 	json_tcstr(t, m->proto);
-	LIT(t, ",\"how\":");
+	TEXT_LIT(t, ",\"how\":");
 	json_tcstr(t, m->how);
-	LIT(t, ",\"number\":");
+	TEXT_LIT(t, ",\"number\":");
 	u64(t, m->number);
-	LIT(t, ",\"size\":");
+	TEXT_LIT(t, ",\"size\":");
 	u64(t, m->data.len);
-	LIT(t, ",\"sha256\":");
+	TEXT_LIT(t, ",\"sha256\":");
 	uint8_t md[32];
 	if (!o->sha256)
 		sha256_of(m->data.p, m->data.len, md);
 	json_tsha256(t, o->sha256 ? o->sha256 : md);
-	LIT(t, ",\"incomplete\":");
-	tf(t, m->incomplete);
-	LIT(t, ",\"partial\":");
-	tf(t, m->partial);
+	TEXT_LIT(t, ",\"incomplete\":");
+	json_tbool(t, m->incomplete);
+	TEXT_LIT(t, ",\"partial\":");
+	json_tbool(t, m->partial);
 	if (m->role == RR_TRANSFER) {
-		LIT(t, ",\"helo\":");
+		TEXT_LIT(t, ",\"helo\":");
 		str(t, m->helo);
-		LIT(t, ",\"mail_from\":");
+		TEXT_LIT(t, ",\"mail_from\":");
 		str(t, m->mail_from);
-		LIT(t, ",\"rcpt\":[");
+		TEXT_LIT(t, ",\"rcpt\":[");
 		for (size_t i = 0; i < m->nrcpt; i++) {
 			if (i)
 				text_char(t, ',');
 			str(t, m->rcpt[i]);
 		}
-		LIT(t, "],\"queue_id\":");
+		TEXT_LIT(t, "],\"queue_id\":");
 		if (m->queue_id.len)
 			str(t, m->queue_id);
 		else
-			LIT(t, "null");
-		LIT(t, ",\"code\":");
+			TEXT_LIT(t, "null");
+		TEXT_LIT(t, ",\"code\":");
 		json_ti64(t, m->code);
 		if (m->start_unseen) /* taken from the client's DATA on */
-			LIT(t, ",\"go_ahead_seen\":false");
+			TEXT_LIT(t, ",\"go_ahead_seen\":false");
 		if (m->p == RP_LMTP) {
 			/* RFC 2033 4.2: one reply per accepted recipient */
-			LIT(t, ",\"deliveries\":[");
+			TEXT_LIT(t, ",\"deliveries\":[");
 			for (size_t i = 0; i < m->ndeliveries; i++) {
 				const struct rec_delivery *d = &m->deliveries[i];
 				if (i)
 					text_char(t, ',');
-				LIT(t, "{\"rcpt\":");
+				TEXT_LIT(t, "{\"rcpt\":");
 				str(t, d->rcpt);
-				LIT(t, ",\"code\":");
+				TEXT_LIT(t, ",\"code\":");
 				json_ti64(t, d->code);
-				LIT(t, ",\"reply\":");
+				TEXT_LIT(t, ",\"reply\":");
 				str(t, d->reply);
 				text_char(t, '}');
 			}
 			text_char(t, ']');
 		}
 	} else {
-		LIT(t, ",\"user\":");
+		TEXT_LIT(t, ",\"user\":");
 		str(t, m->user);
-		LIT(t, ",\"mailbox\":");
+		TEXT_LIT(t, ",\"mailbox\":");
 		str(t, m->mailbox);
-		LIT(t, ",\"which\":");
+		TEXT_LIT(t, ",\"which\":");
 		str(t, m->which);
 	}
-	LIT(t, ",\"frame_start\":");
+	TEXT_LIT(t, ",\"frame_start\":");
 	u64(t, m->frame_start);
-	LIT(t, ",\"frame_end\":");
+	TEXT_LIT(t, ",\"frame_end\":");
 	u64(t, m->frame_end);
 	json_ttime_field(t, "end", m->frame_end != 0, m->ts_end);
 	if (o->hop && o->from) {
 		/* the copy it was passed on from: number, when, and by which hosts */
 		const struct vhop *f = o->from;
-		LIT(t, ",\"copy_of\":{\"number\":");
+		TEXT_LIT(t, ",\"copy_of\":{\"number\":");
 		u64(t, f->number);
 		json_ttime_field(t, "time", f->frame != 0, f->ts);
 		text_char(t, ',');
 		jsonout_thost(t, o, "client", &f->client);
 		text_char(t, ',');
 		jsonout_thost(t, o, "server", &f->server);
-		LIT(t, ",\"added_fields\":");
+		TEXT_LIT(t, ",\"added_fields\":");
 		u64(t, o->hop->added);
-		LIT(t, ",\"exact\":");
-		tf(t, o->hop->exact);
+		TEXT_LIT(t, ",\"exact\":");
+		json_tbool(t, o->hop->exact);
 		text_char(t, '}');
 	}
 	if (m->msg) {
 		const struct msg *h = m->msg;
-		LIT(t, ",\"headers\":{\"count\":");
+		TEXT_LIT(t, ",\"headers\":{\"count\":");
 		u64(t, h->nfields);
 		header(t, "from", h->from);
 		header(t, "to", h->to);
@@ -299,10 +288,10 @@ static void message(struct text *t, FILE *out, const struct jsonout_opts *o,
 		header(t, "subject", h->subject);
 		header(t, "date", h->date);
 		header(t, "message_id", h->message_id);
-		LIT(t, "},\"body_size\":");
+		TEXT_LIT(t, "},\"body_size\":");
 		u64(t, m->data.len - h->body_off);
 		if (o->verbose) {
-			LIT(t, ",\"fields\":[");
+			TEXT_LIT(t, ",\"fields\":[");
 			for (size_t i = 0; i < h->nfields; i++) {
 				const struct msg_field *f = &h->fields[i];
 				if (i)
@@ -318,7 +307,7 @@ static void message(struct text *t, FILE *out, const struct jsonout_opts *o,
 			text_char(t, ']');
 		}
 	}
-	LIT(t, "}\n");
+	TEXT_LIT(t, "}\n");
 }
 
 /* The records below end with members written by FILE writers elsewhere
@@ -328,21 +317,21 @@ static void note(struct text *t, FILE *out, const struct jsonout_opts *o, const 
 	const struct rec_note *n = &r->u.note;
 	/* a TLS session's note is a tls record: "what" is handshake or end */
 	head(t, o, n->tls ? "tls" : "note", r);
-	LIT(t, ",\"proto\":");
+	TEXT_LIT(t, ",\"proto\":");
 	json_tcstr(t, n->proto);
-	LIT(t, ",\"what\":");
+	TEXT_LIT(t, ",\"what\":");
 	json_tcstr(t, n->tls && !strncmp(n->what, "tls_", 4) ? n->what + 4 : n->what);
-	LIT(t, ",\"detail\":");
+	TEXT_LIT(t, ",\"detail\":");
 	str(t, n->detail);
 	if (n->frame) {
-		LIT(t, ",\"frame\":");
+		TEXT_LIT(t, ",\"frame\":");
 		u64(t, n->frame);
 	}
 	if (n->tls) {
 		flush(t, out);
 		tlsout_json(out, n->tls);
 	}
-	LIT(t, "}\n");
+	TEXT_LIT(t, "}\n");
 }
 
 static void dns(struct text *t, FILE *out, const struct jsonout_opts *o, const struct ss_record *r)
@@ -350,17 +339,17 @@ static void dns(struct text *t, FILE *out, const struct jsonout_opts *o, const s
 	const struct rec_dns *d = &r->u.dns;
 	head(t, o, "dns", r);
 	if (d->frame_query) {
-		LIT(t, ",\"frame\":");
+		TEXT_LIT(t, ",\"frame\":");
 		u64(t, d->frame_query);
 	}
 	json_ttime_field(t, "response_time", d->frame_response != 0, d->ts_response);
 	if (d->frame_response) {
-		LIT(t, ",\"response_frame\":");
+		TEXT_LIT(t, ",\"response_frame\":");
 		u64(t, d->frame_response);
 	}
 	flush(t, out);
 	dnsout_json(out, d);
-	LIT(t, "}\n");
+	TEXT_LIT(t, "}\n");
 }
 
 static void log_line(struct text *t, FILE *out, const struct jsonout_opts *o,
@@ -369,20 +358,20 @@ static void log_line(struct text *t, FILE *out, const struct jsonout_opts *o,
 	const struct rec_log *l = &r->u.log;
 	head(t, o, "log", r);
 	if (l->frame) {
-		LIT(t, ",\"frame\":");
+		TEXT_LIT(t, ",\"frame\":");
 		u64(t, l->frame);
 	}
 	if (o->about_flow) {
-		LIT(t, ",\"about_flow\":");
+		TEXT_LIT(t, ",\"about_flow\":");
 		u64(t, o->about_flow);
 	}
 	if (o->about_message) {
-		LIT(t, ",\"about_message\":");
+		TEXT_LIT(t, ",\"about_message\":");
 		u64(t, o->about_message);
 	}
 	flush(t, out);
 	logout_json(out, l);
-	LIT(t, "}\n");
+	TEXT_LIT(t, "}\n");
 }
 
 void jsonout_record(FILE *out, const struct jsonout_opts *o, const struct ss_record *r)

@@ -50,6 +50,9 @@ static inline void text_add(struct text *t, const void *p, size_t n)
 	text_grow_add(t, p, n);
 }
 
+/* A literal, its length counted by the compiler, not at run time. */
+#define TEXT_LIT(t, s) text_add((t), "" s, sizeof(s) - 1)
+
 static inline void text_str(struct text *t, const char *s)
 {
 	text_add(t, s, strlen(s));
