@@ -447,7 +447,11 @@ static void add_copy(struct journeys *j, const struct ss_record *r, const struct
 	char *mem = need ? malloc(need) : NULL;
 	if (need && !mem)
 		return;
-	if (j->ncopies >= j->o.max_copies && (j->settling || !journey_settle(j)))
+	/* full: settle what can be; the oldest go when that left no room (it
+	 * may have let lines go, not copies) */
+	if (j->ncopies >= j->o.max_copies && !j->settling)
+		journey_settle(j);
+	if (j->ncopies >= j->o.max_copies)
 		drop_copies(j, j->o.max_copies / 8 ? j->o.max_copies / 8 : 1);
 	void *a = j->copies;
 	if (grow(&a, j->ncopies, &j->capcopies, j->o.max_copies, sizeof *j->copies)) {
@@ -663,7 +667,9 @@ static void add_log(struct journeys *j, const struct ss_record *r)
 	char *mem = need ? malloc(need) : NULL;
 	if (need && !mem)
 		return;
-	if (j->nlogs >= j->o.max_logs && (j->settling || !journey_settle(j)))
+	if (j->nlogs >= j->o.max_logs && !j->settling)
+		journey_settle(j);
+	if (j->nlogs >= j->o.max_logs)
 		drop_logs(j, j->o.max_logs / 8 ? j->o.max_logs / 8 : 1);
 	void *a = j->logs;
 	if (grow(&a, j->nlogs, &j->caplogs, j->o.max_logs, sizeof *j->logs)) {

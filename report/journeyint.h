@@ -131,7 +131,8 @@ struct jcopy *journeys_copy_of(const struct journeys *j, uint64_t n);
 /* Frees what journeys_build made. */
 void journeys_built_free(struct journeys *j);
 /* The store is full: settles what can be (journeywalk.c); 0 when too few
- * journeys were settled to make room, and the caller drops the oldest. */
+ * journeys were settled (an eighth of the copies and lines together): the
+ * caller drops the oldest when there is still no room for what it adds. */
 int journey_settle(struct journeys *j);
 /* The copies and lines marked in gone[] (by index) leave the store. */
 void journey_let_go(struct journeys *j, const char *gone_copy, const char *gone_log);

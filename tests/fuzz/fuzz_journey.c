@@ -8,7 +8,10 @@
  * of "M"); "L QID ..." an LMTP copy; every other line is a syslog line
  * ("<22>Dec  6 18:27:01 host tag: ..." or anything) from one of the same 8
  * hosts. So "queued as" loops, queues named by many lines, copies that
- * share queue IDs and lines that name no queue all meet the walk.
+ * share queue IDs and lines that name no queue all meet the walk. Each
+ * input is played twice: with the sessions --mermaid keeps, and settling
+ * (journeys_on_settled) as the text and JSON do, its store small enough
+ * that journeys settle as it fills.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -81,19 +84,10 @@ static void copy(struct journeys *j, const uint8_t *p, size_t n, uint64_t number
 	msg_free(&m);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* The input's lines into j: "M ..." a copy, "m ..." one passed on from the
+ * copy before, "L ..." one by LMTP, anything else a syslog line. */
+static void feed(struct journeys *j, const uint8_t *data, size_t size)
 {
-	static int ready;
-	if (!ready) {
-		setup();
-		ready = 1;
-	}
-	/* small caps, so that the oldest go and the walk meets the holes (the
-	 * bytes count arrays by capacity and the walk too: 256K keeps a few) */
-	struct journey_opts o = {16, 64, 256 << 10, 1, 0};
-	struct journeys *j = journeys_new(&o);
-	if (!j)
-		return 0;
 	uint64_t number = 0, frame = 0;
 	for (size_t at = 0; at < size;) {
 		const uint8_t *nl = memchr(data + at, '\n', size - at);
@@ -111,21 +105,57 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r.u.log.frame = frame;
 		journeys_record(j, &r, NULL);
 	}
-	size_t nj = journeys_build(j);
-	char *keep = malloc(nj ? nj : 1);
-	FILE *out = fopen("/dev/null", "w");
-	if (keep && out) {
-		memset(keep, 1, nj ? nj : 1);
-		struct timeline_opts tl = {0, 0, 0, 1};
-		struct jsonout_opts jo = {0};
-		struct journeymd_opts mo = {&tl, 0, 0};
-		journeyout_text(out, &tl, j, nj, keep);
-		journeyout_json(out, &jo, j, nj, keep);
-		journeymd_write(out, &mo, j, nj, keep);
+}
+
+static struct timeline_opts tl = {0, 0, 0, 1};
+static struct jsonout_opts jo;
+
+/* Settled journeys, shown as the report shows them (report.c on_settled). */
+static void settled(const struct journeys *j, size_t n, const char *keep, void *ctx)
+{
+	journeyout_text_list(ctx, &tl, j, n, keep);
+	journeyout_json(ctx, &jo, j, n, keep);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int ready;
+	if (!ready) {
+		setup();
+		ready = 1;
 	}
-	if (out)
-		fclose(out);
-	free(keep);
-	journeys_free(j);
+	FILE *out = fopen("/dev/null", "w");
+	if (!out)
+		return 0;
+	/* small caps, so that the oldest go and the walk meets the holes (the
+	 * bytes count arrays by capacity and the walk too: 256K keeps a few);
+	 * once with the sessions of --mermaid, once settling as the text and
+	 * JSON do (journeys_on_settled) */
+	for (int settling = 0; settling < 2; settling++) {
+		struct journey_opts o = {16, 64, 256 << 10, !settling, 0};
+		struct journeys *j = journeys_new(&o);
+		if (!j)
+			break;
+		if (settling)
+			journeys_on_settled(j, settled, out);
+		feed(j, data, size);
+		size_t nj = journeys_build(j);
+		char *keep = malloc(nj ? nj : 1);
+		if (keep) {
+			memset(keep, 1, nj ? nj : 1);
+			struct journeymd_opts mo = {&tl, 0, 0};
+			int64_t ts0;
+			int has0 = journeyout_first_time(j, nj, keep, &ts0);
+			journeyout_text_head(out, nj + journeys_settled(j), has0, ts0);
+			journeyout_text_list(out, &tl, j, nj, keep);
+			journeyout_text_tail(out, j);
+			journeyout_json(out, &jo, j, nj, keep);
+			if (!settling)
+				journeymd_write(out, &mo, j, nj, keep);
+		}
+		free(keep);
+		journeys_free(j);
+	}
+	fclose(out);
 	return 0;
 }
