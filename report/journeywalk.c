@@ -899,6 +899,18 @@ int journey_settle(struct journeys *j)
 		jn->id = j->nsettled + ++count;
 		holds(j, jn, gone_copy, gone_log);
 	}
+	/* a line that a journey still open shows too stays for it (a copy is
+	 * in one journey only) */
+	char *kept_copy = sound ? calloc(j->ncopies ? j->ncopies : 1, 1) : NULL;
+	char *kept_log = sound ? calloc(j->nlogs ? j->nlogs : 1, 1) : NULL;
+	sound = sound && kept_copy && kept_log;
+	for (size_t i = 0; sound && i < n; i++)
+		if (!settled[i])
+			holds(j, &j->js[i], kept_copy, kept_log);
+	for (size_t i = 0; sound && i < j->nlogs; i++)
+		gone_log[i] = gone_log[i] && !kept_log[i];
+	free(kept_copy);
+	free(kept_log);
 	for (size_t i = 0; sound && i < j->ncopies; i++)
 		freed += gone_copy[i] != 0;
 	for (size_t i = 0; sound && i < j->nlogs; i++)
