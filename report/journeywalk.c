@@ -841,12 +841,13 @@ size_t journeys_build(struct journeys *j)
 	}
 }
 
-/* Marks what journey jn holds: its copies and log lines, by index. */
+/* Marks what journey jn holds: its copies (copy NULL: not them) and log
+ * lines, by index. */
 static void holds(const struct journeys *j, const struct journey *jn, char *copy, char *log)
 {
 	for (size_t k = 0; k < jn->nsteps; k++) {
 		const struct jstep *s = &jn->steps[k];
-		if (s->copy)
+		if (s->copy && copy)
 			copy[s->copy - j->copies] = 1;
 		if (s->log)
 			log[s->log - j->logs] = 1;
@@ -901,15 +902,13 @@ int journey_settle(struct journeys *j)
 	}
 	/* a line that a journey still open shows too stays for it (a copy is
 	 * in one journey only) */
-	char *kept_copy = sound ? calloc(j->ncopies ? j->ncopies : 1, 1) : NULL;
 	char *kept_log = sound ? calloc(j->nlogs ? j->nlogs : 1, 1) : NULL;
-	sound = sound && kept_copy && kept_log;
+	sound = sound && kept_log;
 	for (size_t i = 0; sound && i < n; i++)
 		if (!settled[i])
-			holds(j, &j->js[i], kept_copy, kept_log);
+			holds(j, &j->js[i], NULL, kept_log);
 	for (size_t i = 0; sound && i < j->nlogs; i++)
 		gone_log[i] = gone_log[i] && !kept_log[i];
-	free(kept_copy);
 	free(kept_log);
 	for (size_t i = 0; sound && i < j->ncopies; i++)
 		freed += gone_copy[i] != 0;
