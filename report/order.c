@@ -306,8 +306,9 @@ static void let_out(struct order *o, int64_t q)
 }
 
 /* The bucket of an item of slot q, or NULL when it is late (its bucket has
- * gone out): straight out. Late only because a cap let its bucket out
- * early (its window has not passed), it is counted with them. */
+ * gone out): straight out. Late only because its bucket went out early (a
+ * cap, or order_release's low that was wrong), its window not passed, it
+ * is counted with them. */
 static struct bucket *bucket_at(struct order *o, int64_t q)
 {
 	if (q >= o->next)
@@ -536,6 +537,12 @@ void order_advance(struct order *o, int64_t now)
 	drain_before(o, slot(o, o->newest - o->window));
 }
 
+void order_release(struct order *o, int64_t low)
+{
+	if (o->started)
+		drain_before(o, slot(o, low));
+}
+
 /* Says how many items went out before their time since it last did: once,
  * at the end of the run (a flush before it says it then). It goes through
  * the sink, which may queue it here: nothing is being written now. */
@@ -549,10 +556,10 @@ static void tell_early(struct order *o)
 	o->said_after = o->after;
 	o->said_disorder = o->disorder;
 	ss_eventf("report", "order_full", 0, 0, 0, -1,
-	          "%llu line%s out of time order: the time-order queue reached --max-order-mem or "
-	          "%zu lines, so %llu went out before their time and %llu came after newer ones "
+	          "%llu line%s out of time order: %llu went out before their time (the time-order "
+	          "queue reached --max-order-mem or %zu lines) and %llu came after newer ones "
 	          "had gone",
-	          (unsigned long long)d, d == 1 ? "" : "s", o->max, (unsigned long long)e,
+	          (unsigned long long)d, d == 1 ? "" : "s", (unsigned long long)e, o->max,
 	          (unsigned long long)a);
 }
 

@@ -47,6 +47,14 @@ void order_end(struct order *o);
 void order_put(struct order *o, int64_t ts, const void *p, size_t n);
 /* Capture time is now now: what is old enough goes out. */
 void order_advance(struct order *o, int64_t now);
+/* No line still to come is older than low (the events still open began at
+ * low or later; the caller knows them): the lines older than low go out
+ * now, before their window is over, in time order. The queue's buckets
+ * are some 10 ms wide (window / 1022): a line waits until its bucket is
+ * wholly older than low. A line that comes later and older than low after
+ * all (an open event the caller missed) is late: it goes straight out
+ * and is counted as having come after its time had gone out. */
+void order_release(struct order *o, int64_t low);
 /* Everything goes out (the end of the capture, or SIGUSR1); first, when
  * lines were let out early since the last flush, the order_full event
  * (through the event sink, which may write it here). */

@@ -26,6 +26,7 @@
 #include "maillog.h"
 #include "jsonout.h"
 #include "names.h"
+#include "openflows.h"
 #include "order.h"
 #include "record.h"
 #include "rectime.h"
@@ -42,6 +43,14 @@
 struct ss_report {
 	struct report_opts o;
 	struct order *ord; /* -r: lines back in time order; NULL: as they come */
+	/* with ord: the open flows, oldest first, so that a line goes out once
+	 * nothing still to come can be older (report_clock); the flow tap's
+	 * state for a flow is its entry, or one of the two tags: no entry
+	 * kept (no ord), no memory for one */
+	struct openflows open;
+	struct openflow tag_plain, tag_untracked;
+	int64_t newest; /* the latest capture time report_clock was told */
+	int clocked;
 	struct streams *streams;
 	struct export *export;
 	struct mbox *mbox; /* --mbox */
@@ -252,6 +261,12 @@ static void on_record(const struct ss_record *r, void *ctx)
 static void *flow_open(const struct ss_flow *f, void *ctx)
 {
 	struct ss_report *rp = ctx;
+	struct openflow *e = &rp->tag_plain;
+	if (rp->ord) {
+		e = openflows_add(&rp->open, f->first_ts, rp);
+		if (!e)
+			e = &rp->tag_untracked;
+	}
 	loglink_flow(rp->ll, f);
 	shown_flow_open(rp->sh, f);
 	if (!rp->o.json && !rp->o.flows_only && rp->o.verbose && !rp->quiet &&
@@ -259,7 +274,18 @@ static void *flow_open(const struct ss_flow *f, void *ctx)
 		flows_text_open(begin(rp, 1, f->first_ts), f);
 		end(rp);
 	}
-	return rp;
+	return e;
+}
+
+/* The flow of tap state e has ended: it makes no more lines (its
+ * dissector's last ones came before, or come before the next
+ * report_clock). */
+static void flow_gone(struct ss_report *rp, struct openflow *e)
+{
+	if (e == &rp->tag_untracked)
+		openflows_remove(&rp->open, NULL);
+	else if (e != &rp->tag_plain)
+		openflows_remove(&rp->open, e);
 }
 
 /* A flow's own line: always with --flows and --json; on the timeline with
@@ -267,7 +293,9 @@ static void *flow_open(const struct ss_flow *f, void *ctx)
 static void flow_close(void *st, const struct ss_flow *f, const struct ss_pos *at)
 {
 	(void)at;
-	struct ss_report *rp = st;
+	struct openflow *e = st;
+	struct ss_report *rp = e->owner;
+	flow_gone(rp, e);
 	ss_event_flow_end(f->id); /* the summaries of its repeated events (event.h) */
 	if (rp->jn)
 		journeys_flow_end(rp->jn, f->id);
@@ -293,6 +321,7 @@ static void undo(struct ss_report *rp)
 	export_free(rp->export, e, sizeof e);
 	mbox_free(rp->mbox, e, sizeof e);
 	order_free(rp->ord);
+	openflows_clear(&rp->open);
 	verifier_free(rp->ver);
 	vsummary_free(rp->vs);
 	vexpect_free(rp->expect);
@@ -491,6 +520,7 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 	tclock_setup(o->time_format, o->utc, rp->ord != NULL);
 	if (rp->ord && !o->json && tclock_deferred(tclock_timeline()))
 		order_set_writer(rp->ord, tclock_write, tclock_timeline());
+	rp->tag_plain.owner = rp->tag_untracked.owner = rp;
 	rp->flowtap = (struct ss_tap){flow_open, NULL, NULL, NULL, flow_close, rp};
 	reasm_add_tap(r, &rp->flowtap);
 	ss_event_sink(on_event, rp);
@@ -603,13 +633,38 @@ static void log_warnings(struct ss_report *rp)
 		    st.untimed, st.lines);
 }
 
+/* How far back in capture time a line still to come can be: no earlier
+ * than the oldest open flow began, than the oldest hop waiting for its
+ * verdicts was complete (verdictout_cited), or than now; --log lines up
+ * to now are out already. REPORT_ORDER_SLACK below that, for frames
+ * stamped a little before the ones already read (a capture of several
+ * CPUs or interfaces). INT64_MIN when an open flow is not known. */
+#define REPORT_ORDER_SLACK (SS_NS_PER_SEC / 10)
+static int64_t order_low(const struct ss_report *rp)
+{
+	int64_t low;
+	if (!openflows_oldest(&rp->open, &low))
+		return INT64_MIN;
+	int64_t hop = verifier_oldest(rp->ver);
+	if (hop < low)
+		low = hop;
+	if (rp->newest < low)
+		low = rp->newest;
+	return low < INT64_MIN + REPORT_ORDER_SLACK ? INT64_MIN : low - REPORT_ORDER_SLACK;
+}
+
 void report_clock(struct ss_report *rp, int64_t now)
 {
 	/* --log lines up to now, before the order queue goes past them */
 	logfile_emit_until(rp->logs, now);
 	verifier_clock(rp->ver, now);
-	if (rp->ord)
+	if (!rp->clocked || now > rp->newest)
+		rp->newest = now;
+	rp->clocked = 1;
+	if (rp->ord) {
 		order_advance(rp->ord, now);
+		order_release(rp->ord, order_low(rp));
+	}
 }
 
 struct story *report_story(struct ss_report *rp)
@@ -741,6 +796,7 @@ int report_free(struct ss_report *rp, char *err, size_t errlen)
 	ss_event_repeats(0);
 	record_sink_clear();
 	order_free(rp->ord);
+	openflows_clear(&rp->open);
 	int rc = streams_free(rp->streams, err, errlen);
 	char e[300];
 	if (export_free(rp->export, e, sizeof e) && !rc) {

@@ -482,6 +482,17 @@ static void expire(struct verifier *v, int64_t now)
 	}
 }
 
+/* The queue is in the order the messages completed, so its front is the
+ * oldest (a front already reported only makes the answer earlier). A hop
+ * without a time is shown at the time of the line before it: any. */
+int64_t verifier_oldest(const struct verifier *v)
+{
+	if (!v || !v->n)
+		return INT64_MAX;
+	const struct vhop *h = &v->q[v->head]->hop;
+	return h->frame ? h->ts : INT64_MIN;
+}
+
 static int push(struct verifier *v, struct waiting *w)
 {
 	if (v->n == v->cap) {

@@ -89,6 +89,10 @@ const struct vhop *verifier_record(struct verifier *v, const struct ss_record *r
  * texts, an older one without (hops_find: valid until the next call of
  * either). */
 const struct vhop *verifier_hop(const struct verifier *v, uint64_t n);
+/* The time of the oldest hop still waiting to be reported: its message
+ * was complete then, and its verdicts will be shown at that time or later
+ * (verdictout_cited). INT64_MAX when none waits (or v is NULL). */
+int64_t verifier_oldest(const struct verifier *v);
 /* Capture time is now: hops whose wait is over are reported. */
 void verifier_clock(struct verifier *v, int64_t now);
 /* The end of the input: every waiting hop is reported. */

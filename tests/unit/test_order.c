@@ -7,6 +7,9 @@
  * held never pass it, every line still comes out once and whole, a line
  * larger than the cap comes after the older lines and before the newer
  * ones, and the lines let out early are said once (order_full).
+ * order_release: told the oldest event still open, the queue lets out what
+ * is older at once, still in time order, and holds a fraction of what the
+ * window alone holds; a line older than what it was told is late, counted.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -351,9 +354,9 @@ static void test_item_over_cap(void)
 	const char *tail = text + 4 + big / 1000 * 1000;
 	/* let out early, yet nothing came after them older: in time order */
 	const char *want =
-	    "c\nd\n! report order_full: 0 lines out of time order: the time-order "
-	    "queue reached --max-order-mem or 1000 lines, so 3 went out before their "
-	    "time and 0 came after newer ones had gone";
+	    "c\nd\n! report order_full: 0 lines out of time order: 3 went out before "
+	    "their time (the time-order queue reached --max-order-mem or 1000 lines) "
+	    "and 0 came after newer ones had gone";
 	CHECK(t.events == 1 && t.lines == 0);
 	CHECK(strncmp(tail, want, strlen(want)) == 0);
 	const char *first = strstr(tail, "order_full");
@@ -387,6 +390,103 @@ static void test_cap_zero(void)
 	free(text);
 }
 
+/* Events from many sessions at once, each a line stamped when it began
+ * and written when it completed (mostly within 50 ms, some after 1.5 s):
+ * with order_release told the oldest open event after each line, every
+ * line still comes out in (time, arrival) order, and the queue holds a
+ * fraction of what the 10 s window alone makes it hold (all 8 s of them). */
+static size_t run_events(int release, char **text, size_t *len)
+{
+	enum { N = 8000 };
+	static int64_t open_at[N], done_at[N];
+	static int written[N];
+	int64_t t0 = 1700000000LL * 1000 * MS;
+	seed = 11;
+	for (size_t i = 0; i < N; i++) {
+		open_at[i] = t0 + (int64_t)i * MS + rnd(1000);
+		done_at[i] = open_at[i] + (rnd(500) == 0 ? 300 * MS : (int64_t)rnd(50) * MS);
+		written[i] = 0;
+	}
+	FILE *out = open_memstream(text, len);
+	struct order *o = order_new(out, 10000 * MS, 1000000);
+	size_t peak = 0;
+	for (size_t k = 0; k < N; k++) {
+		size_t next = N; /* the event that completes next */
+		for (size_t i = 0; i < N; i++)
+			if (!written[i] && (next == N || done_at[i] < done_at[next]))
+				next = i;
+		int64_t now = done_at[next];
+		order_advance(o, now);
+		/* a line of 1000 bytes: the 4 s of them fill chunks */
+		fprintf(order_begin(o, open_at[next]), "%" PRId64 " %zu %*s\n", open_at[next], next,
+		        960, "");
+		order_end(o);
+		written[next] = 1;
+		int64_t low = now; /* events still to open begin at now or later */
+		for (size_t i = 0; i < N; i++)
+			if (!written[i] && open_at[i] <= now && open_at[i] < low)
+				low = open_at[i];
+		if (release)
+			order_release(o, low);
+		if (order_held(o) > peak)
+			peak = order_held(o);
+	}
+	CHECK(order_early(o) == 0);
+	order_free(o);
+	fclose(out);
+	return peak;
+}
+
+static void test_release(void)
+{
+	char *a = NULL, *b = NULL;
+	size_t alen, blen;
+	size_t peak_window = run_events(0, &a, &alen);
+	size_t peak_release = run_events(1, &b, &blen);
+	/* the same lines in the same order: open time, then arrival */
+	CHECK(alen == blen && !memcmp(a, b, alen));
+	static struct line got[8001];
+	size_t n = parse(b, got, 8001);
+	CHECK(n == 8000);
+	int sorted = 1;
+	for (size_t i = 1; i < n; i++)
+		sorted &= !before(&got[i], &got[i - 1]);
+	CHECK(sorted);
+	/* all 8 MB of lines, in chunks of 1 MiB, against some 300 ms of them
+	 * in the chunk being filled and the one before */
+	CHECK(peak_window >= (size_t)8 << 20 && peak_release <= (size_t)3 << 20);
+	free(a);
+	free(b);
+
+	/* a line older than low after all: straight out, after the later
+	 * lines already out, counted */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	struct told t = {0};
+	ss_event_sink(on_event, &t);
+	struct order *o = order_new(out, 10000 * MS, 1000);
+	int64_t t0 = 1700000000LL * 1000 * MS;
+	order_advance(o, t0);
+	order_put(o, t0 + 100 * MS, "a\n", 2);
+	order_put(o, t0 + 200 * MS, "b\n", 2);
+	order_advance(o, t0 + 500 * MS);
+	order_release(o, t0 + 150 * MS); /* a goes, b waits */
+	fflush(out);
+	CHECK(len == 2 && !memcmp(text, "a\n", 2));
+	order_put(o, t0 + 50 * MS, "c\n", 2); /* older than low: late */
+	fflush(out);
+	CHECK(len == 4 && !memcmp(text, "a\nc\n", 4));
+	CHECK(order_early(o) == 1);
+	order_flush(o);
+	CHECK(len == 6 && !memcmp(text, "a\nc\nb\n", 6));
+	order_free(o);
+	ss_event_sink(NULL, NULL);
+	fclose(out);
+	CHECK(t.events == 1 && t.lines == 1); /* c, after a */
+	free(text);
+}
+
 int main(void)
 {
 	test_in_window(1000000, 0);
@@ -399,6 +499,7 @@ int main(void)
 	test_byte_cap(ORDER_MAX_MEM, 0);
 	test_item_over_cap();
 	test_cap_zero();
+	test_release();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
