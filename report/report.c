@@ -636,10 +636,11 @@ static void log_warnings(struct ss_report *rp)
 /* How far back in capture time a line still to come can be: no earlier
  * than the oldest open flow began, than the oldest hop waiting for its
  * verdicts was complete (verdictout_cited), or than now; --log lines up
- * to now are out already. REPORT_ORDER_SLACK below that, for frames
- * stamped a little before the ones already read (a capture of several
- * CPUs or interfaces). INT64_MIN when an open flow is not known. */
-#define REPORT_ORDER_SLACK (SS_NS_PER_SEC / 10)
+ * to now are out already. REPORT_ORDER_SLACK (20 ms) below that, for a
+ * flow whose first frame is stamped a little before frames already read
+ * (a capture of several CPUs or interfaces; frames of flows already open
+ * need none). INT64_MIN when an open flow is not known. */
+#define REPORT_ORDER_SLACK (SS_NS_PER_SEC / 50)
 static int64_t order_low(const struct ss_report *rp)
 {
 	int64_t low;

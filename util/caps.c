@@ -81,7 +81,7 @@ const struct ss_cap_def ss_cap_defs[] = {
     CAP(max_log_lines, 200000, SS_CAP_COUNT,
         "syslog lines about messages kept for their journeys (the oldest go first)", 0, COUNT_MAX),
     /* the walk that puts them together at the end counts too (report/journeyint.h) */
-    CAP(journey_mem, 64u << 20, SS_CAP_BYTES,
+    CAP(journey_mem, 16u << 20, SS_CAP_BYTES,
         "bytes the journeys hold: copies, log lines, and putting them together; past half of it "
         "the journeys that can no longer grow are put together and kept in a temporary file "
         "until the end, past it the oldest go",
