@@ -125,10 +125,10 @@ void flow_end(struct ss_reasm *r, struct flow *f, enum ss_close why)
 	deliver_close(r, f);
 	deliver_free(r, f);
 	tcp_release(r, f);
+	/* late segments of a TCP flow that closed are known for --tcp-linger */
 	if (f->pub.proto == 6 && (why == SS_CLOSE_FIN || why == SS_CLOSE_RST))
-		list_move(r, f, LIST_CLOSED);
-	else
-		table_remove(r, f);
+		closed_add(r, f);
+	table_remove(r, f);
 }
 
 void reasm_tick(struct ss_reasm *r, int64_t now)

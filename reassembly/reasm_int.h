@@ -58,7 +58,7 @@ struct flow_key {
 	uint8_t proto;
 };
 
-enum { LIST_TCP, LIST_UDP, LIST_CLOSED, NLISTS };
+enum { LIST_TCP, LIST_UDP, NLISTS };
 
 struct flow {
 	struct ss_flow pub;         /* first: a struct ss_flow * is a struct flow * */
@@ -85,6 +85,19 @@ struct flow_list {
 	struct flow *head, *tail;
 };
 
+/* A TCP flow that ended by FIN or RST, remembered for --tcp-linger so that
+ * its late segments are known as late (closed.c): what those need of it,
+ * not the whole flow. */
+struct closed_flow {
+	struct closed_flow *hnext;       /* hash chain */
+	struct closed_flow *prev, *next; /* oldest first */
+	struct flow_key key;
+	uint64_t id;
+	int64_t last_ts;
+	uint8_t how; /* enum ss_close */
+	uint8_t cli; /* which key endpoint is the client */
+};
+
 struct ss_reasm {
 	const struct ss_caps *caps;
 	struct flow **bucket;
@@ -107,6 +120,10 @@ struct ss_reasm {
 	struct flow *last;    /* the flow table_find() found last */
 	int64_t expire_at;    /* no flow's silence outlasts its timeout before this */
 	struct bufpool rings; /* full-window rings of closed flows, for new ones */
+	/* closed.c: closed flows by key, and oldest first */
+	struct closed_flow **cbucket;
+	size_t ncbuckets, nclosed;
+	struct closed_flow *chead, *ctail;
 };
 
 /* table.c */
@@ -119,6 +136,22 @@ void flow_key_make(struct flow_key *k, const struct ss_ip *ip, uint16_t sport, u
 void table_expire(struct ss_reasm *r);
 int table_init(struct ss_reasm *r);
 void table_fini(struct ss_reasm *r);
+
+/* The seeded hash of a flow key, before it is cut to a table's size. */
+uint64_t flow_key_hash(const struct ss_reasm *r, const struct flow_key *k);
+/* The silence after which an open flow ends (TCP or UDP), or a closed one
+ * is forgotten (where NLISTS), in nanoseconds. */
+int64_t table_timeout(const struct ss_reasm *r, int where);
+
+/* closed.c: f ends by FIN or RST (it is still in the table, which it
+ * leaves next); a flow that finds no memory is forgotten at once. */
+void closed_add(struct ss_reasm *r, const struct flow *f);
+struct closed_flow *closed_find(struct ss_reasm *r, const struct flow_key *k);
+void closed_remove(struct ss_reasm *r, struct closed_flow *c);
+/* Forgets the closed flows whose linger is over; returns when the next is
+ * due (INT64_MAX: none). */
+int64_t closed_expire(struct ss_reasm *r);
+void closed_fini(struct ss_reasm *r);
 
 /* reasm.c */
 void flow_end(struct ss_reasm *r, struct flow *f, enum ss_close why);

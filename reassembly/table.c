@@ -1,9 +1,9 @@
 /* table.c - the flow table: O(1) lookup by 5-tuple (both directions share
  * one entry), and activity lists that make idle expiry O(1) per flow.
  *
- * Each list holds flows with one timeout (open TCP, UDP, closed TCP kept to
- * absorb late packets), oldest activity first, so expiry only ever looks at
- * list heads.
+ * Each list holds flows with one timeout (open TCP, UDP), oldest activity
+ * first, so expiry only ever looks at list heads. Closed TCP flows, kept
+ * to absorb late packets, are in a table of their own (closed.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +28,7 @@ static uint64_t mix(uint64_t h)
  * cannot be crafted to put every flow in one chain. Words are folded with a
  * multiply each and mixed once at the end: cheap, and every key bit still
  * reaches the bucket index. */
-static size_t key_hash(const struct ss_reasm *r, const struct flow_key *k)
+uint64_t flow_key_hash(const struct ss_reasm *r, const struct flow_key *k)
 {
 	const uint8_t *p = (const uint8_t *)k;
 	uint64_t h = r->seed;
@@ -41,7 +41,12 @@ static size_t key_hash(const struct ss_reasm *r, const struct flow_key *k)
 	}
 	uint64_t w = 0;
 	memcpy(&w, p + i, sizeof *k - i);
-	return (size_t)(mix(h ^ w) & (r->nbuckets - 1));
+	return mix(h ^ w);
+}
+
+static size_t key_hash(const struct ss_reasm *r, const struct flow_key *k)
+{
+	return (size_t)(flow_key_hash(r, k) & (r->nbuckets - 1));
 }
 
 int table_init(struct ss_reasm *r)
@@ -56,6 +61,7 @@ int table_init(struct ss_reasm *r)
 
 void table_fini(struct ss_reasm *r)
 {
+	closed_fini(r);
 	free(r->bucket);
 	r->bucket = NULL;
 	bufpool_free(&r->rings);
@@ -141,9 +147,7 @@ static void list_unlink(struct ss_reasm *r, struct flow *f)
 	f->prev = f->next = NULL;
 }
 
-/* The silence after which a flow of list where ends (or, closed, is
- * forgotten). */
-static int64_t timeout_of(const struct ss_reasm *r, int where)
+int64_t table_timeout(const struct ss_reasm *r, int where)
 {
 	uint64_t s = where == LIST_TCP   ? r->caps->tcp_timeout
 	             : where == LIST_UDP ? r->caps->udp_timeout
@@ -160,7 +164,7 @@ static int64_t head_due(const struct ss_reasm *r, int where)
 	const struct flow *h = r->list[where].head;
 	if (!h)
 		return INT64_MAX;
-	int64_t t = timeout_of(r, where);
+	int64_t t = table_timeout(r, where);
 	return h->pub.last_ts > INT64_MAX - t ? INT64_MAX : h->pub.last_ts + t;
 }
 
@@ -210,12 +214,11 @@ struct flow *table_add(struct ss_reasm *r, const struct flow_key *k)
 {
 	while (r->st.flows_now >= r->caps->max_flows) {
 		/* Closed flows go first: they only wait for late packets. */
-		struct flow *o = r->list[LIST_CLOSED].head;
-		if (o) {
-			table_remove(r, o);
+		if (r->chead) {
+			closed_remove(r, r->chead);
 			continue;
 		}
-		o = oldest_open(r);
+		struct flow *o = oldest_open(r);
 		if (!o)
 			return NULL;
 		r->st.evicted++;
@@ -266,16 +269,14 @@ void table_expire(struct ss_reasm *r)
 	if (r->now <= r->expire_at)
 		return;
 	/* closed flows first: they only wait for late packets */
-	int64_t linger = timeout_of(r, LIST_CLOSED), tcp = timeout_of(r, LIST_TCP),
-	        udp = timeout_of(r, LIST_UDP);
+	int64_t closed_due = closed_expire(r);
+	int64_t tcp = table_timeout(r, LIST_TCP), udp = table_timeout(r, LIST_UDP);
 	struct flow *f;
-	while ((f = r->list[LIST_CLOSED].head) && r->now - f->pub.last_ts > linger)
-		table_remove(r, f);
 	while ((f = r->list[LIST_TCP].head) && r->now - f->pub.last_ts > tcp)
 		flow_end(r, f, SS_CLOSE_IDLE); /* frees f */
 	while ((f = r->list[LIST_UDP].head) && r->now - f->pub.last_ts > udp)
 		flow_end(r, f, SS_CLOSE_IDLE);
-	r->expire_at = INT64_MAX;
+	r->expire_at = closed_due;
 	for (int l = 0; l < NLISTS; l++) {
 		int64_t due = head_due(r, l);
 		if (due < r->expire_at)

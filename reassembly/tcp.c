@@ -607,21 +607,21 @@ static struct flow *flow_of(struct ss_reasm *r, const struct ss_ip *ip, const st
 	flow_key_make(&k, ip, t->sport, t->dport, src_a0);
 	struct flow *f = table_find(r, &k);
 	int syn_only = (t->flags & (TH_SYN | TH_ACK)) == TH_SYN;
-	if (f && f->where == LIST_CLOSED) {
+	struct closed_flow *c = f ? NULL : closed_find(r, &k);
+	if (c) {
 		if (!syn_only) {
 			/* The last ACK of an orderly close is normal, not late. */
 			if (t->n || (t->flags & (TH_FIN | TH_RST | TH_SYN)) ||
-			    f->pub.how != SS_CLOSE_FIN)
+			    c->how != SS_CLOSE_FIN)
 				r->st.late++;
 			if (t->n)
-				ss_eventf("tcp", "late_data", r->frame, r->now, f->pub.id,
-				          f->cli == *src_a0 ? SS_C2S : SS_S2C,
+				ss_eventf("tcp", "late_data", r->frame, r->now, c->id,
+				          c->cli == *src_a0 ? SS_C2S : SS_S2C,
 				          "%zu bytes after the flow closed (%s); not delivered",
-				          t->n, ss_close_name(f->pub.how));
+				          t->n, ss_close_name((enum ss_close)c->how));
 			return NULL;
 		}
-		table_remove(r, f); /* the ports are used again */
-		f = NULL;
+		closed_remove(r, c); /* the ports are used again */
 	}
 	if (f && syn_only) {
 		struct half *ch = &f->h[f->cli == *src_a0 ? SS_C2S : SS_S2C];

@@ -96,7 +96,10 @@ const struct ss_cap_def ss_cap_defs[] = {
     CAP(verify_wait, 60, SS_CAP_SECONDS,
         "--verify: capture-time seconds a hop waits for the copy its receiver passes on", 0,
         SECONDS_MAX),
-    CAP(max_waiting, 10000, SS_CAP_COUNT,
+    /* the time-order queue holds every line back to the oldest waiting
+     * hop (its verdicts are shown at its time): 1000 is 16 messages a
+     * second over the 60 s wait, far more than a lab makes */
+    CAP(max_waiting, 1000, SS_CAP_COUNT,
         "--verify: hops waiting for that copy at once; past it the oldest is reported", 0,
         COUNT_MAX),
     CAP(verify_mem, 256u << 20, SS_CAP_BYTES,

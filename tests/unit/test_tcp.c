@@ -757,6 +757,46 @@ static void case_reuse(void)
 	CHECK(seen[1].last.id == 2);
 }
 
+/* A flow closed by FIN is remembered for --tcp-linger (reassembly/closed.c):
+ * a late segment in that time is late, not a new flow; after it, the same
+ * ports start a flow of their own. Remembered flows count in --max-flows
+ * and are the first to go when it is reached. */
+static void case_linger(void)
+{
+	caps.tcp_linger = 5;
+	begin("a closed flow absorbs late segments for --tcp-linger, then is forgotten");
+	handshake();
+	seg(C, 3, ACK, 1001, 5001, "one");
+	seg(C, 4, FIN | ACK, 1004, 5001, NULL);
+	seg(S, 5, FIN | ACK, 5001, 1005, NULL);
+	seg(C, 6, ACK, 1005, 5002, NULL); /* the last ACK: normal */
+	CHECK(seen[0].closed && reasm_stats(r)->late == 0);
+	CHECK(reasm_stats(r)->flows_now == 1); /* remembered */
+	seg(C, 4000, ACK, 1001, 5001, "one");  /* retransmitted within the linger */
+	CHECK(reasm_stats(r)->late == 1 && reasm_stats(r)->flows == 1);
+	CHECK_STR(events, "late_data;");
+	seg_port(C, 40001, 5007, SYN, 1, 0, NULL, 0); /* 5.001 s after: forgotten */
+	CHECK(reasm_stats(r)->flows_now == 1);
+	seg(C, 5008, ACK, 1001, 5001, "one"); /* now a flow of its own, mid-stream */
+	CHECK(reasm_stats(r)->flows == 3 && reasm_stats(r)->late == 1);
+	end();
+	CHECK_STR(seen[2].dir[0], "one");
+	CHECK(seen[2].last.midstream);
+
+	caps.max_flows = 2;
+	begin("--max-flows: a closed flow goes before an open one");
+	handshake();
+	seg(C, 4, FIN | ACK, 1001, 5001, NULL);
+	seg(S, 5, FIN | ACK, 5001, 1002, NULL);
+	seg_port(C, 40001, 6, SYN, 1, 0, NULL, 0);
+	CHECK(reasm_stats(r)->flows_now == 2);
+	seg_port(C, 40002, 7, SYN, 1, 0, NULL, 0); /* full: the closed one goes */
+	CHECK(!seen[1].closed && reasm_stats(r)->flows_now == 2);
+	seg(C, 8, ACK, 1002, 5002, "x"); /* its ports: a new flow, which ends 40001's */
+	CHECK(seen[1].closed && reasm_stats(r)->late == 0);
+	end();
+}
+
 static void case_idle_and_caps(void)
 {
 	caps.tcp_timeout = 60;
@@ -971,6 +1011,7 @@ int main(void)
 	case_pending_cap();
 	case_global_mem_cap();
 	case_reuse();
+	case_linger();
 	case_idle_and_caps();
 	case_udp();
 	case_many_segments();
