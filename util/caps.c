@@ -91,7 +91,9 @@ const struct ss_cap_def ss_cap_defs[] = {
         "bytes the timeline holds to put lines back in time order; past it the oldest go out "
         "early and later lines may be out of order (event order_full)",
         0, BYTES_MAX),
-    CAP(max_hops, 100000, SS_CAP_COUNT,
+    /* 176 bytes a copy (verify/hops.h): 9 MB; on a relay of 8,000
+     * messages a second, 6 s of them */
+    CAP(max_hops, 50000, SS_CAP_COUNT,
         "message copies remembered to link each to the copy it was passed on from", 0, COUNT_MAX),
     CAP(verify_wait, 60, SS_CAP_SECONDS,
         "--verify: capture-time seconds a hop waits for the copy its receiver passes on", 0,
