@@ -774,8 +774,14 @@ void dns_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at)
 void dns_datagram(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at)
 {
 	struct dns_flow *s = st;
-	if (s)
-		message(s, d, p, n, at);
+	if (!s)
+		return;
+	message(s, d, p, n, at);
+	/* What the flow still has to say: its queries awaiting a response,
+	 * oldest first (a multicast query's answer comes in another flow:
+	 * said at the end) */
+	if (!s->multicast)
+		ss_flow_open_since(s->f, s->nq ? qat(s, 0)->ts : at->ts);
 }
 
 void dns_close(void *st, const struct ss_flow *f, const struct ss_pos *at)

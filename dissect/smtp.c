@@ -1033,6 +1033,50 @@ static void *smtp_open(const struct ss_flow *f, void *ctx)
 	return s;
 }
 
+static void earlier(int64_t *t, int64_t ts)
+{
+	if (ts < *t)
+		*t = ts;
+}
+
+/* Tells the flow how far back what the session still has to say goes
+ * (ss_flow_open_since): the commands awaiting their replies, the reply
+ * and the lines in progress, the message being read, and the line
+ * engines' findings said at the end, each at the time it will be shown
+ * at; at now when there is none. Where that is not known for sure (TLS,
+ * transforms, LMTP replies still due, pairing lost in a gap) it says
+ * nothing: what it said before still holds, since whatever begins now
+ * begins later. */
+static void open_since(struct smtp *s, const struct ss_pos *at)
+{
+	struct pingpong *pp = &s->pp;
+	if (pp->tls || pp->stages || s->dlv_due || s->resync)
+		return;
+	int64_t t = at->ts;
+	if (pp->q.len)
+		earlier(&t, ((const struct pp_cmd *)fifo_at(&pp->q, 0))->ts);
+	if (s->reply.len)
+		earlier(&t, s->reply_ts);
+	if (s->in_msg && s->msg_frame)
+		earlier(&t, s->msg_ts);
+	if (s->data_bare_lf)
+		earlier(&t, s->first_data_bare_lf_ts);
+	for (int d = 0; d < 2; d++) {
+		const struct lineproto *lp = &pp->lp[d];
+		if (lp->line.len)
+			earlier(&t, lp->line_ts);
+		if (lp->bare_lf)
+			earlier(&t, lp->first_bare_lf_ts);
+		if (lp->nul)
+			earlier(&t, lp->first_nul_ts);
+		if (lp->smuggling)
+			earlier(&t, lp->first_smuggling_ts);
+		if (lp->bare_cr)
+			earlier(&t, lp->first_bare_cr_ts);
+	}
+	ss_flow_open_since(pp->f, t);
+}
+
 static size_t smtp_data(void *st, enum ss_dir d, const uint8_t *p, size_t n,
                         const struct ss_pos *at)
 {
@@ -1043,7 +1087,11 @@ static size_t smtp_data(void *st, enum ss_dir d, const uint8_t *p, size_t n,
 		s->pp.server_bytes += n;
 	if (pp_tls_data(&s->pp, d, p, n, at))
 		return n;
-	return lineproto_feed(&s->pp.lp[d], p, n, at, d == SS_C2S ? client_item : server_item, s);
+	size_t used =
+	    lineproto_feed(&s->pp.lp[d], p, n, at, d == SS_C2S ? client_item : server_item, s);
+	if (used == n) /* bytes left over come again, with their own times */
+		open_since(s, at);
+	return used;
 }
 
 /* Commands may be lost in a gap: a placeholder takes the next reply. */

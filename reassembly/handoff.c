@@ -301,6 +301,17 @@ static void *run(void *arg)
 
 /* --- the consumer's side ---------------------------------------------------- */
 
+/* The flow as the engine has it now, but for what its dissector said here
+ * of what it still holds (ss_flow_open_since), which the engine never
+ * sees. */
+static void pub_update(struct mflow *m, const uint8_t *x)
+{
+	int64_t since = m->pub.open_since;
+	memcpy(&m->pub, x, sizeof m->pub);
+	if (since > m->pub.open_since)
+		m->pub.open_since = since;
+}
+
 static void flow_rec(struct handoff *h, const struct rec *r, struct mflow *m, const uint8_t *x,
                      size_t xn)
 {
@@ -332,7 +343,7 @@ static void flow_rec(struct handoff *h, const struct rec *r, struct mflow *m, co
 				h->tap[i]->datagram(m->tap_st[i], d, x, xn, &r->at);
 		break;
 	case K_APP_OPEN:
-		memcpy(&m->pub, x, sizeof m->pub);
+		pub_update(m, x);
 		m->app = h->proto[r->app];
 		m->app_st = m->app->open ? m->app->open(&m->pub, m->app->ctx) : NULL;
 		break;
@@ -355,13 +366,13 @@ static void flow_rec(struct handoff *h, const struct rec *r, struct mflow *m, co
 		for (int k = 0; k < 2; k++)
 			pending_drain(&m->held[k], m->app, m->app_st, (enum ss_dir)k, r->at.frame,
 			              r->at.ts, m->next[k]);
-		memcpy(&m->pub, x, sizeof m->pub);
+		pub_update(m, x);
 		if (m->app && m->app->close)
 			m->app->close(m->app_st, &m->pub, &r->at);
 		m->app_st = NULL;
 		break;
 	case K_CLOSE:
-		memcpy(&m->pub, x, sizeof m->pub);
+		pub_update(m, x);
 		for (int i = 0; i < h->ntap; i++)
 			if (h->tap[i]->close)
 				h->tap[i]->close(m->tap_st[i], &m->pub, &r->at);

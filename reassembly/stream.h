@@ -66,7 +66,21 @@ struct ss_flow {
 	enum ss_close how; /* valid once closed */
 	const char *app;   /* name of the protocol chosen, NULL when none */
 	struct ss_dir_stats st[2];
+	/* Nothing still to be said of the flow (a record, an event, its
+	 * summary) is older than this: first_ts when it is made; its
+	 * dissector moves it on as its events complete (ss_flow_open_since).
+	 * The timeline's time-order queue reads it (report/openflows.h). */
+	int64_t open_since;
 };
+
+/* The flow's dissector has nothing left to say that is older than ts: the
+ * one field of a flow its consumers write, and it only moves on. */
+static inline void ss_flow_open_since(const struct ss_flow *f, int64_t ts)
+{
+	struct ss_flow *w = (struct ss_flow *)f; /* not const: its owner's */
+	if (ts > w->open_since)
+		w->open_since = ts;
+}
 
 enum ss_probe { SS_PROBE_NO, SS_PROBE_MORE, SS_PROBE_YES };
 

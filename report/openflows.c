@@ -1,16 +1,19 @@
-/* openflows.c - the open flows in the order they began (openflows.h). */
+/* openflows.c - the open flows, and what they still have to say
+ * (openflows.h). */
 #include "openflows.h"
 
 #include <stdlib.h>
 
-struct openflow *openflows_add(struct openflows *l, int64_t first_ts, void *owner)
+#include "event.h"
+
+struct openflow *openflows_add(struct openflows *l, const struct ss_flow *f, void *owner)
 {
 	struct openflow *e = malloc(sizeof *e);
 	if (!e) {
 		l->untracked++;
 		return NULL;
 	}
-	*e = (struct openflow){l->tail, NULL, first_ts, owner};
+	*e = (struct openflow){l->tail, NULL, f, owner};
 	if (l->tail)
 		l->tail->next = e;
 	else
@@ -41,7 +44,15 @@ void openflows_remove(struct openflows *l, struct openflow *e)
 
 int openflows_oldest(const struct openflows *l, int64_t *ts)
 {
-	*ts = l->head ? l->head->first_ts : INT64_MAX;
+	int64_t t = INT64_MAX;
+	for (const struct openflow *e = l->head; e; e = e->next) {
+		if (e->f->open_since < t)
+			t = e->f->open_since;
+		int64_t said = ss_event_flow_unsaid(e->f->id);
+		if (said < t)
+			t = said;
+	}
+	*ts = t;
 	return !l->untracked;
 }
 

@@ -51,6 +51,11 @@ struct ss_report {
 	struct openflow tag_plain, tag_untracked;
 	int64_t newest; /* the latest capture time report_clock was told */
 	int clocked;
+	/* what the last walk over the open flows found (INT64_MIN: nothing
+	 * known), and the items queued since: a walk costs a step a flow, so
+	 * one comes after as many items as there are flows */
+	int64_t flows_low;
+	size_t queued;
 	struct streams *streams;
 	struct export *export;
 	struct mbox *mbox; /* --mbox */
@@ -98,7 +103,10 @@ static FILE *begin(struct ss_report *rp, int has, int64_t ts)
 	if (!rp->o.json)
 		tclock_header(tclock_timeline(), rp->o.out, has, ts); /* the zone, once */
 	int64_t at = item_time(rp, has, ts);
-	return rp->ord ? order_begin(rp->ord, at) : rp->o.out;
+	if (!rp->ord)
+		return rp->o.out;
+	rp->queued++;
+	return order_begin(rp->ord, at);
 }
 
 static void end(struct ss_report *rp)
@@ -117,6 +125,7 @@ static void put(struct ss_report *rp, int has, int64_t ts, const struct text *t)
 	/* memory ran out while it was made: what was made, ended as a line */
 	int nl = t->cut && (!n || p[n - 1] != '\n');
 	if (rp->ord) {
+		rp->queued++;
 		order_put(rp->ord, ts, p, n);
 		if (nl)
 			order_put(rp->ord, ts, "\n", 1);
@@ -263,7 +272,7 @@ static void *flow_open(const struct ss_flow *f, void *ctx)
 	struct ss_report *rp = ctx;
 	struct openflow *e = &rp->tag_plain;
 	if (rp->ord) {
-		e = openflows_add(&rp->open, f->first_ts, rp);
+		e = openflows_add(&rp->open, f, rp);
 		if (!e)
 			e = &rp->tag_untracked;
 	}
@@ -521,6 +530,7 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 	if (rp->ord && !o->json && tclock_deferred(tclock_timeline()))
 		order_set_writer(rp->ord, tclock_write, tclock_timeline());
 	rp->tag_plain.owner = rp->tag_untracked.owner = rp;
+	rp->flows_low = INT64_MIN; /* until the first walk */
 	rp->flowtap = (struct ss_tap){flow_open, NULL, NULL, NULL, flow_close, rp};
 	reasm_add_tap(r, &rp->flowtap);
 	ss_event_sink(on_event, rp);
@@ -634,17 +644,26 @@ static void log_warnings(struct ss_report *rp)
 }
 
 /* How far back in capture time a line still to come can be: no earlier
- * than the oldest open flow began, than the oldest hop waiting for its
- * verdicts was complete (verdictout_cited), or than now; --log lines up
- * to now are out already. REPORT_ORDER_SLACK (20 ms) below that, for a
- * flow whose first frame is stamped a little before frames already read
- * (a capture of several CPUs or interfaces; frames of flows already open
- * need none). INT64_MIN when an open flow is not known. */
+ * than what the open flows still have to say (openflows.h: their first
+ * frames, or where their dissectors moved them on), than the oldest hop
+ * waiting for its verdicts was complete (verdictout_cited), or than now;
+ * --log lines up to now are out already. REPORT_ORDER_SLACK (20 ms) below
+ * that, for a flow whose first frame is stamped a little before frames
+ * already read (a capture of several CPUs or interfaces; frames of flows
+ * already open need none). INT64_MIN when an open flow is not known. */
 #define REPORT_ORDER_SLACK (SS_NS_PER_SEC / 50)
-static int64_t order_low(const struct ss_report *rp)
+static int64_t order_low(struct ss_report *rp)
 {
-	int64_t low;
-	if (!openflows_oldest(&rp->open, &low))
+	if (rp->queued >= 64 && rp->queued >= rp->open.n) {
+		/* flows that open later begin after now */
+		int64_t t;
+		rp->flows_low = !openflows_oldest(&rp->open, &t) ? INT64_MIN
+		                : t < rp->newest                 ? t
+		                                                 : rp->newest;
+		rp->queued = 0;
+	}
+	int64_t low = rp->flows_low;
+	if (low == INT64_MIN)
 		return INT64_MIN;
 	int64_t hop = verifier_oldest(rp->ver);
 	if (hop < low)

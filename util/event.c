@@ -228,6 +228,20 @@ void ss_event_repeats(unsigned n)
 	shown = n;
 }
 
+int64_t ss_event_flow_unsaid(uint64_t flow)
+{
+	const struct table *t = tab;
+	int64_t at = INT64_MAX;
+	if (!t || !t->used)
+		return at;
+	for (int32_t i = t->bucket[flow_hash(flow)]; i != NONE; i = t->k[i].hnext) {
+		const struct key *k = &t->k[i];
+		if (k->flow == flow && k->seen > shown && k->last_frame && k->last_ts < at)
+			at = k->last_ts;
+	}
+	return at;
+}
+
 void ss_event_flow_end(uint64_t flow)
 {
 	struct table *t = tab;

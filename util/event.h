@@ -82,6 +82,10 @@ void ss_event_repeats(unsigned shown);
 /* The flow has ended: the summaries of its keys, then its keys forgotten
  * (a flow id that comes again starts over). */
 void ss_event_flow_end(uint64_t flow);
+/* The time of the oldest summary the flow's end will bring (the last event
+ * each counts, not shown), or INT64_MAX when it brings none with a time:
+ * what the flow still has to say (report/openflows.h). */
+int64_t ss_event_flow_unsaid(uint64_t flow);
 /* The end of the run: every summary still due, oldest key first; the
  * table's memory is freed (it comes back if more events come). */
 void ss_event_flush(void);
