@@ -82,7 +82,7 @@ static void zdata(void *st, enum ss_dir d, const uint8_t *p, size_t n, const str
 		int rc = inflate(z, Z_SYNC_FLUSH);
 		size_t got = sizeof out - z->avail_out;
 		if (got) {
-			struct ss_pos pz = {at->frame, at->ts, s->out[d], 0};
+			struct ss_pos pz = {at->frame, at->ts, s->out[d], 0, 0, 0};
 			s->out[d] += got;
 			pp_stage_out(s->g, d, out, got, &pz);
 		}

@@ -367,7 +367,7 @@ void pp_opaque(struct pingpong *pp, enum ss_dir d, const struct lp_item *it)
 		pp->opaque[d] += it->len;
 	if (pp->stages && it->p) {
 		struct pp_stage *top = &pp->stage[pp->stages - 1];
-		struct ss_pos at = {it->frame, it->ts, it->off, 0};
+		struct ss_pos at = {it->frame, it->ts, it->off, 0, 0, 0};
 		top->x->data(top->st, d, it->p, it->len, &at);
 	}
 }

@@ -1041,18 +1041,19 @@ static void earlier(int64_t *t, int64_t ts)
 
 /* Tells the flow how far back what the session still has to say goes
  * (ss_flow_open_since): the commands awaiting their replies, the reply
- * and the lines in progress, the message being read, and the line
- * engines' findings said at the end, each at the time it will be shown
- * at; at now when there is none. Where that is not known for sure (TLS,
- * transforms, LMTP replies still due, pairing lost in a gap) it says
- * nothing: what it said before still holds, since whatever begins now
- * begins later. */
+ * and the lines in progress, the message being read, the line engines'
+ * findings said at the end, and the bytes reassembly holds behind a hole,
+ * each at the time it will be shown at; at now when there is none. Where that is not known for sure
+ * (TLS, transforms, LMTP replies still due, pairing lost in a gap) it says nothing: what it said
+ * before still holds, since whatever begins now begins later. */
 static void open_since(struct smtp *s, const struct ss_pos *at)
 {
 	struct pingpong *pp = &s->pp;
 	if (pp->tls || pp->stages || s->dlv_due || s->resync)
 		return;
 	int64_t t = at->ts;
+	if (at->held) /* bytes behind a hole come later with their own times */
+		earlier(&t, at->held_ts);
 	if (pp->q.len)
 		earlier(&t, ((const struct pp_cmd *)fifo_at(&pp->q, 0))->ts);
 	if (s->reply.len)

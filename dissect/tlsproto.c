@@ -68,11 +68,11 @@ static void decrypt(struct tls_session *s, struct tls_flow *t, const struct tls_
 	uint8_t buf[TLSDEC_BUF];
 	struct tlsdec_out o;
 	enum tlsdec_status st = tlsdec_record(s->dec, t, r, buf, sizeof buf, &o);
-	struct ss_pos pos = {r->frame, r->ts, r->off + 5, 0};
+	struct ss_pos pos = {r->frame, r->ts, r->off + 5, 0, 0, 0};
 	if (st == TLSDEC_OK) {
 		tls_hs_feed(t, r->dir, o.type, o.p, o.n, &pos);
 		if (o.type == TLS_CT_APPDATA && o.n && s->plain) {
-			struct ss_pos at = {r->frame, r->ts, s->plain_off[r->dir], 0};
+			struct ss_pos at = {r->frame, r->ts, s->plain_off[r->dir], 0, 0, 0};
 			s->plain_off[r->dir] += o.n;
 			s->plain(s->plain_ctx, r->dir, o.p, o.n, &at);
 		}
@@ -248,7 +248,7 @@ static void close_flow(void *st, const struct ss_flow *f, const struct ss_pos *a
 {
 	struct tls_session *s = st;
 	if (s && s->inner_st && s->inner->close) { /* the protocol's end, then the TLS's */
-		struct ss_pos pos = {at->frame, at->ts, s->plain_off[SS_C2S], at->last};
+		struct ss_pos pos = {at->frame, at->ts, s->plain_off[SS_C2S], at->last, 0, 0};
 		s->inner->close(s->inner_st, f, &pos);
 		s->inner_st = NULL;
 	}

@@ -50,7 +50,7 @@ static void record_done(struct tls_flow *t, enum ss_dir d, const uint8_t *frag,
 	if (type == TLS_CT_APPDATA && !r->sslv2)
 		s->appdata_records++;
 	int whole = frag && r->hold && !r->damaged && !r->over;
-	struct ss_pos pos = {at->frame, at->ts, r->off + (r->sslv2 ? 2 : 5), 0};
+	struct ss_pos pos = {at->frame, at->ts, r->off + (r->sslv2 ? 2 : 5), 0, 0, 0};
 	if (t->o.on_record && !r->sslv2) {
 		struct tls_record rec = {d,      type,       (uint16_t)(r->hdr[1] << 8 | r->hdr[2]),
 		                         r->len, r->hdr,     whole ? frag : NULL,
@@ -239,7 +239,7 @@ found:
 		r->state = RL_HDR;
 		size_t j = i;
 		while (j < w.len) {
-			struct ss_pos pos = {at->frame, at->ts, woff + j, 0};
+			struct ss_pos pos = {at->frame, at->ts, woff + j, 0, 0, 0};
 			if (j + 5 <= w.len && !plausible(t, d, w.p + j)) {
 				/* stays lost: the rest of the window is searched again */
 				r->state = RL_LOST;

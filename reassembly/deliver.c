@@ -72,7 +72,8 @@ static void decide(struct ss_reasm *r, struct flow *f, int i)
 	size_t used[2] = {0, 0};
 	for (uint32_t k = 0; f->app && k < f->nlog; k++) {
 		const struct chunk *c = &f->log[k];
-		struct ss_pos at = {c->frame, c->ts, c->off, 0};
+		struct ss_pos at = {c->frame, c->ts, c->off, 0, 0, 0};
+		pos_held(f, &at);
 		app_data(f, c->dir, f->h[c->dir].detect.p + used[c->dir], c->len, &at);
 		used[c->dir] += c->len;
 	}
@@ -126,10 +127,20 @@ static int detect_add(struct ss_reasm *r, struct flow *f, enum ss_dir d, const u
 	return 0;
 }
 
+void pos_held(const struct flow *f, struct ss_pos *at)
+{
+	for (int d = 0; d < 2; d++)
+		if (f->h[d].ooo && (!at->held || f->h[d].ooo_since < at->held_ts)) {
+			at->held = 1;
+			at->held_ts = f->h[d].ooo_since;
+		}
+}
+
 void deliver_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, const uint8_t *p, size_t n,
                   uint64_t off, uint64_t frame, int64_t ts)
 {
-	struct ss_pos at = {frame, ts, off, 0};
+	struct ss_pos at = {frame, ts, off, 0, 0, 0};
+	pos_held(f, &at);
 	f->pub.st[d].bytes += n;
 	taps_data(r, f, d, p, n, &at);
 	if (f->deciding) {
@@ -155,7 +166,7 @@ void deliver_data(struct ss_reasm *r, struct flow *f, enum ss_dir d, const uint8
 void deliver_gap(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t off, uint64_t len,
                  const char *why)
 {
-	struct ss_pos at = {r->frame, r->now, off, 1};
+	struct ss_pos at = {r->frame, r->now, off, 1, 0, 0};
 	f->pub.st[d].gaps++;
 	f->pub.st[d].gap_bytes += len;
 	ss_eventf("tcp", "gap", r->frame, r->now, f->pub.id, d,
@@ -174,7 +185,7 @@ void deliver_gap(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t off
 void deliver_datagram(struct ss_reasm *r, struct flow *f, enum ss_dir d, const uint8_t *p, size_t n,
                       int64_t ts)
 {
-	struct ss_pos at = {r->frame, ts, 0, 1};
+	struct ss_pos at = {r->frame, ts, 0, 1, 0, 0};
 	f->pub.st[d].bytes += n;
 	for (int i = 0; i < r->ntap; i++)
 		if (r->tap[i]->datagram)
@@ -190,7 +201,7 @@ void deliver_datagram(struct ss_reasm *r, struct flow *f, enum ss_dir d, const u
 
 void deliver_close(struct ss_reasm *r, struct flow *f)
 {
-	struct ss_pos at = {r->frame, r->now, 0, 1};
+	struct ss_pos at = {r->frame, r->now, 0, 1, 0, 0};
 	if (f->deciding)
 		decide(r, f, -1);
 	for (int d = 0; d < 2; d++)

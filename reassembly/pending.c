@@ -88,7 +88,7 @@ void pending_drain(struct buf *held, const struct ss_proto *app, void *st, enum 
 	if (!held->len)
 		return;
 	if (app && app->data) {
-		struct ss_pos at = {frame, ts, next - held->len, 1};
+		struct ss_pos at = {frame, ts, next - held->len, 1, 0, 0};
 		app->data(st, d, held->p, held->len, &at);
 	}
 	buf_free(held);

@@ -36,7 +36,8 @@ struct half {
 	uint64_t acked;    /* highest offset the peer acknowledged */
 	uint64_t hole_end; /* a hole the peer acknowledged, to give up on at hole_ts + ack_wait */
 	int64_t hole_ts;
-	struct seg *ooo; /* sorted by off; every off > next */
+	struct seg *ooo;   /* sorted by off; every off > next */
+	int64_t ooo_since; /* while ooo: when it last began, so none of it came earlier */
 	uint64_t ooo_bytes;
 	struct ring hist;   /* the last delivered bytes, to compare retransmissions */
 	struct buf pending; /* delivered, not consumed by the dissector: ends at next */
@@ -152,6 +153,9 @@ void closed_remove(struct ss_reasm *r, struct closed_flow *c);
  * due (INT64_MAX: none). */
 int64_t closed_expire(struct ss_reasm *r);
 void closed_fini(struct ss_reasm *r);
+
+/* deliver.c: sets at's held and held_ts by f's queues (stream.h). */
+void pos_held(const struct flow *f, struct ss_pos *at);
 
 /* reasm.c */
 void flow_end(struct ss_reasm *r, struct flow *f, enum ss_close why);

@@ -35,6 +35,11 @@ struct ss_pos {
 	int64_t ts;
 	uint64_t off;
 	int last; /* 1: no byte directly follows (a gap or the end comes next) */
+	/* 1: the engine holds bytes of the flow that came at held_ts or later
+	 * and come to the dissector later, with their own times (out of
+	 * order, behind a hole); 0: none (or not known) */
+	int held;
+	int64_t held_ts;
 };
 
 struct ss_endpoint {

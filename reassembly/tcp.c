@@ -90,6 +90,8 @@ static void queue_link(struct half *h, struct seg *prev, struct seg *s)
 		prev->next = s;
 	} else {
 		n->last = next ? node_of(next)->last : s;
+		if (!h->ooo)
+			h->ooo_since = s->ts; /* the queue begins: everything in it comes later */
 		h->ooo = s;
 	}
 	if (!next)

@@ -132,7 +132,7 @@ int main(void)
 	f.ep[SS_S2C].port = 53;
 	void *st = dns_open(&f, NULL);
 	CHECK(st != NULL);
-	struct ss_pos at = {0, 0, 0, 0};
+	struct ss_pos at = {0, 0, 0, 0, 0, 0};
 	uint8_t b[64];
 	uint64_t slots = 0; /* what the account holds beyond the bytes */
 	int slots_ok = 1, held_ok = 1;

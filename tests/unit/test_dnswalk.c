@@ -590,7 +590,7 @@ static int best_of(const struct scan *sc)
 	reset_sinks();
 	struct ss_flow f = flow(1, 0);
 	void *st = dns_open(&f, NULL);
-	struct ss_pos at = {1, 0, 0, 1};
+	struct ss_pos at = {1, 0, 0, 1, 0, 0};
 	dns_datagram(st, SS_S2C, sc->best, sc->best_n, &at);
 	dns_close(st, &f, &at);
 	CHECK(nrec == 1 && !strcmp(rec_text, want_rec));
@@ -666,7 +666,7 @@ static void case_dissector(void)
 	npair = 0;
 	struct ss_flow f = flow(9, 0);
 	void *st = dns_open(&f, NULL);
-	struct ss_pos at = {1, 0, 0, 1};
+	struct ss_pos at = {1, 0, 0, 1, 0, 0};
 	dns_datagram(st, SS_C2S, q.b, q.n, &at);
 	at.frame = 2;
 	dns_datagram(st, SS_S2C, r.b, r.n, &at);
@@ -715,7 +715,7 @@ static void case_held(void)
 	uint64_t cap0 = ss_held.cap, base = memacct_held(&ss_held);
 	CHECK(base == 0);
 	uint8_t b[2048];
-	struct ss_pos at = {1, 0, 0, 1};
+	struct ss_pos at = {1, 0, 0, 1, 0, 0};
 
 	/* Counted, and given back when answered and when the flow ends. */
 	reset_sinks();

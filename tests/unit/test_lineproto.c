@@ -101,7 +101,7 @@ static void run(const uint8_t *p, size_t n, const size_t *cuts, size_t ncuts, st
 		size_t e = c < ncuts ? cuts[c] : n;
 		if (e <= pos)
 			continue;
-		struct ss_pos at = {1, 0, pos, 0};
+		struct ss_pos at = {1, 0, pos, 0, 0, 0};
 		size_t used = lineproto_feed(lp, p + pos, e - pos, &at, item, NULL);
 		(void)used;
 		pos = e;
@@ -167,7 +167,7 @@ static void lines_and_octets(void)
 	lineproto_init(&lp, 8);
 	lines[0] = 0;
 	const char in[] = "HELO a\r\nbare\nlonger than eight\r\nBDAT 3\r\nxyzQUIT";
-	struct ss_pos at = {1, 0, 0, 0};
+	struct ss_pos at = {1, 0, 0, 0, 0, 0};
 	/* fed in two pieces to cross a segment inside a line */
 	lineproto_feed(&lp, (const uint8_t *)in, 11, &at, item, NULL);
 	at.off = 11;
@@ -197,7 +197,7 @@ static void held_full(void)
 	lines[0] = 0;
 	uint8_t big[300];
 	memset(big, 'A', sizeof big);
-	struct ss_pos at = {1, 0, 0, 0};
+	struct ss_pos at = {1, 0, 0, 0, 0, 0};
 	lineproto_feed(&a, big, sizeof big, &at, item, NULL); /* held: 512 of 512 */
 	CHECK(memacct_held(&ss_held) == 512);
 	lineproto_feed(&b, (const uint8_t *)"BBBB", 4, &at, item, NULL);

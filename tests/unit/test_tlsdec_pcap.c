@@ -70,7 +70,7 @@ static void on_record(void *ctx, struct tls_flow *t, const struct tls_record *r)
 		printf("%llu %u %u clear %u\n", fr, f->port[r->dir], f->port[!r->dir], r->type);
 		return;
 	}
-	struct ss_pos pos = {r->frame, r->ts, r->off + 5, 0};
+	struct ss_pos pos = {r->frame, r->ts, r->off + 5, 0, 0, 0};
 	if (st == TLSDEC_OK) {
 		printf("%llu %u %u dec %u ", fr, f->port[r->dir], f->port[!r->dir], o.type);
 		for (size_t i = 0; i < o.n; i++)

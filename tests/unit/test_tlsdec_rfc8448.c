@@ -317,7 +317,7 @@ static void on_record(void *ctx, struct tls_flow *t, const struct tls_record *re
 	enum tlsdec_status st = tlsdec_record(r->d, t, rec, buf, sizeof buf, &o);
 	if (st == TLSDEC_CLEAR)
 		return;
-	struct ss_pos pos = {rec->frame, rec->ts, rec->off + 5, 0};
+	struct ss_pos pos = {rec->frame, rec->ts, rec->off + 5, 0, 0, 0};
 	if (st == TLSDEC_OK)
 		tls_hs_feed(t, rec->dir, o.type, o.p, o.n, &pos);
 	else
@@ -343,7 +343,7 @@ static void feed(struct run *r, enum ss_dir d, const struct bytes *b)
 	size_t i = 0;
 	while (i < b->n) {
 		size_t k = split && b->n - i > split ? split : b->n - i;
-		struct ss_pos pos = {1, 0, off[d], 0};
+		struct ss_pos pos = {1, 0, off[d], 0, 0, 0};
 		tls_feed(r->t, d, b->p + i, k, &pos);
 		off[d] += k;
 		i += k;
@@ -360,7 +360,7 @@ static void start(struct run *r, const struct tls_keys *keys)
 
 static void finish(struct run *r)
 {
-	struct ss_pos pos = {99, 0, 0, 0};
+	struct ss_pos pos = {99, 0, 0, 0, 0, 0};
 	tls_end(r->t, &pos);
 	tls_free(r->t);
 	tlsdec_free(r->d);
@@ -588,7 +588,7 @@ static void bad_records(void)
 	feed(&r, SS_C2S, &c);
 	c = hx(r_capp);
 	feed(&r, SS_C2S, &c);
-	struct ss_pos pos = {99, 0, 0, 0};
+	struct ss_pos pos = {99, 0, 0, 0, 0, 0};
 	tls_end(r.t, &pos);
 	CHECK(strstr(r.events, "S tls_truncated the flow ended inside a record (664 of its 679") !=
 	      NULL);
@@ -608,13 +608,13 @@ static void lost_record(void)
 	struct run r;
 	start(&r, k);
 	handshake(&r, r_sflight);
-	struct ss_pos gp = {5, 0, 95 + 679, 0};
+	struct ss_pos gp = {5, 0, 95 + 679, 0, 0, 0};
 	tls_gap(r.t, SS_S2C, 227, &gp);
 	/* the data and alert records, where the ticket's ended: the parser
 	 * finds the boundaries again at two headers in a row */
 	struct bytes b = hx(r_sapp);
 	add_hex(&b, r_salert);
-	struct ss_pos pos = {6, 0, 95 + 679 + 227, 0};
+	struct ss_pos pos = {6, 0, 95 + 679 + 227, 0, 0, 0};
 	tls_feed(r.t, SS_S2C, b.p, b.n, &pos);
 	CHECK(strstr(r.events, "S tls_resync") != NULL);
 	CHECK(got_is(find(&r, SS_S2C, 1), TLSDEC_OK, 23, 1, 1, app_payload));

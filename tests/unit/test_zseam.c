@@ -481,7 +481,7 @@ static void seam_item(void *ctx, const struct lp_item *it)
 
 static void seam_feed(const char *p)
 {
-	struct ss_pos at = {1, 0, 0, 0};
+	struct ss_pos at = {1, 0, 0, 0, 0, 0};
 	if (!pp_stream_data(&seam, SS_S2C, (const uint8_t *)p, strlen(p), &at))
 		lineproto_feed(&seam.lp[SS_S2C], (const uint8_t *)p, strlen(p), &at, seam_item,
 		               &seam);
@@ -516,7 +516,7 @@ static void seam_unit(void)
 	 * the stream is told (1), the line engine reads on. */
 	seam_gap_ends = 1;
 	seam_push_at_go = 0;
-	struct ss_pos at = {2, 0, 0, 0};
+	struct ss_pos at = {2, 0, 0, 0, 0, 0};
 	CHECK(pp_stream_gap(&seam, SS_S2C, 5, &at) == 1);
 	seam_lines[0] = 0;
 	seam_feed("e");
