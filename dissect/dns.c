@@ -778,10 +778,9 @@ void dns_datagram(void *st, enum ss_dir d, const uint8_t *p, size_t n, const str
 		return;
 	message(s, d, p, n, at);
 	/* What the flow still has to say: its queries awaiting a response,
-	 * oldest first (a multicast query's answer comes in another flow:
-	 * said at the end) */
-	if (!s->multicast)
-		ss_flow_open_since(s->f, s->nq ? qat(s, 0)->ts : at->ts);
+	 * oldest first (a multicast query's, until the flow ends: its answer
+	 * comes in another flow) */
+	ss_flow_open_since(s->f, s->nq ? qat(s, 0)->ts : INT64_MAX, at);
 }
 
 void dns_close(void *st, const struct ss_flow *f, const struct ss_pos *at)

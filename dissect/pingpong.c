@@ -421,6 +421,39 @@ void pp_start_tls(struct pingpong *pp, lp_item_fn *c2s, lp_item_fn *s2c, void *c
 	pp_xform_push(pp, &tls_xform, tls_open, NULL, c2s, s2c, ctx);
 }
 
+int64_t pp_open_since(const struct pingpong *pp, const struct ss_pos *at)
+{
+	if (pp->tls || pp->stages)
+		return INT64_MIN;
+	int64_t t = INT64_MAX;
+	if (at->held) /* bytes behind a hole come later with their own times */
+		pp_earlier(&t, at->held_ts);
+	if (pp->q.len)
+		pp_earlier(&t, ((const struct pp_cmd *)fifo_at(&pp->q, 0))->ts);
+	for (int d = 0; d < 2; d++) {
+		const struct lineproto *lp = &pp->lp[d];
+		if (lp->line.len)
+			pp_earlier(&t, lp->line_ts);
+		if (lp->bare_lf)
+			pp_earlier(&t, lp->first_bare_lf_ts);
+		if (lp->nul)
+			pp_earlier(&t, lp->first_nul_ts);
+		if (lp->smuggling)
+			pp_earlier(&t, lp->first_smuggling_ts);
+		if (lp->bare_cr)
+			pp_earlier(&t, lp->first_bare_cr_ts);
+	}
+	return t;
+}
+
+void pp_say_open_since(struct pingpong *pp, int64_t t, const struct ss_pos *at)
+{
+	if (t == INT64_MIN)
+		ss_flow_open_unsure(pp->f, at);
+	else
+		ss_flow_open_since(pp->f, t, at);
+}
+
 void pp_close(struct pingpong *pp, const char *rfc, const struct ss_pos *at)
 {
 	int parsed = pp->tls_s != NULL;

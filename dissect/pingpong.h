@@ -129,6 +129,23 @@ struct pingpong {
 
 void pp_init(struct pingpong *pp, const struct ss_flow *f, const struct dissect_opts *o,
              enum rec_proto p, pp_unanswered_fn *unanswered, void *owner);
+/* How far back what the session still has to say goes, as far as the
+ * engine knows it (ss_flow_open_since): the commands awaiting their
+ * replies, the lines in progress, the line engines' findings said at the
+ * end, and the bytes reassembly holds behind a hole (at); INT64_MAX when
+ * none. INT64_MIN when it cannot tell: TLS or a transform reads the
+ * bytes. The protocol adds its own (a reply, a message in progress). */
+int64_t pp_open_since(const struct pingpong *pp, const struct ss_pos *at);
+/* Says t (pp_open_since's, with the protocol's own added) to the flow;
+ * INT64_MIN: the protocol cannot tell (ss_flow_open_unsure). */
+void pp_say_open_since(struct pingpong *pp, int64_t t, const struct ss_pos *at);
+/* t made no later than ts. */
+static inline void pp_earlier(int64_t *t, int64_t ts)
+{
+	if (ts < *t)
+		*t = ts;
+}
+
 /* Ends the session: the transforms closed (the top one first: their
  * notes), the line engines' findings said (rfc names the rule a bare LF
  * breaks), everything freed. The queue must be empty. */

@@ -695,22 +695,44 @@ static void *pop3_open(const struct ss_flow *f, void *ctx)
 	return s;
 }
 
+/* As SMTP's (smtp.c): what the engine holds, and the multi-line response
+ * being read (its command's time, or its status line's) with its bare
+ * LFs; unsure while a gap may have taken responses. */
+static void open_since(struct pop3 *s, const struct ss_pos *at)
+{
+	int64_t t = s->resync ? INT64_MIN : pp_open_since(&s->pp, at);
+	if (t != INT64_MIN) {
+		if (s->body != B_NONE) {
+			if (s->cur.frame)
+				pp_earlier(&t, s->cur.ts);
+			if (s->status_frame)
+				pp_earlier(&t, s->status_ts);
+		}
+		if (s->msg_bare_lf)
+			pp_earlier(&t, s->first_msg_bare_lf_ts);
+	}
+	pp_say_open_since(&s->pp, t, at);
+}
+
 static size_t pop3_data(void *st, enum ss_dir d, const uint8_t *p, size_t n,
                         const struct ss_pos *at)
 {
 	struct pop3 *s = st;
 	if (!s)
 		return n;
-	if (pp_tls_data(&s->pp, d, p, n, at))
-		return n;
-	return lineproto_feed(&s->pp.lp[d], p, n, at, d == SS_C2S ? client_item : server_item, s);
+	size_t used = n;
+	if (!pp_tls_data(&s->pp, d, p, n, at))
+		used = lineproto_feed(&s->pp.lp[d], p, n, at,
+		                      d == SS_C2S ? client_item : server_item, s);
+	if (used == n)
+		open_since(s, at);
+	else /* bytes left over come again */
+		ss_flow_open_unsure(s->pp.f, at);
+	return used;
 }
 
-static void pop3_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at)
+static void gap_read(struct pop3 *s, enum ss_dir d, uint64_t len, const struct ss_pos *at)
 {
-	struct pop3 *s = st;
-	if (!s)
-		return;
 	if (pp_tls_gap(&s->pp, d, len, at))
 		return; /* TLS: its parser resynchronises */
 	struct lineproto *lp = &s->pp.lp[d];
@@ -756,6 +778,15 @@ static void pop3_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 		}
 	}
 	ss_eventf("pop3", "gap", at->frame, at->ts, s->f->id, d, "%s", why);
+}
+
+static void pop3_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at)
+{
+	struct pop3 *s = st;
+	if (!s)
+		return;
+	gap_read(s, d, len, at);
+	open_since(s, at);
 }
 
 static void pop3_close(void *st, const struct ss_flow *f, const struct ss_pos *at)

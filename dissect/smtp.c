@@ -1033,49 +1033,27 @@ static void *smtp_open(const struct ss_flow *f, void *ctx)
 	return s;
 }
 
-static void earlier(int64_t *t, int64_t ts)
-{
-	if (ts < *t)
-		*t = ts;
-}
-
 /* Tells the flow how far back what the session still has to say goes
- * (ss_flow_open_since): the commands awaiting their replies, the reply
- * and the lines in progress, the message being read, the line engines'
- * findings said at the end, and the bytes reassembly holds behind a hole,
- * each at the time it will be shown at; at now when there is none. Where that is not known for sure
- * (TLS, transforms, LMTP replies still due, pairing lost in a gap) it says nothing: what it said
- * before still holds, since whatever begins now begins later. */
+ * (ss_flow_open_since): what the engine holds (pp_open_since), the reply
+ * in progress, the message being read and its bare LFs, each at the time
+ * it will be shown at; nothing at all when it holds none. Where that is
+ * not known for sure (TLS, transforms, LMTP replies still due, pairing
+ * lost in a gap) no later than what it said before or these bytes
+ * (ss_flow_open_unsure). After every segment and every gap. */
 static void open_since(struct smtp *s, const struct ss_pos *at)
 {
-	struct pingpong *pp = &s->pp;
-	if (pp->tls || pp->stages || s->dlv_due || s->resync)
-		return;
-	int64_t t = at->ts;
-	if (at->held) /* bytes behind a hole come later with their own times */
-		earlier(&t, at->held_ts);
-	if (pp->q.len)
-		earlier(&t, ((const struct pp_cmd *)fifo_at(&pp->q, 0))->ts);
-	if (s->reply.len)
-		earlier(&t, s->reply_ts);
-	if (s->in_msg && s->msg_frame)
-		earlier(&t, s->msg_ts);
-	if (s->data_bare_lf)
-		earlier(&t, s->first_data_bare_lf_ts);
-	for (int d = 0; d < 2; d++) {
-		const struct lineproto *lp = &pp->lp[d];
-		if (lp->line.len)
-			earlier(&t, lp->line_ts);
-		if (lp->bare_lf)
-			earlier(&t, lp->first_bare_lf_ts);
-		if (lp->nul)
-			earlier(&t, lp->first_nul_ts);
-		if (lp->smuggling)
-			earlier(&t, lp->first_smuggling_ts);
-		if (lp->bare_cr)
-			earlier(&t, lp->first_bare_cr_ts);
+	int64_t t = pp_open_since(&s->pp, at);
+	if (t != INT64_MIN && (s->dlv_due || s->resync))
+		t = INT64_MIN;
+	if (t != INT64_MIN) {
+		if (s->reply.len)
+			pp_earlier(&t, s->reply_ts);
+		if (s->in_msg && s->msg_frame)
+			pp_earlier(&t, s->msg_ts);
+		if (s->data_bare_lf)
+			pp_earlier(&t, s->first_data_bare_lf_ts);
 	}
-	ss_flow_open_since(pp->f, t);
+	pp_say_open_since(&s->pp, t, at);
 }
 
 static size_t smtp_data(void *st, enum ss_dir d, const uint8_t *p, size_t n,
@@ -1086,12 +1064,14 @@ static size_t smtp_data(void *st, enum ss_dir d, const uint8_t *p, size_t n,
 		return n;
 	if (d == SS_S2C)
 		s->pp.server_bytes += n;
-	if (pp_tls_data(&s->pp, d, p, n, at))
-		return n;
-	size_t used =
-	    lineproto_feed(&s->pp.lp[d], p, n, at, d == SS_C2S ? client_item : server_item, s);
-	if (used == n) /* bytes left over come again, with their own times */
+	size_t used = n;
+	if (!pp_tls_data(&s->pp, d, p, n, at))
+		used = lineproto_feed(&s->pp.lp[d], p, n, at,
+		                      d == SS_C2S ? client_item : server_item, s);
+	if (used == n)
 		open_since(s, at);
+	else /* bytes left over come again */
+		ss_flow_open_unsure(s->pp.f, at);
 	return used;
 }
 
@@ -1129,11 +1109,8 @@ static void client_gap(struct smtp *s, uint64_t len, const struct ss_pos *at)
 	}
 }
 
-static void smtp_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at)
+static void gap_read(struct smtp *s, enum ss_dir d, uint64_t len, const struct ss_pos *at)
 {
-	struct smtp *s = st;
-	if (!s)
-		return;
 	if (pp_tls_gap(&s->pp, d, len, at))
 		return;
 	if (d == SS_C2S) {
@@ -1158,6 +1135,15 @@ static void smtp_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 	          "%llu bytes of replies are missing%s", (unsigned long long)len,
 	          s->greeted ? "" : ": the greeting was among them");
 	s->greeted = 1; /* the next reply answers a command */
+}
+
+static void smtp_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at)
+{
+	struct smtp *s = st;
+	if (!s)
+		return;
+	gap_read(s, d, len, at);
+	open_since(s, at);
 }
 
 static void smtp_close(void *st, const struct ss_flow *f, const struct ss_pos *at)

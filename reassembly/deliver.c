@@ -167,6 +167,7 @@ void deliver_gap(struct ss_reasm *r, struct flow *f, enum ss_dir d, uint64_t off
                  const char *why)
 {
 	struct ss_pos at = {r->frame, r->now, off, 1, 0, 0};
+	pos_held(f, &at);
 	f->pub.st[d].gaps++;
 	f->pub.st[d].gap_bytes += len;
 	ss_eventf("tcp", "gap", r->frame, r->now, f->pub.id, d,

@@ -306,10 +306,10 @@ static void *run(void *arg)
  * sees. */
 static void pub_update(struct mflow *m, const uint8_t *x)
 {
-	int64_t since = m->pub.open_since;
+	int64_t since = m->pub.open_since, read = m->pub.read_ts;
 	memcpy(&m->pub, x, sizeof m->pub);
-	if (since > m->pub.open_since)
-		m->pub.open_since = since;
+	m->pub.open_since = since;
+	m->pub.read_ts = read;
 }
 
 static void flow_rec(struct handoff *h, const struct rec *r, struct mflow *m, const uint8_t *x,

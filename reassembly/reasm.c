@@ -96,7 +96,7 @@ void flow_setup(struct ss_reasm *r, struct flow *f, int client_is_a0, int guesse
 	f->pub.ep[SS_C2S].port = f->key.port[c];
 	f->pub.ep[SS_S2C].addr = f->key.a[!c];
 	f->pub.ep[SS_S2C].port = f->key.port[!c];
-	f->pub.first_ts = f->pub.last_ts = f->pub.open_since = r->now;
+	f->pub.first_ts = f->pub.last_ts = f->pub.open_since = f->pub.read_ts = r->now;
 	f->pub.first_frame = f->pub.last_frame = r->frame;
 	f->pub.dir_guessed = (uint8_t)guessed;
 	f->pub.midstream = (uint8_t)(guessed && f->key.proto == 6);

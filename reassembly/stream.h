@@ -71,20 +71,36 @@ struct ss_flow {
 	enum ss_close how; /* valid once closed */
 	const char *app;   /* name of the protocol chosen, NULL when none */
 	struct ss_dir_stats st[2];
-	/* Nothing still to be said of the flow (a record, an event, its
-	 * summary) is older than this: first_ts when it is made; its
-	 * dissector moves it on as its events complete (ss_flow_open_since).
-	 * The timeline's time-order queue reads it (report/openflows.h). */
-	int64_t open_since;
+	/* Nothing its dissector still has to say (a record, an event) is
+	 * older than open_since; INT64_MAX: it holds nothing, and whatever it
+	 * says next begins with a later frame. read_ts: the time of the last
+	 * bytes it read. Both first_ts when the flow is made, until its
+	 * dissector says better (ss_flow_open_since). The timeline's
+	 * time-order queue reads them (report/openflows.h). */
+	int64_t open_since, read_ts;
 };
 
-/* The flow's dissector has nothing left to say that is older than ts: the
- * one field of a flow its consumers write, and it only moves on. */
-static inline void ss_flow_open_since(const struct ss_flow *f, int64_t ts)
+/* The flow's dissector, given the bytes at at, holds nothing older than
+ * ts (INT64_MAX: nothing at all), as it knows now: the fields of a flow
+ * its consumers write. */
+static inline void ss_flow_open_since(const struct ss_flow *f, int64_t ts, const struct ss_pos *at)
 {
 	struct ss_flow *w = (struct ss_flow *)f; /* not const: its owner's */
-	if (ts > w->open_since)
-		w->open_since = ts;
+	w->open_since = ts;
+	if (at->ts > w->read_ts)
+		w->read_ts = at->ts;
+}
+
+/* The dissector cannot tell what it holds (TLS it does not read, say):
+ * whatever it holds began no earlier than what it said before, than the
+ * bytes it was just given (at), or than the bytes reassembly holds behind
+ * a hole. */
+static inline void ss_flow_open_unsure(const struct ss_flow *f, const struct ss_pos *at)
+{
+	int64_t t = f->open_since < at->ts ? f->open_since : at->ts;
+	if (at->held && at->held_ts < t)
+		t = at->held_ts;
+	ss_flow_open_since(f, t, at);
 }
 
 enum ss_probe { SS_PROBE_NO, SS_PROBE_MORE, SS_PROBE_YES };

@@ -74,6 +74,7 @@ struct order {
 	void *write_ctx;
 	int64_t window, width;           /* width: the capture time one bucket holds */
 	size_t max, n;                   /* items waiting, at most max */
+	size_t peak_n, peak_held;        /* the most of each so far (order_peak) */
 	size_t max_mem, held;            /* bytes allocated (chunks, sort array), at most max_mem */
 	size_t chunk;                    /* the size of an ordinary chunk */
 	uint64_t early, after;           /* items let out early; items late because of them */
@@ -213,6 +214,8 @@ static void drain(struct order *o, struct bucket *b)
 		struct item **s = realloc(o->sort, cap * sizeof *s);
 		if (s) {
 			o->held += (cap - o->sort_cap) * sizeof *s;
+			if (o->held > o->peak_held)
+				o->peak_held = o->held;
 			o->sort = s;
 			o->sort_cap = cap;
 		}
@@ -347,6 +350,8 @@ static int chunk_room(struct order *o, size_t need)
 			return -1;
 		n->size = size;
 		o->held += sizeof *n + size;
+		if (o->held > o->peak_held)
+			o->peak_held = o->held;
 		c = o->cur; /* mem_fits frees an idle current chunk (never while writing) */
 		if (!c)
 			part = 0;
@@ -472,6 +477,8 @@ static void queue(struct order *o, struct bucket *b, struct chunk *c, size_t at,
 	b->tail = it;
 	b->n++;
 	o->n++;
+	if (o->n > o->peak_n)
+		o->peak_n = o->n;
 	while (o->n > o->max)
 		drain_oldest(o, INT64_MAX);
 	if (o->held > o->max_mem) /* the sort array grew, or a chunk moved */
@@ -594,4 +601,10 @@ size_t order_held(const struct order *o)
 uint64_t order_early(const struct order *o)
 {
 	return o->early + o->after;
+}
+
+void order_peak(const struct order *o, size_t *lines, size_t *bytes)
+{
+	*lines = o->peak_n;
+	*bytes = o->peak_held;
 }

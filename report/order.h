@@ -65,5 +65,7 @@ void order_free(struct order *o);
  * out of time order by the caps so far (the order_full event's count). */
 size_t order_held(const struct order *o);
 uint64_t order_early(const struct order *o);
+/* The most lines that waited at once, and the most bytes held. */
+void order_peak(const struct order *o, size_t *lines, size_t *bytes);
 
 #endif

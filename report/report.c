@@ -297,8 +297,14 @@ static void flow_gone(struct ss_report *rp, struct openflow *e)
 		openflows_remove(&rp->open, e);
 }
 
-/* A flow's own line: always with --flows and --json; on the timeline with
- * -v, or when no dissector spoke for the flow. */
+/* Whether flow f will have a line of its own when it ends (flow_close). */
+static int has_end_line(const struct ss_report *rp, const struct ss_flow *f)
+{
+	return rp->o.json || rp->o.flows_only || rp->o.verbose || !f->app;
+}
+
+/* A flow's own line (has_end_line): always with --flows and --json; on the
+ * timeline with -v, or when no dissector spoke for the flow. */
 static void flow_close(void *st, const struct ss_flow *f, const struct ss_pos *at)
 {
 	(void)at;
@@ -313,7 +319,7 @@ static void flow_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 	if (rp->o.json) {
 		flows_json(begin(rp, 1, f->last_ts), f);
 		end(rp);
-	} else if (rp->o.flows_only || rp->o.verbose || !f->app) {
+	} else if (has_end_line(rp, f)) {
 		flows_text(begin(rp, 1, f->last_ts), f);
 		end(rp);
 	}
@@ -549,7 +555,7 @@ struct ss_report *report_new(const struct report_opts *o, const struct ss_caps *
 	return rp;
 }
 
-static void stats_json(FILE *out, const struct run_stats *s, int final)
+static void stats_json(FILE *out, const struct run_stats *s, int final, const struct order *ord)
 {
 	const struct ss_decode_stats *d = s->decode;
 	const struct reasm_stats *r = s->reasm;
@@ -567,6 +573,11 @@ static void stats_json(FILE *out, const struct run_stats *s, int final)
 	        s->linktype, d->frames, d->bytes, d->not_ip, d->cut, d->malformed + r->malformed,
 	        d->ipv4, d->ipv6, fs->fragments, fs->reassembled, r->tcp_segments, r->udp_datagrams,
 	        r->flows, r->flows_peak, r->evicted, r->late, r->mem_peak);
+	if (ord) {
+		size_t lines, bytes;
+		order_peak(ord, &lines, &bytes);
+		fprintf(out, ",\"order_peak_lines\":%zu,\"order_peak_bytes\":%zu", lines, bytes);
+	}
 	if (s->live)
 		fprintf(out,
 		        ",\"received\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"ifdropped\":%" PRIu64,
@@ -574,7 +585,7 @@ static void stats_json(FILE *out, const struct run_stats *s, int final)
 	fputs("}\n", out);
 }
 
-static void stats_text(FILE *out, const struct run_stats *s)
+static void stats_text(FILE *out, const struct run_stats *s, const struct order *ord)
 {
 	const struct ss_decode_stats *d = s->decode;
 	const struct reasm_stats *r = s->reasm;
@@ -595,6 +606,11 @@ static void stats_text(FILE *out, const struct run_stats *s)
 	        " ended early by --max-flows), %" PRIu64 " late packets\n",
 	        r->tcp_segments, r->udp_datagrams, r->flows, r->flows_peak, r->evicted, r->late);
 	fprintf(out, "  reassembly memory peak %" PRIu64 " bytes\n", r->mem_peak);
+	if (ord) {
+		size_t lines, bytes;
+		order_peak(ord, &lines, &bytes);
+		fprintf(out, "  time-order queue peak %zu lines, %zu bytes\n", lines, bytes);
+	}
 	if (s->live)
 		fprintf(out,
 		        "%" PRIu64 " packets received by filter\n%" PRIu64
@@ -657,9 +673,10 @@ static int64_t order_low(struct ss_report *rp)
 	if (rp->queued >= 64 && rp->queued >= rp->open.n) {
 		/* flows that open later begin after now */
 		int64_t t;
-		rp->flows_low = !openflows_oldest(&rp->open, &t) ? INT64_MIN
-		                : t < rp->newest                 ? t
-		                                                 : rp->newest;
+		int end_lines = rp->o.json || rp->o.flows_only || rp->o.verbose;
+		rp->flows_low = !openflows_oldest(&rp->open, end_lines, &t) ? INT64_MIN
+		                : t < rp->newest                            ? t
+		                                                            : rp->newest;
 		rp->queued = 0;
 	}
 	int64_t low = rp->flows_low;
@@ -772,12 +789,12 @@ void report_stats(struct ss_report *rp, const struct run_stats *s, int final)
 			journeys_out(rp);
 	}
 	if (rp->o.json) {
-		stats_json(rp->o.out, s, final);
+		stats_json(rp->o.out, s, final, rp->ord);
 		fflush(rp->o.out);
 	}
 	if (!rp->o.json && (s->live || rp->o.verbose)) {
 		fflush(rp->o.out);
-		stats_text(stderr, s);
+		stats_text(stderr, s, rp->ord);
 	}
 }
 

@@ -13,3 +13,8 @@ ss_test(hostile /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/hostile/suite.py $<TA
 if(NOT SS_SANITIZERS)
   ss_test(caps_rss /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/hostile/caps.py $<TARGET_FILE:smtpsniff>)
 endif()
+
+# Issue 18: the time-order queue lets lines out as soon as nothing still to
+# come can be older, and they still come out in time order
+# (tests/hostile/order.py).
+ss_test(order_watermark /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/hostile/order.py $<TARGET_FILE:smtpsniff>)
