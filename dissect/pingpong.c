@@ -446,6 +446,14 @@ int64_t pp_open_since(const struct pingpong *pp, const struct ss_pos *at)
 	return t;
 }
 
+size_t pp_feed(struct pingpong *pp, enum ss_dir d, const uint8_t *p, size_t n,
+               const struct ss_pos *at, lp_item_fn *fn, void *ctx)
+{
+	if (pp_tls_data(pp, d, p, n, at))
+		return n;
+	return lineproto_feed(&pp->lp[d], p, n, at, fn, ctx);
+}
+
 void pp_say_open_since(struct pingpong *pp, int64_t t, const struct ss_pos *at)
 {
 	if (t == INT64_MIN)

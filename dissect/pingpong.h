@@ -139,6 +139,12 @@ int64_t pp_open_since(const struct pingpong *pp, const struct ss_pos *at);
 /* Says t (pp_open_since's, with the protocol's own added) to the flow;
  * INT64_MIN: the protocol cannot tell (ss_flow_open_unsure). */
 void pp_say_open_since(struct pingpong *pp, int64_t t, const struct ss_pos *at);
+/* The protocol's bytes of direction d: to the transforms (TLS), else to
+ * d's line engine, which hands its items to fn (the client's or the
+ * server's). Returns how many were consumed: all but for bytes left over
+ * that come again, which keep the flow unsure of what it holds. */
+size_t pp_feed(struct pingpong *pp, enum ss_dir d, const uint8_t *p, size_t n,
+               const struct ss_pos *at, lp_item_fn *fn, void *ctx);
 /* t made no later than ts. */
 static inline void pp_earlier(int64_t *t, int64_t ts)
 {

@@ -697,10 +697,11 @@ static void *pop3_open(const struct ss_flow *f, void *ctx)
 
 /* As SMTP's (smtp.c): what the engine holds, and the multi-line response
  * being read (its command's time, or its status line's) with its bare
- * LFs; unsure while a gap may have taken responses. */
-static void open_since(struct pop3 *s, const struct ss_pos *at)
+ * LFs; unsure while a gap may have taken responses, or bytes are left
+ * over (not whole). */
+static void open_since(struct pop3 *s, const struct ss_pos *at, int whole)
 {
-	int64_t t = s->resync ? INT64_MIN : pp_open_since(&s->pp, at);
+	int64_t t = whole && !s->resync ? pp_open_since(&s->pp, at) : INT64_MIN;
 	if (t != INT64_MIN) {
 		if (s->body != B_NONE) {
 			if (s->cur.frame)
@@ -720,14 +721,8 @@ static size_t pop3_data(void *st, enum ss_dir d, const uint8_t *p, size_t n,
 	struct pop3 *s = st;
 	if (!s)
 		return n;
-	size_t used = n;
-	if (!pp_tls_data(&s->pp, d, p, n, at))
-		used = lineproto_feed(&s->pp.lp[d], p, n, at,
-		                      d == SS_C2S ? client_item : server_item, s);
-	if (used == n)
-		open_since(s, at);
-	else /* bytes left over come again */
-		ss_flow_open_unsure(s->pp.f, at);
+	size_t used = pp_feed(&s->pp, d, p, n, at, d == SS_C2S ? client_item : server_item, s);
+	open_since(s, at, used == n);
 	return used;
 }
 
@@ -786,7 +781,7 @@ static void pop3_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 	if (!s)
 		return;
 	gap_read(s, d, len, at);
-	open_since(s, at);
+	open_since(s, at, 1);
 }
 
 static void pop3_close(void *st, const struct ss_flow *f, const struct ss_pos *at)

@@ -1038,13 +1038,12 @@ static void *smtp_open(const struct ss_flow *f, void *ctx)
  * in progress, the message being read and its bare LFs, each at the time
  * it will be shown at; nothing at all when it holds none. Where that is
  * not known for sure (TLS, transforms, LMTP replies still due, pairing
- * lost in a gap) no later than what it said before or these bytes
- * (ss_flow_open_unsure). After every segment and every gap. */
-static void open_since(struct smtp *s, const struct ss_pos *at)
+ * lost in a gap, bytes left over: not whole) no later than what it said
+ * before or these bytes (ss_flow_open_unsure). After every segment and
+ * every gap. */
+static void open_since(struct smtp *s, const struct ss_pos *at, int whole)
 {
-	int64_t t = pp_open_since(&s->pp, at);
-	if (t != INT64_MIN && (s->dlv_due || s->resync))
-		t = INT64_MIN;
+	int64_t t = whole && !s->dlv_due && !s->resync ? pp_open_since(&s->pp, at) : INT64_MIN;
 	if (t != INT64_MIN) {
 		if (s->reply.len)
 			pp_earlier(&t, s->reply_ts);
@@ -1064,14 +1063,8 @@ static size_t smtp_data(void *st, enum ss_dir d, const uint8_t *p, size_t n,
 		return n;
 	if (d == SS_S2C)
 		s->pp.server_bytes += n;
-	size_t used = n;
-	if (!pp_tls_data(&s->pp, d, p, n, at))
-		used = lineproto_feed(&s->pp.lp[d], p, n, at,
-		                      d == SS_C2S ? client_item : server_item, s);
-	if (used == n)
-		open_since(s, at);
-	else /* bytes left over come again */
-		ss_flow_open_unsure(s->pp.f, at);
+	size_t used = pp_feed(&s->pp, d, p, n, at, d == SS_C2S ? client_item : server_item, s);
+	open_since(s, at, used == n);
 	return used;
 }
 
@@ -1143,7 +1136,7 @@ static void smtp_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 	if (!s)
 		return;
 	gap_read(s, d, len, at);
-	open_since(s, at);
+	open_since(s, at, 1);
 }
 
 static void smtp_close(void *st, const struct ss_flow *f, const struct ss_pos *at)
