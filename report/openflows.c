@@ -42,13 +42,14 @@ void openflows_remove(struct openflows *l, struct openflow *e)
 	free(e);
 }
 
-int openflows_oldest(const struct openflows *l, int end_lines, int64_t *ts)
+int openflows_oldest(const struct openflows *l, enum openflows_ends ends, int64_t *ts)
 {
 	int64_t t = INT64_MAX;
 	for (const struct openflow *e = l->head; e; e = e->next) {
 		if (e->f->open_since < t)
 			t = e->f->open_since;
-		if ((end_lines || !e->f->app) && e->f->read_ts < t)
+		int end_line = ends == OF_ENDS_ALL || (ends == OF_ENDS_UNREAD && !e->f->app);
+		if (end_line && e->f->read_ts < t)
 			t = e->f->read_ts;
 		int64_t said = ss_event_flow_unsaid(e->f->id);
 		if (said < t)

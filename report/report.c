@@ -297,17 +297,19 @@ static void flow_gone(struct ss_report *rp, struct openflow *e)
 		openflows_remove(&rp->open, e);
 }
 
-/* Whether flow f will have a line of its own when it ends (flow_close). */
-static int has_end_line(const struct ss_report *rp, const struct ss_flow *f)
-{
-	return rp->o.json || rp->o.flows_only || rp->o.verbose || !f->app;
-}
-
-/* A flow's own line (has_end_line): always with --flows and --json; on the
- * timeline with -v, or when no dissector spoke for the flow. */
+/* A flow's own record or line when it ends: always with --flows and
+ * --json; on the timeline with -v, or when no dissector spoke for the
+ * flow.
+ * - The JSON record comes when the flow ended as smtpsniff saw it (at):
+ *   its last packet for a FIN or a reset, the moment its silence ran out,
+ *   the end of the capture. Its "end" says its last packet. So a flow that
+ *   holds nothing holds no record back (openflows.h), and a DNS flow's
+ *   record, made when the flow times out a minute after its answer, is
+ *   not out of time order.
+ * - The text line starts with the last packet's time and is shown there:
+ *   until it ends, a flow holds the lines after its last bytes back. */
 static void flow_close(void *st, const struct ss_flow *f, const struct ss_pos *at)
 {
-	(void)at;
 	struct openflow *e = st;
 	struct ss_report *rp = e->owner;
 	flow_gone(rp, e);
@@ -317,9 +319,9 @@ static void flow_close(void *st, const struct ss_flow *f, const struct ss_pos *a
 	if (rp->quiet || !shown_flow(rp->sh, f->id))
 		return;
 	if (rp->o.json) {
-		flows_json(begin(rp, 1, f->last_ts), f);
+		flows_json(begin(rp, 1, at->ts), f);
 		end(rp);
-	} else if (has_end_line(rp, f)) {
+	} else if (rp->o.flows_only || rp->o.verbose || !f->app) {
 		flows_text(begin(rp, 1, f->last_ts), f);
 		end(rp);
 	}
@@ -673,10 +675,13 @@ static int64_t order_low(struct ss_report *rp)
 	if (rp->queued >= 64 && rp->queued >= rp->open.n) {
 		/* flows that open later begin after now */
 		int64_t t;
-		int end_lines = rp->o.json || rp->o.flows_only || rp->o.verbose;
-		rp->flows_low = !openflows_oldest(&rp->open, end_lines, &t) ? INT64_MIN
-		                : t < rp->newest                            ? t
-		                                                            : rp->newest;
+		/* the text lines of flows at their ends (flow_close) */
+		enum openflows_ends ends = rp->o.json                          ? OF_ENDS_NONE
+		                           : rp->o.flows_only || rp->o.verbose ? OF_ENDS_ALL
+		                                                               : OF_ENDS_UNREAD;
+		rp->flows_low = !openflows_oldest(&rp->open, ends, &t) ? INT64_MIN
+		                : t < rp->newest                       ? t
+		                                                       : rp->newest;
 		rp->queued = 0;
 	}
 	int64_t low = rp->flows_low;
