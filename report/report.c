@@ -43,8 +43,8 @@
 struct ss_report {
 	struct report_opts o;
 	struct order *ord; /* -r: lines back in time order; NULL: as they come */
-	/* with ord: the open flows, oldest first, so that a line goes out once
-	 * nothing still to come can be older (report_clock); the flow tap's
+	/* with ord: the open flows, so that a line goes out once nothing
+	 * still to come can be older (report_clock, openflows.h); the flow tap's
 	 * state for a flow is its entry, or one of the two tags: no entry
 	 * kept (no ord), no memory for one */
 	struct openflows open;
