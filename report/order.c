@@ -126,6 +126,14 @@ static struct bucket *bucket_of(struct order *o, int64_t q)
 	return &o->b[(uint64_t)q & (ORDER_BUCKETS - 1)];
 }
 
+/* The queue allocated n more bytes (order_peak keeps the most). */
+static void hold(struct order *o, size_t n)
+{
+	o->held += n;
+	if (o->held > o->peak_held)
+		o->peak_held = o->held;
+}
+
 static void chunk_free(struct order *o, struct chunk *c)
 {
 	o->held -= sizeof *c + c->size;
@@ -213,9 +221,7 @@ static void drain(struct order *o, struct bucket *b)
 			cap *= 2;
 		struct item **s = realloc(o->sort, cap * sizeof *s);
 		if (s) {
-			o->held += (cap - o->sort_cap) * sizeof *s;
-			if (o->held > o->peak_held)
-				o->peak_held = o->held;
+			hold(o, (cap - o->sort_cap) * sizeof *s);
 			o->sort = s;
 			o->sort_cap = cap;
 		}
@@ -349,9 +355,7 @@ static int chunk_room(struct order *o, size_t need)
 		if (!n)
 			return -1;
 		n->size = size;
-		o->held += sizeof *n + size;
-		if (o->held > o->peak_held)
-			o->peak_held = o->held;
+		hold(o, sizeof *n + size);
 		c = o->cur; /* mem_fits frees an idle current chunk (never while writing) */
 		if (!c)
 			part = 0;

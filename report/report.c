@@ -50,7 +50,6 @@ struct ss_report {
 	struct openflows open;
 	struct openflow tag_plain, tag_untracked;
 	int64_t newest; /* the latest capture time report_clock was told */
-	int clocked;
 	/* what the last walk over the open flows found (INT64_MIN: nothing
 	 * known), and the items queued since: a walk costs a step a flow, so
 	 * one comes after as many items as there are flows */
@@ -700,9 +699,8 @@ void report_clock(struct ss_report *rp, int64_t now)
 	/* --log lines up to now, before the order queue goes past them */
 	logfile_emit_until(rp->logs, now);
 	verifier_clock(rp->ver, now);
-	if (!rp->clocked || now > rp->newest)
+	if (now > rp->newest) /* capture times are 0 or more (sstime.h) */
 		rp->newest = now;
-	rp->clocked = 1;
 	if (rp->ord) {
 		order_advance(rp->ord, now);
 		order_release(rp->ord, order_low(rp));
