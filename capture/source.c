@@ -9,6 +9,10 @@
  * (reassembly/handoff.h): the flags the handlers set are atomics, and the
  * loop looks at them between frames.
  *
+ * A classic pcap file's records are read in place (capture/pcapread.h),
+ * libpcap having opened it and read its header; other files (pcapng, the
+ * other byte order, stdin) go through libpcap's stream.
+ *
  * A live capture waits in poll() itself, at most LIVE_TIMEOUT_MS, on the
  * ring's descriptor and on a pipe the signal handlers write to: libpcap
  * 1.10's blocking read does not return on an idle link (TPACKET_V3 waits for
@@ -38,6 +42,7 @@
 
 #include "event.h"
 #include "log.h"
+#include "pcapread.h"
 #include "privs.h"
 #include "sstime.h"
 
@@ -50,6 +55,13 @@
 struct ss_source {
 	pcap_t *p;
 	char *readbuf; /* the file stream's buffer (glibc ignores a size without one) */
+	/* A classic pcap file's records, read in place rather than through
+	 * libpcap's stream (capture/pcapread.h), with the filter's program
+	 * run here on each; NULL for every other input. */
+	struct pcapread *inplace;
+	struct bpf_program prog;
+	int filtered;
+	struct pcap_pkthdr hdr; /* the record inplace handed out last */
 	pcap_dumper_t *dump;
 	int live, nano;
 	int fd;           /* live: the descriptor poll() waits on */
@@ -118,6 +130,9 @@ static struct ss_source *fail(struct ss_source *s, char *err, size_t errlen, int
 	if (s) {
 		if (s->dump)
 			pcap_dump_close(s->dump);
+		pcapread_free(s->inplace);
+		if (s->filtered)
+			pcap_freecode(&s->prog);
 		if (s->p)
 			pcap_close(s->p);
 		free(s->readbuf);
@@ -234,6 +249,8 @@ struct ss_source *source_open(const struct ss_source_opts *o, char *err, size_t 
 			return fail(s, err, errlen, code, SS_EXIT_USAGE, what, perr);
 		}
 		s->nano = 1;
+		if (fp != stdin)
+			s->inplace = pcapread_new(s->p, fileno(fp));
 		/* pcapng says 1.0 (its section header's version), pcap 2.x */
 		s->sec32 = pcap_major_version(s->p) == PCAP_VERSION_MAJOR;
 		s->ng = !s->sec32;
@@ -254,7 +271,12 @@ struct ss_source *source_open(const struct ss_source_opts *o, char *err, size_t 
 			return fail(s, err, errlen, code, SS_EXIT_USAGE, "filter",
 			            pcap_geterr(s->p));
 		int rc = pcap_setfilter(s->p, &prog);
-		pcap_freecode(&prog);
+		if (s->inplace) {
+			s->prog = prog; /* run by next_in_place */
+			s->filtered = 1;
+		} else {
+			pcap_freecode(&prog);
+		}
 		if (rc < 0)
 			return fail(s, err, errlen, code, SS_EXIT_ENV, "filter", pcap_geterr(s->p));
 	}
@@ -396,6 +418,23 @@ static int draining(struct ss_source *s)
 	return now - s->stop_at < 2 * (int64_t)s->delayed;
 }
 
+/* pcap_next_ex() for a file read in place: the next record the filter
+ * lets through. */
+static int next_in_place(struct ss_source *s, struct pcap_pkthdr **h, const u_char **data)
+{
+	for (;;) {
+		int rc = pcapread_next(s->inplace, &s->hdr, data);
+		if (rc < 0)
+			return PCAP_ERROR;
+		if (rc == 0)
+			return PCAP_ERROR_BREAK; /* what libpcap says at a file's end */
+		if (!s->filtered || pcap_offline_filter(&s->prog, &s->hdr, *data)) {
+			*h = &s->hdr;
+			return 1;
+		}
+	}
+}
+
 /* One frame from libpcap, also written to -w: 1, or 0 at the end with *why
  * set (-1: a live timeout). */
 static int next_frame(struct ss_source *s, struct ss_frame *f, int *why)
@@ -411,8 +450,11 @@ static int next_frame(struct ss_source *s, struct ss_frame *f, int *why)
 		return 0;
 	}
 	int rc;
-	while ((rc = pcap_next_ex(s->p, &h, &data)) == PCAP_ERROR && skip_block(s))
-		;
+	if (s->inplace)
+		rc = next_in_place(s, &h, &data);
+	else
+		while ((rc = pcap_next_ex(s->p, &h, &data)) == PCAP_ERROR && skip_block(s))
+			;
 	if (rc == 0 && s->live) { /* the ring is empty: wait, but not past the timeout */
 		int w = live_wait(s);
 		if (w < 0) {
@@ -451,7 +493,7 @@ static int next_frame(struct ss_source *s, struct ss_frame *f, int *why)
 		return 0;
 	}
 	snprintf(s->err, sizeof s->err, "after frame %llu: %s", (unsigned long long)s->frames,
-	         pcap_geterr(s->p));
+	         s->inplace ? pcapread_error(s->inplace) : pcap_geterr(s->p));
 	*why = s->live ? SOURCE_FAILED : SOURCE_BROKEN;
 	return 0;
 }
@@ -527,7 +569,7 @@ int source_progress(struct ss_source *s, uint64_t *done, uint64_t *total)
 	FILE *fp = s->live ? NULL : pcap_file(s->p);
 	if (!fp || fstat(fileno(fp), &st) || !S_ISREG(st.st_mode))
 		return -1;
-	off_t pos = ftello(fp);
+	off_t pos = s->inplace ? (off_t)pcapread_offset(s->inplace) : ftello(fp);
 	if (pos < 0)
 		return -1;
 	*done = (uint64_t)pos;
@@ -557,6 +599,9 @@ int source_close(struct ss_source *s)
 			rc = -1;
 		pcap_dump_close(s->dump);
 	}
+	pcapread_free(s->inplace);
+	if (s->filtered)
+		pcap_freecode(&s->prog);
 	pcap_close(s->p);
 	free(s->readbuf);
 	free(s);
