@@ -715,11 +715,23 @@ void *dns_open(const struct ss_flow *f, void *ctx)
 	return s;
 }
 
-size_t dns_data(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at)
+/* What the flow still has to say: its queries awaiting a response, oldest
+ * first (a multicast query's, until the flow ends: its answer comes in
+ * another flow); over TCP, unsure (ss_flow_open_unsure) while bytes are
+ * left over for the next segment or the framing is lost. */
+static void open_since(struct dns_flow *s, int sure, const struct ss_pos *at)
 {
-	struct dns_flow *s = st;
-	if (!s)
-		return n;
+	if (sure)
+		ss_flow_open_since(s->f, s->nq ? qat(s, 0)->ts : INT64_MAX, at);
+	else
+		ss_flow_open_unsure(s->f, at);
+}
+
+/* RFC 1035 4.2.2's messages, each after its two-byte length; returns the
+ * bytes used, a message cut by the segment's end left over. */
+static size_t stream_data(struct dns_flow *s, enum ss_dir d, const uint8_t *p, size_t n,
+                          const struct ss_pos *at)
+{
 	struct dns_dir *h = &s->dir[d];
 	size_t off = 0;
 	while (off < n) {
@@ -761,6 +773,16 @@ size_t dns_data(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struc
 	return off;
 }
 
+size_t dns_data(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at)
+{
+	struct dns_flow *s = st;
+	if (!s)
+		return n;
+	size_t used = stream_data(s, d, p, n, at);
+	open_since(s, used == n && !s->dir[d].lost, at);
+	return used;
+}
+
 void dns_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at)
 {
 	struct dns_flow *s = st;
@@ -769,6 +791,7 @@ void dns_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at)
 	char why[48];
 	snprintf(why, sizeof why, "%llu bytes missing", (unsigned long long)len);
 	lose_framing(s, d, at, at->off, why);
+	open_since(s, 0, at);
 }
 
 void dns_datagram(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at)
@@ -777,10 +800,7 @@ void dns_datagram(void *st, enum ss_dir d, const uint8_t *p, size_t n, const str
 	if (!s)
 		return;
 	message(s, d, p, n, at);
-	/* What the flow still has to say: its queries awaiting a response,
-	 * oldest first (a multicast query's, until the flow ends: its answer
-	 * comes in another flow) */
-	ss_flow_open_since(s->f, s->nq ? qat(s, 0)->ts : INT64_MAX, at);
+	open_since(s, 1, at);
 }
 
 void dns_close(void *st, const struct ss_flow *f, const struct ss_pos *at)

@@ -1654,6 +1654,33 @@ static void *imap_open(const struct ss_flow *f, void *ctx)
 	return s;
 }
 
+/* Tells the flow how far back what the session still has to say goes
+ * (ss_flow_open_since), as SMTP and POP3 do: what the engine holds
+ * (pp_open_since), the commands awaiting their completions (an exchange
+ * is shown at its command's time), the response being read, the messages
+ * being collected and the first bare LF in one, said at the end. Unsure
+ * (ss_flow_open_unsure) while lines are skipped: picked up midstream, or
+ * after a gap until a tagged line; and under TLS or COMPRESS. After every
+ * segment and every gap. */
+static void open_since(struct imap *s, const struct ss_pos *at)
+{
+	int unsure = s->c_resync || s->s_resync || s->mid[SS_C2S] || s->mid[SS_S2C];
+	int64_t t = unsure ? INT64_MIN : pp_open_since(&s->pp, at);
+	if (t != INT64_MIN) {
+		/* not only the first: AUTHENTICATE moves its command's time on */
+		for (size_t i = 0; i < s->nq; i++)
+			pp_earlier(&t, s->q[i]->ts);
+		if (s->r.active)
+			pp_earlier(&t, s->r.ts);
+		for (int d = 0; d < 2; d++)
+			if (s->m[d].state != M_NONE)
+				pp_earlier(&t, s->m[d].ts_start);
+		if (s->msg_bare_lf)
+			pp_earlier(&t, s->first_msg_bare_lf_ts);
+	}
+	pp_say_open_since(&s->pp, t, at);
+}
+
 static size_t imap_data(void *st, enum ss_dir d, const uint8_t *p, size_t n,
                         const struct ss_pos *at)
 {
@@ -1662,17 +1689,14 @@ static size_t imap_data(void *st, enum ss_dir d, const uint8_t *p, size_t n,
 		return n;
 	/* After STARTTLS or COMPRESS: TLS, inflate or both read them (the
 	 * server's bytes behind the OK that began one come as opaque items). */
-	if (pp_stream_data(&s->pp, d, p, n, at))
-		return n;
-	lineproto_feed(&s->pp.lp[d], p, n, at, d == SS_C2S ? client_item : server_item, s);
+	if (!pp_stream_data(&s->pp, d, p, n, at))
+		lineproto_feed(&s->pp.lp[d], p, n, at, d == SS_C2S ? client_item : server_item, s);
+	open_since(s, at);
 	return n;
 }
 
-static void imap_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at)
+static void gap_read(struct imap *s, enum ss_dir d, uint64_t len, const struct ss_pos *at)
 {
-	struct imap *s = st;
-	if (!s)
-		return;
 	/* TLS: its parser resynchronises; DEFLATE: inflating that direction
 	 * stops (inflate.h), and commands may be lost with it. */
 	int taken = pp_stream_gap(&s->pp, d, len, at);
@@ -1741,6 +1765,15 @@ static void imap_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 		         (unsigned long long)len, in_lit ? " (from inside a literal)" : "");
 	}
 	ss_eventf("imap", "gap", at->frame, at->ts, s->f->id, d, "%s", why);
+}
+
+static void imap_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at)
+{
+	struct imap *s = st;
+	if (!s)
+		return;
+	gap_read(s, d, len, at);
+	open_since(s, at);
 }
 
 static void imap_close(void *st, const struct ss_flow *f, const struct ss_pos *at)

@@ -15,7 +15,12 @@ The capture (made here, tests/hostile/gen.py) holds, over some 4.5 s:
     while reassembly holds the client's (ss_pos held);
   - a short SMTP session every 10 ms (a message each, some 3 ms long);
   - a DNS query over UDP every 100 ms from a port of its own, answered
-    600 ms later (a slow resolver): its line is of the query's time.
+    600 ms later (a slow resolver): its line is of the query's time;
+  - the same queries and answers over one TCP connection (RFC 7766
+    pipelining), each with its two-byte length;
+  - a long IMAP session: a FETCH every 400 ms, whose response carries a
+    message in a literal that takes 100 ms to come, the exchange shown at
+    the command's time; idle between them.
 
 What is checked, against the times in the capture itself:
 
@@ -29,6 +34,8 @@ What is checked, against the times in the capture itself:
     With the 10 s window alone, every line of the capture waits until the
     end;
     The same capture's timeline comes out in time order too;
+  - DNS over TCP, and IMAP, each with the short sessions: the same, every
+    answer, and every FETCH and its message, there;
   - DNS with the short sessions: the timeline's lines, and the --json
     records, come out in time order, every DNS answer among them, and in
     --json under a third of the lines wait at once.
@@ -46,6 +53,7 @@ MS = 1000  # microseconds
 CLI, SRV, DNS = (10, 77, 0, 1), (10, 77, 0, 2), (10, 77, 0, 53)
 LONG_TX, SHORT_EVERY, SHORT_UNTIL = 10, 10 * MS, 4500 * MS
 DNS_EVERY, DNS_DELAY, DNS_UNTIL = 100 * MS, 600 * MS, 4000 * MS
+IMAP_TX = 10
 
 
 class Timed:
@@ -130,19 +138,70 @@ def short_sessions(w):
     return n
 
 
+def imap_session(w):
+    """A long IMAP session's frames into w: the exchanges it holds."""
+    t = Tcp(w.at(0).out, CLI, 43000, SRV, 143)
+    t.open()
+    steps = [(5, 1, b"* OK IMAP4rev1 ready\r\n"), (10, 0, b"a1 LOGIN u p\r\n"),
+             (20, 1, b"a1 OK logged in\r\n"), (30, 0, b"a2 SELECT INBOX\r\n"),
+             (40, 1, b"* 1 EXISTS\r\na2 OK [READ-WRITE] selected\r\n")]
+    for at, d, data in steps:
+        w.at(at * MS)
+        t.seg(d, PSH | ACK, data)
+    for k in range(IMAP_TX):
+        base = 300 * MS + k * 400 * MS
+        msg = b"Subject: imap %d\r\n\r\n" % k + b"body line\r\n" * 20
+        w.at(base)
+        t.seg(0, PSH | ACK, b"f%d FETCH 1 BODY[]\r\n" % k)
+        w.at(base + 50 * MS)
+        t.seg(1, PSH | ACK, b"* 1 FETCH (BODY[] {%d}\r\n" % len(msg) + msg[:100])
+        w.at(base + 150 * MS)
+        t.seg(1, PSH | ACK, msg[100:] + b")\r\nf%d OK done\r\n" % k)
+    w.at(300 * MS + IMAP_TX * 400 * MS)
+    t.seg(0, PSH | ACK, b"z LOGOUT\r\n")
+    t.seg(1, PSH | ACK, b"* BYE\r\nz OK bye\r\n")
+    t.close()
+    return 2 + IMAP_TX + 1
+
+
 def dns_name(name):
     return b"".join(bytes([len(p)]) + p for p in name.split(b".")) + b"\0"
+
+
+def dns_messages(i):
+    """The query and answer of lookup i."""
+    qname = dns_name(b"h%d.example.org" % i)
+    q = i.to_bytes(2, "big") + b"\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" + qname + \
+        b"\x00\x01\x00\x01"
+    a = i.to_bytes(2, "big") + b"\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00" + qname + \
+        b"\x00\x01\x00\x01" + b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04" + \
+        bytes([192, 0, 2, i % 250 + 1])
+    return q, a
+
+
+def dns_over_tcp(w):
+    """The lookups over one TCP connection, answered out of turn of the
+    queries sent since."""
+    t = Tcp(w.at(0).out, CLI, 44000, DNS, 53)
+    t.open()
+    starts = list(range(MS, DNS_UNTIL, DNS_EVERY))
+    events = []
+    for i, start in enumerate(starts):
+        q, a = dns_messages(i)
+        events.append((start, 0, q))
+        events.append((start + DNS_DELAY, 1, a))
+    for at, d, m in sorted(events, key=lambda e: e[0]):
+        w.at(at)
+        t.seg(d, PSH | ACK, len(m).to_bytes(2, "big") + m)
+    w.at(DNS_UNTIL + DNS_DELAY)
+    t.close()
+    return len(starts)
 
 
 def dns_lookups(w):
     n = 0
     for i, start in enumerate(range(0, DNS_UNTIL, DNS_EVERY)):
-        qname = dns_name(b"h%d.example.org" % i)
-        q = i.to_bytes(2, "big") + b"\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" + qname + \
-            b"\x00\x01\x00\x01"
-        a = i.to_bytes(2, "big") + b"\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00" + qname + \
-            b"\x00\x01\x00\x01" + b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04" + \
-            bytes([192, 0, 2, i % 250 + 1])
+        q, a = dns_messages(i)
         w.at(start).out(eth(ipv4(bytes(CLI), bytes(DNS), 17, udp(50000 + i, 53, q))))
         w.at(start + DNS_DELAY).out(eth(ipv4(bytes(DNS), bytes(CLI), 17, udp(53, 50000 + i, a))))
         n += 1
@@ -253,6 +312,24 @@ def main():
         answered = [r for r in recs if r["type"] == "dns" and r.get("response_time")]
         if len(answered) != ndns:
             bad.append("%d DNS answers in --json, want %d" % (len(answered), ndns))
+        # DNS over one TCP connection with the short sessions: it holds
+        # back only its queries awaiting answers
+        recs, (_, ntcp) = run(sniff, tmp, "dnstcp", [short_sessions, dns_over_tcp])
+        bad += in_order("dns tcp json", recs)
+        answered = [r for r in recs if r["type"] == "dns" and r.get("response_time")]
+        if len(answered) != ntcp:
+            bad.append("%d DNS answers over TCP, want %d" % (len(answered), ntcp))
+        # a long IMAP session with the short ones: between its exchanges
+        # it holds nothing back
+        recs, (nimap, nshort) = run(sniff, tmp, "imap", [imap_session, short_sessions])
+        bad += in_order("imap json", recs)
+        ex = [r for r in recs if r["type"] == "imap" and r.get("verb")]
+        got = [r for r in recs if r["type"] == "message" and r.get("proto") == "imap"]
+        if len(ex) != nimap or len(got) != IMAP_TX:
+            bad.append("IMAP: %d exchanges, %d messages; want %d, %d" %
+                       (len(ex), len(got), nimap, IMAP_TX))
+        text, _ = run(sniff, tmp, "imap", [imap_session, short_sessions], text=True)
+        bad += text_in_order("imap timeline", text)
     for b in bad[:20]:
         print("FAIL", b)
     print("FAILED" if bad else "ok")
