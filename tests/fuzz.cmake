@@ -34,6 +34,10 @@ foreach(target smtp pop3 imap)
   target_sources(fuzz_${target} PRIVATE fuzz/textproto.c)
 endforeach()
 
+# The in-place reader of classic pcap files against libpcap (differential).
+ss_fuzz(fuzz_pcapread fuzz/fuzz_pcapread.c ${src}/pcaps ${src}/tests/garbage ${SS_SHARED}/corpus)
+target_link_libraries(fuzz_pcapread PRIVATE ss_capture)
+
 # TCP reassembly alone, fed segment lists, its promises checked.
 ss_fuzz(fuzz_tcp fuzz/fuzz_tcp.c ${src}/tests/garbage)
 target_link_libraries(fuzz_tcp PRIVATE ss_reassembly)
