@@ -231,17 +231,38 @@ static void *open_flow(const struct ss_flow *f, void *ctx)
 	return s;
 }
 
+/* Tells the flow how far back what it still has to say goes
+ * (ss_flow_open_since). The TLS layers say everything as it comes: a
+ * record, a handshake message and their events are of the segment that
+ * completes them, the last line of the flow's end. So a flow that no
+ * protocol reads inside holds nothing back but the bytes reassembly holds
+ * behind a hole, which come later with their own, older times. Decrypted
+ * implicit TLS: once plaintext has come, the protocol inside says what it
+ * holds as it reads it (its positions know nothing of the hole, added
+ * here); before, it holds nothing. */
+static void open_since(struct tls_session *s, const struct ss_pos *at)
+{
+	if (!s->inner_st || !(s->plain_off[SS_C2S] | s->plain_off[SS_S2C]))
+		ss_flow_open_since(s->f, at->held ? at->held_ts : INT64_MAX, at);
+	else if (at->held && at->held_ts < s->f->open_since)
+		ss_flow_open_since(s->f, at->held_ts, at);
+}
+
 static size_t data(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at)
 {
-	if (st)
+	if (st) {
 		tls_session_data(st, d, p, n, at);
+		open_since(st, at);
+	}
 	return n;
 }
 
 static void gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at)
 {
-	if (st)
+	if (st) {
 		tls_session_gap(st, d, len, at);
+		open_since(st, at);
+	}
 }
 
 static void close_flow(void *st, const struct ss_flow *f, const struct ss_pos *at)

@@ -20,7 +20,10 @@ The capture (made here, tests/hostile/gen.py) holds, over some 4.5 s:
     pipelining), each with its two-byte length;
   - a long IMAP session: a FETCH every 400 ms, whose response carries a
     message in a literal that takes 100 ms to come, the exchange shown at
-    the command's time; idle between them.
+    the command's time; idle between them;
+  - an IMAP session over implicit TLS (tests/tls/mail-imaps13-tls.pcap,
+    a real one), its 28 frames spread over the 4 s: read without keys
+    (records only) and decrypted with its key log.
 
 What is checked, against the times in the capture itself:
 
@@ -36,12 +39,15 @@ What is checked, against the times in the capture itself:
     The same capture's timeline comes out in time order too;
   - DNS over TCP, and IMAP, each with the short sessions: the same, every
     answer, and every FETCH and its message, there;
+  - the TLS session with the short sessions: the same, read without keys
+    and decrypted (then its five exchanges and its message there);
   - DNS with the short sessions: the timeline's lines, and the --json
     records, come out in time order, every DNS answer among them, and in
     --json under a third of the lines wait at once.
 """
 import json
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -164,6 +170,25 @@ def imap_session(w):
     return 2 + IMAP_TX + 1
 
 
+TLS_CAPTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tls",
+                           "mail-imaps13-tls.pcap")
+
+
+def imaps_session(w):
+    """The frames of a real IMAP session over implicit TLS, spread over
+    the 4 s (its Ethernet frames as they are)."""
+    with open(TLS_CAPTURE, "rb") as f:
+        data = f.read()
+    frames, off = [], 24
+    while off + 16 <= len(data):
+        caplen = struct.unpack("<I", data[off + 8:off + 12])[0]
+        frames.append(data[off + 16:off + 16 + caplen])
+        off += 16 + caplen
+    for k, frame in enumerate(frames):
+        w.at(5 * MS + k * (4000 * MS // len(frames))).out(frame)
+    return len(frames)
+
+
 def dns_name(name):
     return b"".join(bytes([len(p)]) + p for p in name.split(b".")) + b"\0"
 
@@ -208,9 +233,10 @@ def dns_lookups(w):
     return n
 
 
-def run(sniff, tmp, name, parts, text=False):
+def run(sniff, tmp, name, parts, text=False, args=()):
     """The capture of parts (each a function of a Timed), read with
-    --json: its records; text: the timeline as it is printed."""
+    --json: its records; text: the timeline as it is printed; args
+    given too."""
     path = os.path.join(tmp, name + ".pcap")
     w = Timed()
     counts = [part(w) for part in parts]
@@ -218,7 +244,7 @@ def run(sniff, tmp, name, parts, text=False):
     for t, _, frame in sorted(w.frames):
         p.put(frame, t)
     p.close()
-    out = subprocess.run([sniff, "-r", path] + ([] if text else ["--json"]),
+    out = subprocess.run([sniff, "-r", path] + ([] if text else ["--json"]) + list(args),
                          capture_output=True, check=True,
                          env=dict(os.environ, TZ="UTC")).stdout.decode()
     return (out if text else [json.loads(line) for line in out.splitlines()]), counts
@@ -330,6 +356,17 @@ def main():
                        (len(ex), len(got), nimap, IMAP_TX))
         text, _ = run(sniff, tmp, "imap", [imap_session, short_sessions], text=True)
         bad += text_in_order("imap timeline", text)
+        # a TLS session with the short ones: without keys it says all as
+        # it comes; decrypted, the IMAP inside says what it holds
+        recs, _ = run(sniff, tmp, "tls", [imaps_session, short_sessions])
+        bad += in_order("tls json", recs)
+        keylog = TLS_CAPTURE.replace(".pcap", ".keylog")
+        recs, _ = run(sniff, tmp, "tls", [imaps_session, short_sessions], args=("--keylog", keylog))
+        bad += in_order("tls decrypted json", recs)
+        ex = [r for r in recs if r["type"] == "imap" and r.get("verb")]
+        got = [r for r in recs if r["type"] == "message" and r.get("proto") == "imap"]
+        if len(ex) != 5 or len(got) != 1:
+            bad.append("IMAP over TLS: %d exchanges, %d messages; want 5, 1" % (len(ex), len(got)))
     for b in bad[:20]:
         print("FAIL", b)
     print("FAILED" if bad else "ok")
