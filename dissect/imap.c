@@ -1660,8 +1660,7 @@ static void *imap_open(const struct ss_flow *f, void *ctx)
  * is shown at its command's time), the response being read, the messages
  * being collected and the first bare LF in one, said at the end. Unsure
  * (ss_flow_open_unsure) while lines are skipped: picked up midstream, or
- * after a gap until a tagged line; and under TLS or COMPRESS. After every
- * segment and every gap. */
+ * after a gap until a tagged line. After every segment and every gap. */
 static void open_since(struct imap *s, const struct ss_pos *at)
 {
 	int unsure = s->c_resync || s->s_resync || s->mid[SS_C2S] || s->mid[SS_S2C];

@@ -423,8 +423,6 @@ void pp_start_tls(struct pingpong *pp, lp_item_fn *c2s, lp_item_fn *s2c, void *c
 
 int64_t pp_open_since(const struct pingpong *pp, const struct ss_pos *at)
 {
-	if (pp->tls || pp->stages)
-		return INT64_MIN;
 	int64_t t = INT64_MAX;
 	if (at->held) /* bytes behind a hole come later with their own times */
 		pp_earlier(&t, at->held_ts);

@@ -133,8 +133,11 @@ void pp_init(struct pingpong *pp, const struct ss_flow *f, const struct dissect_
  * engine knows it (ss_flow_open_since): the commands awaiting their
  * replies, the lines in progress, the line engines' findings said at the
  * end, and the bytes reassembly holds behind a hole (at); INT64_MAX when
- * none. INT64_MIN when it cannot tell: TLS or a transform reads the
- * bytes. The protocol adds its own (a reply, a message in progress). */
+ * none. Under TLS (STARTTLS) and COMPRESS the same: the transforms hand
+ * out what they read at the time of the bytes that complete it (a TLS
+ * record, an inflated block), so what they hold comes later with later
+ * times, and their output goes through these line engines. The protocol
+ * adds its own (a reply, a message in progress). */
 int64_t pp_open_since(const struct pingpong *pp, const struct ss_pos *at);
 /* Says t (pp_open_since's, with the protocol's own added) to the flow;
  * INT64_MIN: the protocol cannot tell (ss_flow_open_unsure). */

@@ -1037,10 +1037,9 @@ static void *smtp_open(const struct ss_flow *f, void *ctx)
  * (ss_flow_open_since): what the engine holds (pp_open_since), the reply
  * in progress, the message being read and its bare LFs, each at the time
  * it will be shown at; nothing at all when it holds none. Where that is
- * not known for sure (TLS, transforms, LMTP replies still due, pairing
- * lost in a gap, bytes left over: not whole) no later than what it said
- * before or these bytes (ss_flow_open_unsure). After every segment and
- * every gap. */
+ * not known for sure (LMTP replies still due, pairing lost in a gap, bytes
+ * left over: not whole) no later than what it said before or these bytes
+ * (ss_flow_open_unsure). After every segment and every gap. */
 static void open_since(struct smtp *s, const struct ss_pos *at, int whole)
 {
 	int64_t t = whole && !s->dlv_due && !s->resync ? pp_open_since(&s->pp, at) : INT64_MIN;

@@ -21,9 +21,9 @@ The capture (made here, tests/hostile/gen.py) holds, over some 4.5 s:
   - a long IMAP session: a FETCH every 400 ms, whose response carries a
     message in a literal that takes 100 ms to come, the exchange shown at
     the command's time; idle between them;
-  - an IMAP session over implicit TLS (tests/tls/mail-imaps13-tls.pcap,
-    a real one), its 28 frames spread over the 4 s: read without keys
-    (records only) and decrypted with its key log.
+  - real sessions over TLS (tests/tls/): IMAP over implicit TLS, SMTP
+    and IMAP after STARTTLS, each one's frames spread over the 4 s, read
+    without keys (records only) and decrypted with its key log.
 
 What is checked, against the times in the capture itself:
 
@@ -39,8 +39,8 @@ What is checked, against the times in the capture itself:
     The same capture's timeline comes out in time order too;
   - DNS over TCP, and IMAP, each with the short sessions: the same, every
     answer, and every FETCH and its message, there;
-  - the TLS session with the short sessions: the same, read without keys
-    and decrypted (then its five exchanges and its message there);
+  - each TLS session with the short sessions: the same, read without
+    keys and decrypted (then its exchanges and its message there);
   - DNS with the short sessions: the timeline's lines, and the --json
     records, come out in time order, every DNS answer among them, and in
     --json under a third of the lines wait at once.
@@ -170,23 +170,27 @@ def imap_session(w):
     return 2 + IMAP_TX + 1
 
 
-TLS_CAPTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tls",
-                           "mail-imaps13-tls.pcap")
+TLS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tls")
+# sessions over TLS (their hosts are 127.0.0.1, the short sessions' are
+# not): implicit TLS, and STARTTLS in SMTP and in IMAP
+TLS_SESSIONS = ["mail-imaps13-tls", "mail-smtp-starttls13-tls", "mail-imap-starttls12-cbc-tls"]
 
 
-def imaps_session(w):
-    """The frames of a real IMAP session over implicit TLS, spread over
-    the 4 s (its Ethernet frames as they are)."""
-    with open(TLS_CAPTURE, "rb") as f:
-        data = f.read()
-    frames, off = [], 24
-    while off + 16 <= len(data):
-        caplen = struct.unpack("<I", data[off + 8:off + 12])[0]
-        frames.append(data[off + 16:off + 16 + caplen])
-        off += 16 + caplen
-    for k, frame in enumerate(frames):
-        w.at(5 * MS + k * (4000 * MS // len(frames))).out(frame)
-    return len(frames)
+def tls_session(name):
+    """A part: the frames of a real session of tests/tls/NAME.pcap, spread
+    over the 4 s (its Ethernet frames as they are)."""
+    def part(w):
+        with open(os.path.join(TLS_DIR, name + ".pcap"), "rb") as f:
+            data = f.read()
+        frames, off = [], 24
+        while off + 16 <= len(data):
+            caplen = struct.unpack("<I", data[off + 8:off + 12])[0]
+            frames.append(data[off + 16:off + 16 + caplen])
+            off += 16 + caplen
+        for k, frame in enumerate(frames):
+            w.at(5 * MS + k * (4000 * MS // len(frames))).out(frame)
+        return len(frames)
+    return part
 
 
 def dns_name(name):
@@ -356,17 +360,24 @@ def main():
                        (len(ex), len(got), nimap, IMAP_TX))
         text, _ = run(sniff, tmp, "imap", [imap_session, short_sessions], text=True)
         bad += text_in_order("imap timeline", text)
-        # a TLS session with the short ones: without keys it says all as
-        # it comes; decrypted, the IMAP inside says what it holds
-        recs, _ = run(sniff, tmp, "tls", [imaps_session, short_sessions])
-        bad += in_order("tls json", recs)
-        keylog = TLS_CAPTURE.replace(".pcap", ".keylog")
-        recs, _ = run(sniff, tmp, "tls", [imaps_session, short_sessions], args=("--keylog", keylog))
-        bad += in_order("tls decrypted json", recs)
-        ex = [r for r in recs if r["type"] == "imap" and r.get("verb")]
-        got = [r for r in recs if r["type"] == "message" and r.get("proto") == "imap"]
-        if len(ex) != 5 or len(got) != 1:
-            bad.append("IMAP over TLS: %d exchanges, %d messages; want 5, 1" % (len(ex), len(got)))
+        # sessions over TLS with the short ones: without keys the records
+        # say all as they come; decrypted, the protocol inside says what it
+        # holds, as in the clear
+        for name in TLS_SESSIONS:
+            parts = [tls_session(name), short_sessions]
+            recs, _ = run(sniff, tmp, name, parts)
+            bad += in_order(name, recs)
+            keylog = os.path.join(TLS_DIR, name + ".keylog")
+            recs, _ = run(sniff, tmp, name, parts, args=("--keylog", keylog))
+            bad += in_order(name + " decrypted", recs)
+            # the session's records are those it has read alone
+            alone = subprocess.run([sniff, "-r", os.path.join(TLS_DIR, name + ".pcap"), "--json",
+                                    "--keylog", keylog], capture_output=True, check=True).stdout
+            want = sorted(r["type"] for r in map(json.loads, alone.decode().splitlines())
+                          if r["type"] not in ("flow", "summary", "journey"))
+            got = sorted(r["type"] for r in recs if r.get("client") == "127.0.0.1")
+            if got != want or "message" not in got:
+                bad.append("%s decrypted: records %s, read alone %s" % (name, got, want))
     for b in bad[:20]:
         print("FAIL", b)
     print("FAILED" if bad else "ok")
