@@ -72,13 +72,14 @@ struct order {
 	FILE *out;
 	order_write_fn *write; /* how bytes go to out (NULL: fwrite) */
 	void *write_ctx;
-	int64_t window, width;           /* width: the capture time one bucket holds */
-	size_t max, n;                   /* items waiting, at most max */
-	size_t peak_n, peak_held;        /* the most of each so far (order_peak) */
-	size_t max_mem, held;            /* bytes allocated (chunks, sort array), at most max_mem */
-	size_t chunk;                    /* the size of an ordinary chunk */
-	uint64_t early, after;           /* items let out early; items late because of them */
-	uint64_t said_early, said_after; /* how many of them an event told */
+	int64_t window, width;    /* width: the capture time one bucket holds */
+	size_t max, n;            /* items waiting, at most max */
+	size_t peak_n, peak_held; /* the most of each so far (order_peak) */
+	size_t max_mem, held;     /* bytes allocated (chunks, sort array), at most max_mem */
+	size_t chunk;             /* the size of an ordinary chunk */
+	uint64_t early, after;    /* items let out early; items late because of them */
+	uint64_t beyond;          /* items later than the window itself */
+	uint64_t said_early, said_after, said_beyond; /* how many of them an event told */
 	/* the latest time of a line written so far, and the lines written
 	 * after a later one: out of time order in fact (a line let out early
 	 * is not, unless an older one comes after it) */
@@ -324,6 +325,8 @@ static struct bucket *bucket_at(struct order *o, int64_t q)
 		return bucket_of(o, q);
 	if (q >= slot(o, o->newest - o->window))
 		o->after++;
+	else
+		o->beyond++; /* more than the window after newer lines */
 	return NULL;
 }
 
@@ -560,18 +563,33 @@ void order_release(struct order *o, int64_t low)
 static void tell_early(struct order *o)
 {
 	uint64_t e = o->early - o->said_early, a = o->after - o->said_after;
+	uint64_t b = o->beyond - o->said_beyond;
 	uint64_t d = o->disorder - o->said_disorder;
-	if ((!e && !a) || o->writing)
+	if ((!e && !a && !(b && d)) || o->writing)
 		return;
 	o->said_early = o->early;
 	o->said_after = o->after;
+	o->said_beyond = o->beyond;
 	o->said_disorder = o->disorder;
-	ss_eventf("report", "order_full", 0, 0, 0, -1,
-	          "%llu line%s out of time order: %llu went out before their time (the time-order "
-	          "queue reached --max-order-mem or %zu lines) and %llu came after newer ones "
-	          "had gone",
-	          (unsigned long long)d, d == 1 ? "" : "s", (unsigned long long)e, o->max,
-	          (unsigned long long)a);
+	/* lines later than the whole window (an event shown at its start that
+	 * ended long after, such as a query never answered, reported when its
+	 * flow timed out): said too, so that no line is out of order unsaid */
+	char more[160] = "";
+	if (b)
+		snprintf(more, sizeof more,
+		         "%s%llu came more than %g s after their time (the longest a line waits)",
+		         e || a ? "; " : "", (unsigned long long)b, (double)o->window / 1e9);
+	if (!e && !a)
+		ss_eventf("report", "order_full", 0, 0, 0, -1, "%llu line%s out of time order: %s",
+		          (unsigned long long)d, d == 1 ? "" : "s", more);
+	else
+		ss_eventf(
+		    "report", "order_full", 0, 0, 0, -1,
+		    "%llu line%s out of time order: %llu went out before their time (the "
+		    "time-order queue reached --max-order-mem or %zu lines) and %llu came after "
+		    "newer ones had gone%s",
+		    (unsigned long long)d, d == 1 ? "" : "s", (unsigned long long)e, o->max,
+		    (unsigned long long)a, more);
 }
 
 void order_flush(struct order *o)

@@ -364,6 +364,40 @@ static void test_item_over_cap(void)
 	free(text);
 }
 
+/* Lines later than the whole window (a query never answered, shown at its
+ * time when its flow times out a minute later): one that comes after newer
+ * lines were shown is out of time order, and said (order_full); one that
+ * comes late yet after everything shown so far is in order, and not said. */
+static void test_beyond_window(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	struct told t = {0};
+	ss_event_sink(on_event, &t);
+	struct order *o = order_new(out, 1000 * MS, 1000);
+	int64_t t0 = 5000 * MS;
+	fprintf(order_begin(o, t0), "a\n");
+	order_end(o);
+	order_advance(o, t0 + 3000 * MS);                     /* "a" is out */
+	fprintf(order_begin(o, t0 + 100 * MS), "in order\n"); /* late, after "a" still */
+	order_end(o);
+	order_flush(o);
+	CHECK(t.events == 0);
+	fprintf(order_begin(o, t0 + 2500 * MS), "b\n");
+	order_end(o);
+	order_advance(o, t0 + 5000 * MS);                 /* "b" is out */
+	fprintf(order_begin(o, t0 + 200 * MS), "late\n"); /* older than "b" */
+	order_end(o);
+	order_flush(o);
+	ss_event_sink(NULL, NULL);
+	order_free(o);
+	fclose(out);
+	CHECK(len == strlen("a\nin order\nb\nlate\n") && !strcmp(text, "a\nin order\nb\nlate\n"));
+	CHECK(t.events == 1 && t.lines == 1);
+	free(text);
+}
+
 /* --max-order-mem=0: nothing waits, lines come out as they are made, each
  * counted; order_put's items too. */
 static void test_cap_zero(void)
@@ -500,6 +534,7 @@ int main(void)
 	test_item_over_cap();
 	test_cap_zero();
 	test_release();
+	test_beyond_window();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
