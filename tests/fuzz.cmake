@@ -36,6 +36,7 @@ endforeach()
 
 # The in-place reader of classic pcap files against libpcap (differential).
 ss_fuzz(fuzz_pcapread fuzz/fuzz_pcapread.c ${src}/pcaps ${src}/tests/garbage ${SS_SHARED}/corpus)
+target_sources(fuzz_pcapread PRIVATE pcapdiff.c)
 target_link_libraries(fuzz_pcapread PRIVATE ss_capture)
 
 # TCP reassembly alone, fed segment lists, its promises checked.

@@ -2,9 +2,9 @@
  * differential target): the input is a capture file, which libpcap reads
  * from memory and pcapread reads from a memfd, as it reads a file. Every
  * frame (time, lengths, bytes) and the way the read ends (the end, or
- * libpcap's words for the damage) must be the same; a difference aborts,
- * and the input is kept as a crash. Files pcapread does not take (pcapng,
- * the other byte order...) are read by libpcap alone.
+ * libpcap's words for the damage) must be the same (tests/pcapdiff.h): a
+ * difference aborts, and the input is kept as a crash. Files pcapread does
+ * not take (pcapng, the other byte order...) are read by libpcap alone.
  *
  * The frame pcapread hands out lies in its block buffer, so ASan would not
  * see a read past a record's end; the byte-for-byte comparison with
@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "pcapdiff.h"
 #include "pcapread.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,34 +30,6 @@ static void differ(const char *what)
 {
 	fprintf(stderr, "fuzz_pcapread: pcapread and libpcap differ: %s\n", what);
 	abort();
-}
-
-static void compare(pcap_t *a, struct pcapread *r)
-{
-	for (;;) {
-		struct pcap_pkthdr *ha, hb;
-		const u_char *da;
-		const uint8_t *db;
-		int ra = pcap_next_ex(a, &ha, &da);
-		int rb = pcapread_next(r, &hb, &db);
-		if (ra == 1 && rb == 1) {
-			if (ha->ts.tv_sec != hb.ts.tv_sec || ha->ts.tv_usec != hb.ts.tv_usec)
-				differ("a frame's time");
-			if (ha->caplen != hb.caplen || ha->len != hb.len)
-				differ("a frame's lengths");
-			if (memcmp(da, db, ha->caplen))
-				differ("a frame's bytes");
-			continue;
-		}
-		if (ra == PCAP_ERROR_BREAK && rb == 0)
-			return;
-		if (ra == PCAP_ERROR && rb == -1) {
-			if (strcmp(pcap_geterr(a), pcapread_error(r)))
-				differ("the words for the damage");
-			return;
-		}
-		differ("how the file ends");
-	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -82,8 +55,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fa && fb && !a != !b)
 		differ("whether the header is taken");
 	struct pcapread *r = a && b ? pcapread_new(b, file) : NULL;
-	if (r)
-		compare(a, r);
+	uint64_t record;
+	const char *what = r ? pcapdiff(a, r, &record) : NULL;
+	if (what)
+		differ(what);
 	pcapread_free(r);
 	if (a)
 		pcap_close(a); /* and fa */

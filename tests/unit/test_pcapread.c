@@ -2,7 +2,7 @@
  * it has to match: every record of every capture given (their folders are
  * walked), and of damaged copies of each small one, read both ways must
  * give the same frames (time, lengths, bytes) and end the same way, with
- * libpcap's own words when the file is damaged.
+ * libpcap's own words when the file is damaged (tests/pcapdiff.h).
  *
  * The damaged copies: cut at every byte, a record's caplen made larger
  * than the file's snapshot length (libpcap keeps the first snapshot-length
@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "pcapdiff.h"
 #include "pcapread.h"
 
 static int taken, left_to_libpcap, damaged;
@@ -54,31 +55,10 @@ static int compare(const char *path)
 		pcap_close(b);
 		return 0;
 	}
-	uint64_t n = 0;
-	for (;;) {
-		struct pcap_pkthdr *ha, hb;
-		const u_char *da;
-		const uint8_t *db;
-		int ra = pcap_next_ex(a, &ha, &da);
-		int rb = pcapread_next(r, &hb, &db);
-		n++;
-		if (ra == 1 && rb == 1) {
-			if (!CHECK(ha->ts.tv_sec == hb.ts.tv_sec &&
-			           ha->ts.tv_usec == hb.ts.tv_usec && ha->caplen == hb.caplen &&
-			           ha->len == hb.len && !memcmp(da, db, ha->caplen)))
-				printf("  %s: record %llu differs\n", path, (unsigned long long)n);
-			else
-				continue;
-		} else if (ra == PCAP_ERROR_BREAK) {
-			CHECK(rb == 0);
-		} else {
-			CHECK(ra == PCAP_ERROR && rb == -1);
-			if (!CHECK(!strcmp(pcap_geterr(a), pcapread_error(r))))
-				printf("  %s: libpcap \"%s\", pcapread \"%s\"\n", path,
-				       pcap_geterr(a), pcapread_error(r));
-		}
-		break;
-	}
+	uint64_t n;
+	const char *what = pcapdiff(a, r, &n);
+	if (!CHECK(what == NULL))
+		printf("  %s: record %llu: %s\n", path, (unsigned long long)n, what);
 	pcapread_free(r);
 	pcap_close(a);
 	pcap_close(b);
