@@ -305,8 +305,9 @@ static void flow_gone(struct ss_report *rp, struct openflow *e)
  *   holds nothing holds no record back (openflows.h), and a DNS flow's
  *   record, made when the flow times out a minute after its answer, is
  *   not out of time order.
- * - The text line starts with the last packet's time and is shown there:
- *   until it ends, a flow holds the lines after its last bytes back. */
+ * - The text line starts with the flow's first packet's time, then its
+ *   length, and is shown at its last packet's time: until it ends, a flow
+ *   holds the lines after its last bytes back. */
 static void flow_close(void *st, const struct ss_flow *f, const struct ss_pos *at)
 {
 	struct openflow *e = st;
