@@ -44,117 +44,156 @@ static const char *host(const struct timeline_opts *o, const struct ss_addr *a, 
 	return timeline_host(o, a, b);
 }
 
+/* The journeys' text is put together in a text per journey and written in
+ * one piece, as their JSON is (below): a capture of many messages has as
+ * many journeys, and stdio's cost per piece was most of writing them. */
+
 /* A time in the journeys: as the timeline mentions one inside a line. */
-static void when(FILE *out, int has, int64_t ts)
+static void when(struct text *t, int has, int64_t ts)
 {
-	char t[TCLOCK_MAX];
-	fwrite(t, 1, tclock_mention(tclock_timeline(), has, ts, t), out);
+	char b[TCLOCK_MAX];
+	text_add(t, b, tclock_mention(tclock_timeline(), has, ts, b));
 }
 
-static void seconds(FILE *out, int64_t ns)
+static void seconds(struct text *t, int64_t ns)
 {
-	fprintf(out, "%" PRId64 ".%03" PRId64 " s", ns / SS_NS_PER_SEC,
-	        ns % SS_NS_PER_SEC / 1000000);
+	text_printf(t, "%" PRId64 ".%03" PRId64 " s", ns / SS_NS_PER_SEC,
+	            ns % SS_NS_PER_SEC / 1000000);
 }
 
-static void log_text(FILE *out, const struct jlog *l, const char *indent)
+/* s, or "?" for none */
+static void str_or(struct text *t, const char *s, const char *none)
 {
-	fprintf(out, "%slog ", indent);
-	when(out, l->timed, l->ts);
-	fprintf(out, " %s %s: %s%s%s\n", l->host ? l->host : "?", l->program ? l->program : "?",
-	        l->queue_id ? l->queue_id : "", l->queue_id ? ": " : "", l->text ? l->text : "");
+	text_str(t, s ? s : none);
+}
+
+static void log_text(struct text *t, const struct jlog *l, const char *indent)
+{
+	text_str(t, indent);
+	TEXT_LIT(t, "log ");
+	when(t, l->timed, l->ts);
+	text_char(t, ' ');
+	str_or(t, l->host, "?");
+	text_char(t, ' ');
+	str_or(t, l->program, "?");
+	TEXT_LIT(t, ": ");
+	if (l->queue_id) {
+		text_str(t, l->queue_id);
+		TEXT_LIT(t, ": ");
+	}
+	str_or(t, l->text, "");
+	text_char(t, '\n');
 }
 
 /* A step's log lines, at most JOURNEY_MAX_STEP_LOGS; then how many more. */
-static void logs_text(FILE *out, const struct jstep *s, const char *in)
+static void logs_text(struct text *t, const struct jstep *s, const char *in)
 {
 	size_t n = s->nlogs < JOURNEY_MAX_STEP_LOGS ? s->nlogs : JOURNEY_MAX_STEP_LOGS;
 	for (size_t i = 0; i < n; i++)
-		log_text(out, s->logs[i], in);
+		log_text(t, s->logs[i], in);
 	if (n < s->nlogs)
-		fprintf(out, "%s(and %zu more lines of its log)\n", in, s->nlogs - n);
+		text_printf(t, "%s(and %zu more lines of its log)\n", in, s->nlogs - n);
 }
 
-static void copy_text(FILE *out, const struct timeline_opts *o, const struct jstep *s)
+static void copy_text(struct text *t, const struct timeline_opts *o, const struct jstep *s)
 {
 	const struct jcopy *c = s->copy;
 	char a[256], b[256];
-	when(out, c->frame_end != 0, c->ts_end);
-	fprintf(out, "  %s > %s  %s message #%" PRIu64, host(o, &c->client, a),
-	        host(o, &c->server, b), proto_upper(c->p), c->number);
+	when(t, c->frame_end != 0, c->ts_end);
+	TEXT_LIT(t, "  ");
+	text_str(t, host(o, &c->client, a));
+	TEXT_LIT(t, " > ");
+	text_str(t, host(o, &c->server, b));
+	TEXT_LIT(t, "  ");
+	text_str(t, proto_upper(c->p));
+	TEXT_LIT(t, " message #");
+	text_u64(t, c->number);
 	if (c->role == RR_TRANSFER) {
-		fprintf(out, " <%s> -> <%s>", c->mail_from ? c->mail_from : "",
-		        c->rcpt ? c->rcpt : "");
+		TEXT_LIT(t, " <");
+		str_or(t, c->mail_from, "");
+		TEXT_LIT(t, "> -> <");
+		str_or(t, c->rcpt, "");
+		text_char(t, '>');
 		if (c->code >= 0)
-			fprintf(out, ": %d", c->code);
+			text_printf(t, ": %d", c->code);
 		else
-			fputs(": (no reply)", out);
-		if (c->queue_id)
-			fprintf(out, " queued as %s", c->queue_id);
+			TEXT_LIT(t, ": (no reply)");
+		if (c->queue_id) {
+			TEXT_LIT(t, " queued as ");
+			text_str(t, c->queue_id);
+		}
 	} else {
-		fprintf(out, " %s by %s",
-		        c->role == RR_RETRIEVAL ? "retrieved" : "put in a mailbox",
-		        c->user ? c->user : "(unknown user)");
+		text_str(t, c->role == RR_RETRIEVAL ? " retrieved by " : " put in a mailbox by ");
+		str_or(t, c->user, "(unknown user)");
 	}
-	fprintf(out, " (%zu bytes%s%s)", c->len, c->incomplete ? ", incomplete" : "",
-	        c->partial ? ", a part" : "");
-	if (c->role_name)
-		fprintf(out, " [%s]", c->role_name);
-	fputc('\n', out);
+	TEXT_LIT(t, " (");
+	text_u64(t, c->len);
+	TEXT_LIT(t, " bytes");
+	if (c->incomplete)
+		TEXT_LIT(t, ", incomplete");
+	if (c->partial)
+		TEXT_LIT(t, ", a part");
+	text_char(t, ')');
+	if (c->role_name) {
+		TEXT_LIT(t, " [");
+		text_str(t, c->role_name);
+		text_char(t, ']');
+	}
+	text_char(t, '\n');
 	const char *in = "                ";
 	/* the fields the host that had the copy before put on it: a
 	 * transfer's client, a retrieval's server (which delivered it) */
 	if (c->added)
-		fprintf(out, "%s%s added %s%s\n", in, c->role == RR_TRANSFER ? a : b, c->added,
-		        c->exact ? "" : ", and changed what was below");
+		text_printf(t, "%s%s added %s%s\n", in, c->role == RR_TRANSFER ? a : b, c->added,
+		            c->exact ? "" : ", and changed what was below");
 	if (c->verdicts)
-		fprintf(out, "%sverdicts (smtpsniff/%s): %s\n", in, b, c->verdicts);
-	logs_text(out, s, in);
+		text_printf(t, "%sverdicts (smtpsniff/%s): %s\n", in, b, c->verdicts);
+	logs_text(t, s, in);
 	if (s->held_known) {
-		fprintf(out, "%s%s held it ", in, b);
-		seconds(out, s->held);
-		fputc('\n', out);
+		text_str(t, in);
+		text_str(t, b);
+		TEXT_LIT(t, " held it ");
+		seconds(t, s->held);
+		text_char(t, '\n');
 	}
 }
 
-static void step_text(FILE *out, const struct timeline_opts *o, const struct jstep *s)
+static void step_text(struct text *t, const struct timeline_opts *o, const struct jstep *s)
 {
 	for (int i = 0; i < s->depth && i < 8; i++)
-		fputs("  ", out);
+		TEXT_LIT(t, "  ");
 	if (s->kind == JS_COPY) {
-		copy_text(out, o, s);
+		copy_text(t, o, s);
 		return;
 	}
 	const struct jlog *l = s->kind == JS_QUEUE && s->nlogs ? s->logs[0] : s->log;
-	when(out, l && l->timed, l ? l->ts : 0);
+	when(t, l && l->timed, l ? l->ts : 0);
 	const char *in = "                ";
+	const char *lhost = l && l->host ? l->host : "?", *ltext = l && l->text ? l->text : "";
 	switch (s->kind) {
 	case JS_LOG_HOP:
 		if (s->tls_flow)
-			fprintf(out,
-			        "  %s passed it on to %s (hop encrypted: TLS, flow %" PRIu64
-			        ", without its key; its log: %s)\n",
-			        l && l->host ? l->host : "?", s->host ? s->host : "?", s->tls_flow,
-			        l && l->text ? l->text : "");
+			text_printf(t,
+			            "  %s passed it on to %s (hop encrypted: TLS, flow %" PRIu64
+			            ", without its key; its log: %s)\n",
+			            lhost, s->host ? s->host : "?", s->tls_flow, ltext);
 		else
-			fprintf(out, "  %s passed it on to %s (not in the capture; its log: %s)\n",
-			        l && l->host ? l->host : "?", s->host ? s->host : "?",
-			        l && l->text ? l->text : "");
-		logs_text(out, s, in);
+			text_printf(t,
+			            "  %s passed it on to %s (not in the capture; its log: %s)\n",
+			            lhost, s->host ? s->host : "?", ltext);
+		logs_text(t, s, in);
 		break;
 	case JS_DELIVERED:
-		fprintf(out, "  %s delivered it%s%s: %s\n", l && l->host ? l->host : "?",
-		        l && l->rcpt ? " to " : "", l && l->rcpt ? l->rcpt : "",
-		        l && l->text ? l->text : "");
+		text_printf(t, "  %s delivered it%s%s: %s\n", lhost, l && l->rcpt ? " to " : "",
+		            l && l->rcpt ? l->rcpt : "", ltext);
 		break;
 	case JS_FAILED:
-		fprintf(out, "  %s: %s\n", l && l->host ? l->host : "?",
-		        l && l->text ? l->text : "");
+		text_printf(t, "  %s: %s\n", lhost, ltext);
 		break;
 	case JS_QUEUE:
-		fprintf(out, "  %s had it as %s (its log; not in the capture)\n",
-		        s->host ? s->host : "?", s->queue_id ? s->queue_id : "?");
-		logs_text(out, s, in);
+		text_printf(t, "  %s had it as %s (its log; not in the capture)\n",
+		            s->host ? s->host : "?", s->queue_id ? s->queue_id : "?");
+		logs_text(t, s, in);
 		break;
 	case JS_COPY:
 		break;
@@ -183,18 +222,33 @@ void journeyout_text_head(FILE *out, size_t shown, int has0, int64_t ts0)
 void journeyout_text_list(FILE *out, const struct timeline_opts *o, const struct journeys *j,
                           size_t n, const char *keep)
 {
+	struct text t;
+	text_init(&t);
 	for (size_t i = 0; i < n; i++) {
 		const struct journey *jn = journeys_get(j, i);
 		if (!keep[i])
 			continue;
-		fprintf(out, "\n#%" PRIu64 " %s%s%s \"%s\" from %s\n", jn->id,
-		        jn->message_id ? "<" : "",
-		        jn->message_id ? jn->message_id : "(no Message-ID)",
-		        jn->message_id ? ">" : "", jn->subject ? jn->subject : "(no Subject)",
-		        jn->author ? jn->author : "?");
+		text_reset(&t);
+		TEXT_LIT(&t, "\n#");
+		text_u64(&t, jn->id);
+		text_char(&t, ' ');
+		if (jn->message_id) {
+			text_char(&t, '<');
+			text_str(&t, jn->message_id);
+			text_char(&t, '>');
+		} else {
+			TEXT_LIT(&t, "(no Message-ID)");
+		}
+		TEXT_LIT(&t, " \"");
+		str_or(&t, jn->subject, "(no Subject)");
+		TEXT_LIT(&t, "\" from ");
+		str_or(&t, jn->author, "?");
+		text_char(&t, '\n');
 		for (size_t k = 0; k < jn->nsteps; k++)
-			step_text(out, o, &jn->steps[k]);
+			step_text(&t, o, &jn->steps[k]);
+		fwrite(t.b.p, 1, t.b.len, out);
 	}
+	text_free(&t);
 }
 
 void journeyout_text_tail(FILE *out, const struct journeys *j)
