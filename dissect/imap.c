@@ -231,6 +231,7 @@ struct icmd {
 	int unread;   /* LOGIN, AUTHENTICATE: arguments not as the grammar has them */
 	int before;   /* stands for a command from before the capture (midstream) */
 	int64_t ts;
+	int64_t arrived; /* the time of its first line (ts moves on: AUTHENTICATE) */
 	uint64_t frame;
 };
 
@@ -589,7 +590,7 @@ static struct icmd *cmd_new(struct imap *s, const struct lp_item *it)
 	buf_init(&c->arg, ARG_CAP);
 	buf_init(&c->lines, SUMMARY_LINES * (SUMMARY_LINE + 8));
 	c->pipelined = s->nq > 0;
-	c->ts = it->ts;
+	c->ts = c->arrived = it->ts;
 	c->frame = it->frame;
 	s->q[s->nq++] = c;
 	return c;
@@ -1666,9 +1667,10 @@ static void open_since(struct imap *s, const struct ss_pos *at)
 	int unsure = s->c_resync || s->s_resync || s->mid[SS_C2S] || s->mid[SS_S2C];
 	int64_t t = unsure ? INT64_MIN : pp_open_since(&s->pp, at);
 	if (t != INT64_MIN) {
-		/* not only the first: AUTHENTICATE moves its command's time on */
-		for (size_t i = 0; i < s->nq; i++)
-			pp_earlier(&t, s->q[i]->ts);
+		/* the commands wait in the order they came, and a command's
+		 * time only moves on: the first's arrival is the oldest */
+		if (s->nq)
+			pp_earlier(&t, s->q[0]->arrived);
 		if (s->r.active)
 			pp_earlier(&t, s->r.ts);
 		for (int d = 0; d < 2; d++)
