@@ -9,11 +9,13 @@
  * old name away and makes a new file; it never truncates one in place.
  * A name that cannot be made is left out, with an event (layer "output"),
  * and the run goes on; only a write error, or the disk or DIR refusing,
- * is an output error (exit 4).
+ * is an output error (exit 4). The messages' files are made on a thread of
+ * their own (exportq.h); the streams' here.
  */
 #define _GNU_SOURCE
 #include "export.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -25,19 +27,24 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "exportq.h"
 #include "json.h"
 #include "message.h"
 #include "names.h"
 #include "sstime.h"
+#include "text.h"
 
 struct export
 {
 	int dirfd;
 	int overwrite, names;
-	FILE *index;
-	uint64_t count;
+	struct exportq *q; /* the thread that makes the files (exportq.h) */
 	int failed;
 	char err[256];
+	struct text entry; /* the entry of index.json being put together */
+	char **taken;      /* the names of ours in DIR when the run began, sorted */
+	size_t ntaken;
+	int scan_failed;
 };
 
 int export_file_create(int dirfd, const char *name, int overwrite, struct export_id *id)
@@ -199,6 +206,63 @@ int export_dir_open(const char *dir, char *err, size_t errlen)
 	return -1;
 }
 
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Whether a name of the kind export_message() makes, NNNNNN-proto.eml or
+ * NNNNNN-proto-part.eml: no other can be in its way. */
+static int ours(const char *n)
+{
+	size_t d = strspn(n, "0123456789"), len = strlen(n);
+	return d >= 6 && n[d] == '-' && len > d + 5 && !strcmp(n + len - 4, ".eml");
+}
+
+/* The names of ours in DIR when the run began, sorted (x->taken). */
+static void scan(struct export *x)
+{
+	int fd = dup(x->dirfd);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		x->scan_failed = 1; /* every name is looked at */
+		return;
+	}
+	size_t cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!ours(e->d_name))
+			continue;
+		if (x->ntaken == cap) {
+			size_t c = cap ? cap * 2 : 64;
+			char **t = realloc(x->taken, c * sizeof *t);
+			if (!t) {
+				x->scan_failed = 1;
+				break;
+			}
+			x->taken = t;
+			cap = c;
+		}
+		if (!(x->taken[x->ntaken] = strdup(e->d_name))) {
+			x->scan_failed = 1;
+			break;
+		}
+		x->ntaken++;
+	}
+	closedir(d);
+	if (x->ntaken) /* qsort() and bsearch() want an array */
+		qsort(x->taken, x->ntaken, sizeof *x->taken, by_name);
+}
+
+static int taken(const struct export *x, const char *name)
+{
+	const char *key = name;
+	return x->scan_failed ||
+	       (x->ntaken && bsearch(&key, x->taken, x->ntaken, sizeof *x->taken, by_name));
+}
+
 struct export *export_new(const char *dir, int overwrite, int names, char *err, size_t errlen)
 {
 	struct export *x = calloc(1, sizeof *x);
@@ -214,7 +278,8 @@ struct export *export_new(const char *dir, int overwrite, int names, char *err, 
 		return NULL;
 	}
 	int fd = export_file_create(x->dirfd, "index.json", overwrite, NULL);
-	if (fd < 0 || !(x->index = fdopen(fd, "w"))) {
+	FILE *index = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!index) {
 		snprintf(err, errlen, "%s/index.json: %s%s", dir, strerror(errno),
 		         errno == EEXIST ? " (use --overwrite to replace earlier output)" : "");
 		if (fd >= 0)
@@ -223,18 +288,84 @@ struct export *export_new(const char *dir, int overwrite, int names, char *err, 
 		free(x);
 		return NULL;
 	}
-	fputs("[\n", x->index);
+	fputs("[\n", index);
+	scan(x);
+	if (!(x->q = exportq_new(x->dirfd, index, overwrite))) {
+		snprintf(err, errlen, "--export: cannot start a thread: %s", strerror(errno));
+		fclose(index);
+		close(x->dirfd);
+		free(x);
+		return NULL;
+	}
+	text_init(&x->entry);
 	return x;
 }
 
-static void endpoint(FILE *out, const char *side, const struct ss_endpoint *e, int names)
+static void endpoint(struct text *t, const char *side, const struct ss_endpoint *e, int names)
 {
 	char a[SS_ADDR_STRLEN];
-	fprintf(out, "\"%s\":\"%s\",\"%s_port\":%u", side, ss_addr_fmt(&e->addr, a), side, e->port);
+	text_printf(t, "\"%s\":\"%s\",\"%s_port\":%u", side, ss_addr_fmt(&e->addr, a), side,
+	            e->port);
 	const char *n = names ? names_get(&e->addr) : NULL;
 	if (n) {
-		fprintf(out, ",\"%s_name\":", side);
-		json_cstr(out, n);
+		text_printf(t, ",\"%s_name\":", side);
+		json_tcstr(t, n);
+	}
+}
+
+/* The message's entry of index.json, into x->entry. */
+static void entry(struct export *x, const struct ss_record *r, const char *name,
+                  const uint8_t *digest)
+{
+	const struct rec_message *m = &r->u.msg;
+	struct text *t = &x->entry;
+	text_reset(t);
+	text_printf(t, "{\"file\":\"%s\",\"number\":%" PRIu64 ",\"proto\":\"%s\",\"how\":\"%s\"",
+	            name, m->number, m->proto, m->how);
+	text_printf(t, ",\"flow\":%" PRIu64 ",\"time\":", r->flow->id);
+	if (m->frame_start) { /* a time is there with its frame (record.h) */
+		text_char(t, '"');
+		json_ttime(t, m->ts_start);
+		text_str(t, "\",\"hop\":{");
+	} else {
+		text_str(t, "null,\"hop\":{");
+	}
+	endpoint(t, "client", &r->flow->ep[SS_C2S], x->names);
+	text_char(t, ',');
+	endpoint(t, "server", &r->flow->ep[SS_S2C], x->names);
+	text_str(t, "},\"mail_from\":");
+	json_tstr(t, m->mail_from.p, m->mail_from.len);
+	text_str(t, ",\"rcpt\":[");
+	for (size_t i = 0; i < m->nrcpt; i++) {
+		if (i)
+			text_char(t, ',');
+		json_tstr(t, m->rcpt[i].p, m->rcpt[i].len);
+	}
+	text_str(t, "],\"message_id\":");
+	if (m->msg && m->msg->message_id)
+		json_tcstr(t, m->msg->message_id);
+	else
+		text_str(t, "null");
+	text_printf(t, ",\"size\":%zu,\"sha256\":", m->data.len);
+	json_tsha256(t, digest);
+	text_printf(t, ",\"incomplete\":%s,\"partial\":%s}", m->incomplete ? "true" : "false",
+	            m->partial ? "true" : "false");
+}
+
+static void skipped(uint64_t frame, int64_t ts, uint64_t flow, const char *name, const char *why)
+{
+	/* Left out of index.json: it lists the files this run wrote. */
+	ss_eventf("output", "file_skipped", frame, frame ? ts : 0, flow, -1,
+	          "--export %s not written: %s", name, why);
+}
+
+/* The files the thread found it could not make, said now. */
+static void say_late(struct export *x)
+{
+	for (struct exportq_skip *s = exportq_skipped(x->q), *next; s; s = next) {
+		next = s->next;
+		skipped(s->frame, s->ts, s->flow, s->name, s->why);
+		free(s);
 	}
 }
 
@@ -244,80 +375,69 @@ void export_message(struct export *x, const struct ss_record *r, const uint8_t *
 	char name[64];
 	if (!x || x->failed)
 		return;
+	say_late(x);
 	snprintf(name, sizeof name, "%06" PRIu64 "-%s%s.eml", m->number, m->proto,
 	         m->partial ? "-part" : "");
-	int fd = export_file_create(x->dirfd, name, x->overwrite, NULL);
-	if (fd < 0) {
-		if (!export_file_skippable(errno)) {
-			fail(x, name);
+	uint64_t flow = r->flow ? r->flow->id : 0;
+	/* A name taken when the run began is looked at here, so that a file
+	 * left out is said in its place among the lines (the look costs a
+	 * search of the directory; for every name it would cost as much as
+	 * the rest of a message's work). The thread makes the file, and says
+	 * late only a name taken since. --overwrite: the old name goes first,
+	 * whatever it is (export_file_create()). */
+	if (taken(x, name)) {
+		struct stat st;
+		int e = 0;
+		if (x->overwrite ? unlinkat(x->dirfd, name, 0) && errno != ENOENT
+		                 : fstatat(x->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			e = x->overwrite ? errno : EEXIST;
+		if (e) {
+			if (!export_file_skippable(e)) {
+				errno = e;
+				fail(x, name);
+				return;
+			}
+			skipped(m->frame_start, m->ts_start, flow, name,
+			        export_file_why(x->dirfd, name, e));
 			return;
 		}
-		/* Left out of index.json: it lists the files this run wrote. */
-		ss_eventf("output", "file_skipped", m->frame_start,
-		          m->frame_start ? m->ts_start : 0, r->flow ? r->flow->id : 0, -1,
-		          "--export %s not written: %s", name,
-		          export_file_why(x->dirfd, name, errno));
+	}
+	entry(x, r, name, digest);
+	if (exportq_put(x->q, name, m->data.p, m->data.len, (const char *)x->entry.b.p,
+	                x->entry.b.len, m->frame_start, m->ts_start, flow))
+		x->failed = 1; /* the thread's error is the one said */
+}
+
+void export_clock(struct export *x, int64_t now)
+{
+	if (x)
+		exportq_clock(x->q, now);
+}
+
+void export_drain(struct export *x)
+{
+	if (!x)
 		return;
-	}
-	size_t done = 0;
-	while (done < m->data.len) {
-		ssize_t w = write(fd, m->data.p + done, m->data.len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			fail(x, name);
-			close(fd);
-			return;
-		}
-		done += (size_t)w;
-	}
-	if (close(fd)) {
-		fail(x, name);
-		return;
-	}
-	char t[40];
-	FILE *o = x->index;
-	fprintf(o, "%s{\"file\":\"%s\",\"number\":%" PRIu64 ",\"proto\":\"%s\",\"how\":\"%s\"",
-	        x->count ? ",\n" : "", name, m->number, m->proto, m->how);
-	fprintf(o, ",\"flow\":%" PRIu64 ",\"time\":", r->flow->id);
-	if (m->frame_start) /* a time is there with its frame (record.h) */
-		fprintf(o, "\"%s\",\"hop\":{", ss_time_iso(m->ts_start, t));
-	else
-		fputs("null,\"hop\":{", o);
-	endpoint(o, "client", &r->flow->ep[SS_C2S], x->names);
-	fputc(',', o);
-	endpoint(o, "server", &r->flow->ep[SS_S2C], x->names);
-	fputs("},\"mail_from\":", o);
-	json_str(o, m->mail_from.p, m->mail_from.len);
-	fputs(",\"rcpt\":[", o);
-	for (size_t i = 0; i < m->nrcpt; i++) {
-		if (i)
-			fputc(',', o);
-		json_str(o, m->rcpt[i].p, m->rcpt[i].len);
-	}
-	fputs("],\"message_id\":", o);
-	if (m->msg && m->msg->message_id)
-		json_cstr(o, m->msg->message_id);
-	else
-		fputs("null", o);
-	fprintf(o, ",\"size\":%zu,\"sha256\":", m->data.len);
-	json_sha256(o, digest);
-	fprintf(o, ",\"incomplete\":%s,\"partial\":%s}", m->incomplete ? "true" : "false",
-	        m->partial ? "true" : "false");
-	x->count++;
+	exportq_drain(x->q);
+	say_late(x);
 }
 
 int export_free(struct export *x, char *err, size_t errlen)
 {
 	if (!x)
 		return 0;
-	fputs("\n]\n", x->index);
-	if (fclose(x->index) && !x->failed)
-		fail(x, "index.json");
+	char e[256];
+	int rc = exportq_free(x->q, e, sizeof e);
+	if (rc && !x->err[0])
+		snprintf(x->err, sizeof x->err, "%s", e);
 	close(x->dirfd);
-	int rc = x->failed ? -1 : 0;
-	if (rc)
+	if (rc || x->err[0])
 		snprintf(err, errlen, "--export: %s", x->err);
+	rc = rc || x->err[0] ? -1 : 0;
+	text_free(&x->entry);
+	for (size_t i = 0; i < x->ntaken; i++)
+		free(x->taken[i]);
+	free(x->taken);
 	free(x);
 	return rc;
 }

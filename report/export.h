@@ -6,6 +6,7 @@
 #define SS_EXPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "record.h"
@@ -47,6 +48,12 @@ int export_file_skippable(int e);
 struct export *export_new(const char *dir, int overwrite, int names, char *err, size_t errlen);
 /* Writes a message record's bytes; digest: their SHA-256. */
 void export_message(struct export *x, const struct ss_record *r, const uint8_t *digest);
+/* The capture's clock: messages waiting for their files since long enough
+ * before now are made now (exportq.h). */
+void export_clock(struct export *x, int64_t now);
+/* Waits until every message handed over is in its file, and says the
+ * files that could not be made (exportq.h): before the last lines go out. */
+void export_drain(struct export *x);
 /* Finishes index.json; -1 when anything could not be written (why in err). */
 int export_free(struct export *x, char *err, size_t errlen);
 

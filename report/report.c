@@ -700,6 +700,7 @@ void report_clock(struct ss_report *rp, int64_t now)
 	/* --log lines up to now, before the order queue goes past them */
 	logfile_emit_until(rp->logs, now);
 	verifier_clock(rp->ver, now);
+	export_clock(rp->export, now);
 	if (now > rp->newest) /* capture times are 0 or more (sstime.h) */
 		rp->newest = now;
 	if (rp->ord) {
@@ -784,6 +785,7 @@ void report_stats(struct ss_report *rp, const struct run_stats *s, int final)
 		logfile_emit_until(rp->logs, INT64_MAX); /* what the files hold after the capture */
 		log_warnings(rp);
 		verifier_finish(rp->ver);
+		export_drain(rp->export); /* the files it could not make are said */
 		ss_event_flush(); /* summaries still due: events of no flow, flows not ended */
 		if (rp->ord)
 			order_flush(rp->ord);
