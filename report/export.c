@@ -219,7 +219,10 @@ static int ours(const char *n)
 	return d >= 6 && n[d] == '-' && len > d + 5 && !strcmp(n + len - 4, ".eml");
 }
 
-/* The names of ours in DIR when the run began, sorted (x->taken). */
+/* The names of ours in DIR when the run began, sorted (x->taken); past
+ * EXPORT_TAKEN_MAX of them (some 4M kept), none is kept and every name is
+ * looked at. */
+#define EXPORT_TAKEN_MAX 100000
 static void scan(struct export *x)
 {
 	int fd = dup(x->dirfd);
@@ -235,6 +238,10 @@ static void scan(struct export *x)
 	while ((e = readdir(d))) {
 		if (!ours(e->d_name))
 			continue;
+		if (x->ntaken == EXPORT_TAKEN_MAX) {
+			x->scan_failed = 1; /* a directory of old runs: every name is looked at */
+			break;
+		}
 		if (x->ntaken == cap) {
 			size_t c = cap ? cap * 2 : 64;
 			char **t = realloc(x->taken, c * sizeof *t);
@@ -252,6 +259,14 @@ static void scan(struct export *x)
 		x->ntaken++;
 	}
 	closedir(d);
+	if (x->scan_failed) {
+		for (size_t i = 0; i < x->ntaken; i++)
+			free(x->taken[i]);
+		free(x->taken);
+		x->taken = NULL;
+		x->ntaken = 0;
+		return;
+	}
 	if (x->ntaken) /* qsort() and bsearch() want an array */
 		qsort(x->taken, x->ntaken, sizeof *x->taken, by_name);
 }
