@@ -571,6 +571,12 @@ static void tell_early(struct order *o)
 	o->said_after = o->after;
 	o->said_beyond = o->beyond;
 	o->said_disorder = o->disorder;
+	char why[240] = "";
+	if (e || a)
+		snprintf(why, sizeof why,
+		         "%llu went out before their time (the time-order queue reached "
+		         "--max-order-mem or %zu lines) and %llu came after newer ones had gone",
+		         (unsigned long long)e, o->max, (unsigned long long)a);
 	/* lines later than the whole window (an event shown at its start that
 	 * ended long after, such as a query never answered, reported when its
 	 * flow timed out): said too, so that no line is out of order unsaid */
@@ -578,18 +584,9 @@ static void tell_early(struct order *o)
 	if (b)
 		snprintf(more, sizeof more,
 		         "%s%llu came more than %g s after their time (the longest a line waits)",
-		         e || a ? "; " : "", (unsigned long long)b, (double)o->window / 1e9);
-	if (!e && !a)
-		ss_eventf("report", "order_full", 0, 0, 0, -1, "%llu line%s out of time order: %s",
-		          (unsigned long long)d, d == 1 ? "" : "s", more);
-	else
-		ss_eventf(
-		    "report", "order_full", 0, 0, 0, -1,
-		    "%llu line%s out of time order: %llu went out before their time (the "
-		    "time-order queue reached --max-order-mem or %zu lines) and %llu came after "
-		    "newer ones had gone%s",
-		    (unsigned long long)d, d == 1 ? "" : "s", (unsigned long long)e, o->max,
-		    (unsigned long long)a, more);
+		         why[0] ? "; " : "", (unsigned long long)b, (double)o->window / 1e9);
+	ss_eventf("report", "order_full", 0, 0, 0, -1, "%llu line%s out of time order: %s%s",
+	          (unsigned long long)d, d == 1 ? "" : "s", why, more);
 }
 
 void order_flush(struct order *o)
