@@ -68,8 +68,11 @@ struct ss_source {
 	int delayed;      /* live: ns the kernel may hold a frame before handing it over */
 	unsigned ifindex; /* live: the interface, 0 for "any" or when unknown */
 	int64_t stop_at;  /* live: when SIGINT or SIGTERM came (draining) */
-	int sec32;        /* a classic pcap file: ts_sec is 32 bits unsigned (sstime.h) */
-	int ng;           /* a pcapng file */
+	/* live: the kernel's counts when reading stopped (source_stats) */
+	struct source_stats at_end;
+	atomic_int ended;
+	int sec32; /* a classic pcap file: ts_sec is 32 bits unsigned (sstime.h) */
+	int ng;    /* a pcapng file */
 	uint64_t count, frames;
 	uint64_t skipped; /* pcapng blocks skipped (skip_block) */
 	char err[PCAP_ERRBUF_SIZE + 128];
@@ -550,6 +553,13 @@ enum source_end source_run(struct ss_source *s, ss_frame_fn *fn, ss_tick_fn *tic
 			break;
 		}
 	}
+	/* The counts as reading stops: frames the kernel takes while the rest
+	 * of the run finishes (seconds, for a large capture or a sanitizer's
+	 * build) were never for this run to read. */
+	if (s->live) {
+		source_stats(s, &s->at_end);
+		atomic_store_explicit(&s->ended, 1, memory_order_release);
+	}
 	return end;
 }
 
@@ -580,6 +590,10 @@ int source_progress(struct ss_source *s, uint64_t *done, uint64_t *total)
 void source_stats(struct ss_source *s, struct source_stats *st)
 {
 	struct pcap_stat ps;
+	if (atomic_load_explicit(&s->ended, memory_order_acquire)) {
+		*st = s->at_end;
+		return;
+	}
 	memset(st, 0, sizeof *st);
 	if (!s->live || pcap_stats(s->p, &ps) < 0)
 		return;
