@@ -40,7 +40,6 @@ struct export
 	int overwrite, names;
 	struct exportq *q; /* the thread that makes the files (exportq.h) */
 	int failed;
-	char err[256];
 	struct text entry; /* the entry of index.json being put together */
 	char **taken;      /* the names of ours in DIR when the run began, sorted */
 	size_t ntaken;
@@ -134,14 +133,6 @@ int export_file_skippable(int e)
 	default: /* ENOSPC, EDQUOT, EROFS, EIO, EMFILE, ENOMEM: not one name's fault */
 		return 0;
 	}
-}
-
-static void fail(struct export *x, const char *what)
-{
-	if (!x->failed)
-		snprintf(x->err, sizeof x->err, "%s: %s%s", what, strerror(errno),
-		         errno == EEXIST ? " (use --overwrite to replace earlier output)" : "");
-	x->failed = 1;
 }
 
 /* mkdir -p, mode 0700: makes path's missing parents, then path. path is
@@ -408,8 +399,8 @@ void export_message(struct export *x, const struct ss_record *r, const uint8_t *
 			e = x->overwrite ? errno : EEXIST;
 		if (e) {
 			if (!export_file_skippable(e)) {
-				errno = e;
-				fail(x, name);
+				exportq_fail(x->q, name, e);
+				x->failed = 1;
 				return;
 			}
 			skipped(m->frame_start, m->ts_start, flow, name,
@@ -420,7 +411,7 @@ void export_message(struct export *x, const struct ss_record *r, const uint8_t *
 	entry(x, r, name, digest);
 	if (exportq_put(x->q, name, m->data.p, m->data.len, (const char *)x->entry.b.p,
 	                x->entry.b.len, m->frame_start, m->ts_start, flow))
-		x->failed = 1; /* the thread's error is the one said */
+		x->failed = 1; /* the thread failed: its error is said at the end */
 }
 
 void export_clock(struct export *x, int64_t now)
@@ -443,12 +434,9 @@ int export_free(struct export *x, char *err, size_t errlen)
 		return 0;
 	char e[256];
 	int rc = exportq_free(x->q, e, sizeof e);
-	if (rc && !x->err[0])
-		snprintf(x->err, sizeof x->err, "%s", e);
 	close(x->dirfd);
-	if (rc || x->err[0])
-		snprintf(err, errlen, "--export: %s", x->err);
-	rc = rc || x->err[0] ? -1 : 0;
+	if (rc)
+		snprintf(err, errlen, "--export: %s", e);
 	text_free(&x->entry);
 	for (size_t i = 0; i < x->ntaken; i++)
 		free(x->taken[i]);

@@ -27,7 +27,7 @@ struct exportq {
 	pthread_cond_t room; /* room in the queue, or everything made, for the caller */
 	struct job *head, *tail;
 	size_t queued; /* bytes of the jobs not yet made, those being made included */
-	int ending, draining;
+	int ending;
 	int idle; /* the thread waits for more */
 	struct exportq_skip *skips, **skips_tail;
 	int failed;
@@ -50,7 +50,7 @@ static size_t job_size(const struct job *j)
 }
 
 /* The first failure is the one said; nothing more is made after it. */
-static int fail(struct exportq *q, const char *what, int e)
+int exportq_fail(struct exportq *q, const char *what, int e)
 {
 	pthread_mutex_lock(&q->mu);
 	if (!q->failed)
@@ -88,7 +88,7 @@ static int make(struct exportq *q, const struct job *j)
 	if (fd < 0) {
 		int e = errno;
 		if (!export_file_skippable(e))
-			return fail(q, j->name, e);
+			return exportq_fail(q, j->name, e);
 		skip(q, j, e); /* left out of index.json: it lists the files written */
 		return 0;
 	}
@@ -99,12 +99,12 @@ static int make(struct exportq *q, const struct job *j)
 		if (w <= 0) {
 			int e = w < 0 ? errno : ENOSPC;
 			close(fd);
-			return fail(q, j->name, e);
+			return exportq_fail(q, j->name, e);
 		}
 		done += (size_t)w;
 	}
 	if (close(fd))
-		return fail(q, j->name, errno);
+		return exportq_fail(q, j->name, errno);
 	if (q->count++)
 		fputs(",\n", q->index);
 	fwrite(p + j->n, 1, j->entry_len, q->index);
@@ -180,7 +180,7 @@ int exportq_put(struct exportq *q, const char *name, const uint8_t *p, size_t n,
 {
 	struct job *j = malloc(sizeof *j + n + entry_len);
 	if (!j) {
-		fail(q, name, ENOMEM);
+		exportq_fail(q, name, ENOMEM);
 		return -1;
 	}
 	*j = (struct job){.n = n, .entry_len = entry_len, .frame = frame, .flow = flow, .ts = ts};
@@ -259,7 +259,7 @@ int exportq_free(struct exportq *q, char *err, size_t errlen)
 	pthread_join(q->th, NULL);
 	fputs("\n]\n", q->index);
 	if (fclose(q->index))
-		fail(q, "index.json", errno);
+		exportq_fail(q, "index.json", errno);
 	int rc = q->failed ? -1 : 0;
 	if (rc)
 		snprintf(err, errlen, "%s", q->err);

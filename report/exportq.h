@@ -57,6 +57,9 @@ int exportq_put(struct exportq *q, const char *name, const uint8_t *p, size_t n,
                 size_t entry_len, uint64_t frame, int64_t ts, uint64_t flow);
 /* The capture's clock (ns): files waiting too long are made now. */
 void exportq_clock(struct exportq *q, int64_t now);
+/* Ends the export with an error about what (errno e), unless one came
+ * first: nothing more is made, and exportq_free() says it. Returns -1. */
+int exportq_fail(struct exportq *q, const char *what, int e);
 /* Waits until every file handed over is made (or left out). */
 void exportq_drain(struct exportq *q);
 /* The files left out since the last call, oldest first; the caller frees
