@@ -50,6 +50,7 @@ enum {
 	OPT_TIME,
 	OPT_UTC,
 	OPT_ONE_PASS,
+	OPT_WORKERS,
 	OPT_VERSION,
 	OPT_HELP,
 	OPT_CAP
@@ -121,6 +122,8 @@ static void usage(FILE *fp)
 	      "  --names a|ptr  which name an address gets when DNS gives both (default ptr)\n"
 	      "  --one-pass     read a file once: hosts are named from the DNS answers before\n"
 	      "                 them, not from the whole file\n"
+	      "  --workers N    a file's sessions dissected on N threads (default 1), the\n"
+	      "                 output the same as with one\n"
 	      "  -t, -tt, -ttt, -tttt, -ttttt, --time FORMAT  times as none, epoch, delta,\n"
 	      "                 date, since-first (default clock: HH:MM:SS.mmm)\n"
 	      "  --utc          times in UTC (default: local time, TZ)\n"
@@ -278,6 +281,7 @@ void options_parse(struct options *o, int argc, char **argv)
 	    {"time", required_argument, NULL, OPT_TIME},
 	    {"utc", no_argument, NULL, OPT_UTC},
 	    {"one-pass", no_argument, NULL, OPT_ONE_PASS},
+	    {"workers", required_argument, NULL, OPT_WORKERS},
 	    {"version", no_argument, NULL, OPT_VERSION},
 	    {"help", no_argument, NULL, OPT_HELP},
 	};
@@ -447,6 +451,9 @@ void options_parse(struct options *o, int argc, char **argv)
 			break;
 		case OPT_ONE_PASS:
 			o->one_pass = 1;
+			break;
+		case OPT_WORKERS:
+			o->workers = (int)number(optarg, "--workers", 1, 64, "a number of threads");
 			break;
 		case OPT_VERSION:
 			printf("smtpsniff %s\n", SS_VERSION);

@@ -20,6 +20,7 @@ struct options {
 	const char **keylogs; /* owned array: the --keylog files */
 	size_t nkeylogs;
 	int one_pass; /* --one-pass: name hosts only from the answers before them */
+	int workers;  /* --workers: threads that dissect a file's flows (0 and 1: the main one) */
 };
 
 /* Parses argv into o; prints help or the version and exits 0 when asked,

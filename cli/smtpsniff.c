@@ -20,6 +20,7 @@
 
 #include "decode.h"
 #include "handoff.h"
+#include "recpack.h"
 #include "keylog.h"
 #include "log.h"
 #include "ngsecrets.h"
@@ -225,10 +226,16 @@ static int run_pass(struct options *opt, struct story **story)
 	static struct bufpool spare;
 	bufpool_init(&spare, 256u << 10);
 	struct tls_keys *keys = keys_load(opt);
+	if (opt->workers > 1 && !source_is_file(r.src))
+		ss_warn("--workers: only a capture file (-r FILE) is dissected on several threads; "
+		        "%s is dissected on one",
+		        source_is_live(r.src) ? "a live capture" : "a pipe");
+	/* workers dissect side by side: the pool is one thread's */
+	int workers = opt->workers > 1 && source_is_file(r.src) ? opt->workers : 0;
 	struct dissect_opts dopt = {&opt->caps, opt->show_secrets,
 	                            opt->rep.flows_only && !opt->rep.verbose &&
 	                                !opt->rep.export_dir && !opt->rep.mbox_file,
-	                            &spare, keys};
+	                            workers ? NULL : &spare, keys};
 	if (!r.reasm || dissect_register(r.reasm, &dopt))
 		ss_fatal(SS_EXIT_ENV, "out of memory");
 	r.dec.ctx = r.reasm;
@@ -249,6 +256,8 @@ static int run_pass(struct options *opt, struct story **story)
 	/* Only when the output goes elsewhere: on the terminal, it is its own progress. */
 	r.progress = opt->src.file && isatty(STDERR_FILENO) && !isatty(fileno(opt->rep.out));
 	struct handoff *h = source_is_file(r.src) ? handoff_new(r.reasm, on_clock, &r) : NULL;
+	if (h && workers && handoff_workers(h, workers, recpack_thread, NULL))
+		ss_fatal(SS_EXIT_ENV, "out of memory");
 	r.h = h;
 	enum source_end end;
 	if (h && handoff_start(h, produce, &r) == 0) {

@@ -87,17 +87,6 @@ struct logfile {
 
 /* ---- time ---- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static void civil_from_days(int64_t z, int *y, int *m)
 {
 	z += 719468;
@@ -140,8 +129,8 @@ static int civil_time(const struct logfile *lf, const struct civil *c, int64_t *
 	int64_t sec;
 	if (c->zoned || !lf->tz_local) {
 		int off = c->zoned ? c->off : lf->tz_off;
-		sec = days_from_civil(c->y, c->mo, c->d) * 86400 + c->h * 3600 + c->mi * 60 + c->s -
-		      off;
+		sec = ss_days_from_civil(c->y, c->mo, c->d) * 86400 + c->h * 3600 + c->mi * 60 +
+		      c->s - off;
 	} else {
 		struct tm tm;
 		memset(&tm, 0, sizeof tm);

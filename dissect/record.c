@@ -26,11 +26,22 @@ void record_sink_clear(void)
 	nsinks = 0;
 }
 
+/* A worker thread's own sink (record_thread_sink), in place of the table. */
+static _Thread_local ss_record_fn *thread_fn;
+static _Thread_local void *thread_ctx;
+
+void record_thread_sink(ss_record_fn *fn, void *ctx)
+{
+	thread_fn = fn;
+	thread_ctx = ctx;
+}
+
 static uint64_t message_numbers;
 
 uint64_t record_message_number(void)
 {
-	return ++message_numbers;
+	/* a worker's records are numbered where they are put in order */
+	return thread_fn ? 0 : ++message_numbers;
 }
 
 void record_numbers_reset(void)
@@ -40,6 +51,10 @@ void record_numbers_reset(void)
 
 void record_emit(const struct ss_record *r)
 {
+	if (thread_fn) {
+		thread_fn(r, thread_ctx);
+		return;
+	}
 	for (int i = 0; i < nsinks; i++)
 		sinks[i].fn(r, sinks[i].ctx);
 }

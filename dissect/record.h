@@ -182,6 +182,11 @@ int record_sink_add(ss_record_fn *fn, void *ctx);
 /* Removes every sink (tests). */
 void record_sink_clear(void);
 void record_emit(const struct ss_record *r);
+/* The calling thread's records go to fn alone (NULL: to the sinks again):
+ * a worker thread (reassembly/handoff.h) hands them on to the thread that
+ * puts them in order, which numbers the messages. On such a thread
+ * record_message_number() gives 0. */
+void record_thread_sink(ss_record_fn *fn, void *ctx);
 /* Emits a REC_NOTE of protocol p on flow f: what changed, in detail[0..len). */
 void record_note(const struct ss_flow *f, enum rec_proto p, const char *what, const char *detail,
                  size_t len, int64_t ts, uint64_t frame);

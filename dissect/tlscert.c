@@ -8,7 +8,7 @@
  * escapes (with ESC_MSB and ESC_CTRL) cover names, util/escape.h covers
  * SANs, and anything left unprintable becomes '?'.
  */
-#define _DEFAULT_SOURCE /* timegm */
+#define _POSIX_C_SOURCE 200809L /* strnlen */
 #include "tlscert.h"
 
 #include <arpa/inet.h>
@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "escape.h"
+#include "sstime.h"
 
 /* Appends s[0..n) to out (cap bytes, NUL-terminated, *len used); cuts with
  * "..." when it does not fit. Returns -1 once cut. */
@@ -67,7 +68,10 @@ static int64_t when(const ASN1_TIME *a)
 	struct tm tm;
 	if (!a || !ASN1_TIME_to_tm(a, &tm))
 		return INT64_MIN;
-	return (int64_t)timegm(&tm);
+	/* not timegm: its time zone state is shared with the thread that
+	 * shows local times (--workers) */
+	return ss_days_from_civil(tm.tm_year + 1900LL, tm.tm_mon + 1, tm.tm_mday) * 86400 +
+	       tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 }
 
 static void sans(X509 *x, struct tls_cert *out)

@@ -16,146 +16,128 @@
  * their handoff through the producer thread's own pointer to it: the
  * engine hands them only the flow's state, and reading the struct mflow
  * would share its cache lines with the consumer's thread.
+ *
+ * With --workers the protocols' deliveries go to the flow's worker
+ * instead, and the consumer's queue gets a K_WORK record in their place
+ * (workers.c says the rest).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "handoff.h"
 
-#include <pthread.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "event.h"
-#include "fifo.h"
-#include "pending.h"
-#include "reasm_int.h"
+#include "handoff_int.h"
 #include "spsc.h"
-
-enum kind {
-	K_CLOCK, /* nothing but the clock (at the end) */
-	K_EVENT, /* a struct ss_event, then its detail */
-	K_CALL,  /* a handoff_call_fn, then its bytes */
-	K_OPEN,  /* the flow, as struct ss_flow */
-	K_CLOSE, /* the flow, as it closed */
-	K_TAP_DATA,
-	K_TAP_GAP,
-	K_TAP_DATAGRAM,
-	K_APP_OPEN, /* app: the protocol chosen; the flow */
-	K_APP_DATA,
-	K_APP_GAP,
-	K_APP_DATAGRAM,
-	K_APP_CLOSE, /* the flow, as it closed */
-};
-
-/* One delivery; what follows it is by kind (above), the bytes for the
- * DATA and DATAGRAM kinds. */
-struct rec {
-	uint8_t kind, dir, app;
-	uint8_t clock; /* first tell the consumer capture time is now */
-	int64_t now;
-	struct mflow *m;
-	struct ss_pos at;
-	uint64_t len; /* a gap's length */
-};
-
-/* A flow on the consumers' side. */
-struct mflow {
-	struct ss_flow pub; /* as the engine had it at open, protocol choice, close */
-	const struct ss_proto *app;
-	void *app_st;
-	void *tap_st[SS_MAX_TAPS];
-	struct buf held[2]; /* what the dissector left unconsumed (pending.h) */
-	uint64_t next[2];   /* the stream offset after the bytes it was given */
-};
-
-struct stand {
-	struct handoff *h;
-	uint8_t i; /* the real protocol's index */
-};
-
-struct handoff {
-	struct ss_reasm *r;
-	handoff_clock_fn *clock;
-	void *ctx;
-	struct spsc *q;
-	pthread_t th;
-	void (*produce)(void *pctx);
-	void *pctx;
-	/* the real consumers, and the stand-ins the engine runs meanwhile */
-	const struct ss_proto *proto[SS_MAX_PROTOS];
-	int nproto;
-	const struct ss_tap *tap[SS_MAX_TAPS];
-	int ntap;
-	struct ss_proto stand_proto[SS_MAX_PROTOS];
-	struct stand stand[SS_MAX_PROTOS];
-	struct ss_tap stand_tap;
-	/* the producer's capture time, told with the next record */
-	int64_t clock_at;
-	int clock_due;
-	/* the producer's closed flows, oldest first, with the block of their
-	 * close: reused once the consumer is done with that block */
-	struct fifo spent;
-};
-
-struct spent {
-	struct mflow *m;
-	uint64_t block;
-};
 
 /* --- the producer's side ---------------------------------------------------- */
 
 static _Thread_local struct handoff *self; /* the producer thread's */
 
-/* A record of kind k with extra bytes after it; NULL when the queue takes
- * no more (the delivery is lost). */
-static struct rec *put(struct handoff *h, enum kind k, struct mflow *m, size_t extra)
+/* With --workers the producer feeds several queues, and a consumer may be
+ * waiting for a record the producer has put but not handed over: before
+ * the producer waits for room in queue q, everything it put elsewhere goes
+ * over. */
+static void room(struct handoff *h, struct spsc *q, size_t n)
 {
-	struct rec *r = spsc_put(h->q, sizeof *r + extra);
+	if (!h->nworkers || !spsc_would_wait(q, n))
+		return;
+	if (q != h->q)
+		spsc_flush(h->q);
+	for (int i = 0; i < h->nworkers; i++)
+		if (h->w[i].in != q)
+			spsc_flush(h->w[i].in);
+}
+
+/* A record of kind k with extra bytes after it, for the consumer's thread
+ * (wi -1) or for worker wi; NULL when the queue takes no more (the
+ * delivery is lost). */
+static struct rec *put_to(struct handoff *h, int wi, enum kind k, struct mflow *m, size_t extra)
+{
+	struct spsc *q = wi < 0 ? h->q : h->w[wi].in;
+	room(h, q, sizeof(struct rec) + extra);
+	struct rec *r = spsc_put(q, sizeof *r + extra);
 	if (!r)
 		return NULL;
-	/* the time comes with the record rather than in one of its own */
-	*r = (struct rec){
-	    .kind = (uint8_t)k, .clock = (uint8_t)h->clock_due, .now = h->clock_at, .m = m};
-	h->clock_due = 0;
+	*r = (struct rec){.kind = (uint8_t)k, .m = m};
+	/* the time comes with the consumer's next record rather than in one
+	 * of its own */
+	if (wi < 0) {
+		r->clock = (uint8_t)h->clock_due;
+		r->now = h->clock_at;
+		h->clock_due = 0;
+	}
 	return r;
 }
 
-/* 0 when the record could not be queued. */
-static int put_flow(struct handoff *h, enum kind k, struct mflow *m, const struct ss_flow *f,
-                    const struct ss_pos *at, uint8_t app)
+static struct rec *put(struct handoff *h, enum kind k, struct mflow *m, size_t extra)
 {
-	struct rec *r = put(h, k, m, sizeof *f);
+	return put_to(h, -1, k, m, extra);
+}
+
+/* The queue of flow m's protocol deliveries: the consumer's (-1), or its
+ * worker's. */
+static int app_queue(const struct handoff *h, const struct mflow *m)
+{
+	return h->nworkers ? m->worker : -1;
+}
+
+/* After a delivery of kind k went to a worker: the consumer's turn to
+ * take what the worker made of it, with the flow when f is not NULL. */
+static void put_work(struct handoff *h, int wi, enum kind k, struct mflow *m,
+                     const struct ss_flow *f)
+{
+	if (wi < 0)
+		return;
+	struct rec *r = put(h, K_WORK, m, f ? sizeof *f : 0);
+	if (!r)
+		return;
+	r->app = (uint8_t)wi;
+	r->len = k;
+	if (f)
+		memcpy(r + 1, f, sizeof *f);
+}
+
+/* 0 when the record could not be queued. */
+static int put_flow(struct handoff *h, int wi, enum kind k, struct mflow *m,
+                    const struct ss_flow *f, const struct ss_pos *at, uint8_t app)
+{
+	struct rec *r = put_to(h, wi, k, m, sizeof *f);
 	if (!r)
 		return 0;
 	if (at)
 		r->at = *at;
 	r->app = app;
 	memcpy(r + 1, f, sizeof *f);
+	put_work(h, wi, k, m, f);
 	return 1;
 }
 
-static void put_bytes(struct handoff *h, enum kind k, struct mflow *m, enum ss_dir d,
+static void put_bytes(struct handoff *h, int wi, enum kind k, struct mflow *m, enum ss_dir d,
                       const uint8_t *p, size_t n, const struct ss_pos *at)
 {
-	struct rec *r = put(h, k, m, n);
+	struct rec *r = put_to(h, wi, k, m, n);
 	if (!r)
 		return;
 	r->dir = (uint8_t)d;
 	r->at = *at;
 	if (n)
 		memcpy(r + 1, p, n);
+	put_work(h, wi, k, m, NULL);
 }
 
-static void put_gap(struct handoff *h, enum kind k, struct mflow *m, enum ss_dir d, uint64_t len,
-                    const struct ss_pos *at)
+static void put_gap(struct handoff *h, int wi, enum kind k, struct mflow *m, enum ss_dir d,
+                    uint64_t len, const struct ss_pos *at)
 {
-	struct rec *r = put(h, k, m, 0);
+	struct rec *r = put_to(h, wi, k, m, 0);
 	if (!r)
 		return;
 	r->dir = (uint8_t)d;
 	r->at = *at;
 	r->len = len;
+	put_work(h, wi, k, m, NULL);
 }
 
 /* A struct mflow for a new flow: the oldest closed one the consumer is
@@ -172,6 +154,27 @@ static struct mflow *mflow_new(struct handoff *h)
 	return calloc(1, sizeof(struct mflow));
 }
 
+/* --workers: flow f's worker, by a hash of its two endpoints that is the
+ * same whichever is named first (both directions meet in one worker). */
+static uint8_t worker_of(const struct handoff *h, const struct ss_flow *f)
+{
+	uint64_t e[2];
+	for (int i = 0; i < 2; i++) {
+		uint64_t x = 1469598103934665603ull; /* FNV-1a */
+		const uint8_t *b = f->ep[i].addr.b;
+		for (int k = 0; k < 16; k++)
+			x = (x ^ b[k]) * 1099511628211ull;
+		x = (x ^ (f->ep[i].port & 0xff)) * 1099511628211ull;
+		x = (x ^ (f->ep[i].port >> 8)) * 1099511628211ull;
+		e[i] = x;
+	}
+	uint64_t k = (e[0] ^ e[1]) + f->proto;
+	k ^= k >> 33; /* a 64-bit finaliser (murmur3's) */
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	return (uint8_t)(k % (uint64_t)h->nworkers);
+}
+
 /* The stand-in tap: the consumers' flow begins and ends here. */
 static void *tap_open(const struct ss_flow *f, void *ctx)
 {
@@ -179,6 +182,8 @@ static void *tap_open(const struct ss_flow *f, void *ctx)
 	struct mflow *m = mflow_new(self);
 	if (!m)
 		return NULL;
+	if (self->nworkers)
+		m->worker = worker_of(self, f);
 	struct rec *r = put(self, K_OPEN, m, sizeof *f);
 	if (!r) {
 		free(m);
@@ -191,26 +196,26 @@ static void *tap_open(const struct ss_flow *f, void *ctx)
 static void tap_data(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at)
 {
 	if (st)
-		put_bytes(self, K_TAP_DATA, st, d, p, n, at);
+		put_bytes(self, -1, K_TAP_DATA, st, d, p, n, at);
 }
 
 static void tap_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at)
 {
 	if (st)
-		put_gap(self, K_TAP_GAP, st, d, len, at);
+		put_gap(self, -1, K_TAP_GAP, st, d, len, at);
 }
 
 static void tap_datagram(void *st, enum ss_dir d, const uint8_t *p, size_t n,
                          const struct ss_pos *at)
 {
 	if (st)
-		put_bytes(self, K_TAP_DATAGRAM, st, d, p, n, at);
+		put_bytes(self, -1, K_TAP_DATAGRAM, st, d, p, n, at);
 }
 
 static void tap_close(void *st, const struct ss_flow *f, const struct ss_pos *at)
 {
 	struct handoff *h = self;
-	if (!st || !put_flow(h, K_CLOSE, st, f, at, 0))
+	if (!st || !put_flow(h, -1, K_CLOSE, st, f, at, 0))
 		return; /* (not queued: the consumer quit, and it leaks) */
 	/* As many wait as flows closed since a flow last opened (at most the
 	 * flows the engine holds, --max-flows). Out of memory, it is lost. */
@@ -226,49 +231,74 @@ static void *app_open(const struct ss_flow *f, void *ctx)
 	/* the stand-in tap's state: it opened the flow before any protocol */
 	struct mflow *m = ((const struct flow *)(const void *)f)->tap_st[0];
 	if (m)
-		put_flow(s->h, K_APP_OPEN, m, f, NULL, s->i);
+		put_flow(s->h, app_queue(s->h, m), K_APP_OPEN, m, f, NULL, s->i);
 	return m;
 }
 
 static size_t app_data(void *st, enum ss_dir d, const uint8_t *p, size_t n, const struct ss_pos *at)
 {
 	if (st)
-		put_bytes(self, K_APP_DATA, st, d, p, n, at);
+		put_bytes(self, app_queue(self, st), K_APP_DATA, st, d, p, n, at);
 	return n; /* what the dissector leaves is held on its side */
 }
 
 static void app_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos *at)
 {
 	if (st)
-		put_gap(self, K_APP_GAP, st, d, len, at);
+		put_gap(self, app_queue(self, st), K_APP_GAP, st, d, len, at);
 }
 
 static void app_datagram(void *st, enum ss_dir d, const uint8_t *p, size_t n,
                          const struct ss_pos *at)
 {
 	if (st)
-		put_bytes(self, K_APP_DATAGRAM, st, d, p, n, at);
+		put_bytes(self, app_queue(self, st), K_APP_DATAGRAM, st, d, p, n, at);
 }
 
 static void app_close(void *st, const struct ss_flow *f, const struct ss_pos *at)
 {
 	if (st)
-		put_flow(self, K_APP_CLOSE, st, f, at, 0);
+		put_flow(self, app_queue(self, st), K_APP_CLOSE, st, f, at, 0);
 }
 
 /* Events of the producer's thread (capture, reassembly) go in the queue
  * too, in their place among the deliveries. */
-static void on_event(const struct ss_event *e, void *ctx)
+size_t handoff_event_size(const struct ss_event *e)
 {
-	(void)ctx;
 	size_t dl = 0;
 	while (e->detail[dl])
 		dl++;
-	struct rec *r = put(self, K_EVENT, NULL, sizeof *e + dl + 1);
-	if (!r)
-		return;
-	memcpy(r + 1, e, sizeof *e);
-	memcpy((char *)(r + 1) + sizeof *e, e->detail, dl + 1);
+	return sizeof *e + dl + 1;
+}
+
+void handoff_event_copy(void *to, const struct ss_event *e, size_t size)
+{
+	memcpy(to, e, sizeof *e);
+	memcpy((char *)to + sizeof *e, e->detail, size - sizeof *e);
+}
+
+void handoff_event_emit(const uint8_t *x)
+{
+	struct ss_event e;
+	memcpy(&e, x, sizeof e);
+	e.detail = (const char *)x + sizeof e;
+	ss_event_emit(&e);
+}
+
+void handoff_call_run(struct handoff *h, const uint8_t *x, size_t xn)
+{
+	handoff_call_fn *fn;
+	memcpy(&fn, x, sizeof fn);
+	fn(x + sizeof fn, xn - sizeof fn, h->ctx);
+}
+
+static void on_event(const struct ss_event *e, void *ctx)
+{
+	(void)ctx;
+	size_t n = handoff_event_size(e);
+	struct rec *r = put(self, K_EVENT, NULL, n);
+	if (r)
+		handoff_event_copy(r + 1, e, n);
 }
 
 void handoff_clock(struct handoff *h, int64_t now)
@@ -295,22 +325,13 @@ static void *run(void *arg)
 	h->produce(h->pctx);
 	if (h->clock_due)
 		put(h, K_CLOCK, NULL, 0);
+	for (int i = 0; i < h->nworkers; i++)
+		spsc_close(h->w[i].in);
 	spsc_close(h->q);
 	return NULL;
 }
 
-/* --- the consumer's side ---------------------------------------------------- */
-
-/* The flow as the engine has it now, but for what its dissector said here
- * of what it still holds (ss_flow_open_since), which the engine never
- * sees. */
-static void pub_update(struct mflow *m, const uint8_t *x)
-{
-	int64_t since = m->pub.open_since, read = m->pub.read_ts;
-	memcpy(&m->pub, x, sizeof m->pub);
-	m->pub.open_since = since;
-	m->pub.read_ts = read;
-}
+/* --- the consumer's thread ------------------------------------------------------ */
 
 static void flow_rec(struct handoff *h, const struct rec *r, struct mflow *m, const uint8_t *x,
                      size_t xn)
@@ -319,10 +340,6 @@ static void flow_rec(struct handoff *h, const struct rec *r, struct mflow *m, co
 	switch ((enum kind)r->kind) {
 	case K_OPEN:
 		memcpy(&m->pub, x, sizeof m->pub);
-		for (int k = 0; k < 2; k++) {
-			buf_init(&m->held[k], h->r->caps->max_pending);
-			buf_count(&m->held[k], &ss_held);
-		}
 		for (int i = 0; i < h->ntap; i++)
 			m->tap_st[i] =
 			    h->tap[i]->open ? h->tap[i]->open(&m->pub, h->tap[i]->ctx) : NULL;
@@ -342,45 +359,22 @@ static void flow_rec(struct handoff *h, const struct rec *r, struct mflow *m, co
 			if (h->tap[i]->datagram)
 				h->tap[i]->datagram(m->tap_st[i], d, x, xn, &r->at);
 		break;
-	case K_APP_OPEN:
-		pub_update(m, x);
-		m->app = h->proto[r->app];
-		m->app_st = m->app->open ? m->app->open(&m->pub, m->app->ctx) : NULL;
-		break;
-	case K_APP_DATA:
-		m->next[d] = r->at.off + xn;
-		if (m->app && m->app->data)
-			pending_feed(&m->held[d], m->app, m->app_st, m->pub.id, d, x, xn, &r->at);
-		break;
-	case K_APP_GAP:
-		/* as deliver_gap: what was held is offered once more, then the gap */
-		pending_drain(&m->held[d], m->app, m->app_st, d, r->at.frame, r->at.ts, m->next[d]);
-		if (m->app && m->app->gap)
-			m->app->gap(m->app_st, d, r->len, &r->at);
-		break;
-	case K_APP_DATAGRAM:
-		if (m->app && m->app->datagram)
-			m->app->datagram(m->app_st, d, x, xn, &r->at);
-		break;
-	case K_APP_CLOSE:
-		for (int k = 0; k < 2; k++)
-			pending_drain(&m->held[k], m->app, m->app_st, (enum ss_dir)k, r->at.frame,
-			              r->at.ts, m->next[k]);
-		pub_update(m, x);
-		if (m->app && m->app->close)
-			m->app->close(m->app_st, &m->pub, &r->at);
-		m->app_st = NULL;
+	case K_WORK:
+		if (r->len == K_APP_OPEN && xn == sizeof m->pub) /* the protocol chosen */
+			handoff_pub_update(&m->pub, x);
+		handoff_take_work(h, r, x, xn);
 		break;
 	case K_CLOSE:
-		pub_update(m, x);
+		handoff_pub_update(&m->pub, x);
 		for (int i = 0; i < h->ntap; i++)
 			if (h->tap[i]->close)
 				h->tap[i]->close(m->tap_st[i], &m->pub, &r->at);
-		for (int k = 0; k < 2; k++)
-			buf_free(&m->held[k]);
+		if (m->held_live)
+			for (int k = 0; k < 2; k++)
+				buf_free(&m->held[k]);
 		break; /* the producer makes its next flow in m */
 	default:
-		break;
+		handoff_app_rec(h, r, m, &m->pub, x, xn);
 	}
 }
 
@@ -407,25 +401,25 @@ void handoff_consume(struct handoff *h)
 		switch ((enum kind)r->kind) {
 		case K_CLOCK:
 			break;
-		case K_EVENT: {
-			struct ss_event e;
-			memcpy(&e, x, sizeof e);
-			e.detail = (const char *)x + sizeof e;
-			ss_event_emit(&e);
+		case K_EVENT:
+			handoff_event_emit(x);
 			break;
-		}
-		case K_CALL: {
-			handoff_call_fn *fn;
-			memcpy(&fn, x, sizeof fn);
-			fn(x + sizeof fn, xn - sizeof fn, h->ctx);
+		case K_CALL:
+			handoff_call_run(h, x, xn);
 			break;
-		}
 		default:
 			if (r->m)
 				flow_rec(h, r, r->m, x, xn);
 		}
 	}
 	pthread_join(h->th, NULL);
+	for (int i = 0; i < h->nworkers; i++)
+		if (h->w[i].started) {
+			const void *q;
+			while ((q = spsc_get(h->w[i].out, &n))) /* nothing is left: the end */
+				;
+			pthread_join(h->w[i].th, NULL);
+		}
 	give_back(h); /* for whatever comes after */
 }
 
@@ -496,9 +490,20 @@ int handoff_start(struct handoff *h, void (*produce)(void *pctx), void *pctx)
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	int rc = pthread_create(&h->th, NULL, run, h);
+	int rc = 0;
+	for (int i = 0; i < h->nworkers && !rc; i++)
+		if (!(rc = pthread_create(&h->w[i].th, NULL, handoff_work, &h->w[i])))
+			h->w[i].started = 1;
+	if (!rc)
+		rc = pthread_create(&h->th, NULL, run, h);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
+		for (int i = 0; i < h->nworkers; i++)
+			if (h->w[i].started) { /* it sees the end at once */
+				spsc_close(h->w[i].in);
+				pthread_join(h->w[i].th, NULL);
+				h->w[i].started = 0;
+			}
 		give_back(h);
 		return -1;
 	}
@@ -515,6 +520,10 @@ void handoff_free(struct handoff *h)
 		free(s.m);
 	}
 	fifo_free(&h->spent);
+	for (int i = 0; i < h->nworkers; i++) {
+		spsc_free(h->w[i].in);
+		spsc_free(h->w[i].out);
+	}
 	spsc_free(h->q);
 	free(h);
 }

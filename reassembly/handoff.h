@@ -33,6 +33,24 @@ typedef void handoff_call_fn(const void *p, size_t n, void *ctx);
 /* For engine r, whose consumers are all registered; clock and ctx are the
  * consumer's. NULL when memory runs out. */
 struct handoff *handoff_new(struct ss_reasm *r, handoff_clock_fn *clock, void *ctx);
+/* --workers: the protocols' deliveries are taken on n threads (at most
+ * 64), each flow's on one of them, chosen by a hash of its endpoints that
+ * is the same both ways; what they make of them (events, handoff_out) is
+ * put in the order one thread gives and handed to the caller's thread.
+ * Taps, events of the engine, handoff_call and the clock stay on the
+ * caller's thread. Each worker thread first runs init(ctx). Before
+ * handoff_start; -1 when n is out of range or memory runs out. */
+int handoff_workers(struct handoff *h, int n, void (*init)(void *ctx), void *ctx);
+/* On a worker thread: room for n bytes, to be filled before the thread
+ * does anything else; fn gets them on the caller's thread (with the
+ * clock's ctx), in their place among what the workers make. NULL on any
+ * other thread, or when the queue takes no more. */
+void *handoff_out(handoff_call_fn *fn, size_t n);
+/* On the caller's thread, for a flow a worker's dissector was given (as a
+ * record names it): the caller's copy of it, which the taps and the
+ * clock's ctx see. */
+const struct ss_flow *handoff_flow(const struct ss_flow *f);
+
 /* Takes the engine's consumers over and runs produce(pctx) on a thread of
  * its own. -1 (the engine left as it was) when no thread can start. */
 int handoff_start(struct handoff *h, void (*produce)(void *pctx), void *pctx);

@@ -82,11 +82,16 @@ void spsc_free(struct spsc *q)
 }
 
 /* The producer's next block, once the consumer has given it back; 0 when
- * the consumer quit instead. */
-static int take_room(struct spsc *q)
+ * the consumer quit instead. A record over a block's size (big: 1) waits
+ * until the consumer has at most the block it reads, and the consumer
+ * makes a grown block small again as it gives it back: so at most two
+ * blocks are grown at a time, and the queue holds at most SPSC_BLOCKS
+ * blocks and two big records, not SPSC_BLOCKS of the largest. */
+static int take_room(struct spsc *q, int big)
 {
+	uint64_t most = big ? 1 : SPSC_BLOCKS - 1;
 	pthread_mutex_lock(&q->mu);
-	while (q->n - q->taken >= SPSC_BLOCKS && !atomic_load(&q->quit))
+	while (q->n - q->taken > most && !atomic_load(&q->quit))
 		pthread_cond_wait(&q->taken_cv, &q->mu);
 	pthread_mutex_unlock(&q->mu);
 	if (atomic_load(&q->quit))
@@ -113,9 +118,10 @@ void *spsc_put(struct spsc *q, size_t n)
 	size_t need = SPACE(n);
 	if (need < n || atomic_load_explicit(&q->quit, memory_order_relaxed))
 		return NULL;
-	if (q->fill && q->used && q->used + need > q->fill->size)
+	int big = need > SPSC_BLOCK;
+	if (q->fill && q->used && (big || q->used + need > q->fill->size))
 		hand_over(q, 0);
-	if (!q->fill && !take_room(q))
+	if (!q->fill && !take_room(q, big))
 		return NULL;
 	struct block *b = q->fill;
 	if (need > b->size) { /* alone in a block of its own size */
@@ -143,6 +149,18 @@ uint64_t spsc_done(struct spsc *q)
 	return atomic_load_explicit(&q->taken, memory_order_acquire);
 }
 
+int spsc_would_wait(struct spsc *q, size_t n)
+{
+	size_t need = SPACE(n);
+	int big = need > SPSC_BLOCK;
+	if (q->fill && (!q->used || (!big && q->used + need <= q->fill->size)))
+		return 0;
+	/* a block must be taken (take_room) */
+	uint64_t out = q->n + (q->fill != NULL);
+	uint64_t most = big ? 1 : SPSC_BLOCKS - 1;
+	return out - atomic_load_explicit(&q->taken, memory_order_acquire) > most;
+}
+
 void spsc_flush(struct spsc *q)
 {
 	if (q->fill && q->used)
@@ -151,7 +169,7 @@ void spsc_flush(struct spsc *q)
 
 void spsc_close(struct spsc *q)
 {
-	if (!q->fill && !take_room(q))
+	if (!q->fill && !take_room(q, 0))
 		return; /* the consumer quit: nobody waits for the end */
 	hand_over(q, 1);
 }
@@ -171,6 +189,13 @@ const void *spsc_get(struct spsc *q, size_t *n)
 			q->ended = 1;
 			return NULL;
 		}
+		if (q->cur && q->cur->size > SPSC_BLOCK) { /* grown for a big record */
+			uint8_t *m = realloc(q->cur->mem, SPSC_BLOCK);
+			if (m) {
+				q->cur->mem = m;
+				q->cur->size = SPSC_BLOCK;
+			}
+		}
 		pthread_mutex_lock(&q->mu);
 		if (q->cur) { /* done with it: the producer may fill it again */
 			atomic_store_explicit(&q->taken, q->taken + 1, memory_order_release);
@@ -183,6 +208,16 @@ const void *spsc_get(struct spsc *q, size_t *n)
 		q->at = 0;
 		q->end = q->cur->used;
 	}
+}
+
+int spsc_ready(struct spsc *q)
+{
+	if (q->at < q->end || q->ended || (q->cur && q->cur->last))
+		return 1;
+	pthread_mutex_lock(&q->mu);
+	int r = q->taken + (q->cur != NULL) < q->n;
+	pthread_mutex_unlock(&q->mu);
+	return r;
 }
 
 void spsc_quit(struct spsc *q)

@@ -35,6 +35,10 @@ void *spsc_put(struct spsc *q, size_t n);
  * can then reuse what such a record lent the consumer. */
 uint64_t spsc_block(const struct spsc *q);
 uint64_t spsc_done(struct spsc *q);
+/* Whether a record of n bytes would have to wait for the consumer to
+ * give a block back (a producer that feeds several queues hands over
+ * what it put elsewhere first, so that nobody waits on it meanwhile). */
+int spsc_would_wait(struct spsc *q, size_t n);
 /* Hands over the block being filled, even if it has room left. */
 void spsc_flush(struct spsc *q);
 /* No more records: the consumer gets the end after the last one. */
@@ -43,6 +47,8 @@ void spsc_close(struct spsc *q);
 /* Consumer. The next record (its length in *n), borrowed until the next
  * call; NULL at the end. Waits for the producer when nothing is there. */
 const void *spsc_get(struct spsc *q, size_t *n);
+/* Whether spsc_get would return at once (a record or the end is there). */
+int spsc_ready(struct spsc *q);
 /* The consumer stops early: the producer's spsc_put returns NULL from
  * now on, and a producer waiting for room wakes. */
 void spsc_quit(struct spsc *q);

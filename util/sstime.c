@@ -107,3 +107,14 @@ const char *ss_time_iso(int64_t ns, char out[40])
 	         sod / 60 % 60, sod % 60, usec);
 	return out;
 }
+
+/* Hinnant's days_from_civil. */
+int64_t ss_days_from_civil(int64_t y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}

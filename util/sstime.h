@@ -52,6 +52,10 @@ static inline int64_t ss_time_capture(int64_t sec, int64_t nsec, int sec32)
 
 /* "HH:MM:SS.uuuuuu" in local time (set TZ for other zones), as tcpdump;
  * in UTC should the C library fail to convert (a 32-bit time_t). */
+/* Days since 1970-01-01 of a proleptic Gregorian date: UTC without the
+ * C library's time zone state (timegm, which another thread's
+ * localtime_r shares). */
+int64_t ss_days_from_civil(int64_t y, int m, int d);
 const char *ss_time_clock(int64_t ns, char out[32]);
 /* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" in UTC, for JSON. Exact for every int64
  * (proleptic Gregorian calendar), whatever the width of time_t. */

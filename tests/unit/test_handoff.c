@@ -11,6 +11,7 @@
  * mean, so the two runs cannot agree on nothing.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +33,10 @@ static char logbuf[1 << 16];
  * what one thread tells it after every frame. */
 static int64_t clock_now, clock_said;
 
-__attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
+/* A line of the log, on the consumer's thread. */
+static void logged(const void *p, size_t len, void *ctx)
 {
+	(void)ctx;
 	size_t n = strlen(logbuf);
 	if (clock_now != clock_said) {
 		snprintf(logbuf + n, sizeof logbuf - n, "clock %lld\n",
@@ -41,11 +44,29 @@ __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 		clock_said = clock_now;
 		n = strlen(logbuf);
 	}
+	snprintf(logbuf + n, sizeof logbuf - n, "%.*s", (int)len, (const char *)p);
+}
+
+/* Says a line; a worker's (--workers) goes to the consumer's thread in
+ * its place among everything else. */
+__attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
+{
+	char line[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(logbuf + n, sizeof logbuf - n, fmt, ap);
+	int len = vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
+	size_t n = len < 0 ? 0 : (size_t)len < sizeof line ? (size_t)len : sizeof line - 1;
+	void *w = handoff_out(logged, n);
+	if (w)
+		memcpy(w, line, n);
+	else
+		logged(line, n, NULL);
 }
+
+/* The thread that opened each flow's dissector (flows 1 to 15). */
+static pthread_t opened_on[16];
+static int opened[16];
 
 /* "line": consumes whole lines only, so the rest waits in front of the
  * next bytes. */
@@ -62,6 +83,10 @@ static void *line_open(const struct ss_flow *f, void *ctx)
 {
 	(void)ctx;
 	say("app open %llu\n", (unsigned long long)f->id);
+	if (f->id < 16) {
+		opened_on[f->id] = pthread_self();
+		opened[f->id] = 1;
+	}
 	return (void *)f;
 }
 
@@ -227,6 +252,8 @@ static void cases(void *ctx)
 	reasm_finish(r);
 }
 
+/* threaded: 0 one thread, 1 the engine on its own, 2 and more: with so
+ * many workers too */
 static void run(int threaded)
 {
 	logbuf[0] = 0;
@@ -238,9 +265,12 @@ static void run(int threaded)
 	reasm_add_proto(r, &line);
 	reasm_add_tap(r, &tap);
 	ss_event_sink(on_event, NULL);
+	memset(opened, 0, sizeof opened);
 	h = threaded ? handoff_new(r, on_clock, NULL) : NULL;
 	if (threaded) {
 		CHECK(h != NULL);
+		if (threaded > 1)
+			CHECK(h && handoff_workers(h, threaded, NULL, NULL) == 0);
 		CHECK(h && handoff_start(h, cases, NULL) == 0);
 		handoff_consume(h);
 		handoff_free(h);
@@ -256,10 +286,31 @@ int main(void)
 {
 	run(0);
 	char *direct = strdup(logbuf);
-	run(1);
-	CHECK(!strcmp(direct, logbuf));
-	if (strcmp(direct, logbuf))
-		printf("one thread:\n%s\nthreaded:\n%s\n", direct, logbuf);
+	pthread_t self = pthread_self();
+	for (int i = 0; i < 16; i++)
+		CHECK(!opened[i] || pthread_equal(opened_on[i], self));
+	for (int threads = 1; threads <= 3; threads++) {
+		run(threads);
+		CHECK(!strcmp(direct, logbuf));
+		if (strcmp(direct, logbuf))
+			printf("one thread:\n%s\n%d threads:\n%s\n", direct, threads, logbuf);
+		if (threads < 2)
+			continue;
+		/* --workers: every dissector ran on a worker, and on more than one */
+		pthread_t first = self;
+		int flows = 0, others = 0;
+		for (int i = 0; i < 16; i++) {
+			if (!opened[i])
+				continue;
+			CHECK(!pthread_equal(opened_on[i], self));
+			if (flows++ == 0)
+				first = opened_on[i];
+			else if (!pthread_equal(opened_on[i], first))
+				others++;
+		}
+		CHECK(flows >= 3); /* flows 1, 3 and 4 */
+		CHECK(others > 0);
+	}
 	/* the one-thread log says what the cases mean */
 	CHECK(strstr(direct, "[HELLO wor] took 0") && strstr(direct, "[HELLO world\n!bang\npart]"));
 	CHECK(strstr(direct, "event test bang") != NULL);

@@ -1,13 +1,19 @@
 /* test_spsc.c - records from one thread to another (util/spsc.c) against
  * what the producer put: every record once, in order, byte for byte and
  * of its length; records of no bytes and records larger than a block; a
- * flush of a block half full; the end; and a consumer that quits early
- * while the producer waits for room.
+ * flush of a block half full; the end; a consumer that quits early
+ * while the producer waits for room; and records larger than a block,
+ * of which at most two are out at once (the queue's memory is bounded by
+ * its blocks and two such records, not by as many as it has blocks).
  */
+#define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 #include "spsc.h"
@@ -97,8 +103,58 @@ static void test_quit(void)
 	spsc_free(NULL);
 }
 
+#define BIG (3u << 20)
+
+struct bigrun {
+	struct spsc *q;
+	int n;
+	_Atomic int put;
+};
+
+static void *produce_big(void *arg)
+{
+	struct bigrun *b = arg;
+	for (int i = 0; i < b->n; i++) {
+		uint8_t *p = spsc_put(b->q, BIG);
+		if (!p)
+			break;
+		memset(p, i + 1, BIG);
+		b->put++;
+	}
+	spsc_close(b->q);
+	return NULL;
+}
+
+static void test_big(void)
+{
+	struct bigrun b = {spsc_new(), 6, 0};
+	CHECK(b.q != NULL);
+	if (!b.q)
+		return;
+	CHECK(!spsc_would_wait(b.q, BIG)); /* nothing is out */
+	CHECK(!spsc_ready(b.q));           /* nothing came */
+	pthread_t th;
+	CHECK(pthread_create(&th, NULL, produce_big, &b) == 0);
+	/* the consumer takes nothing for a while: the producer stops at two */
+	struct timespec ts = {0, 200 * 1000 * 1000};
+	nanosleep(&ts, NULL);
+	CHECK(b.put == 2);
+	CHECK(spsc_ready(b.q));
+	const uint8_t *p;
+	size_t len;
+	int i = 0, ok = 1;
+	while ((p = spsc_get(b.q, &len))) {
+		ok &= len == BIG && p[0] == i + 1 && p[BIG - 1] == i + 1;
+		i++;
+	}
+	CHECK(i == 6 && ok);
+	pthread_join(th, NULL);
+	spsc_free(b.q);
+}
+
 int main(void)
 {
+	test_big();
 	test_all(0);
 	test_all(1);
 	test_all(30000);
