@@ -7,6 +7,10 @@
  * at the end, past --max-pending skipped as a gap), a hole, a flow no
  * dissector takes (its statistics reach the tap at the close), datagrams,
  * idle timeouts far apart in time, and a call from the engine's thread.
+ * The same with --workers (2 and 3), where the dissectors run on workers
+ * and their lines come back in order; and a stress run of many flows,
+ * workers pausing at random, and records larger than a queue's block,
+ * with 1 to 4 workers, ten times each.
  * The log of the one-thread run is also checked against what the cases
  * mean, so the two runs cannot agree on nothing.
  */
@@ -16,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 #include "event.h"
@@ -27,7 +32,8 @@
 #define FIN 0x01
 #define ACK 0x10
 
-static char logbuf[1 << 16];
+static char logbuf[8 << 20];
+static size_t loglen;
 /* Capture time as the consumer knew it, logged when the next call comes:
  * what the engine's thread tells it once before a call is the same as
  * what one thread tells it after every frame. */
@@ -37,14 +43,17 @@ static int64_t clock_now, clock_said;
 static void logged(const void *p, size_t len, void *ctx)
 {
 	(void)ctx;
-	size_t n = strlen(logbuf);
 	if (clock_now != clock_said) {
-		snprintf(logbuf + n, sizeof logbuf - n, "clock %lld\n",
-		         (long long)(clock_now / 1000000 % 10000000));
+		int k = snprintf(logbuf + loglen, sizeof logbuf - loglen, "clock %lld\n",
+		                 (long long)(clock_now / 1000000 % 10000000));
+		loglen += k > 0 && (size_t)k < sizeof logbuf - loglen ? (size_t)k : 0;
 		clock_said = clock_now;
-		n = strlen(logbuf);
 	}
-	snprintf(logbuf + n, sizeof logbuf - n, "%.*s", (int)len, (const char *)p);
+	if (len < sizeof logbuf - loglen) {
+		memcpy(logbuf + loglen, p, len);
+		loglen += len;
+		logbuf[loglen] = 0;
+	}
 }
 
 /* Says a line; a worker's (--workers) goes to the consumer's thread in
@@ -114,11 +123,53 @@ static void line_gap(void *st, enum ss_dir d, uint64_t len, const struct ss_pos 
 	    (unsigned long long)len, (unsigned long long)at->off);
 }
 
+/* A datagram's record of 80 times its bytes, on the consumer's thread:
+ * its length and a sum of its bytes. */
+static void big_logged(const void *p, size_t n, void *ctx)
+{
+	uint32_t sum = 0;
+	for (size_t k = 0; k < n; k++)
+		sum = sum * 31 + ((const uint8_t *)p)[k];
+	char line[64];
+	int k = snprintf(line, sizeof line, "big %zu sum %u\n", n, sum);
+	logged(line, (size_t)k, ctx);
+}
+
+/* The stress cases' workers pause now and then, so that they run in
+ * every order against each other and the consumer. */
+static void maybe_pause(void)
+{
+	static _Thread_local uint32_t x;
+	if (!x)
+		x = (uint32_t)(uintptr_t)&x | 1;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	if (x % 8 == 0) {
+		struct timespec ts = {0, (long)(x % 50000)};
+		nanosleep(&ts, NULL);
+	}
+}
+
 static void line_datagram(void *st, enum ss_dir d, const uint8_t *p, size_t n,
                           const struct ss_pos *at)
 {
 	(void)at;
 	const struct ss_flow *f = st;
+	maybe_pause();
+	if (n > 3000) { /* a record larger than a queue block */
+		uint8_t *w = handoff_out(big_logged, 80 * n), *own = w ? NULL : malloc(80 * n);
+		uint8_t *to = w ? w : own;
+		if (!to)
+			return;
+		for (int i = 0; i < 80; i++)
+			memcpy(to + i * n, p, n);
+		if (own) {
+			big_logged(own, 80 * n, NULL);
+			free(own);
+		}
+		return;
+	}
 	say("app datagram %llu %d [%.*s]\n", (unsigned long long)f->id, d, (int)n, (const char *)p);
 }
 
@@ -252,11 +303,36 @@ static void cases(void *ctx)
 	reasm_finish(r);
 }
 
+/* The stress cases: 120 datagram flows, three rounds of one datagram
+ * each, interleaved; every 17th flow's datagrams are 4,000 bytes, and
+ * their records (80 times that) larger than a block of a queue. */
+static void stress(void *ctx)
+{
+	(void)ctx;
+	static uint8_t p[4000];
+	int ms = 0;
+	for (int round = 0; round < 3; round++)
+		for (int f = 0; f < 120; f++) {
+			size_t n =
+			    f % 17 == 5 ? sizeof p : (size_t)((f * 7919 + round * 31) % 1500);
+			for (size_t k = 0; k < n; k++)
+				p[k] = (uint8_t)('a' + (f + k + (size_t)round) % 26);
+			synth_udp(r, round != 1, (uint16_t)(20000 + f), 7777, ++ms, p, n);
+			int64_t now = (int64_t)ms * 1000000 + 1700000000LL * 1000000000;
+			if (h)
+				handoff_clock(h, now);
+			else
+				on_clock(now, NULL);
+		}
+	reasm_finish(r);
+}
+
 /* threaded: 0 one thread, 1 the engine on its own, 2 and more: with so
- * many workers too */
-static void run(int threaded)
+ * many workers too; feed: the cases */
+static void run(int threaded, void (*feed)(void *))
 {
 	logbuf[0] = 0;
+	loglen = 0;
 	clock_now = clock_said = 0;
 	synth_reset();
 	ss_caps_defaults(&caps);
@@ -271,12 +347,12 @@ static void run(int threaded)
 		CHECK(h != NULL);
 		if (threaded > 1)
 			CHECK(h && handoff_workers(h, threaded, NULL, NULL) == 0);
-		CHECK(h && handoff_start(h, cases, NULL) == 0);
+		CHECK(h && handoff_start(h, feed, NULL) == 0);
 		handoff_consume(h);
 		handoff_free(h);
 		h = NULL;
 	} else {
-		cases(NULL);
+		feed(NULL);
 	}
 	reasm_free(r);
 	ss_event_sink(NULL, NULL);
@@ -284,13 +360,13 @@ static void run(int threaded)
 
 int main(void)
 {
-	run(0);
+	run(0, cases);
 	char *direct = strdup(logbuf);
 	pthread_t self = pthread_self();
 	for (int i = 0; i < 16; i++)
 		CHECK(!opened[i] || pthread_equal(opened_on[i], self));
 	for (int threads = 1; threads <= 3; threads++) {
-		run(threads);
+		run(threads, cases);
 		CHECK(!strcmp(direct, logbuf));
 		if (strcmp(direct, logbuf))
 			printf("one thread:\n%s\n%d threads:\n%s\n", direct, threads, logbuf);
@@ -321,6 +397,22 @@ int main(void)
 	CHECK(strstr(direct, "call [from the engine's thread]") != NULL);
 	CHECK(strstr(direct, "pending_overflow") != NULL);
 	CHECK(strstr(direct, "clock 2000000") != NULL);
+	free(direct);
+	/* many flows, workers pausing at random, records over a block */
+	run(0, stress);
+	direct = strdup(logbuf);
+	size_t bigs = 0;
+	for (const char *q = direct; (q = strstr(q, "big 320000 sum ")); q++)
+		bigs++;
+	CHECK(bigs == 21); /* flows 5, 22, ... 107, three times */
+	CHECK(strstr(direct, "app datagram 120 0 [") != NULL);
+	for (int threads = 1; threads <= 4; threads++)
+		for (int again = 0; again < 10; again++) { /* other interleavings */
+			run(threads, stress);
+			CHECK(!strcmp(direct, logbuf));
+			if (strcmp(direct, logbuf))
+				printf("stress: %d threads differ\n", threads);
+		}
 	free(direct);
 	CHECK(memacct_held(&ss_held) == 0); /* every flow gave back what it held */
 	printf("%d checks, %d failed\n", checks, failures);
