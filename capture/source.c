@@ -39,6 +39,9 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <linux/filter.h>
+#endif
 
 #include "event.h"
 #include "log.h"
@@ -68,6 +71,7 @@ struct ss_source {
 	int delayed;      /* live: ns the kernel may hold a frame before handing it over */
 	unsigned ifindex; /* live: the interface, 0 for "any" or when unknown */
 	int64_t stop_at;  /* live: when SIGINT or SIGTERM came (draining) */
+	int sealed;       /* live: since then the kernel takes no frame (seal) */
 	/* live: the kernel's counts when reading stopped (source_stats) */
 	struct source_stats at_end;
 	atomic_int ended;
@@ -410,15 +414,32 @@ static int live_wait(struct ss_source *s)
  * handed over only when its timer runs out (s->delayed after it opened):
  * the last frames before the signal may still be in the kernel, counted as
  * received, and stopping at once would lose them. Reading goes on for twice
- * that long at most, and ends at the first frame from after the signal. */
+ * that long; then, the socket sealed (seal), until the ring is empty, or,
+ * unsealed, it ends at the first frame from after the signal. */
 static int draining(struct ss_source *s)
 {
 	if (!s->live || !s->delayed)
 		return 0;
 	int64_t now = wall_now();
-	if (!s->stop_at)
-		s->stop_at = now;
 	return now - s->stop_at < 2 * (int64_t)s->delayed;
+}
+
+/* At SIGINT or SIGTERM: the socket takes no more frames (a filter that
+ * rejects all, which the kernel runs before it counts a frame as
+ * received), so that what it counted is exactly what is left to read.
+ * Frames the kernel took after the signal and before this are read too,
+ * since they are counted. 1 when sealed; 0 (Linux refused, or elsewhere):
+ * reading ends at the first frame from after the signal instead. */
+static int seal(struct ss_source *s)
+{
+#ifdef __linux__
+	struct sock_filter none = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog prog = {1, &none};
+	return setsockopt(pcap_fileno(s->p), SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) == 0;
+#else
+	(void)s;
+	return 0;
+#endif
 }
 
 /* pcap_next_ex() for a file read in place: the next record the filter
@@ -444,9 +465,19 @@ static int next_frame(struct ss_source *s, struct ss_frame *f, int *why)
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	if (atomic_load(&stop_asked) && !draining(s)) {
-		*why = SOURCE_SIGNAL;
-		return 0;
+	int last = 0; /* sealed and drained: one last look at the ring */
+	if (atomic_load(&stop_asked)) {
+		if (s->live && !s->stop_at) {
+			s->stop_at = wall_now();
+			s->sealed = seal(s);
+		}
+		if (!draining(s)) {
+			if (!s->sealed) {
+				*why = SOURCE_SIGNAL;
+				return 0;
+			}
+			last = 1;
+		}
 	}
 	if (s->count && s->frames >= s->count) {
 		*why = SOURCE_COUNT;
@@ -458,6 +489,10 @@ static int next_frame(struct ss_source *s, struct ss_frame *f, int *why)
 	else
 		while ((rc = pcap_next_ex(s->p, &h, &data)) == PCAP_ERROR && skip_block(s))
 			;
+	if (rc == 0 && last) { /* nothing was left: every frame counted was read */
+		*why = SOURCE_SIGNAL;
+		return 0;
+	}
 	if (rc == 0 && s->live) { /* the ring is empty: wait, but not past the timeout */
 		int w = live_wait(s);
 		if (w < 0) {
@@ -470,7 +505,8 @@ static int next_frame(struct ss_source *s, struct ss_frame *f, int *why)
 	if (rc == 1) {
 		int64_t ts = ss_time_capture(
 		    h->ts.tv_sec, (int64_t)h->ts.tv_usec * (s->nano ? 1 : 1000), s->sec32);
-		if (s->stop_at && ts > s->stop_at) { /* drained: this one came after the signal */
+		if (s->stop_at && !s->sealed &&
+		    ts > s->stop_at) { /* drained: it came after the signal */
 			*why = SOURCE_SIGNAL;
 			return 0;
 		}
