@@ -2,7 +2,6 @@
  * ordering thread (see recpack.h). */
 #include "recpack.h"
 
-#include <stdalign.h>
 #include <stdint.h>
 #include <string.h>
 

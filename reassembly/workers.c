@@ -19,7 +19,6 @@
  * it waits for room (handoff.c).
  */
 #define _POSIX_C_SOURCE 200809L
-#include <stdlib.h>
 #include <string.h>
 
 #include "event.h"
