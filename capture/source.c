@@ -72,6 +72,8 @@ struct ss_source {
 	unsigned ifindex; /* live: the interface, 0 for "any" or when unknown */
 	int64_t stop_at;  /* live: when SIGINT or SIGTERM came (draining) */
 	int sealed;       /* live: since then the kernel takes no frame (seal) */
+	void (*on_wait)(void *ctx); /* live: source_on_wait */
+	void *wait_ctx;
 	/* live: the kernel's counts when reading stopped (source_stats) */
 	struct source_stats at_end;
 	atomic_int ended;
@@ -494,6 +496,8 @@ static int next_frame(struct ss_source *s, struct ss_frame *f, int *why)
 		return 0;
 	}
 	if (rc == 0 && s->live) { /* the ring is empty: wait, but not past the timeout */
+		if (s->on_wait)
+			s->on_wait(s->wait_ctx);
 		int w = live_wait(s);
 		if (w < 0) {
 			*why = SOURCE_FAILED;
@@ -597,6 +601,12 @@ enum source_end source_run(struct ss_source *s, ss_frame_fn *fn, ss_tick_fn *tic
 		atomic_store_explicit(&s->ended, 1, memory_order_release);
 	}
 	return end;
+}
+
+void source_on_wait(struct ss_source *s, void (*fn)(void *ctx), void *ctx)
+{
+	s->on_wait = fn;
+	s->wait_ctx = ctx;
 }
 
 const char *source_error(const struct ss_source *s)

@@ -52,6 +52,10 @@ int source_is_file(const struct ss_source *s);
  * tick and the -w flush come every 100 ms at least, frames or none. */
 enum source_end source_run(struct ss_source *s, ss_frame_fn *fn, ss_tick_fn *tick,
                            void (*usr1)(void *ctx), void *ctx);
+/* Live: fn(ctx) runs whenever the kernel has no frame left for us, before
+ * source_run waits for the next (a reader on a thread of its own hands
+ * what it queued over then, so that lines come as things happen). */
+void source_on_wait(struct ss_source *s, void (*fn)(void *ctx), void *ctx);
 /* Why the run ended early (SOURCE_BROKEN, SOURCE_FAILED), else "". */
 const char *source_error(const struct ss_source *s);
 uint64_t source_frames(const struct ss_source *s);

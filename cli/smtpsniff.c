@@ -6,8 +6,9 @@
  * knows them all.
  *
  * A capture file is read, decoded and put in order on a thread of its own
- * (reassembly/handoff.h) while this one dissects and reports; a pipe and a
- * live capture run on this thread alone.
+ * (reassembly/handoff.h) while this one dissects and reports, and with
+ * --workers N threads more dissect; a live capture does the same with
+ * --workers, and without runs on this thread alone, as a pipe does.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
@@ -101,24 +102,25 @@ struct counts {
 	struct ss_decode_stats dec;
 	struct frag_stats frag;
 	struct reasm_stats reasm;
+	struct source_stats live; /* the kernel's, live */
 };
 
+/* On the thread that reads (libpcap's handle is that thread's). */
 static void counts_take(const struct run *r, struct counts *c)
 {
 	c->dec = r->dec.st;
 	c->frag = *frag_stats(r->dec.frags);
 	c->reasm = *reasm_stats(r->reasm);
+	source_stats(r->src, &c->live);
 }
 
 static void stats_of(struct run *r, const struct counts *c, int final)
 {
-	struct source_stats live;
-	source_stats(r->src, &live);
 	struct run_stats s = {
 	    &c->dec,
 	    &c->frag,
 	    &c->reasm,
-	    live.valid ? &live : NULL,
+	    c->live.valid ? &c->live : NULL,
 	    r->opt->src.file ? r->opt->src.file : r->opt->src.iface,
 	    source_dlt_name(r->src),
 	};
@@ -156,12 +158,33 @@ static void on_usr1_ahead(void *ctx)
 	struct counts c;
 	counts_take(r, &c);
 	handoff_call(r->h, usr1_counts, &c, sizeof c);
+	if (source_is_live(r->src)) /* asked now: said now */
+		handoff_flush(r->h);
+}
+
+/* Live: idle flows end, and the report learns the time, on this thread. */
+static void on_tick_ahead(int64_t now, void *ctx)
+{
+	struct run *r = ctx;
+	decode_tick(&r->dec, now);
+	reasm_tick(r->reasm, now);
+	handoff_clock(r->h, now);
+}
+
+/* Live, nothing more to read for now: what is queued goes over. */
+static void on_wait_ahead(void *ctx)
+{
+	struct run *r = ctx;
+	handoff_flush(r->h);
 }
 
 static void produce(void *ctx)
 {
 	struct run *r = ctx;
-	r->end = source_run(r->src, on_frame, NULL, on_usr1_ahead, r);
+	if (source_is_live(r->src))
+		source_on_wait(r->src, on_wait_ahead, r);
+	r->end = source_run(r->src, on_frame, source_is_live(r->src) ? on_tick_ahead : NULL,
+	                    on_usr1_ahead, r);
 	if (r->progress)
 		progress(r, 1);
 	reasm_finish(r->reasm);
@@ -226,12 +249,13 @@ static int run_pass(struct options *opt, struct story **story)
 	static struct bufpool spare;
 	bufpool_init(&spare, 256u << 10);
 	struct tls_keys *keys = keys_load(opt);
-	if (opt->workers > 1 && !source_is_file(r.src))
-		ss_warn("--workers: only a capture file (-r FILE) is dissected on several threads; "
-		        "%s is dissected on one",
-		        source_is_live(r.src) ? "a live capture" : "a pipe");
+	/* A file is read on a thread of its own; a live capture too with
+	 * --workers (without, one thread does all: nothing waits in a queue). */
+	int threaded = source_is_file(r.src) || (source_is_live(r.src) && opt->workers > 1);
+	if (opt->workers > 1 && !threaded)
+		ss_warn("--workers: a pipe is dissected on one thread");
 	/* workers dissect side by side: the pool is one thread's */
-	int workers = opt->workers > 1 && source_is_file(r.src) ? opt->workers : 0;
+	int workers = opt->workers > 1 && threaded ? opt->workers : 0;
 	struct dissect_opts dopt = {&opt->caps, opt->show_secrets,
 	                            opt->rep.flows_only && !opt->rep.verbose &&
 	                                !opt->rep.export_dir && !opt->rep.mbox_file,
@@ -255,7 +279,7 @@ static int run_pass(struct options *opt, struct story **story)
 
 	/* Only when the output goes elsewhere: on the terminal, it is its own progress. */
 	r.progress = opt->src.file && isatty(STDERR_FILENO) && !isatty(fileno(opt->rep.out));
-	struct handoff *h = source_is_file(r.src) ? handoff_new(r.reasm, on_clock, &r) : NULL;
+	struct handoff *h = threaded ? handoff_new(r.reasm, on_clock, &r) : NULL;
 	if (h && workers && handoff_workers(h, workers, recpack_thread, NULL))
 		ss_fatal(SS_EXIT_ENV, "out of memory");
 	r.h = h;

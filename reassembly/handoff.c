@@ -307,6 +307,15 @@ void handoff_clock(struct handoff *h, int64_t now)
 	h->clock_due = 1;
 }
 
+void handoff_flush(struct handoff *h)
+{
+	if (h->clock_due)
+		put(h, K_CLOCK, NULL, 0);
+	for (int i = 0; i < h->nworkers; i++)
+		spsc_flush(h->w[i].in);
+	spsc_flush(h->q);
+}
+
 void handoff_call(struct handoff *h, handoff_call_fn *fn, const void *p, size_t n)
 {
 	struct rec *r = put(h, K_CALL, NULL, sizeof fn + n);

@@ -61,6 +61,11 @@ int handoff_start(struct handoff *h, void (*produce)(void *pctx), void *pctx);
 void handoff_clock(struct handoff *h, int64_t now);
 void handoff_call(struct handoff *h, handoff_call_fn *fn, const void *p, size_t n);
 
+/* On the producer's thread: hands over everything queued so far (and the
+ * clock), for a live capture that waits for frames: its lines then come
+ * as things happen, not when a block is full. */
+void handoff_flush(struct handoff *h);
+
 /* On the caller's thread: delivers until produce() has returned, then
  * waits for its thread and gives the engine its consumers back. */
 void handoff_consume(struct handoff *h);

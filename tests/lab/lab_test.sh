@@ -87,9 +87,9 @@ at=$(log_size)
 t2=$(now)
 # The capture stops once the servers' log has settled (lab/lib.sh): every
 # line the lab will send about what happened is then on the wire and on
-# disk alike, and nothing more comes after the signal - the kernel counts
-# frames that do as received, which smtpsniff by design does not read
-# (capture/source.c: draining), so received = written would not hold.
+# disk alike. Frames that still come before the signal is acted on are
+# read too (capture/source.c seals the socket and reads what the kernel
+# counted), so received = written holds either way.
 wait_for 10 "the servers' last log lines" logs_settled "$at"
 kill -INT "$cap"
 rc=0

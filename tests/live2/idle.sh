@@ -13,11 +13,15 @@
 # are measured here, against deadlines of a second or two (smtpsniff wakes
 # every 100 ms).
 #
-# Usage: idle.sh SMTPSNIFF
+# Usage: idle.sh SMTPSNIFF [OPTION...]
+# The OPTIONs go to every capture (--workers 2: the reading thread hands
+# over what it queued whenever it waits for frames).
 # Needs root, network namespaces and tcpdump; exits 77 (skipped) without
 # them. Addresses are 192.0.2.0/24, inside the test's own namespaces only.
 set -uo pipefail
 sniff=$1
+shift
+extra=("$@")
 if [ "$(id -u)" != 0 ]; then echo "skipped: live capture needs root"; exit 77; fi
 command -v tcpdump >/dev/null || { echo "skipped: no tcpdump"; exit 77; }
 tag=ssidle$$
@@ -75,7 +79,7 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("192.0.2.1", 9999))
 time.sleep(600)' &
 pids+=($!)
-ip netns exec "$a" "$sniff" -i "$tag"a -w "$t/idle.pcap" --flows --json --udp-timeout=1 \
+ip netns exec "$a" "$sniff" "${extra[@]}" -i "$tag"a -w "$t/idle.pcap" --flows --json --udp-timeout=1 \
 	>"$t/out" 2>"$t/err" </dev/null &
 cap=$!
 pids+=($cap)
@@ -131,7 +135,7 @@ grep -q '"type":"summary".*"frames":5,.*"received":5,"dropped":0,' "$t/out" ||
 
 # 5. SIGINT right after frames: those the kernel had received are still
 # read (it holds a block that is not full for up to 100 ms), not lost.
-ip netns exec "$a" "$sniff" -i "$tag"a -w "$t/last.pcap" --flows --json \
+ip netns exec "$a" "$sniff" "${extra[@]}" -i "$tag"a -w "$t/last.pcap" --flows --json \
 	>"$t/out2" 2>"$t/err2" </dev/null &
 cap=$!
 pids+=($cap)
@@ -148,7 +152,7 @@ grep -q '"type":"summary".*"frames":3,.*"received":3,"dropped":0,' "$t/out2" && 
 # 6. SIGINT while datagrams keep coming: what the kernel counts as
 # received is what was read and written, no more (the socket is sealed at
 # the signal; before, frames after it were counted and never read).
-ip netns exec "$a" "$sniff" -i "$tag"a -w "$t/busy.pcap" --flows --json \
+ip netns exec "$a" "$sniff" "${extra[@]}" -i "$tag"a -w "$t/busy.pcap" --flows --json \
 	>"$t/out3" 2>"$t/err3" </dev/null &
 cap=$!
 pids+=($cap)
