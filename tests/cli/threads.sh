@@ -11,6 +11,8 @@ sniff=$1 src=$2 shared=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0 n=0
+# shellcheck source=same.sh
+. "$src/tests/cli/same.sh"
 
 # run NAME PCAP OPTS...: both ways; stdout and stderr compared, with the
 # input's name taken out of both.
@@ -25,13 +27,7 @@ run() {
 		sed -i "s|$pcap|INPUT|g; s|\"input\":\"-\"|\"input\":\"INPUT\"|g; s| from -,| from INPUT,|g; s|^smtpsniff: -: |smtpsniff: INPUT: |" \
 			"$tmp/a.$f" "$tmp/b.$f"
 	done
-	n=$((n + 1))
-	if ! cmp -s "$tmp/a.out" "$tmp/b.out" || ! cmp -s "$tmp/a.err" "$tmp/b.err"; then
-		echo "FAIL $pcap $*: the threaded run differs"
-		diff "$tmp/a.out" "$tmp/b.out" | head -n 10
-		diff "$tmp/a.err" "$tmp/b.err" | head -n 10
-		fail=1
-	fi
+	same "$pcap $*: the threaded run differs"
 }
 
 # dirs PCAP OPTION: the files --export or --streams writes, both ways.

@@ -12,6 +12,8 @@ sniff=$1 src=$2 shared=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0 n=0
+# shellcheck source=same.sh
+. "$src/tests/cli/same.sh"
 
 # run N PCAP OPTS...: one thread and N workers; stdout, stderr and the
 # exit status compared.
@@ -22,13 +24,7 @@ run() {
 	echo "exit $?" >>"$tmp/a.out"
 	TZ=UTC "$sniff" -r "$pcap" --workers "$w" "$@" >"$tmp/b.out" 2>"$tmp/b.err"
 	echo "exit $?" >>"$tmp/b.out"
-	n=$((n + 1))
-	if ! cmp -s "$tmp/a.out" "$tmp/b.out" || ! cmp -s "$tmp/a.err" "$tmp/b.err"; then
-		echo "FAIL $pcap --workers $w $*: differs from one thread"
-		diff "$tmp/a.out" "$tmp/b.out" | head -n 10
-		diff "$tmp/a.err" "$tmp/b.err" | head -n 10
-		fail=1
-	fi
+	same "$pcap --workers $w $*: differs from one thread"
 }
 
 # files N PCAP OPTION: what --export, --streams or --mbox writes, both ways.
