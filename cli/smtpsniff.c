@@ -21,7 +21,6 @@
 
 #include "decode.h"
 #include "handoff.h"
-#include "recpack.h"
 #include "keylog.h"
 #include "log.h"
 #include "ngsecrets.h"
@@ -30,6 +29,7 @@
 #include "protos.h"
 #include "reasm.h"
 #include "record.h"
+#include "recpack.h"
 #include "report.h"
 #include "select.h"
 #include "source.h"
