@@ -79,12 +79,20 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("192.0.2.1", 9999))
 time.sleep(600)' &
 pids+=($!)
-ip netns exec "$a" "$sniff" "${extra[@]}" -i "$tag"a -w "$t/idle.pcap" --flows --json --udp-timeout=1 \
-	>"$t/out" 2>"$t/err" </dev/null &
-cap=$!
-pids+=($cap)
-within 5000 said 'listening on' "$t/err" || { echo "FAIL the capture never started"; cat "$t/err"; exit 1; }
-sleep 0.3 # the ring is bound once libpcap says it listens; some slack for slow machines
+# capture NAME OPTION...: a capture of the link into $t/NAME.pcap, its
+# output in $t/NAME.out and .err, its pid in cap, once it listens.
+capture() {
+	local name=$1
+	shift
+	ip netns exec "$a" "$sniff" "${extra[@]}" -i "$tag"a -w "$t/$name.pcap" --flows --json "$@" \
+		>"$t/$name.out" 2>"$t/$name.err" </dev/null &
+	cap=$!
+	pids+=($cap)
+	within 5000 said 'listening on' "$t/$name.err" ||
+		{ echo "FAIL the capture never started"; cat "$t/$name.err"; exit 1; }
+	sleep 0.3 # the ring is bound once libpcap says it listens; some slack for slow machines
+}
+capture idle --udp-timeout=1
 
 # 1. Five datagrams, then silence: the -w file holds them within a second.
 # one socket, so one flow of 5 datagrams
@@ -98,24 +106,24 @@ else
 fi
 
 # 2. The idle UDP flow ends by its timeout (1 s) while nothing comes.
-if within 2500 said '"type":"flow".*"close":"idle"' "$t/out"; then
+if within 2500 said '"type":"flow".*"close":"idle"' "$t/idle.out"; then
 	echo "ok   the idle UDP flow ended by --udp-timeout=1 $(ms "$t0") ms after the last datagram"
 else
-	bad "idle tick: no flow ended as idle $(ms "$t0") ms after the last datagram: $(cat "$t/out")"
+	bad "idle tick: no flow ended as idle $(ms "$t0") ms after the last datagram: $(cat "$t/idle.out")"
 fi
-grep -q '"type":"flow".*"proto":"udp".*"packets":5,.*"close":"idle"' "$t/out" ||
-	bad "the idle flow does not count the 5 datagrams: $(grep '"flow"' "$t/out")"
+grep -q '"type":"flow".*"proto":"udp".*"packets":5,.*"close":"idle"' "$t/idle.out" ||
+	bad "the idle flow does not count the 5 datagrams: $(grep '"flow"' "$t/idle.out")"
 
 # 3. SIGUSR1 while idle: the statistics come at once (--json: a progress record).
 t1=$(now)
 kill -USR1 "$cap"
-if within 1000 said '"type":"progress"' "$t/out"; then
+if within 1000 said '"type":"progress"' "$t/idle.out"; then
 	echo "ok   SIGUSR1 printed the statistics after $(ms "$t1") ms, on an idle link"
 else
 	bad "SIGUSR1: no statistics $(ms "$t1") ms later"
 fi
-grep -q '"type":"progress".*"frames":5,.*"udp_datagrams":5,.*"received":5,"dropped":0,' "$t/out" ||
-	bad "SIGUSR1: $(grep '"progress"' "$t/out") (5 datagrams were sent, nothing else)"
+grep -q '"type":"progress".*"frames":5,.*"udp_datagrams":5,.*"received":5,"dropped":0,' "$t/idle.out" ||
+	bad "SIGUSR1: $(grep '"progress"' "$t/idle.out") (5 datagrams were sent, nothing else)"
 
 # 4. SIGINT while idle: the capture ends at once, with status 0.
 t2=$(now)
@@ -130,34 +138,24 @@ else
 fi
 has 5 && echo "ok   the closed -w file holds the 5 datagrams (tcpdump -r)" ||
 	bad "the closed -w file holds $(udp_frames) datagrams"
-grep -q '"type":"summary".*"frames":5,.*"received":5,"dropped":0,' "$t/out" ||
-	bad "summary: $(grep '"summary"' "$t/out")"
+grep -q '"type":"summary".*"frames":5,.*"received":5,"dropped":0,' "$t/idle.out" ||
+	bad "summary: $(grep '"summary"' "$t/idle.out")"
 
 # 5. SIGINT right after frames: those the kernel had received are still
 # read (it holds a block that is not full for up to 100 ms), not lost.
-ip netns exec "$a" "$sniff" "${extra[@]}" -i "$tag"a -w "$t/last.pcap" --flows --json \
-	>"$t/out2" 2>"$t/err2" </dev/null &
-cap=$!
-pids+=($cap)
-within 5000 said 'listening on' "$t/err2" || { echo "FAIL the capture never started"; exit 1; }
-sleep 0.3
+capture last
 ip netns exec "$b" bash -c 'exec 3>/dev/udp/192.0.2.1/9999; for i in 1 2 3; do echo last$i >&3; done'
 kill -INT "$cap"
 wait "$cap"
 n=$(tcpdump -r "$t/last.pcap" -n 'udp port 9999' 2>/dev/null | wc -l)
-grep -q '"type":"summary".*"frames":3,.*"received":3,"dropped":0,' "$t/out2" && [ "$n" = 3 ] &&
+grep -q '"type":"summary".*"frames":3,.*"received":3,"dropped":0,' "$t/last.out" && [ "$n" = 3 ] &&
 	echo "ok   SIGINT right after 3 datagrams: all 3 read and in the -w file" ||
-	bad "SIGINT right after 3 datagrams: $n in the -w file; $(grep '"summary"' "$t/out2")"
+	bad "SIGINT right after 3 datagrams: $n in the -w file; $(grep '"summary"' "$t/last.out")"
 
 # 6. SIGINT while datagrams keep coming: what the kernel counts as
 # received is what was read and written, no more (the socket is sealed at
 # the signal; before, frames after it were counted and never read).
-ip netns exec "$a" "$sniff" "${extra[@]}" -i "$tag"a -w "$t/busy.pcap" --flows --json \
-	>"$t/out3" 2>"$t/err3" </dev/null &
-cap=$!
-pids+=($cap)
-within 5000 said 'listening on' "$t/err3" || { echo "FAIL the capture never started"; exit 1; }
-sleep 0.3
+capture busy
 ip netns exec "$b" /usr/bin/python3 -c 'import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for i in range(3000):
@@ -170,7 +168,7 @@ kill -INT "$cap"
 wait "$cap"
 wait "$sender"
 n=$(tcpdump -r "$t/busy.pcap" -n 'udp port 9999' 2>/dev/null | wc -l)
-sum=$(grep '"summary"' "$t/out3")
+sum=$(grep '"summary"' "$t/busy.out")
 frames=$(sed -n 's/.*"frames":\([0-9]*\),.*/\1/p' <<<"$sum")
 received=$(sed -n 's/.*"received":\([0-9]*\),.*/\1/p' <<<"$sum")
 if [ -n "$frames" ] && [ "$frames" = "$received" ] && [ "$n" = "$frames" ] && [ "$n" -gt 100 ] &&
