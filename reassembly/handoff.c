@@ -81,7 +81,7 @@ static struct rec *put(struct handoff *h, enum kind k, struct mflow *m, size_t e
  * worker's. */
 static int app_queue(const struct handoff *h, const struct mflow *m)
 {
-	return h->nworkers ? m->worker : -1;
+	return h->nworkers ? m->w->worker : -1;
 }
 
 /* After a delivery of kind k went to a worker: the consumer's turn to
@@ -140,6 +140,12 @@ static void put_gap(struct handoff *h, int wi, enum kind k, struct mflow *m, enu
 	put_work(h, wi, k, m, NULL);
 }
 
+/* A struct mflow's size: with its worker side only under --workers. */
+static size_t mflow_size(const struct handoff *h)
+{
+	return sizeof(struct mflow) + (h->nworkers ? sizeof(struct wflow) : 0);
+}
+
 /* A struct mflow for a new flow: the oldest closed one the consumer is
  * done with, else a new one. */
 static struct mflow *mflow_new(struct handoff *h)
@@ -148,10 +154,10 @@ static struct mflow *mflow_new(struct handoff *h)
 	if (q->len && ((struct spent *)fifo_at(q, 0))->block < spsc_done(h->q)) {
 		struct spent s;
 		fifo_pop(q, &s);
-		memset(s.m, 0, sizeof *s.m);
+		memset(s.m, 0, mflow_size(h));
 		return s.m;
 	}
-	return calloc(1, sizeof(struct mflow));
+	return calloc(1, mflow_size(h));
 }
 
 /* --workers: flow f's worker, by a hash of its two endpoints that is the
@@ -183,7 +189,7 @@ static void *tap_open(const struct ss_flow *f, void *ctx)
 	if (!m)
 		return NULL;
 	if (self->nworkers)
-		m->worker = worker_of(self, f);
+		m->w->worker = worker_of(self, f);
 	struct rec *r = put(self, K_OPEN, m, sizeof *f);
 	if (!r) {
 		free(m);
@@ -378,9 +384,7 @@ static void flow_rec(struct handoff *h, const struct rec *r, struct mflow *m, co
 		for (int i = 0; i < h->ntap; i++)
 			if (h->tap[i]->close)
 				h->tap[i]->close(m->tap_st[i], &m->pub, &r->at);
-		if (m->held_live)
-			for (int k = 0; k < 2; k++)
-				buf_free(&m->held[k]);
+		handoff_held_free(m);
 		break; /* the producer makes its next flow in m */
 	default:
 		handoff_app_rec(h, r, m, &m->pub, x, xn);

@@ -6,7 +6,6 @@
 #define SS_HANDOFF_INT_H
 
 #include <pthread.h>
-#include <stdalign.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,20 +58,27 @@ struct rec {
 	uint64_t len; /* a gap's length */
 };
 
+/* --workers: a flow's worker side. Its dissector sees and writes this copy
+ * of the flow; the consumer's (pub) follows it by O_SINCE and O_PUB. */
+struct wflow {
+	struct ss_flow pub;            /* first: handoff_flow() finds the mflow from it */
+	int64_t sent_since, sent_read; /* its open_since, read_ts as last told */
+	uint8_t worker;                /* which: the producer's choice, made at the open */
+};
+
 /* A flow on the consumers' side. With --workers the consumer's thread
- * has pub and the taps' part, the flow's worker the rest (its own copy
- * of the flow, wpub, is what the dissector sees and writes). */
+ * has pub and the taps' part, the flow's worker the rest. There is one of
+ * these per flow (--max-flows of them), so the worker side is there only
+ * with --workers, and nothing is padded to cache lines: a flow shared
+ * this way is touched per delivery, not per byte. */
 struct mflow {
-	uint8_t worker;                 /* --workers: the producer's choice, made at the open */
-	alignas(64) struct ss_flow pub; /* as the engine had it at open, protocol choice, close */
+	struct ss_flow pub; /* as the engine had it at open, protocol choice, close */
 	void *tap_st[SS_MAX_TAPS];
-	alignas(64) struct ss_flow wpub; /* --workers: the worker's flow */
-	int64_t sent_since, sent_read;   /* --workers: its open_since, read_ts as last told */
-	int held_live;                   /* held[] is set up */
 	const struct ss_proto *app;
 	void *app_st;
 	struct buf held[2]; /* what the dissector left unconsumed (pending.h) */
 	uint64_t next[2];   /* the stream offset after the bytes it was given */
+	struct wflow w[];   /* --workers: one (mflow_size), else none */
 };
 
 #define MAX_WORKERS 64
@@ -128,6 +134,8 @@ struct spent {
 /* Flow f as the engine has it in x, but for what its dissector said of
  * what it still holds (ss_flow_open_since), which the engine never sees. */
 void handoff_pub_update(struct ss_flow *f, const uint8_t *x);
+/* Let go of what flow m's dissector left unconsumed (again: a no-op). */
+void handoff_held_free(struct mflow *m);
 /* A protocol delivery r to flow m, whose dissector sees the flow f: on the
  * consumer's thread, or on m's worker. */
 void handoff_app_rec(struct handoff *h, const struct rec *r, struct mflow *m, struct ss_flow *f,

@@ -9,7 +9,7 @@
  * flow's open_since before whatever comes after it, and an end. The
  * consumer, meeting a K_WORK, takes that worker's output up to the end:
  * so everything comes in the order one thread gives, whichever worker was
- * faster. A flow has two copies: wpub, which its dissector sees and
+ * faster. A flow has two copies: its wflow's, which its dissector sees and
  * writes, and pub, which the taps and the time-order queue read; the
  * open_since changes and the close (O_PUB) keep pub where it would be.
  *
@@ -55,13 +55,14 @@ static struct orec *out_put(struct worker *w, enum out_kind k, size_t extra)
 static void since_check(struct worker *w)
 {
 	struct mflow *m = w->cur;
-	if (!m || (m->wpub.open_since == m->sent_since && m->wpub.read_ts == m->sent_read))
+	if (!m ||
+	    (m->w->pub.open_since == m->w->sent_since && m->w->pub.read_ts == m->w->sent_read))
 		return;
 	struct orec *o = out_put(w, O_SINCE, 0);
 	if (!o)
 		return;
-	o->since = m->sent_since = m->wpub.open_since;
-	o->read = m->sent_read = m->wpub.read_ts;
+	o->since = m->w->sent_since = m->w->pub.open_since;
+	o->read = m->w->sent_read = m->w->pub.read_ts;
 }
 
 static void worker_event(const struct ss_event *e, void *ctx)
@@ -91,13 +92,24 @@ const struct ss_flow *handoff_flow(const struct ss_flow *f)
 {
 	if (!f)
 		return NULL;
-	/* a worker's flow is the wpub of its struct mflow */
+	/* a worker's flow is the pub of its struct mflow's wflow */
 	const struct mflow *m =
-	    (const struct mflow *)(const void *)((const char *)f - offsetof(struct mflow, wpub));
+	    (const struct mflow *)(const void *)((const char *)f - offsetof(struct mflow, w));
 	return &m->pub;
 }
 
 /* --- the protocols' deliveries, on whichever thread dissects ------------------ */
+
+/* held[] is set up at the protocol's open, counted against --max-held-mem
+ * (so a counted buffer is a live one), and let go at its close, or at the
+ * flow's close: a zeroed struct mflow has nothing to let go. */
+void handoff_held_free(struct mflow *m)
+{
+	for (int k = 0; k < 2; k++) {
+		buf_free(&m->held[k]);
+		buf_count(&m->held[k], NULL);
+	}
+}
 
 /* A protocol delivery r to flow m, whose dissector sees the flow f. */
 void handoff_app_rec(struct handoff *h, const struct rec *r, struct mflow *m, struct ss_flow *f,
@@ -106,19 +118,17 @@ void handoff_app_rec(struct handoff *h, const struct rec *r, struct mflow *m, st
 	enum ss_dir d = (enum ss_dir)r->dir;
 	switch ((enum kind)r->kind) {
 	case K_APP_OPEN:
-		if (!m->held_live) {
+		if (!m->held[0].acct)
 			for (int k = 0; k < 2; k++) {
 				buf_init(&m->held[k], h->r->caps->max_pending);
 				buf_count(&m->held[k], &ss_held);
 			}
-			m->held_live = 1;
-		}
 		if (f->id)
 			handoff_pub_update(f, x);
 		else { /* a worker's first sight of the flow */
 			memcpy(f, x, sizeof *f);
-			m->sent_since = f->open_since;
-			m->sent_read = f->read_ts;
+			m->w->sent_since = f->open_since;
+			m->w->sent_read = f->read_ts;
 		}
 		m->app = h->proto[r->app];
 		m->app_st = m->app->open ? m->app->open(f, m->app->ctx) : NULL;
@@ -175,13 +185,10 @@ void *handoff_work(void *arg)
 		const struct rec *r = p;
 		struct mflow *m = r->m;
 		w->cur = m;
-		handoff_app_rec(h, r, m, &m->wpub, (const uint8_t *)(r + 1), n - sizeof *r);
+		handoff_app_rec(h, r, m, &m->w->pub, (const uint8_t *)(r + 1), n - sizeof *r);
 		since_check(w);
-		if (r->kind == K_APP_CLOSE && m->held_live) {
-			for (int k = 0; k < 2; k++)
-				buf_free(&m->held[k]);
-			m->held_live = 0;
-		}
+		if (r->kind == K_APP_CLOSE)
+			handoff_held_free(m);
 		w->cur = NULL;
 		/* the last thing it does with m: the consumer may let it go after */
 		out_put(w, O_END, 0);
